@@ -1,0 +1,64 @@
+/* One frame through the pipeline: decode -> flow -> classify -> stream ->
+ * pop3. Owns the flow table and the out-of-order store; the caller owns
+ * the event sink. main.c sees only this header for the packet side. */
+#ifndef POP3SCOPE_ANALYZER_H
+#define POP3SCOPE_ANALYZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "event.h"
+#include "pop3.h"
+
+struct analyzer_options {
+    size_t max_flows; /* table capacity; the oldest idle flow is evicted */
+    uint32_t idle_timeout; /* seconds of packet time without a packet */
+    size_t max_held_bytes_per_stream; /* out-of-order bytes per direction */
+    size_t max_held_bytes_total; /* out-of-order bytes for all flows */
+    struct pop3_limits pop3;
+};
+
+#define ANALYZER_DEFAULT_MAX_FLOWS 262144
+#define ANALYZER_DEFAULT_IDLE_TIMEOUT 600
+#define ANALYZER_DEFAULT_HELD_PER_STREAM (256u * 1024u)
+#define ANALYZER_DEFAULT_HELD_TOTAL (64u * 1024u * 1024u)
+
+/* Counters for the end-of-run report and the stats event. */
+struct analyzer_stats {
+    uint64_t frames;
+    uint64_t frame_bytes;
+    uint64_t tcp_segments;
+    uint64_t not_tcp; /* well-formed frames that are not TCP over IP */
+    uint64_t unsupported_link;
+    uint64_t fragments; /* IP fragments skipped (reassembly: later) */
+    uint64_t truncated; /* headers cut by snaplen */
+    uint64_t malformed; /* headers that lie */
+    uint64_t flows_created;
+    uint64_t flows_active;
+    uint64_t flows_evicted; /* pushed out by a full table */
+    uint64_t flows_timed_out;
+    uint64_t pop3_sessions; /* flows recognised as POP3 (any tls) */
+    uint64_t held_bytes_dropped; /* out-of-order bytes dropped at a limit */
+    uint64_t gap_bytes; /* bytes reported missing to trackers */
+    uint64_t first_bad_frame; /* record number of the first malformed or
+                                 truncated frame, 0 if none */
+};
+
+void analyzer_options_default(struct analyzer_options *opts);
+
+struct analyzer *analyzer_new(const struct analyzer_options *opts, event_sink_fn sink, void *sink_ctx);
+
+/* Takes one captured frame; may emit events through the sink. The frame's
+ * bytes are not kept after the call returns. */
+void analyzer_frame(struct analyzer *an, const struct capture_frame *frame);
+
+/* Ends every open session with `how` (END_END_OF_INPUT, END_SHUTDOWN),
+ * emitting their events in flow_id order so output is deterministic. */
+void analyzer_finish(struct analyzer *an, enum event_end how);
+
+const struct analyzer_stats *analyzer_get_stats(const struct analyzer *an);
+
+void analyzer_free(struct analyzer *an);
+
+#endif

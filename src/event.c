@@ -1,0 +1,69 @@
+#include "event.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define EVENT_NAME_ENTRY(name, text) [name] = text,
+
+static const char *const outcome_names[] = { EVENT_OUTCOME_LIST(EVENT_NAME_ENTRY) };
+static const char *const exposure_names[] = { EVENT_EXPOSURE_LIST(EVENT_NAME_ENTRY) };
+static const char *const tls_names[] = { EVENT_TLS_LIST(EVENT_NAME_ENTRY) };
+static const char *const end_names[] = { EVENT_END_LIST(EVENT_NAME_ENTRY) };
+static const char *const anomaly_names[] = { EVENT_ANOMALY_LIST(EVENT_NAME_ENTRY) };
+
+/* Out-of-range values print as "invalid" rather than reading past a table:
+ * an enum in a corrupted record must not become an over-read. */
+#define EVENT_NAME_LOOKUP(table, count, v) \
+    (((unsigned)(v) < (unsigned)(count)) ? (table)[(v)] : "invalid")
+
+const char *event_outcome_name(enum event_outcome v)
+{
+    return EVENT_NAME_LOOKUP(outcome_names, OUTCOME_COUNT, v);
+}
+
+const char *event_exposure_name(enum event_exposure v)
+{
+    return EVENT_NAME_LOOKUP(exposure_names, EXPOSURE_COUNT, v);
+}
+
+const char *event_tls_name(enum event_tls v)
+{
+    return EVENT_NAME_LOOKUP(tls_names, TLS_COUNT, v);
+}
+
+const char *event_end_name(enum event_end v)
+{
+    return EVENT_NAME_LOOKUP(end_names, END_COUNT, v);
+}
+
+const char *event_anomaly_name(enum event_anomaly v)
+{
+    return EVENT_NAME_LOOKUP(anomaly_names, ANOMALY_COUNT, v);
+}
+
+void event_time_format(struct event_time t, char *buf, size_t size)
+{
+    time_t secs = (time_t)t.sec;
+    struct tm tm;
+    char date[24];
+
+    if (size == 0)
+        return;
+    if (gmtime_r(&secs, &tm) == NULL || strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        snprintf(buf, size, "invalid-time");
+        return;
+    }
+    snprintf(buf, size, "%s.%06uZ", date, (unsigned)(t.usec % 1000000u));
+}
+
+void event_addr_format(uint8_t ip_version, const uint8_t addr[16], char *buf, size_t size)
+{
+    int family = ip_version == 6 ? AF_INET6 : AF_INET;
+
+    if (size == 0)
+        return;
+    if (inet_ntop(family, addr, buf, (socklen_t)size) == NULL)
+        snprintf(buf, size, "?");
+}

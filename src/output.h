@@ -1,0 +1,37 @@
+/* Event sinks a person or a program reads: a human table with a summary,
+ * JSON lines, CSV. Secrets are redacted unless show_passwords is set. */
+#ifndef POP3SCOPE_OUTPUT_H
+#define POP3SCOPE_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "event.h"
+
+enum output_format {
+    OUTPUT_TEXT, /* table of login attempts, then a summary */
+    OUTPUT_JSON, /* one JSON object per line, every event */
+    OUTPUT_CSV, /* auth events only, RFC 4180, with a header row */
+};
+
+struct output_options {
+    enum output_format format;
+    bool show_passwords;
+    bool line_buffered; /* flush after every event (live use) */
+};
+
+struct output;
+
+/* Writes to `stream`, which stays the caller's to close. */
+struct output *output_new(const struct output_options *opts, FILE *stream);
+
+/* An event_sink_fn: ctx is the struct output. */
+void output_event(void *ctx, const struct event *ev);
+
+/* End of run: the text format prints its summary; all formats flush.
+ * Returns 0, or -1 if writing failed (disk full, closed pipe). */
+int output_finish(struct output *out);
+
+void output_free(struct output *out);
+
+#endif

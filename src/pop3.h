@@ -1,0 +1,61 @@
+/* The passive POP3 tracker (RFC 1939, 2449, 2595, 5034). It sees the two
+ * byte streams of one connection, already reassembled and in order, and
+ * emits auth and session events. It knows nothing of packets or flows. */
+#ifndef POP3SCOPE_POP3_H
+#define POP3SCOPE_POP3_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+enum pop3_direction {
+    POP3_FROM_CLIENT = 0,
+    POP3_FROM_SERVER = 1,
+};
+
+/* Bounds for one session; every one is counted when hit, never fatal. */
+struct pop3_limits {
+    size_t max_line; /* bytes kept of one line; the rest is discarded to LF */
+    size_t max_pending; /* commands waiting for their response (pipelining) */
+};
+
+#define POP3_DEFAULT_MAX_LINE 4096
+#define POP3_DEFAULT_MAX_PENDING 512
+
+struct pop3_session;
+
+/* flow is copied; sink gets every event of this session. NULL on ENOMEM. */
+struct pop3_session *pop3_session_new(const struct pop3_limits *limits, const struct event_flow *flow,
+                                      struct event_time start, event_sink_fn sink, void *sink_ctx);
+
+/* In-order bytes of one direction. Any split of the stream into calls must
+ * give the same events. */
+void pop3_session_feed(struct pop3_session *s, enum pop3_direction dir, const uint8_t *data, size_t len,
+                       struct event_time ts);
+
+/* `missing` bytes of direction `dir` will never arrive. What they affect is
+ * marked unknown; parsing resumes at the next line that is plainly a status
+ * or a known command. */
+void pop3_session_gap(struct pop3_session *s, enum pop3_direction dir, uint64_t missing, struct event_time ts);
+
+/* The connection is known to be TLS from its first byte (POP3S on 995). */
+void pop3_session_set_implicit_tls(struct pop3_session *s);
+
+/* Anomalies seen below the tracker (stream overlaps, snaplen cuts...). */
+void pop3_session_note_anomaly(struct pop3_session *s, enum event_anomaly anomaly);
+
+/* True once the session carries only TLS bytes: the caller may stop
+ * reassembling and only count. */
+int pop3_session_is_encrypted(const struct pop3_session *s);
+
+/* Count bytes without parsing them (encrypted sessions). */
+void pop3_session_count(struct pop3_session *s, enum pop3_direction dir, uint64_t len, struct event_time ts);
+
+/* Emits any attempt still waiting for a verdict (outcome unknown), then the
+ * session event. Call once; then only pop3_session_free is valid. */
+void pop3_session_end(struct pop3_session *s, enum event_end how, struct event_time ts);
+
+void pop3_session_free(struct pop3_session *s);
+
+#endif
