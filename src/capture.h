@@ -10,10 +10,12 @@
 struct capture_frame {
     struct event_time ts;
     int linktype;
-    const uint8_t *data;
+    const uint8_t *data; /* libpcap's buffer: valid only during the callback */
     uint32_t caplen;
     uint32_t wirelen;
-    uint64_t number; /* 1-based record number within its file */
+    uint64_t number; /* 1-based record number within its file; records a
+                        filter dropped are counted too, so numbers match
+                        what tcpdump -r / Wireshark show */
 };
 
 typedef void (*capture_frame_fn)(void *ctx, const struct capture_frame *frame);
