@@ -1,0 +1,134 @@
+/* CSV for spreadsheets: auth events only, a header row, RFC 4180 quoting,
+ * and a guard against cells a spreadsheet would run as formulas. */
+#include <stdint.h>
+#include <string.h>
+
+#include "output_internal.h"
+
+/* RFC 4180 §2: records end in CRLF. */
+#define OUTPUT_CSV_EOL "\r\n"
+
+/* A cell a spreadsheet would evaluate (OWASP "CSV injection"): the peer
+ * picks user names and response text, so "=HYPERLINK(...)" must stay text.
+ * A leading apostrophe makes the spreadsheet show the rest as typed. */
+static bool output_csv_formula_start(const char *text, size_t len)
+{
+    if (len == 0)
+        return false;
+    switch (text[0]) {
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r':
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* RFC 4180 §2: a field holding a comma, quote, CR or LF is quoted, and a
+ * quote inside is doubled. */
+static bool output_csv_needs_quotes(const char *text, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if (text[i] == ',' || text[i] == '"' || text[i] == '\r' || text[i] == '\n')
+            return true;
+    return false;
+}
+
+static void output_csv_cell(struct output *out, const char *text, size_t len, bool last)
+{
+    bool quoted = output_csv_needs_quotes(text, len);
+    size_t start = 0, i;
+
+    if (quoted)
+        output_write(out, "\"", 1);
+    if (output_csv_formula_start(text, len))
+        output_write(out, "'", 1);
+    for (i = 0; quoted && i < len; i++) {
+        if (text[i] != '"')
+            continue;
+        output_write(out, text + start, i + 1 - start); /* through the quote */
+        output_write(out, "\"", 1); /* and its double */
+        start = i + 1;
+    }
+    output_write(out, text + start, len - start);
+    if (quoted)
+        output_write(out, "\"", 1);
+    output_write(out, last ? OUTPUT_CSV_EOL : ",", last ? 2 : 1);
+}
+
+/* Absent values are empty cells: CSV has no null. */
+static void output_csv_bytes(struct output *out, struct event_bytes bytes, bool last)
+{
+    const char *text;
+    size_t len = output_utf8(out, bytes, OUTPUT_UTF8_CSV, &text);
+
+    output_csv_cell(out, text, len, last);
+}
+
+static void output_csv_cstr(struct output *out, const char *s, bool last)
+{
+    struct event_bytes bytes = { (const uint8_t *)s, s == NULL ? 0 : strlen(s) };
+
+    output_csv_bytes(out, bytes, last);
+}
+
+static void output_csv_number(struct output *out, uint64_t v)
+{
+    output_printf(out, "%llu,", (unsigned long long)v);
+}
+
+static void output_csv_flow(struct output *out, const struct event_flow *flow)
+{
+    char addr[EVENT_ADDR_TEXT_SIZE];
+
+    if (flow == NULL) {
+        output_write(out, ",,,,,", 5);
+        return;
+    }
+    output_csv_number(out, flow->flow_id);
+    output_flow_addr(flow, false, addr, sizeof addr);
+    output_csv_cstr(out, addr, false);
+    output_csv_number(out, flow->client_port);
+    output_flow_addr(flow, true, addr, sizeof addr);
+    output_csv_cstr(out, addr, false);
+    output_csv_number(out, flow->server_port);
+}
+
+void output_csv_begin(struct output *out)
+{
+    output_puts(out, "ts,flow_id,src_ip,src_port,dest_ip,dest_port,attempt,method,user,outcome,exposure,"
+                     "password,response,resp_code" OUTPUT_CSV_EOL);
+}
+
+void output_csv_event(struct output *out, const struct event *ev)
+{
+    const struct event_auth *a = &ev->u.auth;
+    char when[EVENT_TIME_TEXT_SIZE];
+
+    if (ev->type != EVENT_AUTH || out->failed)
+        return;
+    event_time_format(a->ts, when, sizeof when);
+    output_csv_cstr(out, when, false);
+    output_csv_flow(out, a->flow);
+    output_csv_number(out, a->attempt);
+    output_csv_cstr(out, a->method, false);
+    output_csv_bytes(out, a->user, false);
+    output_csv_cstr(out, event_outcome_name(a->outcome), false);
+    output_csv_cstr(out, event_exposure_name(a->exposure), false);
+    /* The column is always there so the shape of the file does not depend
+     * on a flag; its content does. */
+    if (a->password.data == NULL)
+        output_csv_cstr(out, NULL, false);
+    else if (!out->opts.show_passwords)
+        output_csv_cstr(out, "(redacted)", false);
+    else
+        output_csv_bytes(out, a->password, false);
+    output_csv_bytes(out, a->response, false);
+    output_csv_cstr(out, a->resp_code, true);
+}

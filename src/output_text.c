@@ -1,0 +1,344 @@
+/* The table a person reads: one row per login attempt, then a summary of
+ * the run. Every wire byte that is not printable ASCII is shown as \xNN:
+ * the peer chose these bytes, and a terminal obeys escape sequences. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output_internal.h"
+
+#define OUTPUT_TEXT_W_TIME 19
+#define OUTPUT_TEXT_W_ADDR 21 /* "255.255.255.255:65535" */
+#define OUTPUT_TEXT_W_USER 20
+#define OUTPUT_TEXT_W_METHOD 10
+#define OUTPUT_TEXT_W_OUTCOME 7
+#define OUTPUT_TEXT_W_EXPOSURE 9
+#define OUTPUT_TEXT_W_PASSWORD 20
+#define OUTPUT_TEXT_W_RESPONSE 40
+#define OUTPUT_TEXT_W_SUMMARY_USER 64
+
+/* "%-19s  %-21s ..." built from the widths so header and rows agree.
+ * Addresses are padded but never cut: a truncated address misleads. */
+#define OUTPUT_TEXT_STR(x) #x
+#define OUTPUT_TEXT_XSTR(x) OUTPUT_TEXT_STR(x)
+#define OUTPUT_TEXT_COL(w) "%-" OUTPUT_TEXT_XSTR(w) "s  "
+#define OUTPUT_TEXT_ROW                                                                    \
+    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_TIME) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_ADDR)               \
+    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_ADDR) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_USER)               \
+    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_METHOD) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_OUTCOME)          \
+    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_EXPOSURE) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_PASSWORD) "%s\n"
+
+/* Escapes bytes into buf (width + 1 bytes) showing at most `width`
+ * characters; a longer value is cut on an escape boundary and ends in
+ * "...". */
+static void output_text_cell(const uint8_t *data, size_t len, char *buf, size_t width)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t pos = 0, keep = 0, i;
+
+    for (i = 0; i < len; i++) {
+        uint8_t c = data[i];
+        size_t need = (c >= 0x20 && c <= 0x7E) ? 1 : 4;
+
+        if (pos + need > width) {
+            pos = keep;
+            memcpy(buf + pos, "...", 3);
+            pos += 3;
+            break;
+        }
+        if (need == 1) {
+            buf[pos++] = (char)c;
+        } else {
+            buf[pos++] = '\\';
+            buf[pos++] = 'x';
+            buf[pos++] = hex[c >> 4];
+            buf[pos++] = hex[c & 0x0F];
+        }
+        if (pos + 3 <= width)
+            keep = pos;
+    }
+    buf[pos] = '\0';
+}
+
+static void output_text_bytes(struct event_bytes bytes, char *buf, size_t width)
+{
+    if (bytes.data == NULL)
+        snprintf(buf, width + 1, "-");
+    else
+        output_text_cell(bytes.data, bytes.len, buf, width);
+}
+
+static void output_text_cstr(const char *s, char *buf, size_t width)
+{
+    struct event_bytes bytes = { (const uint8_t *)s, s == NULL ? 0 : strlen(s) };
+
+    output_text_bytes(bytes, buf, width);
+}
+
+/* "2026-11-26 05:15:49": seconds are enough for a person. */
+static void output_text_time(struct event_time t, char *buf, size_t size)
+{
+    char iso[EVENT_TIME_TEXT_SIZE];
+
+    event_time_format(t, iso, sizeof iso);
+    if (strlen(iso) >= 19 && iso[10] == 'T') {
+        iso[10] = ' ';
+        iso[19] = '\0';
+    }
+    snprintf(buf, size, "%s", iso);
+}
+
+/* "192.0.2.1:110" or "[2001:db8::1]:110" (RFC 5952 §6). */
+static void output_text_endpoint(const struct event_flow *flow, bool server, char *buf, size_t size)
+{
+    char addr[EVENT_ADDR_TEXT_SIZE];
+
+    if (flow == NULL) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    output_flow_addr(flow, server, addr, sizeof addr);
+    snprintf(buf, size, flow->ip_version == 6 ? "[%s]:%u" : "%s:%u", addr,
+             (unsigned)(server ? flow->server_port : flow->client_port));
+}
+
+static void output_text_password(const struct output *out, struct event_bytes secret, char *buf, size_t width)
+{
+    if (secret.data == NULL)
+        snprintf(buf, width + 1, "-");
+    else if (!out->opts.show_passwords)
+        snprintf(buf, width + 1, "(redacted)");
+    else if (secret.len == 0)
+        snprintf(buf, width + 1, "\"\"");
+    else
+        output_text_cell(secret.data, secret.len, buf, width);
+}
+
+/* "[CODE] text": the response code (RFC 2449 §8) is half the verdict. Only
+ * enough raw bytes to overflow the column are gathered; the cell still
+ * sees that the value is longer and cuts it with "...". */
+static void output_text_response(const struct event_auth *a, char *buf, size_t width)
+{
+    uint8_t raw[4 * OUTPUT_TEXT_W_RESPONSE];
+    size_t len = 0, n;
+
+    if (a->resp_code != NULL) {
+        n = strlen(a->resp_code);
+        n = n < sizeof raw - 3 ? n : sizeof raw - 3;
+        raw[len++] = '[';
+        memcpy(raw + len, a->resp_code, n);
+        len += n;
+        raw[len++] = ']';
+        raw[len++] = ' ';
+    }
+    if (a->response.data == NULL && a->resp_code == NULL) {
+        snprintf(buf, width + 1, "-");
+        return;
+    }
+    if (a->response.data != NULL) {
+        n = a->response.len < sizeof raw - len ? a->response.len : sizeof raw - len;
+        memcpy(raw + len, a->response.data, n);
+        len += n;
+    }
+    output_text_cell(raw, len, buf, width);
+}
+
+static void output_text_row(struct output *out, const struct event_auth *a)
+{
+    char when[EVENT_TIME_TEXT_SIZE], client[64], server[64];
+    char user[OUTPUT_TEXT_W_USER + 1], method[OUTPUT_TEXT_W_METHOD + 1];
+    char password[OUTPUT_TEXT_W_PASSWORD + 1], response[OUTPUT_TEXT_W_RESPONSE + 1];
+
+    if (!out->header_written) {
+        out->header_written = true;
+        output_printf(out, OUTPUT_TEXT_ROW, "TIME (UTC)", "CLIENT", "SERVER", "USER", "METHOD", "OUTCOME",
+                      "EXPOSURE", "PASSWORD", "RESPONSE");
+    }
+    output_text_time(a->ts, when, sizeof when);
+    output_text_endpoint(a->flow, false, client, sizeof client);
+    output_text_endpoint(a->flow, true, server, sizeof server);
+    output_text_bytes(a->user, user, OUTPUT_TEXT_W_USER);
+    output_text_cstr(a->method, method, OUTPUT_TEXT_W_METHOD);
+    output_text_password(out, a->password, password, OUTPUT_TEXT_W_PASSWORD);
+    output_text_response(a, response, OUTPUT_TEXT_W_RESPONSE);
+    output_printf(out, OUTPUT_TEXT_ROW, when, client, server, user, method, event_outcome_name(a->outcome),
+                  event_exposure_name(a->exposure), password, response);
+}
+
+/* ------------------------------------------------------------ accounts */
+
+static size_t output_account_addr_len(uint8_t ip_version)
+{
+    return ip_version == 6 ? 16 : 4;
+}
+
+/* FNV-1a: keys are short and the table is bounded, so a simple hash with
+ * linear probing is enough; a hostile spray only fills it sooner, and the
+ * limit caps the work. */
+static uint32_t output_account_hash(const struct output_account *key)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+
+    for (i = 0; i < key->user_len; i++)
+        h = (h ^ key->user[i]) * 16777619u;
+    h = (h ^ (uint32_t)key->has_user ^ ((uint32_t)key->user_truncated << 1) ^ ((uint32_t)key->ip_version << 2)) *
+        16777619u;
+    for (i = 0; i < output_account_addr_len(key->ip_version); i++)
+        h = (h ^ key->server_addr[i]) * 16777619u;
+    return h;
+}
+
+static bool output_account_equal(const struct output_account *a, const struct output_account *b)
+{
+    return a->has_user == b->has_user && a->user_truncated == b->user_truncated && a->user_len == b->user_len &&
+           a->ip_version == b->ip_version && memcmp(a->user, b->user, a->user_len) == 0 &&
+           memcmp(a->server_addr, b->server_addr, output_account_addr_len(a->ip_version)) == 0;
+}
+
+static void output_account_key(const struct event_auth *a, struct output_account *key)
+{
+    memset(key, 0, sizeof *key);
+    key->has_user = a->user.data != NULL;
+    if (key->has_user) {
+        size_t n = a->user.len < OUTPUT_ACCOUNT_USER_MAX ? a->user.len : OUTPUT_ACCOUNT_USER_MAX;
+
+        memcpy(key->user, a->user.data, n);
+        key->user_len = (uint16_t)n;
+        key->user_truncated = a->user.len > OUTPUT_ACCOUNT_USER_MAX;
+    }
+    if (a->flow != NULL) {
+        key->ip_version = a->flow->ip_version;
+        memcpy(key->server_addr, a->flow->server_addr, output_account_addr_len(key->ip_version));
+    }
+}
+
+/* Room for one more entry; growth is per distinct account, never per event. */
+static bool output_accounts_reserve(struct output_accounts *acc)
+{
+    struct output_account *grown;
+    size_t capacity;
+
+    if (acc->slots == NULL) {
+        acc->slots = calloc(OUTPUT_ACCOUNT_SLOTS, sizeof *acc->slots);
+        if (acc->slots == NULL)
+            return false;
+    }
+    if (acc->count < acc->capacity)
+        return true;
+    capacity = acc->capacity == 0 ? 64 : acc->capacity * 2;
+    if (capacity > OUTPUT_ACCOUNTS_MAX)
+        capacity = OUTPUT_ACCOUNTS_MAX;
+    grown = realloc(acc->entries, capacity * sizeof *grown);
+    if (grown == NULL)
+        return false;
+    acc->entries = grown;
+    acc->capacity = capacity;
+    return true;
+}
+
+static void output_accounts_add(struct output_accounts *acc, const struct event_auth *a)
+{
+    struct output_account key;
+    uint32_t slot;
+
+    output_account_key(a, &key);
+    slot = output_account_hash(&key) & (OUTPUT_ACCOUNT_SLOTS - 1);
+    while (acc->slots != NULL && acc->slots[slot] != 0) {
+        struct output_account *e = &acc->entries[acc->slots[slot] - 1];
+
+        if (output_account_equal(e, &key)) {
+            e->attempts++;
+            return;
+        }
+        slot = (slot + 1) & (OUTPUT_ACCOUNT_SLOTS - 1);
+    }
+    /* The slot table has room by construction: it is larger than the
+     * entry limit, so the probe above always ends on an empty slot. */
+    if (acc->count >= OUTPUT_ACCOUNTS_MAX || !output_accounts_reserve(acc)) {
+        acc->overflow_attempts++;
+        return;
+    }
+    key.attempts = 1;
+    acc->entries[acc->count] = key;
+    acc->slots[slot] = (uint32_t)(acc->count + 1);
+    acc->count++;
+}
+
+_Static_assert(OUTPUT_ACCOUNT_SLOTS > OUTPUT_ACCOUNTS_MAX, "probing needs an empty slot");
+_Static_assert((OUTPUT_ACCOUNT_SLOTS & (OUTPUT_ACCOUNT_SLOTS - 1)) == 0, "slots: power of two");
+
+void output_text_event(struct output *out, const struct event *ev)
+{
+    if (ev->type != EVENT_AUTH)
+        return; /* sessions only feed the summary counters */
+    /* A failed attempt exposes the password just the same: it may be the
+     * right one for another service, or one typo from it. */
+    if (ev->u.auth.exposure == EXPOSURE_CLEARTEXT)
+        output_accounts_add(&out->accounts, &ev->u.auth);
+    output_text_row(out, &ev->u.auth);
+}
+
+/* ------------------------------------------------------------- summary */
+
+static void output_text_accounts(struct output *out)
+{
+    const struct output_accounts *acc = &out->accounts;
+    size_t i;
+
+    if (acc->count == 0 && acc->overflow_attempts == 0) {
+        output_puts(out, "passwords exposed in cleartext: none\n");
+        return;
+    }
+    output_puts(out, "passwords exposed in cleartext:\n");
+    for (i = 0; i < acc->count; i++) {
+        const struct output_account *e = &acc->entries[i];
+        char user[OUTPUT_TEXT_W_SUMMARY_USER + 1], addr[EVENT_ADDR_TEXT_SIZE];
+
+        /* A cut user name (user_truncated) is far wider than the column,
+         * so the cell's own "..." already shows it. */
+        if (!e->has_user)
+            snprintf(user, sizeof user, "(no user)");
+        else
+            output_text_cell(e->user, e->user_len, user, OUTPUT_TEXT_W_SUMMARY_USER);
+        event_addr_format(e->ip_version, e->server_addr, addr, sizeof addr);
+        output_printf(out, "  %s at %s (%llu attempt%s)\n", user, addr, (unsigned long long)e->attempts,
+                      e->attempts == 1 ? "" : "s");
+    }
+    if (acc->overflow_attempts > 0)
+        output_printf(out, "  ... and %llu more cleartext attempt%s on accounts beyond the first %u\n",
+                      (unsigned long long)acc->overflow_attempts, acc->overflow_attempts == 1 ? "" : "s",
+                      OUTPUT_ACCOUNTS_MAX);
+}
+
+void output_text_finish(struct output *out)
+{
+    const struct output_counters *c = &out->counters;
+
+    if (out->header_written)
+        output_puts(out, "\n");
+    output_printf(out, "sessions: %llu (cleartext %llu, stls %llu, implicit tls %llu)\n",
+                  (unsigned long long)c->sessions, (unsigned long long)c->sessions_by_tls[TLS_NONE],
+                  (unsigned long long)c->sessions_by_tls[TLS_STLS], (unsigned long long)c->sessions_by_tls[TLS_IMPLICIT]);
+    if (c->auth_attempts == 0) {
+        output_puts(out, "no POP3 login attempts seen\n");
+    } else {
+        output_printf(out, "login attempts: %llu (success %llu, failure %llu, aborted %llu, unknown %llu)\n",
+                      (unsigned long long)c->auth_attempts, (unsigned long long)c->auth_by_outcome[OUTCOME_SUCCESS],
+                      (unsigned long long)c->auth_by_outcome[OUTCOME_FAILURE],
+                      (unsigned long long)c->auth_by_outcome[OUTCOME_ABORTED],
+                      (unsigned long long)c->auth_by_outcome[OUTCOME_UNKNOWN]);
+    }
+    output_printf(out, "messages retrieved: %llu (%llu octets), deleted: %llu\n", (unsigned long long)c->retr_count,
+                  (unsigned long long)c->retr_octets, (unsigned long long)c->messages_deleted);
+    if (c->auth_attempts > 0)
+        output_text_accounts(out);
+}
+
+void output_text_free(struct output *out)
+{
+    free(out->accounts.entries);
+    free(out->accounts.slots);
+    out->accounts.entries = NULL;
+    out->accounts.slots = NULL;
+}

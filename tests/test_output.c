@@ -1,0 +1,862 @@
+/* Output sinks: exact lines for JSON, text and CSV, hostile wire bytes,
+ * bounded summaries and write failures. Every test writes into a memory
+ * stream and reads back what a user would see. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "event.h"
+#include "output.h"
+#include "output_internal.h"
+
+/* A byte string with its readable text; sizeof drops the literal's NUL
+ * but keeps any NUL written inside it. */
+#define BYTES(s) ((struct event_bytes){ (const uint8_t *)(s), sizeof(s) - 1 })
+#define ABSENT ((struct event_bytes){ NULL, 0 })
+
+/* 2026-11-26T05:15:49Z */
+#define T0 1795670149
+
+struct capture {
+    FILE *stream;
+    char *text;
+    size_t len;
+    struct output *out;
+};
+
+static const struct event_flow flow_v4 = {
+    .flow_id = 7,
+    .ip_version = 4,
+    .client_addr = { 192, 0, 2, 10 },
+    .server_addr = { 198, 51, 100, 5 },
+    .client_port = 50123,
+    .server_port = 110,
+};
+
+static const struct event_flow flow_v6 = {
+    .flow_id = 8,
+    .ip_version = 6,
+    .client_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x10 },
+    .server_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 },
+    .client_port = 40000,
+    .server_port = 110,
+};
+
+static void capture_open(struct capture *c, enum output_format format, bool show_passwords)
+{
+    struct output_options opts = { .format = format, .show_passwords = show_passwords, .line_buffered = false };
+
+    memset(c, 0, sizeof *c);
+    c->stream = open_memstream(&c->text, &c->len);
+    assert_non_null(c->stream);
+    c->out = output_new(&opts, c->stream);
+    assert_non_null(c->out);
+}
+
+/* Finishes the output and closes the stream; c->text holds everything. */
+static void capture_close(struct capture *c)
+{
+    assert_int_equal(output_finish(c->out), 0);
+    output_free(c->out);
+    assert_int_equal(fclose(c->stream), 0);
+}
+
+static void capture_free(struct capture *c)
+{
+    free(c->text);
+}
+
+static struct event auth_event(void)
+{
+    struct event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.type = EVENT_AUTH;
+    ev.u.auth.ts = (struct event_time){ T0, 123456 };
+    ev.u.auth.flow = &flow_v4;
+    ev.u.auth.attempt = 1;
+    ev.u.auth.method = "USER";
+    ev.u.auth.user = BYTES("alice");
+    ev.u.auth.authzid = ABSENT;
+    ev.u.auth.outcome = OUTCOME_FAILURE;
+    ev.u.auth.exposure = EXPOSURE_CLEARTEXT;
+    ev.u.auth.password = BYTES("hunter2");
+    ev.u.auth.response = BYTES("Authentication failed.");
+    ev.u.auth.resp_code = "AUTH";
+    return ev;
+}
+
+static struct event session_event(void)
+{
+    struct event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.type = EVENT_SESSION;
+    ev.u.session.ts_start = (struct event_time){ T0, 0 };
+    ev.u.session.ts_end = (struct event_time){ T0 + 2, 500000 };
+    ev.u.session.flow = &flow_v4;
+    ev.u.session.banner = BYTES("Dovecot ready. <1896.697170952@dbc.mtview.ca.us>");
+    ev.u.session.apop_timestamp = BYTES("<1896.697170952@dbc.mtview.ca.us>");
+    ev.u.session.user = ABSENT;
+    ev.u.session.auth_method = NULL;
+    ev.u.session.auth_attempts = 1;
+    ev.u.session.auth_failures = 1;
+    ev.u.session.tls = TLS_NONE;
+    ev.u.session.maildrop_known = false;
+    ev.u.session.maildrop_messages = 99; /* must not show: unknown */
+    ev.u.session.commands = 3;
+    ev.u.session.client_bytes = 40;
+    ev.u.session.server_bytes = 120;
+    ev.u.session.end = END_FIN;
+    ev.u.session.gap_bytes = 0;
+    /* Set out of enum order: the array must come out in enum order. */
+    ev.u.session.anomalies = (UINT64_C(1) << ANOMALY_GAP) | (UINT64_C(1) << ANOMALY_LINE_TOO_LONG);
+    return ev;
+}
+
+/* Writes one event as JSON and returns the single line (caller frees). */
+static char *json_line(const struct event *ev, bool show_passwords)
+{
+    struct capture c;
+
+    capture_open(&c, OUTPUT_JSON, show_passwords);
+    output_event(c.out, ev);
+    capture_close(&c);
+    assert_true(c.len > 0);
+    assert_int_equal(c.text[c.len - 1], '\n');
+    assert_null(memchr(c.text, '\n', c.len - 1)); /* exactly one line */
+    return c.text;
+}
+
+/* The line must parse back: jansson validates UTF-8 on load. */
+static json_t *json_parse(const char *line)
+{
+    json_error_t err;
+    json_t *root = json_loads(line, JSON_ALLOW_NUL, &err);
+
+    if (root == NULL)
+        fail_msg("line does not parse: %s: %s", err.text, line);
+    return root;
+}
+
+static const char *json_get_string(json_t *root, const char *key, size_t *len)
+{
+    json_t *v = json_object_get(root, key);
+
+    assert_non_null(v);
+    assert_true(json_is_string(v));
+    *len = json_string_length(v);
+    return json_string_value(v);
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static void json_auth_redacts_by_leaving_out_the_key(void **state)
+{
+    struct event ev = auth_event();
+    char *line = json_line(&ev, false);
+
+    (void)state;
+    assert_string_equal(line,
+                        "{\"event\":\"auth\",\"ts\":\"2026-11-26T05:15:49.123456Z\",\"flow_id\":7,"
+                        "\"src_ip\":\"192.0.2.10\",\"src_port\":50123,\"dest_ip\":\"198.51.100.5\",\"dest_port\":110,"
+                        "\"attempt\":1,\"method\":\"USER\",\"user\":\"alice\",\"authzid\":null,"
+                        "\"outcome\":\"failure\",\"exposure\":\"cleartext\","
+                        "\"response\":\"Authentication failed.\",\"resp_code\":\"AUTH\"}\n");
+    assert_null(strstr(line, "hunter2"));
+    free(line);
+}
+
+static void json_auth_shows_password_when_asked(void **state)
+{
+    struct event ev = auth_event();
+    char *line = json_line(&ev, true);
+
+    (void)state;
+    assert_string_equal(line,
+                        "{\"event\":\"auth\",\"ts\":\"2026-11-26T05:15:49.123456Z\",\"flow_id\":7,"
+                        "\"src_ip\":\"192.0.2.10\",\"src_port\":50123,\"dest_ip\":\"198.51.100.5\",\"dest_port\":110,"
+                        "\"attempt\":1,\"method\":\"USER\",\"user\":\"alice\",\"authzid\":null,"
+                        "\"outcome\":\"failure\",\"exposure\":\"cleartext\",\"password\":\"hunter2\","
+                        "\"response\":\"Authentication failed.\",\"resp_code\":\"AUTH\"}\n");
+    free(line);
+}
+
+static void json_auth_password_null_when_no_secret_crossed(void **state)
+{
+    struct event ev = auth_event();
+    char *line;
+
+    (void)state;
+    ev.u.auth.password = ABSENT;
+    ev.u.auth.resp_code = NULL;
+    ev.u.auth.outcome = OUTCOME_ABORTED;
+    ev.u.auth.exposure = EXPOSURE_NONE;
+    line = json_line(&ev, true);
+    assert_non_null(strstr(line, "\"exposure\":\"none\",\"password\":null,\"response\":"));
+    assert_non_null(strstr(line, "\"resp_code\":null}\n"));
+    free(line);
+}
+
+static void json_session_unknown_maildrop_is_null(void **state)
+{
+    struct event ev = session_event();
+    char *line = json_line(&ev, false);
+
+    (void)state;
+    assert_string_equal(line,
+                        "{\"event\":\"session\",\"ts_start\":\"2026-11-26T05:15:49.000000Z\","
+                        "\"ts_end\":\"2026-11-26T05:15:51.500000Z\",\"flow_id\":7,"
+                        "\"src_ip\":\"192.0.2.10\",\"src_port\":50123,\"dest_ip\":\"198.51.100.5\",\"dest_port\":110,"
+                        "\"banner\":\"Dovecot ready. <1896.697170952@dbc.mtview.ca.us>\","
+                        "\"apop_timestamp\":\"<1896.697170952@dbc.mtview.ca.us>\",\"user\":null,"
+                        "\"auth_method\":null,\"auth_attempts\":1,\"auth_failures\":1,\"tls\":\"none\","
+                        "\"maildrop_messages\":null,\"maildrop_octets\":null,\"retr_count\":0,\"retr_octets\":0,"
+                        "\"top_count\":0,\"dele_count\":0,\"deletions_committed\":false,\"messages_deleted\":0,"
+                        "\"commands\":3,\"client_bytes\":40,\"server_bytes\":120,\"end\":\"fin\",\"gap_bytes\":0,"
+                        "\"anomalies\":[\"line_too_long\",\"gap\"]}\n");
+    free(line);
+}
+
+static void json_session_known_maildrop_and_ipv6(void **state)
+{
+    struct event ev = session_event();
+    char *line;
+
+    (void)state;
+    ev.u.session.flow = &flow_v6;
+    ev.u.session.maildrop_known = true;
+    ev.u.session.maildrop_messages = 2;
+    ev.u.session.maildrop_octets = 320;
+    ev.u.session.user = BYTES("alice");
+    ev.u.session.auth_method = "PLAIN";
+    ev.u.session.tls = TLS_STLS;
+    ev.u.session.deletions_committed = true;
+    ev.u.session.anomalies = 0;
+    line = json_line(&ev, false);
+    assert_non_null(strstr(line, "\"src_ip\":\"2001:db8::10\",\"src_port\":40000,\"dest_ip\":\"2001:db8::1\""));
+    assert_non_null(strstr(line, "\"user\":\"alice\",\"auth_method\":\"PLAIN\""));
+    assert_non_null(strstr(line, "\"tls\":\"stls\",\"maildrop_messages\":2,\"maildrop_octets\":320"));
+    assert_non_null(strstr(line, "\"deletions_committed\":true"));
+    assert_non_null(strstr(line, "\"anomalies\":[]}\n"));
+    free(line);
+}
+
+static void json_gbk_banner_becomes_hex_escapes(void **state)
+{
+    struct event ev = session_event();
+    char *line;
+    json_t *root;
+    const char *banner;
+    size_t len;
+
+    (void)state;
+    /* "你好" in GBK: not UTF-8, so jansson would refuse the raw bytes. */
+    ev.u.session.banner = BYTES("\xC4\xE3\xBA\xC3 POP3 ready");
+    line = json_line(&ev, false);
+    assert_non_null(strstr(line, "\"banner\":\"\\\\xC4\\\\xE3\\\\xBA\\\\xC3 POP3 ready\""));
+    root = json_parse(line);
+    banner = json_get_string(root, "banner", &len);
+    assert_string_equal(banner, "\\xC4\\xE3\\xBA\\xC3 POP3 ready");
+    json_decref(root);
+    free(line);
+}
+
+static void json_valid_utf8_passes_unchanged(void **state)
+{
+    /* ü (2 bytes), 日本 (3 each), 😀 (4), and the edges U+D7FF, U+E000,
+     * U+10FFFF that sit right beside the rejected ranges. */
+    static const char user[] = "j\xC3\xBCrgen \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80 \xED\x9F\xBF\xEE\x80\x80\xF4\x8F\xBF\xBF";
+    struct event ev = auth_event();
+    char *line;
+    json_t *root;
+    const char *value;
+    size_t len;
+
+    (void)state;
+    ev.u.auth.user = BYTES(user);
+    line = json_line(&ev, false);
+    assert_non_null(strstr(line, user));
+    root = json_parse(line);
+    value = json_get_string(root, "user", &len);
+    assert_int_equal(len, sizeof user - 1);
+    assert_memory_equal(value, user, len);
+    json_decref(root);
+    free(line);
+}
+
+static void json_escapes_invalid_sequences(void **state)
+{
+    static const struct {
+        struct event_bytes in;
+        const char *want; /* the parsed JSON value */
+    } cases[] = {
+        { BYTES("\xC0\xAF"), "\\xC0\\xAF" }, /* overlong '/' */
+        { BYTES("\xE0\x80\xAF"), "\\xE0\\x80\\xAF" }, /* overlong, 3 bytes */
+        { BYTES("\xF0\x80\x80\xAF"), "\\xF0\\x80\\x80\\xAF" }, /* overlong, 4 bytes */
+        { BYTES("\xED\xA0\x80"), "\\xED\\xA0\\x80" }, /* surrogate U+D800 */
+        { BYTES("\xED\xBF\xBF"), "\\xED\\xBF\\xBF" }, /* surrogate U+DFFF */
+        { BYTES("\xF4\x90\x80\x80"), "\\xF4\\x90\\x80\\x80" }, /* U+110000 */
+        { BYTES("\xF5\x80\x80\x80"), "\\xF5\\x80\\x80\\x80" },
+        { BYTES("\xFF" "a\x80"), "\\xFFa\\x80" }, /* lone bytes */
+        { BYTES("ok\xE6\x97"), "ok\\xE6\\x97" }, /* cut at the end */
+        { BYTES("\xE6\x97" "a"), "\\xE6\\x97a" }, /* cut mid-string */
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct event ev = auth_event();
+        char *line;
+        json_t *root;
+        const char *value;
+        size_t len;
+
+        ev.u.auth.user = cases[i].in;
+        line = json_line(&ev, false);
+        root = json_parse(line);
+        value = json_get_string(root, "user", &len);
+        assert_string_equal(value, cases[i].want);
+        json_decref(root);
+        free(line);
+    }
+}
+
+static void json_nul_inside_user_round_trips(void **state)
+{
+    static const char user[] = "ali\0ce\r\n";
+    struct event ev = auth_event();
+    char *line;
+    json_t *root;
+    const char *value;
+    size_t len;
+
+    (void)state;
+    ev.u.auth.user = BYTES(user);
+    line = json_line(&ev, false);
+    assert_non_null(strstr(line, "\"user\":\"ali\\u0000ce\\r\\n\""));
+    root = json_parse(line);
+    value = json_get_string(root, "user", &len);
+    assert_int_equal(len, sizeof user - 1);
+    assert_memory_equal(value, user, len);
+    json_decref(root);
+    free(line);
+}
+
+/* A wire method name (SASL mechanisms are typed by the client) is no
+ * more trusted than a user name. */
+static void json_escapes_method_and_resp_code(void **state)
+{
+    struct event ev = auth_event();
+    char *line;
+
+    (void)state;
+    ev.u.auth.method = "X-\xFF";
+    ev.u.auth.resp_code = "SYS/\xC3";
+    line = json_line(&ev, false);
+    assert_non_null(strstr(line, "\"method\":\"X-\\\\xFF\""));
+    assert_non_null(strstr(line, "\"resp_code\":\"SYS/\\\\xC3\""));
+    json_decref(json_parse(line));
+    free(line);
+}
+
+static void json_overlong_value_is_cut_on_a_character(void **state)
+{
+    /* 30000 euro signs (3 bytes each) overflow the scratch; the cut must
+     * not split a character and must say "...". */
+    size_t n = 30000, i;
+    uint8_t *big = malloc(3 * n);
+    struct event ev = auth_event();
+    char *line;
+    json_t *root;
+    const char *value;
+    size_t len;
+
+    (void)state;
+    assert_non_null(big);
+    for (i = 0; i < n; i++)
+        memcpy(big + 3 * i, "\xE2\x82\xAC", 3);
+    ev.u.auth.response = (struct event_bytes){ big, 3 * n };
+    line = json_line(&ev, false);
+    root = json_parse(line);
+    value = json_get_string(root, "response", &len);
+    assert_true(len <= OUTPUT_SCRATCH_MAX);
+    assert_true(len > OUTPUT_SCRATCH_MAX - 6);
+    assert_memory_equal(value + len - 3, "...", 3);
+    assert_int_equal((len - 3) % 3, 0);
+    json_decref(root);
+    free(line);
+    free(big);
+}
+
+/* ---------------------------------------------------------------- text */
+
+static void text_row_and_header_are_exact(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+    const char *want = "TIME (UTC)           CLIENT                 SERVER                 USER                  "
+                       "METHOD      OUTCOME  EXPOSURE   PASSWORD              RESPONSE\n"
+                       "2026-11-26 05:15:49  192.0.2.10:50123       198.51.100.5:110       alice                 "
+                       "USER        failure  cleartext  (redacted)            [AUTH] Authentication failed.\n";
+
+    (void)state;
+    capture_open(&c, OUTPUT_TEXT, false);
+    output_event(c.out, &ev);
+    capture_close(&c);
+    assert_true(c.len > strlen(want));
+    assert_memory_equal(c.text, want, strlen(want));
+    capture_free(&c);
+}
+
+static void text_password_column(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+
+    (void)state;
+    capture_open(&c, OUTPUT_TEXT, true);
+    output_event(c.out, &ev); /* shown */
+    ev.u.auth.password = ABSENT;
+    ev.u.auth.user = BYTES("bob");
+    output_event(c.out, &ev); /* none crossed */
+    capture_close(&c);
+    assert_non_null(strstr(c.text, "cleartext  hunter2               [AUTH]"));
+    assert_non_null(strstr(c.text, "cleartext  -                     [AUTH]"));
+    assert_null(strstr(c.text, "(redacted)"));
+    capture_free(&c);
+}
+
+static void text_ipv6_endpoints_are_bracketed(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+
+    (void)state;
+    ev.u.auth.flow = &flow_v6;
+    capture_open(&c, OUTPUT_TEXT, false);
+    output_event(c.out, &ev);
+    capture_close(&c);
+    assert_non_null(strstr(c.text, "  [2001:db8::10]:40000   [2001:db8::1]:110      alice "));
+    capture_free(&c);
+}
+
+static void text_escapes_control_bytes(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+    size_t i;
+
+    (void)state;
+    /* An attacker's user name that would recolour or retitle a terminal. */
+    ev.u.auth.user = BYTES("\x1b[31mevil");
+    ev.u.auth.response = BYTES("\x1b]0;\x07\xC4\r\n\0x");
+    ev.u.auth.method = "\x9b" "2J";
+    capture_open(&c, OUTPUT_TEXT, true);
+    output_event(c.out, &ev);
+    capture_close(&c);
+    for (i = 0; i < c.len; i++) {
+        unsigned char b = (unsigned char)c.text[i];
+
+        if (b == '\n')
+            continue;
+        if (b < 0x20 || b > 0x7E)
+            fail_msg("raw byte 0x%02X reached the text output at offset %zu", b, i);
+    }
+    assert_non_null(strstr(c.text, "\\x1B[31mevil"));
+    assert_non_null(strstr(c.text, "\\x9B2J"));
+    assert_non_null(strstr(c.text, "[AUTH] \\x1B]0;\\x07\\xC4\\x0D\\x0A\\x00x\n"));
+    capture_free(&c);
+}
+
+static void text_long_values_are_cut_with_dots(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+
+    (void)state;
+    ev.u.auth.user = BYTES("a-very-long-user-name-indeed@example.org");
+    ev.u.auth.resp_code = NULL;
+    ev.u.auth.response = BYTES("0123456789012345678901234567890123456789overflow");
+    capture_open(&c, OUTPUT_TEXT, false);
+    output_event(c.out, &ev);
+    capture_close(&c);
+    assert_non_null(strstr(c.text, "  a-very-long-user-...  USER "));
+    assert_non_null(strstr(c.text, "  0123456789012345678901234567890123456...\n"));
+    capture_free(&c);
+}
+
+static void text_escape_is_not_split_by_the_cut(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+
+    (void)state;
+    /* 15 letters then ESC: "\x1B" would straddle column 20, so it goes. */
+    ev.u.auth.user = BYTES("abcdefghijklmno\x1bzzzz");
+    capture_open(&c, OUTPUT_TEXT, false);
+    output_event(c.out, &ev);
+    capture_close(&c);
+    assert_non_null(strstr(c.text, "  abcdefghijklmno...    USER "));
+    capture_free(&c);
+}
+
+static void text_summary_counts_and_exposed_accounts(void **state)
+{
+    static const struct event_flow other_server = {
+        .flow_id = 9, .ip_version = 4, .client_addr = { 192, 0, 2, 10 }, .server_addr = { 203, 0, 113, 9 },
+        .client_port = 50200, .server_port = 110,
+    };
+    struct capture c;
+    struct event ev = auth_event();
+    struct event s = session_event();
+    const char *summary;
+
+    (void)state;
+    capture_open(&c, OUTPUT_TEXT, false);
+    ev.u.auth.outcome = OUTCOME_FAILURE; /* alice, cleartext, failed */
+    output_event(c.out, &ev);
+    ev.u.auth.outcome = OUTCOME_SUCCESS; /* alice again: same account */
+    output_event(c.out, &ev);
+    ev.u.auth.flow = &other_server; /* alice elsewhere: another account */
+    output_event(c.out, &ev);
+    ev.u.auth.flow = &flow_v4;
+    ev.u.auth.user = BYTES("carol"); /* APOP digest: a hash, not listed */
+    ev.u.auth.method = "APOP";
+    ev.u.auth.exposure = EXPOSURE_HASH;
+    ev.u.auth.outcome = OUTCOME_UNKNOWN;
+    output_event(c.out, &ev);
+    ev.u.auth.user = BYTES("dave"); /* cancelled before a secret */
+    ev.u.auth.exposure = EXPOSURE_NONE;
+    ev.u.auth.outcome = OUTCOME_ABORTED;
+    output_event(c.out, &ev);
+    s.u.session.retr_count = 3;
+    s.u.session.retr_octets = 4096;
+    s.u.session.messages_deleted = 2;
+    output_event(c.out, &s);
+    output_event(c.out, &s);
+    s.u.session.tls = TLS_STLS;
+    output_event(c.out, &s);
+    s.u.session.tls = TLS_IMPLICIT;
+    s.u.session.retr_count = 0;
+    s.u.session.retr_octets = 0;
+    s.u.session.messages_deleted = 0;
+    output_event(c.out, &s);
+    capture_close(&c);
+    summary = strstr(c.text, "\n\nsessions:");
+    assert_non_null(summary);
+    assert_string_equal(summary + 2, "sessions: 4 (cleartext 2, stls 1, implicit tls 1)\n"
+                                     "login attempts: 5 (success 2, failure 1, aborted 1, unknown 1)\n"
+                                     "messages retrieved: 9 (12288 octets), deleted: 6\n"
+                                     "passwords exposed in cleartext:\n"
+                                     "  alice at 198.51.100.5 (2 attempts)\n"
+                                     "  alice at 203.0.113.9 (1 attempt)\n");
+    capture_free(&c);
+}
+
+static void text_summary_without_attempts(void **state)
+{
+    struct capture c;
+    struct event s = session_event();
+
+    (void)state;
+    capture_open(&c, OUTPUT_TEXT, false);
+    output_event(c.out, &s);
+    capture_close(&c);
+    assert_string_equal(c.text, "sessions: 1 (cleartext 1, stls 0, implicit tls 0)\n"
+                                "no POP3 login attempts seen\n"
+                                "messages retrieved: 0 (0 octets), deleted: 0\n");
+    capture_free(&c);
+}
+
+static void text_summary_none_exposed(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+
+    (void)state;
+    ev.u.auth.exposure = EXPOSURE_TOKEN;
+    capture_open(&c, OUTPUT_TEXT, false);
+    output_event(c.out, &ev);
+    capture_close(&c);
+    assert_non_null(strstr(c.text, "\npasswords exposed in cleartext: none\n"));
+    capture_free(&c);
+}
+
+static void text_exposed_accounts_are_bounded(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+    char user[32];
+    unsigned i, listed = 0;
+    const char *p;
+
+    (void)state;
+    capture_open(&c, OUTPUT_TEXT, false);
+    for (i = 0; i < OUTPUT_ACCOUNTS_MAX + 5; i++) {
+        int n = snprintf(user, sizeof user, "user%u", i);
+
+        ev.u.auth.user = (struct event_bytes){ (const uint8_t *)user, (size_t)n };
+        output_event(c.out, &ev);
+    }
+    ev.u.auth.user = BYTES("user0"); /* still counted on its listed entry */
+    output_event(c.out, &ev);
+    capture_close(&c);
+    p = strstr(c.text, "passwords exposed in cleartext:\n");
+    assert_non_null(p);
+    for (p = strstr(p, "\n  user"); p != NULL; p = strstr(p + 1, "\n  user"))
+        listed++;
+    assert_int_equal(listed, OUTPUT_ACCOUNTS_MAX);
+    assert_non_null(strstr(c.text, "\n  user0 at 198.51.100.5 (2 attempts)\n"));
+    assert_non_null(strstr(c.text, "\n  user9999 at 198.51.100.5 (1 attempt)\n"));
+    assert_null(strstr(c.text, "\n  user10000 at"));
+    assert_non_null(strstr(c.text, "\n  ... and 5 more cleartext attempts on accounts beyond the first 10000\n"));
+    capture_free(&c);
+}
+
+/* ----------------------------------------------------------------- CSV */
+
+static void csv_header_and_row_are_exact(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+    struct event s = session_event();
+
+    (void)state;
+    capture_open(&c, OUTPUT_CSV, false);
+    output_event(c.out, &ev);
+    output_event(c.out, &s); /* sessions are not CSV rows */
+    capture_close(&c);
+    assert_string_equal(c.text,
+                        "ts,flow_id,src_ip,src_port,dest_ip,dest_port,attempt,method,user,outcome,exposure,"
+                        "password,response,resp_code\r\n"
+                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,alice,failure,"
+                        "cleartext,(redacted),Authentication failed.,AUTH\r\n");
+    capture_free(&c);
+}
+
+static void csv_header_even_without_rows(void **state)
+{
+    struct capture c;
+
+    (void)state;
+    capture_open(&c, OUTPUT_CSV, false);
+    capture_close(&c);
+    assert_string_equal(c.text, "ts,flow_id,src_ip,src_port,dest_ip,dest_port,attempt,method,user,outcome,"
+                                "exposure,password,response,resp_code\r\n");
+    capture_free(&c);
+}
+
+static void csv_quotes_and_guards_formulas(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+    const char *row;
+
+    (void)state;
+    ev.u.auth.user = BYTES("=HYPERLINK(\"http://x\",\"y\")");
+    ev.u.auth.password = BYTES("+1,\"2\"");
+    ev.u.auth.response = BYTES("line one\r\nline two, \"quoted\"");
+    ev.u.auth.resp_code = NULL;
+    ev.u.auth.authzid = ABSENT;
+    capture_open(&c, OUTPUT_CSV, true);
+    output_event(c.out, &ev);
+    ev.u.auth.user = BYTES("@SUM(A1)");
+    ev.u.auth.password = BYTES("-2");
+    ev.u.auth.response = BYTES("\tx");
+    output_event(c.out, &ev);
+    ev.u.auth.user = BYTES("a=b\x1b\0\xC4\xC2\x9B\xC3\xA9"); /* ESC, NUL, bad, C1 CSI, é */
+    ev.u.auth.password = ABSENT;
+    ev.u.auth.response = BYTES("\rz");
+    output_event(c.out, &ev);
+    capture_close(&c);
+    row = strchr(c.text, '\n') + 1;
+    assert_string_equal(row,
+                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                        "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",failure,cleartext,\"'+1,\"\"2\"\"\","
+                        "\"line one\r\nline two, \"\"quoted\"\"\",\r\n"
+                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                        "'@SUM(A1),failure,cleartext,'-2,'\tx,\r\n"
+                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                        "a=b\\x1B\\x00\\xC4\\xC2\\x9B\xC3\xA9,failure,cleartext,,\"'\rz\",\r\n");
+    capture_free(&c);
+}
+
+/* Live use: a reader of the pipe sees each event as it happens, not when
+ * stdio's buffer happens to fill. */
+static void line_buffered_flushes_each_event(void **state)
+{
+    struct output_options opts = { .format = OUTPUT_JSON, .show_passwords = false, .line_buffered = true };
+    struct event ev = auth_event();
+    char *text = NULL;
+    size_t len = 0;
+    FILE *stream = open_memstream(&text, &len);
+    struct output *out;
+
+    (void)state;
+    assert_non_null(stream);
+    out = output_new(&opts, stream);
+    assert_non_null(out);
+    output_event(out, &ev);
+    /* open_memstream publishes its size only on a flush. */
+    assert_true(len > 0);
+    assert_int_equal(text[len - 1], '\n');
+    assert_int_equal(output_finish(out), 0);
+    output_free(out);
+    fclose(stream);
+    free(text);
+}
+
+static void block_buffered_waits_for_finish(void **state)
+{
+    struct output_options opts = { .format = OUTPUT_JSON, .show_passwords = false, .line_buffered = false };
+    struct event ev = auth_event();
+    char *text = NULL;
+    size_t len = 0;
+    FILE *stream = open_memstream(&text, &len);
+    struct output *out;
+
+    (void)state;
+    assert_non_null(stream);
+    out = output_new(&opts, stream);
+    assert_non_null(out);
+    output_event(out, &ev);
+    assert_int_equal(len, 0);
+    assert_int_equal(output_finish(out), 0);
+    assert_true(len > 0);
+    output_free(out);
+    fclose(stream);
+    free(text);
+}
+
+/* ------------------------------------------------------ write failures */
+
+static void write_failure_on_full_disk_is_reported(void **state)
+{
+    struct output_options opts = { .format = OUTPUT_JSON, .show_passwords = false, .line_buffered = false };
+    struct event ev = auth_event();
+    FILE *full = fopen("/dev/full", "w");
+    struct output *out;
+    int i;
+
+    (void)state;
+    assert_non_null(full);
+    out = output_new(&opts, full);
+    assert_non_null(out);
+    for (i = 0; i < 3; i++)
+        output_event(out, &ev);
+    assert_int_equal(output_finish(out), -1);
+    assert_int_equal(errno, ENOSPC); /* the cause, for the error message */
+    assert_int_equal(output_finish(out), -1); /* stays reported */
+    output_free(out);
+    fclose(full);
+}
+
+static void write_failure_line_buffered_text(void **state)
+{
+    struct output_options opts = { .format = OUTPUT_TEXT, .show_passwords = false, .line_buffered = true };
+    struct event ev = auth_event();
+    struct event s = session_event();
+    FILE *full = fopen("/dev/full", "w");
+    struct output *out;
+
+    (void)state;
+    assert_non_null(full);
+    out = output_new(&opts, full);
+    assert_non_null(out);
+    output_event(out, &ev);
+    output_event(out, &s); /* after the failure: no crash, no output */
+    assert_int_equal(output_finish(out), -1);
+    output_free(out);
+    fclose(full);
+}
+
+static void write_failure_on_closed_pipe_is_reported(void **state)
+{
+    struct output_options opts = { .format = OUTPUT_CSV, .show_passwords = false, .line_buffered = true };
+    struct event ev = auth_event();
+    struct sigaction ignore, saved;
+    struct output *out;
+    FILE *writer;
+    int fds[2];
+
+    (void)state;
+    /* main.c ignores SIGPIPE so a closed pipe is an EPIPE write error,
+     * which the output must report rather than die of. */
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    assert_int_equal(sigaction(SIGPIPE, &ignore, &saved), 0);
+    assert_int_equal(pipe(fds), 0);
+    close(fds[0]);
+    writer = fdopen(fds[1], "w");
+    assert_non_null(writer);
+    out = output_new(&opts, writer);
+    assert_non_null(out);
+    output_event(out, &ev);
+    assert_int_equal(output_finish(out), -1);
+    assert_int_equal(errno, EPIPE);
+    output_free(out);
+    fclose(writer);
+    assert_int_equal(sigaction(SIGPIPE, &saved, NULL), 0);
+}
+
+static void output_new_rejects_bad_arguments(void **state)
+{
+    struct output_options opts = { .format = OUTPUT_JSON, .show_passwords = false, .line_buffered = false };
+    struct output_options bad = { .format = (enum output_format)42, .show_passwords = false, .line_buffered = false };
+
+    (void)state;
+    assert_null(output_new(&opts, NULL));
+    assert_null(output_new(NULL, stdout));
+    assert_null(output_new(&bad, stdout));
+    output_event(NULL, NULL); /* a sink called with nothing does nothing */
+    output_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(json_auth_redacts_by_leaving_out_the_key),
+        cmocka_unit_test(json_auth_shows_password_when_asked),
+        cmocka_unit_test(json_auth_password_null_when_no_secret_crossed),
+        cmocka_unit_test(json_session_unknown_maildrop_is_null),
+        cmocka_unit_test(json_session_known_maildrop_and_ipv6),
+        cmocka_unit_test(json_gbk_banner_becomes_hex_escapes),
+        cmocka_unit_test(json_valid_utf8_passes_unchanged),
+        cmocka_unit_test(json_escapes_invalid_sequences),
+        cmocka_unit_test(json_nul_inside_user_round_trips),
+        cmocka_unit_test(json_escapes_method_and_resp_code),
+        cmocka_unit_test(json_overlong_value_is_cut_on_a_character),
+        cmocka_unit_test(text_row_and_header_are_exact),
+        cmocka_unit_test(text_password_column),
+        cmocka_unit_test(text_ipv6_endpoints_are_bracketed),
+        cmocka_unit_test(text_escapes_control_bytes),
+        cmocka_unit_test(text_long_values_are_cut_with_dots),
+        cmocka_unit_test(text_escape_is_not_split_by_the_cut),
+        cmocka_unit_test(text_summary_counts_and_exposed_accounts),
+        cmocka_unit_test(text_summary_without_attempts),
+        cmocka_unit_test(text_summary_none_exposed),
+        cmocka_unit_test(text_exposed_accounts_are_bounded),
+        cmocka_unit_test(csv_header_and_row_are_exact),
+        cmocka_unit_test(csv_header_even_without_rows),
+        cmocka_unit_test(csv_quotes_and_guards_formulas),
+        cmocka_unit_test(line_buffered_flushes_each_event),
+        cmocka_unit_test(block_buffered_waits_for_finish),
+        cmocka_unit_test(write_failure_on_full_disk_is_reported),
+        cmocka_unit_test(write_failure_line_buffered_text),
+        cmocka_unit_test(write_failure_on_closed_pipe_is_reported),
+        cmocka_unit_test(output_new_rejects_bad_arguments),
+    };
+
+    return cmocka_run_group_tests_name("output", tests, NULL, NULL);
+}
