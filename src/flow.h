@@ -1,0 +1,83 @@
+/* The connection table: one struct flow per TCP connection, found by its
+ * addresses and ports from either direction, with client and server roles,
+ * an LRU list on packet time for idle timeouts and eviction, and a fixed
+ * capacity. Flows come from a recycled pool: no allocation per packet. */
+#ifndef POP3SCOPE_FLOW_H
+#define POP3SCOPE_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify.h"
+#include "decode.h"
+#include "event.h"
+#include "stream.h"
+
+struct pop3_session;
+
+/* Index of a direction: also the index into struct flow's streams. */
+enum flow_direction {
+    FLOW_FROM_CLIENT = 0,
+    FLOW_FROM_SERVER = 1,
+};
+
+#define FLOW_F_HANDSHAKE 0x01u /* roles come from a SYN or SYN-ACK */
+#define FLOW_F_FIN_CLIENT 0x02u
+#define FLOW_F_FIN_SERVER 0x04u
+#define FLOW_F_RST 0x08u
+#define FLOW_F_COUNT_ONLY 0x10u /* TLS: bytes are counted, not reassembled */
+
+struct flow {
+    struct flow *hash_next;
+    struct flow *lru_prev; /* towards the least recently seen */
+    struct flow *lru_next;
+    struct event_flow meta; /* the key too: client and server endpoints */
+    struct event_time first_ts;
+    struct event_time last_ts;
+    struct stream streams[2];     /* [FLOW_FROM_CLIENT], [FLOW_FROM_SERVER] */
+    struct pop3_session *session; /* NULL until the first payload byte */
+    struct classify_probe probe;
+    uint64_t pending_anomalies; /* seen before the session existed */
+    uint8_t verdict;            /* enum classify_verdict */
+    uint8_t flags;              /* FLOW_F_* */
+};
+
+struct flow_table;
+
+/* Capacity is fixed at max_flows (at least 1). NULL on ENOMEM. */
+struct flow_table *flow_table_new(size_t max_flows);
+
+/* Frees the table and every flow's memory. Flows still in it must have had
+ * their streams, probe and session released by the caller. */
+void flow_table_free(struct flow_table *t);
+
+/* The flow this packet belongs to, or NULL; *dir says which way it goes. */
+struct flow *flow_lookup(struct flow_table *t, const struct packet_view *v, enum flow_direction *dir);
+
+/* A new flow for this packet, with roles decided: the sender of a SYN
+ * without ACK is the client, of a SYN-ACK the server; else the side on
+ * port 110 or 995 is the server; else the sender is the server when
+ * `sender_looks_like_server` (its payload starts like a server line).
+ * flow_id is the next number in creation order. NULL when the table is
+ * full (evict first) or memory ran out. */
+struct flow *flow_create(struct flow_table *t, const struct packet_view *v, struct event_time ts,
+                         int sender_looks_like_server);
+
+/* Direction of a packet of this flow. */
+enum flow_direction flow_direction_of(const struct flow *f, const struct packet_view *v);
+
+/* A packet was seen: the flow becomes the most recently seen. */
+void flow_touch(struct flow_table *t, struct flow *f, struct event_time ts);
+
+/* The least recently seen flow (first to time out or be evicted), or NULL;
+ * follow ->lru_next towards the most recent. */
+struct flow *flow_oldest(const struct flow_table *t);
+
+/* Takes the flow out of the table and returns its slot to the pool. The
+ * caller has released its streams, probe and session. */
+void flow_remove(struct flow_table *t, struct flow *f);
+
+size_t flow_count(const struct flow_table *t);
+int flow_table_full(const struct flow_table *t);
+
+#endif

@@ -1,0 +1,489 @@
+#include "stream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+
+/* A held piece of the stream: either copied bytes, or a "missing" marker
+ * for bytes the capture cut (snaplen) that sit inside held data. */
+struct stream_chunk {
+    struct stream_chunk *next;
+    uint32_t seq;
+    uint32_t len;    /* sequence space covered */
+    uint8_t missing; /* no bytes: the range is a known hole */
+    uint8_t data[STREAM_CHUNK_SIZE - 24u];
+};
+
+#define STREAM_CHUNK_DATA ((uint32_t)sizeof(((struct stream_chunk *)0)->data))
+
+_Static_assert(sizeof(struct stream_chunk) <= STREAM_CHUNK_SIZE, "a chunk fits its advertised size");
+
+/* Chunks are created in slabs so the pool grows in a few large steps and
+ * then recycles; steady state allocates nothing. */
+#define STREAM_SLAB_CHUNKS 32u
+
+struct stream_slab {
+    struct stream_slab *next;
+    struct stream_chunk chunks[];
+};
+
+struct stream_pool {
+    struct stream_chunk *free_list;
+    struct stream_slab *slabs;
+    uint64_t max_chunks;
+    uint64_t max_chunks_per_stream;
+    struct stream_pool_stats stats;
+};
+
+/* A segment being processed: captured bytes then `missing` cut bytes. */
+struct stream_seg {
+    uint32_t seq;
+    const uint8_t *data;
+    uint32_t len;
+    uint32_t missing;
+};
+
+/* No real segment comes near this; a bigger claim is a lie in the headers,
+ * and keeping every length below 2^30 keeps sequence comparisons exact. */
+#define STREAM_MAX_SEGMENT (1u << 30)
+
+/* Sequence numbers compare modulo 2^32 (RFC 9293 §3.4): a is before b when
+ * b - a, as an unsigned distance, is less than half the space. */
+static int stream_seq_before(uint32_t a, uint32_t b)
+{
+    return (uint32_t)(a - b) >= 0x80000000u;
+}
+
+static int stream_seq_after(uint32_t a, uint32_t b)
+{
+    return stream_seq_before(b, a);
+}
+
+static uint32_t stream_seq_min(uint32_t a, uint32_t b)
+{
+    return stream_seq_before(a, b) ? a : b;
+}
+
+static uint32_t stream_seq_max(uint32_t a, uint32_t b)
+{
+    return stream_seq_before(a, b) ? b : a;
+}
+
+/* ------------------------------------------------------------------ pool */
+
+struct stream_pool *stream_pool_new(size_t max_bytes_total, size_t max_bytes_per_stream)
+{
+    struct stream_pool *pool = calloc(1, sizeof *pool);
+
+    if (pool == NULL)
+        return NULL;
+    pool->max_chunks = max_bytes_total / STREAM_CHUNK_SIZE;
+    pool->max_chunks_per_stream = max_bytes_per_stream / STREAM_CHUNK_SIZE;
+    return pool;
+}
+
+void stream_pool_free(struct stream_pool *pool)
+{
+    struct stream_slab *slab;
+
+    if (pool == NULL)
+        return;
+    while ((slab = pool->slabs) != NULL) {
+        pool->slabs = slab->next;
+        free(slab);
+    }
+    free(pool);
+}
+
+void stream_pool_get_stats(const struct stream_pool *pool, struct stream_pool_stats *out)
+{
+    *out = pool->stats;
+}
+
+static int stream_pool_grow(struct stream_pool *pool)
+{
+    uint64_t room = pool->max_chunks - pool->stats.chunks_allocated;
+    size_t count = room < STREAM_SLAB_CHUNKS ? (size_t)room : STREAM_SLAB_CHUNKS;
+    struct stream_slab *slab;
+
+    if (count == 0)
+        return -1;
+    slab = malloc(sizeof *slab + count * sizeof slab->chunks[0]);
+    if (slab == NULL)
+        return -1;
+    slab->next = pool->slabs;
+    pool->slabs = slab;
+    for (size_t i = 0; i < count; i++) {
+        slab->chunks[i].next = pool->free_list;
+        pool->free_list = &slab->chunks[i];
+    }
+    pool->stats.chunks_allocated += count;
+    return 0;
+}
+
+/* NULL when this stream or the whole pool is at its limit. */
+static struct stream_chunk *stream_chunk_get(struct stream_pool *pool, struct stream *s)
+{
+    struct stream_chunk *c;
+
+    if (s->held_chunks >= pool->max_chunks_per_stream)
+        return NULL;
+    if (pool->free_list == NULL && stream_pool_grow(pool) != 0)
+        return NULL;
+    c = pool->free_list;
+    pool->free_list = c->next;
+    c->next = NULL;
+    s->held_chunks++;
+    pool->stats.chunks_in_use++;
+    if (pool->stats.chunks_in_use > pool->stats.chunks_peak)
+        pool->stats.chunks_peak = pool->stats.chunks_in_use;
+    return c;
+}
+
+static void stream_chunk_put(struct stream_pool *pool, struct stream *s, struct stream_chunk *c)
+{
+    c->next = pool->free_list;
+    pool->free_list = c;
+    s->held_chunks--;
+    pool->stats.chunks_in_use--;
+}
+
+/* ---------------------------------------------------------------- stream */
+
+void stream_init(struct stream *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+int stream_holding(const struct stream *s)
+{
+    return s->held != NULL;
+}
+
+int stream_complete(const struct stream *s)
+{
+    return (s->flags & STREAM_F_FIN) != 0 && s->held == NULL && s->next_seq == s->fin_seq;
+}
+
+void stream_release(struct stream *s, struct stream_pool *pool)
+{
+    struct stream_chunk *c;
+
+    while ((c = s->held) != NULL) {
+        s->held = c->next;
+        stream_chunk_put(pool, s, c);
+    }
+}
+
+/* SYN, FIN and RST bookkeeping shared by stream_segment and stream_count.
+ * Returns the sequence number of the first payload byte. */
+static uint32_t stream_note_flags(struct stream *s, uint8_t tcp_flags, uint32_t seq, uint32_t total)
+{
+    if (tcp_flags & TCP_FLAG_SYN) {
+        if (!(s->flags & STREAM_F_STARTED)) {
+            s->isn = seq;
+            s->next_seq = seq + 1u;
+            s->flags |= STREAM_F_STARTED | STREAM_F_SYN;
+        }
+        seq += 1u; /* the SYN occupies one sequence number (RFC 9293 §3.4) */
+    } else if (!(s->flags & STREAM_F_STARTED)) {
+        /* Mid-stream pickup: the first segment seen defines the start. */
+        s->next_seq = seq;
+        s->flags |= STREAM_F_STARTED;
+    }
+    if ((tcp_flags & TCP_FLAG_FIN) && !(s->flags & STREAM_F_FIN)) {
+        s->fin_seq = seq + total;
+        s->flags |= STREAM_F_FIN;
+    }
+    if (tcp_flags & TCP_FLAG_RST)
+        s->flags |= STREAM_F_RST;
+    return seq;
+}
+
+static uint32_t stream_seq_overlap(uint32_t a, uint32_t a_len, uint32_t b, uint32_t b_len)
+{
+    uint32_t start = stream_seq_max(a, b);
+    uint32_t end = stream_seq_min(a + a_len, b + b_len);
+
+    return stream_seq_before(start, end) ? end - start : 0;
+}
+
+/* Drops what was already delivered. Captured bytes that fall in a hole we
+ * gave up at a limit are counted: they arrived, too late to be used.
+ * Returns 0 when nothing new is left. */
+static int stream_trim(struct stream *s, struct stream_pool *pool, struct stream_seg *g, unsigned *events)
+{
+    uint32_t total = g->len + g->missing;
+    uint32_t old;
+
+    if (total == 0)
+        return 0;
+    if (!stream_seq_before(g->seq, s->next_seq))
+        return 1;
+    old = s->next_seq - g->seq;
+    if (s->forced_end != s->forced_start) {
+        uint32_t late =
+            stream_seq_overlap(g->seq, old < g->len ? old : g->len, s->forced_start, s->forced_end - s->forced_start);
+        if (late > 0) {
+            pool->stats.late_bytes_dropped += late;
+            *events |= STREAM_EVENT_LATE_DROPPED;
+        }
+    }
+    if (old >= total)
+        return 0;
+    if (old <= g->len) {
+        g->data += old;
+        g->len -= old;
+    } else {
+        g->missing -= old - g->len;
+        g->data += g->len;
+        g->len = 0;
+    }
+    g->seq = s->next_seq;
+    return 1;
+}
+
+/* Delivers the first `take` bytes of an in-order segment: captured bytes
+ * straight from the capture buffer, then cut bytes as a gap. */
+static void stream_emit(struct stream *s, struct stream_seg *g, uint32_t take, struct event_time ts,
+                        const struct stream_sink *sink)
+{
+    uint32_t n = take < g->len ? take : g->len;
+    uint32_t rest = take - n;
+
+    if (n > 0) {
+        sink->data(sink->ctx, g->data, n, ts);
+        g->data += n;
+        g->len -= n;
+    }
+    if (rest > 0) {
+        sink->gap(sink->ctx, rest, ts);
+        g->missing -= rest;
+    }
+    g->seq += take;
+    s->next_seq += take;
+}
+
+/* Delivers held pieces that the stream has now reached. */
+static void stream_drain(struct stream *s, struct stream_pool *pool, struct event_time ts,
+                         const struct stream_sink *sink)
+{
+    struct stream_chunk *h;
+
+    while ((h = s->held) != NULL && !stream_seq_after(h->seq, s->next_seq)) {
+        uint32_t end = h->seq + h->len;
+
+        if (stream_seq_after(end, s->next_seq)) {
+            uint32_t off = s->next_seq - h->seq;
+
+            if (h->missing)
+                sink->gap(sink->ctx, end - s->next_seq, ts);
+            else
+                sink->data(sink->ctx, h->data + off, h->len - off, ts);
+            s->next_seq = end;
+        }
+        s->held = h->next;
+        stream_chunk_put(pool, s, h);
+    }
+}
+
+/* Gives up the hole before the first held piece (or before `until` when
+ * nothing is held) and delivers what follows it. */
+static void stream_give_up(struct stream *s, struct stream_pool *pool, uint32_t until, int at_limit,
+                           struct event_time ts, const struct stream_sink *sink)
+{
+    uint32_t hole = until - s->next_seq;
+
+    if (at_limit) {
+        s->forced_start = s->next_seq;
+        s->forced_end = until;
+        pool->stats.limit_gaps++;
+        pool->stats.limit_gap_bytes += hole;
+    }
+    if (hole > 0)
+        sink->gap(sink->ctx, hole, ts);
+    s->next_seq = until;
+    stream_drain(s, pool, ts, sink);
+}
+
+/* Held bytes that differ from a later copy: the first copy stays. */
+static unsigned stream_compare(const struct stream_chunk *h, uint32_t pos, const struct stream_seg *g, uint32_t stop)
+{
+    uint32_t cap_end = g->seq + g->len;
+    uint32_t end = stream_seq_min(stop, cap_end);
+
+    if (h->missing || !stream_seq_before(pos, end))
+        return 0;
+    if (memcmp(h->data + (pos - h->seq), g->data + (pos - g->seq), end - pos) != 0)
+        return STREAM_EVENT_OVERLAP_CONFLICT;
+    return 0;
+}
+
+/* An in-order segment: delivered in place up to the next held piece; where
+ * it overlaps held bytes, the held copy (first seen) is what is delivered. */
+static unsigned stream_in_order(struct stream *s, struct stream_pool *pool, struct stream_seg *g, struct event_time ts,
+                                const struct stream_sink *sink)
+{
+    unsigned events = 0;
+
+    for (;;) {
+        struct stream_chunk *h = s->held;
+        uint32_t total = g->len + g->missing;
+        uint32_t take = total;
+
+        if (h != NULL && stream_seq_before(h->seq, g->seq + total))
+            take = h->seq - g->seq;
+        stream_emit(s, g, take, ts, sink);
+        if (take == total)
+            break;
+        events |= stream_compare(h, h->seq, g, h->seq + h->len);
+        stream_drain(s, pool, ts, sink);
+        if (!stream_trim(s, pool, g, &events))
+            break;
+    }
+    stream_drain(s, pool, ts, sink);
+    return events;
+}
+
+/* Links a new piece in after *prev (at *link). */
+static struct stream_chunk *stream_piece_new(struct stream *s, struct stream_pool *pool, struct stream_chunk ***link,
+                                             uint32_t seq, int missing)
+{
+    struct stream_chunk *c = stream_chunk_get(pool, s);
+
+    if (c == NULL)
+        return NULL;
+    c->seq = seq;
+    c->len = 0;
+    c->missing = (uint8_t)(missing != 0);
+    c->next = **link;
+    **link = c;
+    *link = &c->next;
+    return c;
+}
+
+/* Copies [pos, stop) of the segment (a hole in the held store) into
+ * pieces, extending the piece before it when contiguous and not full. */
+static int stream_fill(struct stream *s, struct stream_pool *pool, struct stream_chunk ***link,
+                       struct stream_chunk **prev, const struct stream_seg *g, uint32_t pos, uint32_t stop)
+{
+    uint32_t cap_end = stream_seq_min(stop, g->seq + g->len);
+
+    while (stream_seq_before(pos, stop)) {
+        struct stream_chunk *p = *prev;
+        int missing = !stream_seq_before(pos, cap_end);
+        uint32_t want = (missing ? stop : cap_end) - pos;
+        uint32_t room = missing ? STREAM_MAX_SEGMENT : STREAM_CHUNK_DATA;
+        uint32_t n;
+
+        if (p == NULL || p->seq + p->len != pos || p->missing != missing || p->len >= room) {
+            p = stream_piece_new(s, pool, link, pos, missing);
+            if (p == NULL)
+                return -1;
+            *prev = p;
+        }
+        n = room - p->len < want ? room - p->len : want;
+        if (!missing)
+            memcpy(p->data + p->len, g->data + (pos - g->seq), n);
+        p->len += n;
+        pos += n;
+    }
+    return 0;
+}
+
+/* Stores an out-of-order segment in the gaps of the held store; bytes
+ * already held win. Returns -1 when a limit stopped it part-way (what was
+ * stored stays, and a retry after freeing room stores the rest). */
+static int stream_insert(struct stream *s, struct stream_pool *pool, const struct stream_seg *g, unsigned *events)
+{
+    struct stream_chunk **link = &s->held;
+    struct stream_chunk *prev = NULL;
+    uint32_t pos = g->seq;
+    uint32_t end = g->seq + g->len + g->missing;
+
+    while (stream_seq_before(pos, end)) {
+        struct stream_chunk *cur = *link;
+        uint32_t stop = end;
+
+        if (cur != NULL && !stream_seq_after(cur->seq + cur->len, pos)) {
+            prev = cur;
+            link = &cur->next;
+            continue;
+        }
+        if (cur != NULL && !stream_seq_after(cur->seq, pos)) {
+            stop = stream_seq_min(end, cur->seq + cur->len);
+            *events |= stream_compare(cur, pos, g, stop);
+            prev = cur;
+            link = &cur->next;
+        } else {
+            if (cur != NULL)
+                stop = stream_seq_min(end, cur->seq);
+            if (stream_fill(s, pool, &link, &prev, g, pos, stop) != 0)
+                return -1;
+        }
+        pos = stop;
+    }
+    return 0;
+}
+
+unsigned stream_segment(struct stream *s, struct stream_pool *pool, uint8_t tcp_flags, uint32_t seq,
+                        const uint8_t *payload, uint32_t len, uint32_t missing, struct event_time ts,
+                        const struct stream_sink *sink)
+{
+    struct stream_seg g;
+    unsigned events = 0;
+
+    if (len > STREAM_MAX_SEGMENT)
+        len = STREAM_MAX_SEGMENT;
+    if (missing > STREAM_MAX_SEGMENT - len)
+        missing = STREAM_MAX_SEGMENT - len;
+    g.seq = stream_note_flags(s, tcp_flags, seq, len + missing);
+    g.data = payload;
+    g.len = len;
+    g.missing = missing;
+    /* RFC 9293 §3.5.3: an RST's payload is not data of the stream. */
+    if (tcp_flags & TCP_FLAG_RST)
+        return 0;
+    while (stream_trim(s, pool, &g, &events)) {
+        if (g.seq == s->next_seq) {
+            events |= stream_in_order(s, pool, &g, ts, sink);
+            break;
+        }
+        if (stream_insert(s, pool, &g, &events) == 0)
+            break;
+        /* A limit is hit: give up the oldest hole and move on, so memory
+         * stays bounded and the tracker keeps getting bytes. */
+        events |= STREAM_EVENT_LIMIT_GAP;
+        stream_give_up(s, pool, s->held != NULL ? stream_seq_min(s->held->seq, g.seq) : g.seq, 1, ts, sink);
+    }
+    if (events & STREAM_EVENT_OVERLAP_CONFLICT)
+        pool->stats.overlap_conflicts++;
+    return events;
+}
+
+uint64_t stream_count(struct stream *s, uint8_t tcp_flags, uint32_t seq, uint32_t len)
+{
+    uint32_t end;
+    uint32_t start;
+
+    if (len > STREAM_MAX_SEGMENT)
+        len = STREAM_MAX_SEGMENT;
+    seq = stream_note_flags(s, tcp_flags, seq, len);
+    if ((tcp_flags & TCP_FLAG_RST) || len == 0)
+        return 0;
+    end = seq + len;
+    if (!stream_seq_after(end, s->next_seq))
+        return 0;
+    start = stream_seq_max(seq, s->next_seq);
+    s->next_seq = end;
+    return end - start;
+}
+
+void stream_flush(struct stream *s, struct stream_pool *pool, struct event_time ts, const struct stream_sink *sink)
+{
+    while (s->held != NULL)
+        stream_give_up(s, pool, s->held->seq, 0, ts, sink);
+    if ((s->flags & STREAM_F_FIN) && stream_seq_before(s->next_seq, s->fin_seq))
+        stream_give_up(s, pool, s->fin_seq, 0, ts, sink);
+}

@@ -1,0 +1,108 @@
+/* Per-direction TCP reassembly: turns the segments of one direction into
+ * in-order bytes and gaps. In-order data is handed straight from the capture
+ * buffer (no copy); only segments that arrive ahead of a hole are copied,
+ * into fixed-size chunks drawn from a pool shared by every stream. The
+ * stream knows nothing about POP3 or flows. */
+#ifndef POP3SCOPE_STREAM_H
+#define POP3SCOPE_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+/* Held bytes are stored and counted in whole chunks: a 1-byte segment
+ * costs a chunk, so a peer sending many tiny out-of-order segments cannot
+ * hold more memory than the limits say. */
+#define STREAM_CHUNK_SIZE 2048u
+
+/* Where a stream's bytes go. data() gets bytes that are only valid during
+ * the call; gap() says `missing` bytes will never arrive. */
+struct stream_sink {
+    void (*data)(void *ctx, const uint8_t *bytes, size_t len, struct event_time ts);
+    void (*gap)(void *ctx, uint64_t missing, struct event_time ts);
+    void *ctx;
+};
+
+/* Bits returned by stream_segment: what this call saw that
+ * the layer above may want to record as an anomaly. */
+#define STREAM_EVENT_OVERLAP_CONFLICT 0x1u /* held bytes and a later copy differ */
+#define STREAM_EVENT_LIMIT_GAP 0x2u        /* a store limit forced a hole to be given up */
+#define STREAM_EVENT_LATE_DROPPED 0x4u     /* bytes came for a hole already given up */
+
+/* Chunk pool plus the limits and counters every stream shares. */
+struct stream_pool;
+
+/* Counters over every stream of a pool. */
+struct stream_pool_stats {
+    uint64_t chunks_in_use;
+    uint64_t chunks_peak;        /* most chunks in use at once */
+    uint64_t chunks_allocated;   /* chunks created (they are then recycled) */
+    uint64_t overlap_conflicts;  /* segments whose bytes differed from held ones */
+    uint64_t limit_gaps;         /* holes given up because a limit was hit */
+    uint64_t limit_gap_bytes;    /* their size */
+    uint64_t late_bytes_dropped; /* captured bytes that arrived for a hole
+                                    already given up at a limit */
+};
+
+/* max_bytes_total: all held bytes of all streams; max_bytes_per_stream:
+ * held bytes of one direction. Both are rounded down to whole chunks; 0
+ * means "hold nothing": every hole is given up at once. NULL on ENOMEM. */
+struct stream_pool *stream_pool_new(size_t max_bytes_total, size_t max_bytes_per_stream);
+
+/* Every stream using the pool must have been released first. */
+void stream_pool_free(struct stream_pool *pool);
+
+void stream_pool_get_stats(const struct stream_pool *pool, struct stream_pool_stats *out);
+
+#define STREAM_F_STARTED 0x01u /* next_seq is known */
+#define STREAM_F_SYN 0x02u     /* the handshake gave the ISN */
+#define STREAM_F_FIN 0x04u     /* fin_seq is known */
+#define STREAM_F_RST 0x08u
+
+struct stream_chunk;
+
+/* One direction of one connection. Zero-initialised (stream_init) until the
+ * first segment. Owned by its flow; release it before freeing the flow. */
+struct stream {
+    struct stream_chunk *held; /* out-of-order pieces, sorted, disjoint */
+    uint32_t next_seq;         /* next byte to deliver (mod 2^32) */
+    uint32_t isn;              /* valid with STREAM_F_SYN */
+    uint32_t fin_seq;          /* where the stream ends; valid with STREAM_F_FIN */
+    uint32_t held_chunks;
+    uint32_t forced_start; /* last hole given up at a limit: bytes that */
+    uint32_t forced_end;   /* arrive for it later are counted as dropped */
+    uint8_t flags;         /* STREAM_F_* */
+};
+
+void stream_init(struct stream *s);
+
+/* One TCP segment of this direction. `payload` holds the `len` captured
+ * bytes; `missing` more bytes were on the wire after them (snaplen cut) and
+ * become a gap. Retransmitted and already-delivered bytes are dropped; held
+ * bytes win over a later copy that differs (RFC 9293 leaves the choice to
+ * the receiver; keeping the first copy means an injected overlap cannot
+ * rewrite what we already hold). Returns STREAM_EVENT_* bits. */
+unsigned stream_segment(struct stream *s, struct stream_pool *pool, uint8_t tcp_flags, uint32_t seq,
+                        const uint8_t *payload, uint32_t len, uint32_t missing, struct event_time ts,
+                        const struct stream_sink *sink);
+
+/* For streams that are only counted (TLS): tracks the highest sequence
+ * seen and returns how many payload bytes this segment adds beyond it, so
+ * retransmissions are not counted twice. Holds nothing. */
+uint64_t stream_count(struct stream *s, uint8_t tcp_flags, uint32_t seq, uint32_t len);
+
+/* End of connection: gives up every remaining hole (reported as a gap),
+ * delivers all held bytes, and reports the bytes missing before the FIN. */
+void stream_flush(struct stream *s, struct stream_pool *pool, struct event_time ts, const struct stream_sink *sink);
+
+/* Returns the held chunks to the pool without delivering them. */
+void stream_release(struct stream *s, struct stream_pool *pool);
+
+/* True when the stream holds out-of-order bytes. */
+int stream_holding(const struct stream *s);
+
+/* True once a FIN was seen and every byte before it was delivered. */
+int stream_complete(const struct stream *s);
+
+#endif
