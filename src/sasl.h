@@ -23,6 +23,14 @@ struct sasl_result {
     struct sasl_field secret; /* password, token, or digest */
     enum event_exposure exposure; /* what this message put on the wire */
     bool malformed; /* the message did not follow the mechanism's syntax */
+    /* Added after the fields above (append-only, so existing code keeps
+     * working): */
+    struct sasl_field realm; /* DIGEST-MD5 realm, NTLM domain */
+    struct sasl_field lm_response; /* NTLM LmChallengeResponse in lower-case
+                                      hex (sasl_format_crack_netntlm) */
+    bool truncated; /* a field that had to be rewritten (unescaped,
+                       UTF-16 -> UTF-8) did not fit the scratch buffer
+                       and is absent: a bound was hit, count it */
 };
 
 /* RFC 4648 base64, tolerant of missing padding; returns false on any
@@ -42,5 +50,85 @@ void sasl_decode_client(const char *mech, unsigned step, const uint8_t *msg, siz
 /* The exposure class a mechanism has once its secret-bearing message has
  * crossed the wire (PLAIN -> cleartext, CRAM-MD5 -> hash, XOAUTH2 -> token). */
 enum event_exposure sasl_mechanism_exposure(const char *mech);
+
+/* ---- Added by the SASL module (everything above is the original API) ---- */
+
+/* Scratch bytes that guarantee every rewritten field of a `len`-byte message
+ * fits. NTLM is the worst case: its security buffers may all cover the same
+ * bytes, user and domain in UTF-8 take up to 3/2 of their UTF-16 size each,
+ * and the NT and LM responses are written as hex (2 each): 7 * len. */
+#define SASL_SCRATCH_NEEDED(len) ((size_t)(len) * 7u)
+
+/* sasl_decode_client with a scratch buffer for fields that are not a plain
+ * slice of msg: DIGEST-MD5 quoted-strings with backslash escapes, SCRAM and
+ * GS2 names with =2C / =3D, NTLM names in UTF-16LE. Fields point into msg or
+ * into scratch; both must outlive the use of `res`. scratch may be NULL
+ * (size 0): such fields are then absent and res->truncated is set. NTLM's
+ * secret (the NT response) and lm_response are binary on the wire and are
+ * given as lower-case hex written into scratch. This is the call the
+ * tracker should make; sasl_decode_client is this with no scratch.
+ *
+ * Steps: `step` counts the client's messages of one AUTH exchange from 0.
+ * One-message mechanisms (PLAIN, CRAM-MD5, DIGEST-MD5's digest-response,
+ * XOAUTH2, OAUTHBEARER, ANONYMOUS) decode the first non-empty message they
+ * get whatever its step; SCRAM tells client-first from client-final by
+ * content; NTLM finds its AUTHENTICATE (type 3) message by signature; LOGIN
+ * trusts the step (0 = user name, 1 = password). An empty message reveals
+ * nothing and is never malformed, except LOGIN's step 1: an empty password
+ * did cross in clear (secret present with length 0).
+ *
+ * Exposure: the mechanism's class (sasl_mechanism_exposure) when this is the
+ * message that carries the secret, even if malformed (the raw capture still
+ * holds it); EXPOSURE_NONE otherwise (LOGIN's user name, SCRAM's
+ * client-first, NTLM negotiate or anonymous, an empty message). */
+void sasl_decode_client_buf(const char *mech, unsigned step, const uint8_t *msg, size_t len, uint8_t *scratch,
+                            size_t scratch_size, struct sasl_result *res);
+
+/* APOP arguments (RFC 1939 §7: name SP digest; the last space separates, so
+ * a name may hold spaces). Fills user and secret (the 32-hex digest, as
+ * sent), exposure HASH. False (and res->malformed) when there is no space,
+ * the name is empty or the digest is not 32 hex digits; what could be
+ * parsed is still filled in. */
+bool sasl_apop_parse(const uint8_t *args, size_t len, struct sasl_result *res);
+
+/* The APOP timestamp of a greeting (RFC 1939 §7: a msg-id "<...>"): the first
+ * '<' ... '>' with neither bracket, a control character nor a space inside,
+ * at most SASL_TIMESTAMP_MAX bytes long including the brackets. ts points
+ * into banner, brackets included (they are part of what is hashed). */
+#define SASL_TIMESTAMP_MAX 256
+bool sasl_greeting_timestamp(const uint8_t *banner, size_t len, struct sasl_field *ts);
+
+/* NTLM CHALLENGE (type 2) message from the server (already base64-decoded):
+ * copies its 8-byte ServerChallenge (MS-NLMP 2.2.1.2). False if msg is not
+ * a complete type 2 message. */
+bool sasl_ntlm_server_challenge(const uint8_t *msg, size_t len, uint8_t challenge[8]);
+
+/* Offline-guessing lines, NUL-terminated in out; each returns the length
+ * (without the NUL), or 0 when an input is missing or unusable or the line
+ * does not fit out_size (out is then "" if out_size > 0).
+ *
+ * APOP: hashcat mode 20, md5($salt.$pass), salt = timestamp with brackets
+ * (RFC 1939 §7: digest = MD5(timestamp || secret)). With a user the line is
+ * "user:digest:timestamp" for `hashcat -m 20 --username`; without one it is
+ * "digest:timestamp". 0 if the user holds ':' or any field a control
+ * character, or the timestamp is longer than hashcat's 256-byte salt. */
+size_t sasl_format_crack_apop(const struct sasl_field *timestamp, const struct sasl_field *user,
+                              const struct sasl_field *digest, char *out, size_t out_size);
+
+/* CRAM-MD5 (RFC 2195): "$cram_md5$" base64(challenge) "$" base64(user SP
+ * digest), hashcat mode 10200 and John the Ripper's HMAC-MD5 format alike.
+ * challenge is the server's decoded challenge, brackets included; the
+ * digest is written in lower case. hashcat itself refuses challenges over
+ * 256 bytes and a "user SP digest" over 99 bytes; the line is still made. */
+size_t sasl_format_crack_cram_md5(const struct sasl_field *challenge, const struct sasl_field *user,
+                                  const struct sasl_field *digest, char *out, size_t out_size);
+
+/* NTLM over SASL, from a decoded AUTHENTICATE result and the server's
+ * challenge: a 24-byte NT response gives NetNTLMv1 (hashcat 5500)
+ * "user::domain:lm:nt:challenge", a longer one NetNTLMv2 (hashcat 5600)
+ * "user::domain:challenge:ntproofstr:blob" (all binary in lower-case hex).
+ * 0 if user or domain holds ':' or a control character. */
+size_t sasl_format_crack_netntlm(const uint8_t challenge[8], const struct sasl_result *res, char *out,
+                                 size_t out_size);
 
 #endif

@@ -1,0 +1,1220 @@
+/* Decoders for what POP3 logins put on the wire: SASL mechanisms (RFC 4422
+ * family, carried by RFC 5034 AUTH) and APOP (RFC 1939 §7), plus the
+ * offline-guessing lines that hashcat and John the Ripper read.
+ *
+ * Every input is hostile. All reads go through an index checked against the
+ * length in the same expression; every loop advances by at least one byte
+ * and stops at the length; every write goes through a writer that knows its
+ * room. Nothing here allocates. */
+#include "sasl.h"
+
+#include <string.h>
+
+/* A valid, non-NULL pointer for zero-length inputs, so a slice of an empty
+ * message never does arithmetic on NULL. */
+static const uint8_t sasl_empty[1];
+
+/* ------------------------------------------------------------ byte helpers */
+
+static bool sasl_find_byte(const uint8_t *p, size_t len, size_t from, uint8_t c, size_t *at)
+{
+    for (size_t i = from; i < len; i++) {
+        if (p[i] == c) {
+            *at = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool sasl_find_last_byte(const uint8_t *p, size_t len, uint8_t c, size_t *at)
+{
+    for (size_t i = len; i > 0; i--) {
+        if (p[i - 1] == c) {
+            *at = i - 1;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* [start, end) of p; callers guarantee start <= end <= length of p. An empty
+ * range stays absent: a field is either there with bytes or not there. */
+static void sasl_set_slice(struct sasl_field *f, const uint8_t *p, size_t start, size_t end)
+{
+    if (end > start) {
+        f->data = p + start;
+        f->len = end - start;
+    }
+}
+
+static uint8_t sasl_ascii_upper(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') ? (uint8_t)(c - 'a' + 'A') : c;
+}
+
+static bool sasl_has_prefix(const uint8_t *p, size_t len, const char *lit)
+{
+    size_t n = strlen(lit);
+    return len >= n && memcmp(p, lit, n) == 0;
+}
+
+static bool sasl_has_prefix_ci(const uint8_t *p, size_t len, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (len < n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (sasl_ascii_upper(p[i]) != sasl_ascii_upper((uint8_t)lit[i]))
+            return false;
+    }
+    return true;
+}
+
+static int sasl_hex_value(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static bool sasl_is_hex(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (sasl_hex_value(p[i]) < 0)
+            return false;
+    }
+    return true;
+}
+
+/* RFC 1939 §7, RFC 2195 §2, RFC 2831 §2.1.2.1: an MD5 digest is 16 octets
+ * sent as 32 hex digits. */
+static bool sasl_field_is_md5_hex(const struct sasl_field *f)
+{
+    return f != NULL && f->data != NULL && f->len == 32 && sasl_is_hex(f->data, f->len);
+}
+
+static bool sasl_has_control(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] < 0x20 || p[i] == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+static uint16_t sasl_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t sasl_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+/* ----------------------------------------------------------------- base64 */
+
+static int sasl_base64_value(uint8_t c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+/* RFC 4648 §4. Padding may be missing or short, but may not exceed what the
+ * last quantum needs; a lone character in the last quantum carries fewer
+ * than 8 bits and is impossible (§3.5 lets decoders reject it). Whitespace
+ * is outside the alphabet: RFC 5034 §4 sends base64 on one line. */
+bool sasl_base64_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_size, size_t *out_len)
+{
+    if (out_len != NULL)
+        *out_len = 0;
+    if (in == NULL && in_len > 0)
+        return false;
+    size_t data = in_len;
+    while (data > 0 && in[data - 1] == '=')
+        data--;
+    size_t pad = in_len - data;
+    size_t rem = data % 4;
+    if (rem == 1 || pad > 2 || (pad > 0 && (rem == 0 || rem + pad > 4)))
+        return false;
+    size_t need = data / 4 * 3 + (rem > 0 ? rem - 1 : 0);
+    if (need > out_size || (need > 0 && out == NULL))
+        return false;
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < data; i++) {
+        int v = sasl_base64_value(in[i]);
+        if (v < 0)
+            return false;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8 && n < need) {
+            bits -= 8;
+            out[n++] = (uint8_t)(acc >> bits);
+            acc &= (1u << bits) - 1u;
+        }
+    }
+    if (out_len != NULL)
+        *out_len = n;
+    return true;
+}
+
+/* ---------------------------------------------------------------- scratch */
+
+/* Output area for fields that are not a plain slice of the message. */
+struct sasl_scratch {
+    uint8_t *buf;
+    size_t size;
+    size_t used;
+};
+
+static uint8_t *sasl_scratch_room(const struct sasl_scratch *s, size_t *room)
+{
+    *room = (s->buf != NULL) ? s->size - s->used : 0;
+    return (s->buf != NULL) ? s->buf + s->used : NULL;
+}
+
+static void sasl_scratch_commit(struct sasl_scratch *s, struct sasl_field *f, uint8_t *start, size_t n)
+{
+    s->used += n;
+    if (n > 0) {
+        f->data = start;
+        f->len = n;
+    }
+}
+
+static bool sasl_scratch_hex(struct sasl_scratch *s, const uint8_t *p, size_t n, struct sasl_field *f)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t room;
+    uint8_t *dst = sasl_scratch_room(s, &room);
+    if (dst == NULL || n > room / 2)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        dst[2 * i] = (uint8_t)digits[p[i] >> 4];
+        dst[2 * i + 1] = (uint8_t)digits[p[i] & 0x0f];
+    }
+    sasl_scratch_commit(s, f, dst, 2 * n);
+    return true;
+}
+
+/* DIGEST-MD5 quoted-string content (RFC 2831 §7.2, RFC 2616 §2.2): a
+ * backslash quotes the next byte. The caller has checked that a backslash
+ * never ends the content. */
+static bool sasl_scratch_unquote(struct sasl_scratch *s, const uint8_t *p, size_t len, struct sasl_field *f)
+{
+    size_t room;
+    uint8_t *dst = sasl_scratch_room(s, &room);
+    if (dst == NULL)
+        return false;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '\\' && i + 1 < len)
+            i++;
+        if (n >= room)
+            return false;
+        dst[n++] = p[i];
+    }
+    sasl_scratch_commit(s, f, dst, n);
+    return true;
+}
+
+/* RFC 5802 §5.1 / RFC 5801 §4 saslname: ',' and '=' travel as "=2C" and
+ * "=3D"; any other '=' makes the name invalid. */
+static bool sasl_saslname_valid(const uint8_t *p, size_t len, bool *escaped)
+{
+    *escaped = false;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] != '=')
+            continue;
+        bool comma = len - i >= 3 && p[i + 1] == '2' && p[i + 2] == 'C';
+        bool equals = len - i >= 3 && p[i + 1] == '3' && p[i + 2] == 'D';
+        if (!comma && !equals)
+            return false;
+        *escaped = true;
+        i += 2;
+    }
+    return true;
+}
+
+static bool sasl_scratch_saslname(struct sasl_scratch *s, const uint8_t *p, size_t len, struct sasl_field *f)
+{
+    size_t room;
+    uint8_t *dst = sasl_scratch_room(s, &room);
+    if (dst == NULL)
+        return false;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = p[i];
+        if (c == '=' && len - i >= 3) {
+            c = (p[i + 1] == '2') ? ',' : '=';
+            i += 2;
+        }
+        if (n >= room)
+            return false;
+        dst[n++] = c;
+    }
+    sasl_scratch_commit(s, f, dst, n);
+    return true;
+}
+
+/* A saslname into f: a slice when it holds no escapes, else decoded into
+ * scratch. An empty name stays absent. */
+static void sasl_set_saslname(struct sasl_field *f, const uint8_t *p, size_t len, struct sasl_scratch *s,
+                              struct sasl_result *res)
+{
+    bool escaped;
+    if (!sasl_saslname_valid(p, len, &escaped)) {
+        res->malformed = true;
+        return;
+    }
+    if (!escaped)
+        sasl_set_slice(f, p, 0, len);
+    else if (!sasl_scratch_saslname(s, p, len, f))
+        res->truncated = true;
+}
+
+static size_t sasl_utf8_encode(uint32_t cp, uint8_t out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (uint8_t)(0xc0 | (cp >> 6));
+        out[1] = (uint8_t)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xe0 | (cp >> 12));
+        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xf0 | (cp >> 18));
+    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
+    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+    out[3] = (uint8_t)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* NTLM names with NTLMSSP_NEGOTIATE_UNICODE are UTF-16LE (MS-NLMP 2.2.2.5);
+ * a surrogate without its partner becomes U+FFFD. An odd trailing byte is
+ * the caller's to flag. */
+static bool sasl_scratch_utf16le(struct sasl_scratch *s, const uint8_t *p, size_t len, struct sasl_field *f)
+{
+    size_t room;
+    uint8_t *dst = sasl_scratch_room(s, &room);
+    if (dst == NULL)
+        return false;
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < len; i += 2) {
+        uint32_t cp = sasl_le16(p + i);
+        if (cp >= 0xd800 && cp <= 0xdbff && i + 3 < len) {
+            uint32_t lo = sasl_le16(p + i + 2);
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                i += 2;
+            }
+        }
+        if (cp >= 0xd800 && cp <= 0xdfff)
+            cp = 0xfffd;
+        uint8_t enc[4];
+        size_t k = sasl_utf8_encode(cp, enc);
+        if (k > room - n)
+            return false;
+        memcpy(dst + n, enc, k);
+        n += k;
+    }
+    sasl_scratch_commit(s, f, dst, n);
+    return true;
+}
+
+/* ------------------------------------------------------ cleartext: PLAIN */
+
+/* RFC 4616 §2: message = [authzid] NUL authcid NUL passwd, authcid and
+ * passwd non-empty. Any message carries the password, so it is decoded at
+ * whatever step it arrives (an RFC 5034 §4 "=" may have used step 0). */
+static bool sasl_decode_plain(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
+                              struct sasl_result *res)
+{
+    (void)step;
+    (void)s;
+    if (len == 0)
+        return false;
+    size_t nul1, nul2, extra;
+    if (!sasl_find_byte(msg, len, 0, 0, &nul1) || !sasl_find_byte(msg, len, nul1 + 1, 0, &nul2) ||
+        sasl_find_byte(msg, len, nul2 + 1, 0, &extra)) {
+        /* Which bytes are the password is unknowable; report none. */
+        res->malformed = true;
+        return true;
+    }
+    sasl_set_slice(&res->authzid, msg, 0, nul1);
+    sasl_set_slice(&res->user, msg, nul1 + 1, nul2);
+    sasl_set_slice(&res->secret, msg, nul2 + 1, len);
+    if (res->user.data == NULL || res->secret.data == NULL)
+        res->malformed = true;
+    return true;
+}
+
+/* draft-murchison-sasl-login §2: the client answers the server's first
+ * prompt with the user name and the second with the password, whatever the
+ * prompts say. */
+static bool sasl_decode_login(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
+                              struct sasl_result *res)
+{
+    (void)s;
+    if (step == 0) {
+        sasl_set_slice(&res->user, msg, 0, len);
+        return false;
+    }
+    if (step == 1) {
+        /* An empty password is still a password sent in clear. */
+        res->secret.data = msg;
+        res->secret.len = len;
+        return true;
+    }
+    return false;
+}
+
+/* -------------------------------------------------- hashes: CRAM-MD5, APOP */
+
+/* "name SP digest" (RFC 2195 §2, RFC 1939 §7). The last space separates:
+ * the digest never holds one, a name may. */
+static bool sasl_name_digest(const uint8_t *msg, size_t len, struct sasl_result *res)
+{
+    size_t sp;
+    if (!sasl_find_last_byte(msg, len, ' ', &sp)) {
+        res->malformed = true;
+        return false;
+    }
+    sasl_set_slice(&res->user, msg, 0, sp);
+    sasl_set_slice(&res->secret, msg, sp + 1, len);
+    if (res->user.data == NULL || !sasl_field_is_md5_hex(&res->secret)) {
+        res->malformed = true;
+        return false;
+    }
+    return true;
+}
+
+static bool sasl_decode_cram_md5(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
+                                 struct sasl_result *res)
+{
+    (void)step;
+    (void)s;
+    if (len == 0)
+        return false;
+    sasl_name_digest(msg, len, res);
+    return true;
+}
+
+static bool sasl_decode_apop(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
+                             struct sasl_result *res)
+{
+    (void)step;
+    (void)s;
+    if (len == 0)
+        return false;
+    sasl_name_digest(msg, len, res);
+    return true;
+}
+
+bool sasl_apop_parse(const uint8_t *args, size_t len, struct sasl_result *res)
+{
+    if (res == NULL)
+        return false;
+    memset(res, 0, sizeof(*res));
+    res->exposure = EXPOSURE_HASH;
+    if (args == NULL)
+        args = sasl_empty, len = 0;
+    return sasl_name_digest(args, len, res);
+}
+
+bool sasl_greeting_timestamp(const uint8_t *banner, size_t len, struct sasl_field *ts)
+{
+    if (ts == NULL)
+        return false;
+    ts->data = NULL;
+    ts->len = 0;
+    if (banner == NULL)
+        return false;
+    size_t i = 0;
+    while (i < len) {
+        if (banner[i] != '<') {
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < len && banner[j] != '>' && banner[j] != '<' && banner[j] > ' ' && banner[j] != 0x7f)
+            j++;
+        if (j < len && banner[j] == '>' && j > i + 1 && j - i + 1 <= SASL_TIMESTAMP_MAX) {
+            ts->data = banner + i;
+            ts->len = j - i + 1;
+            return true;
+        }
+        /* An inner '<' may open the real msg-id: restart there. */
+        i = (j < len && banner[j] == '<') ? j : j + 1;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------- DIGEST-MD5 */
+
+static bool sasl_is_lws(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static size_t sasl_skip_lws(const uint8_t *p, size_t len, size_t i)
+{
+    while (i < len && sasl_is_lws(p[i]))
+        i++;
+    return i;
+}
+
+struct sasl_directive {
+    size_t key_start, key_end;
+    size_t value_start, value_end;
+    bool escaped; /* a quoted value holding backslash escapes */
+};
+
+/* One `key "=" (token | quoted-string)` of RFC 2831 §2.1.2's 1#list, from
+ * *pos; leaves *pos at the ',' after it or at the end. */
+static bool sasl_digest_directive(const uint8_t *p, size_t len, size_t *pos, struct sasl_directive *d)
+{
+    size_t i = *pos;
+    d->key_start = i;
+    while (i < len && p[i] != '=' && p[i] != ',' && p[i] != '"' && !sasl_is_lws(p[i]))
+        i++;
+    d->key_end = i;
+    i = sasl_skip_lws(p, len, i);
+    if (d->key_end == d->key_start || i >= len || p[i] != '=')
+        return false;
+    i = sasl_skip_lws(p, len, i + 1);
+    d->escaped = false;
+    if (i < len && p[i] == '"') {
+        d->value_start = ++i;
+        while (i < len && p[i] != '"') {
+            if (p[i] == '\\') {
+                if (i + 1 >= len)
+                    return false;
+                d->escaped = true;
+                i++;
+            }
+            i++;
+        }
+        if (i >= len)
+            return false; /* unterminated quoted-string */
+        d->value_end = i++;
+    } else {
+        d->value_start = i;
+        while (i < len && p[i] != ',' && !sasl_is_lws(p[i]))
+            i++;
+        d->value_end = i;
+    }
+    i = sasl_skip_lws(p, len, i);
+    if (i < len && p[i] != ',')
+        return false;
+    *pos = i;
+    return true;
+}
+
+static bool sasl_key_is(const uint8_t *p, const struct sasl_directive *d, const char *name)
+{
+    size_t n = d->key_end - d->key_start;
+    return n == strlen(name) && sasl_has_prefix_ci(p + d->key_start, n, name);
+}
+
+/* RFC 2831 §2.1.2: each of these directives may appear at most once. */
+static void sasl_digest_store(const uint8_t *p, const struct sasl_directive *d, struct sasl_field *f,
+                              struct sasl_scratch *s, struct sasl_result *res)
+{
+    if (f->data != NULL) {
+        res->malformed = true;
+        return;
+    }
+    if (!d->escaped)
+        sasl_set_slice(f, p, d->value_start, d->value_end);
+    else if (!sasl_scratch_unquote(s, p + d->value_start, d->value_end - d->value_start, f))
+        res->truncated = true;
+}
+
+static bool sasl_decode_digest_md5(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
+                                   struct sasl_result *res)
+{
+    (void)step;
+    if (len == 0)
+        return false; /* RFC 2831 §2.1.3: the empty reply to rspauth */
+    size_t pos = 0;
+    while (pos < len) {
+        if (msg[pos] == ',' || sasl_is_lws(msg[pos])) {
+            pos++;
+            continue;
+        }
+        struct sasl_directive d;
+        if (!sasl_digest_directive(msg, len, &pos, &d)) {
+            res->malformed = true;
+            break;
+        }
+        if (sasl_key_is(msg, &d, "username"))
+            sasl_digest_store(msg, &d, &res->user, s, res);
+        else if (sasl_key_is(msg, &d, "realm"))
+            sasl_digest_store(msg, &d, &res->realm, s, res);
+        else if (sasl_key_is(msg, &d, "authzid"))
+            sasl_digest_store(msg, &d, &res->authzid, s, res);
+        else if (sasl_key_is(msg, &d, "response"))
+            sasl_digest_store(msg, &d, &res->secret, s, res);
+    }
+    if (res->user.data == NULL && !res->truncated)
+        res->malformed = true;
+    if (!sasl_field_is_md5_hex(&res->secret))
+        res->malformed = true;
+    return true;
+}
+
+/* ------------------------------------------------------------------ GS2 */
+
+struct sasl_gs2 {
+    size_t after; /* first byte after the header */
+    size_t authzid_start, authzid_end; /* the saslname after "a=" */
+};
+
+/* RFC 5801 §4 (used by RFC 5802 §7 and RFC 7628 §3.1):
+ * gs2-header = gs2-cb-flag "," [ "a=" saslname ] ","
+ * gs2-cb-flag = ("p=" cb-name) / "n" / "y" */
+static bool sasl_gs2_header(const uint8_t *p, size_t len, struct sasl_gs2 *g)
+{
+    size_t c1, c2;
+    if (!sasl_find_byte(p, len, 0, ',', &c1) || !sasl_find_byte(p, len, c1 + 1, ',', &c2))
+        return false;
+    bool flag_ok = (c1 == 1 && (p[0] == 'n' || p[0] == 'y')) || (c1 > 2 && p[0] == 'p' && p[1] == '=');
+    if (!flag_ok)
+        return false;
+    g->authzid_start = g->authzid_end = c1 + 1;
+    if (c2 > c1 + 1) {
+        if (!sasl_has_prefix(p + c1 + 1, c2 - c1 - 1, "a="))
+            return false;
+        g->authzid_start = c1 + 3;
+        g->authzid_end = c2;
+    }
+    g->after = c2 + 1;
+    return true;
+}
+
+/* ------------------------------------------------------------------ SCRAM */
+
+/* The comma-separated attribute at *pos: [*start, *end); *pos moves past
+ * the comma (or to len). */
+static bool sasl_next_attr(const uint8_t *p, size_t len, size_t *pos, size_t *start, size_t *end)
+{
+    if (*pos >= len)
+        return false;
+    size_t comma;
+    *start = *pos;
+    *end = sasl_find_byte(p, len, *pos, ',', &comma) ? comma : len;
+    *pos = (*end < len) ? *end + 1 : len;
+    return true;
+}
+
+/* RFC 5802 §7: client-first-message = gs2-header [reserved-mext ","]
+ * username "," nonce ["," extensions]. Names only; no secret yet. */
+static void sasl_scram_first(const uint8_t *msg, size_t len, struct sasl_scratch *s, struct sasl_result *res)
+{
+    struct sasl_gs2 g;
+    if (!sasl_gs2_header(msg, len, &g)) {
+        res->malformed = true;
+        return;
+    }
+    sasl_set_saslname(&res->authzid, msg + g.authzid_start, g.authzid_end - g.authzid_start, s, res);
+    size_t pos = g.after, a, b;
+    bool have = sasl_next_attr(msg, len, &pos, &a, &b);
+    if (have && sasl_has_prefix(msg + a, b - a, "m="))
+        have = sasl_next_attr(msg, len, &pos, &a, &b);
+    if (!have || !sasl_has_prefix(msg + a, b - a, "n=")) {
+        res->malformed = true;
+        return;
+    }
+    sasl_set_saslname(&res->user, msg + a + 2, b - a - 2, s, res);
+    if (res->user.data == NULL && !res->truncated)
+        res->malformed = true;
+    if (!sasl_next_attr(msg, len, &pos, &a, &b) || !sasl_has_prefix(msg + a, b - a, "r="))
+        res->malformed = true;
+}
+
+/* RFC 5802 §7: client-final-message = channel-binding "," nonce
+ * ["," extensions] "," proof; the proof is last. */
+static void sasl_scram_final(const uint8_t *msg, size_t len, struct sasl_result *res)
+{
+    size_t pos = 0, a, b;
+    if (!sasl_next_attr(msg, len, &pos, &a, &b) || !sasl_next_attr(msg, len, &pos, &a, &b) ||
+        !sasl_has_prefix(msg + a, b - a, "r="))
+        res->malformed = true;
+    size_t last;
+    if (!sasl_find_last_byte(msg, len, ',', &last) || !sasl_has_prefix(msg + last + 1, len - last - 1, "p=")) {
+        res->malformed = true;
+        return;
+    }
+    sasl_set_slice(&res->secret, msg, last + 3, len);
+    if (res->secret.data == NULL)
+        res->malformed = true;
+}
+
+/* Which message this is shows in its first bytes (client-final starts with
+ * the channel binding "c="), so a miscounted step cannot swap them. */
+static bool sasl_decode_scram(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
+                              struct sasl_result *res)
+{
+    (void)step;
+    if (len == 0)
+        return false;
+    if (sasl_has_prefix(msg, len, "c=")) {
+        sasl_scram_final(msg, len, res);
+        return true;
+    }
+    sasl_scram_first(msg, len, s, res);
+    return false;
+}
+
+/* ------------------------------------------------- tokens: XOAUTH2, OAUTHBEARER */
+
+/* An HTTP credentials value (RFC 6750 §2.1: "Bearer" 1*SP b64token; the
+ * scheme name is case-insensitive, RFC 7235 §2.1). Another scheme still
+ * carries a credential: keep the whole value and flag it. */
+static void sasl_auth_value(const uint8_t *p, size_t len, struct sasl_result *res)
+{
+    if (res->secret.data != NULL) {
+        res->malformed = true;
+        return;
+    }
+    bool bearer = sasl_has_prefix_ci(p, len, "Bearer ");
+    size_t i = 0;
+    if (bearer) {
+        i = 7;
+        while (i < len && p[i] == ' ')
+            i++;
+    }
+    sasl_set_slice(&res->secret, p, i, len);
+    if (!bearer || res->secret.data == NULL)
+        res->malformed = true;
+}
+
+/* key=value pairs each ended by ^A, the list ended by one more ^A (Google's
+ * XOAUTH2 document; RFC 7628 §3.1 kvpair/kvsep). Returns false when the
+ * final ^A is missing. Pairs are read even then. */
+static bool sasl_kvpairs(const uint8_t *msg, size_t len, size_t pos, bool want_user, struct sasl_result *res)
+{
+    while (pos < len) {
+        size_t end;
+        bool sep = sasl_find_byte(msg, len, pos, 0x01, &end);
+        if (!sep)
+            end = len;
+        if (sep && end == pos)
+            return end + 1 == len; /* the closing ^A: nothing may follow */
+        const uint8_t *kv = msg + pos;
+        size_t kv_len = end - pos;
+        if (want_user && sasl_has_prefix(kv, kv_len, "user=")) {
+            if (res->user.data != NULL)
+                res->malformed = true;
+            else
+                sasl_set_slice(&res->user, kv, 5, kv_len);
+        } else if (sasl_has_prefix(kv, kv_len, "auth=")) {
+            sasl_auth_value(kv + 5, kv_len - 5, res);
+        }
+        if (!sep)
+            return false;
+        pos = end + 1;
+    }
+    return false;
+}
+
+/* "user=" User ^A "auth=Bearer " token ^A ^A. After a failure the server
+ * sends an error challenge and the client answers with an empty message. */
+static bool sasl_decode_xoauth2(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
+                                struct sasl_result *res)
+{
+    (void)step;
+    (void)s;
+    if (len == 0)
+        return false;
+    if (!sasl_kvpairs(msg, len, 0, true, res))
+        res->malformed = true;
+    if (res->user.data == NULL || res->secret.data == NULL)
+        res->malformed = true;
+    return true;
+}
+
+/* RFC 7628 §3.1: client-resp = (gs2-header kvsep *kvpair kvsep) / kvsep.
+ * A lone kvsep is the client's answer to an error (§3.2.3): no token. */
+static bool sasl_decode_oauthbearer(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
+                                    struct sasl_result *res)
+{
+    (void)step;
+    if (len == 0 || (len == 1 && msg[0] == 0x01))
+        return false;
+    struct sasl_gs2 g;
+    if (!sasl_gs2_header(msg, len, &g) || g.after >= len || msg[g.after] != 0x01) {
+        res->malformed = true;
+        return true;
+    }
+    /* The authzid is the only user name OAUTHBEARER shows. */
+    sasl_set_saslname(&res->user, msg + g.authzid_start, g.authzid_end - g.authzid_start, s, res);
+    if (!sasl_kvpairs(msg, len, g.after + 1, false, res) || res->secret.data == NULL)
+        res->malformed = true;
+    return true;
+}
+
+/* ------------------------------------------------------------------- NTLM */
+
+static const uint8_t sasl_ntlm_signature[8] = { 'N', 'T', 'L', 'M', 'S', 'S', 'P', 0 };
+
+#define SASL_NTLM_NEGOTIATE_UNICODE 0x00000001u
+#define SASL_NTLM_TYPE3_MIN 52u /* up to the Workstation buffer */
+#define SASL_NTLM_TYPE3_FLAGS 60u
+#define SASL_NTLM_TYPE3_HEADER 64u
+
+static bool sasl_ntlm_type(const uint8_t *msg, size_t len, uint32_t *type)
+{
+    if (len < 12 || memcmp(msg, sasl_ntlm_signature, sizeof(sasl_ntlm_signature)) != 0)
+        return false;
+    *type = sasl_le32(msg + 8);
+    return true;
+}
+
+/* A security buffer (MS-NLMP 2.2.1.3: Len, MaxLen, BufferOffset). Offsets
+ * are attacker-chosen: both ends are checked against the message. */
+struct sasl_ntlm_buffer {
+    size_t offset;
+    size_t len;
+    bool ok;
+};
+
+static struct sasl_ntlm_buffer sasl_ntlm_buffer_at(const uint8_t *msg, size_t len, size_t at)
+{
+    struct sasl_ntlm_buffer b;
+    b.len = sasl_le16(msg + at);
+    b.offset = sasl_le32(msg + at + 4);
+    b.ok = b.offset <= len && b.len <= len - b.offset;
+    return b;
+}
+
+enum { SASL_NTLM_LM, SASL_NTLM_NT, SASL_NTLM_DOMAIN, SASL_NTLM_USER, SASL_NTLM_WORKSTATION, SASL_NTLM_BUFFERS };
+
+/* NegotiateFlags exist only when the fixed header reaches them; old
+ * (NTLMv1-era) senders put the payload right after the Workstation buffer.
+ * Without flags, a user name whose high bytes are all zero is UTF-16. */
+static bool sasl_ntlm_unicode(const uint8_t *msg, size_t len, const struct sasl_ntlm_buffer b[SASL_NTLM_BUFFERS])
+{
+    size_t lowest = len;
+    for (int i = 0; i < SASL_NTLM_BUFFERS; i++) {
+        if (b[i].ok && b[i].len > 0 && b[i].offset < lowest)
+            lowest = b[i].offset;
+    }
+    if (len >= SASL_NTLM_TYPE3_HEADER && lowest >= SASL_NTLM_TYPE3_HEADER)
+        return (sasl_le32(msg + SASL_NTLM_TYPE3_FLAGS) & SASL_NTLM_NEGOTIATE_UNICODE) != 0;
+    const struct sasl_ntlm_buffer *u = &b[SASL_NTLM_USER];
+    if (!u->ok || u->len == 0 || u->len % 2 != 0)
+        return false;
+    for (size_t i = 1; i < u->len; i += 2) {
+        if (msg[u->offset + i] != 0)
+            return false;
+    }
+    return true;
+}
+
+static void sasl_ntlm_name(const uint8_t *msg, const struct sasl_ntlm_buffer *b, bool unicode, struct sasl_field *f,
+                           struct sasl_scratch *s, struct sasl_result *res)
+{
+    if (!b->ok) {
+        res->malformed = true;
+        return;
+    }
+    if (b->len == 0)
+        return;
+    if (!unicode) {
+        /* OEM code page: which one is not on the wire; pass bytes as sent. */
+        sasl_set_slice(f, msg, b->offset, b->offset + b->len);
+        return;
+    }
+    if (b->len % 2 != 0)
+        res->malformed = true;
+    if (!sasl_scratch_utf16le(s, msg + b->offset, b->len, f))
+        res->truncated = true;
+}
+
+static void sasl_ntlm_response(const uint8_t *msg, const struct sasl_ntlm_buffer *b, struct sasl_field *f,
+                               struct sasl_scratch *s, struct sasl_result *res)
+{
+    if (!b->ok) {
+        res->malformed = true;
+        return;
+    }
+    if (b->len > 0 && !sasl_scratch_hex(s, msg + b->offset, b->len, f))
+        res->truncated = true;
+}
+
+/* AUTHENTICATE_MESSAGE, MS-NLMP 2.2.1.3. Anonymous (3.2.5.1.2: empty user
+ * and NT response, LM response empty or one zero byte) exposes nothing. */
+static bool sasl_ntlm_authenticate(const uint8_t *msg, size_t len, struct sasl_scratch *s, struct sasl_result *res)
+{
+    if (len < SASL_NTLM_TYPE3_MIN) {
+        res->malformed = true;
+        return true;
+    }
+    struct sasl_ntlm_buffer b[SASL_NTLM_BUFFERS];
+    for (int i = 0; i < SASL_NTLM_BUFFERS; i++)
+        b[i] = sasl_ntlm_buffer_at(msg, len, 12 + 8 * (size_t)i);
+    const struct sasl_ntlm_buffer *lm = &b[SASL_NTLM_LM], *nt = &b[SASL_NTLM_NT];
+    if (b[SASL_NTLM_USER].ok && b[SASL_NTLM_USER].len == 0 && nt->ok && nt->len == 0 && lm->ok &&
+        (lm->len == 0 || (lm->len == 1 && msg[lm->offset] == 0)))
+        return false;
+    bool unicode = sasl_ntlm_unicode(msg, len, b);
+    sasl_ntlm_name(msg, &b[SASL_NTLM_USER], unicode, &res->user, s, res);
+    sasl_ntlm_name(msg, &b[SASL_NTLM_DOMAIN], unicode, &res->realm, s, res);
+    sasl_ntlm_response(msg, nt, &res->secret, s, res);
+    sasl_ntlm_response(msg, lm, &res->lm_response, s, res);
+    if (nt->ok && nt->len == 0)
+        res->secret = res->lm_response; /* an LM-only client */
+    return true;
+}
+
+/* NEGOTIATE and AUTHENTICATE may come at any step (with or without an RFC
+ * 5034 initial response), so the signature and type decide. */
+static bool sasl_decode_ntlm(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
+                             struct sasl_result *res)
+{
+    (void)step;
+    if (len == 0)
+        return false;
+    uint32_t type;
+    if (!sasl_ntlm_type(msg, len, &type)) {
+        res->malformed = true;
+        return false;
+    }
+    if (type == 3)
+        return sasl_ntlm_authenticate(msg, len, s, res);
+    if (type != 1)
+        res->malformed = true; /* a client never sends a CHALLENGE */
+    return false;
+}
+
+bool sasl_ntlm_server_challenge(const uint8_t *msg, size_t len, uint8_t challenge[8])
+{
+    uint32_t type;
+    /* MS-NLMP 2.2.1.2: ServerChallenge sits at offset 24, after the
+     * TargetName buffer and NegotiateFlags. */
+    if (msg == NULL || challenge == NULL || len < 32 || !sasl_ntlm_type(msg, len, &type) || type != 2)
+        return false;
+    memcpy(challenge, msg + 24, 8);
+    return true;
+}
+
+/* ---------------------------------------------- EXTERNAL, ANONYMOUS, GSSAPI */
+
+/* RFC 4422 appendix A.1: the client's only message is an optional authzid. */
+static bool sasl_decode_external(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
+                                 struct sasl_result *res)
+{
+    (void)s;
+    if (step == 0)
+        sasl_set_slice(&res->authzid, msg, 0, len);
+    return false;
+}
+
+/* RFC 4505 §2: optional trace information, often an e-mail address; it is
+ * the only name the exchange shows, so it is reported as the user. */
+static bool sasl_decode_anonymous(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
+                                  struct sasl_result *res)
+{
+    (void)s;
+    if (step == 0)
+        sasl_set_slice(&res->user, msg, 0, len);
+    return false;
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+struct sasl_mechanism {
+    const char *name;
+    bool family; /* name is a prefix: SCRAM-SHA-1, SCRAM-SHA-256-PLUS... */
+    enum event_exposure exposure;
+    /* true when this message carries the mechanism's secret */
+    bool (*decode)(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s, struct sasl_result *res);
+};
+
+/* GSSAPI carries Kerberos tokens: nothing a passive reader can use. */
+static const struct sasl_mechanism sasl_mechanisms[] = {
+    { "PLAIN", false, EXPOSURE_CLEARTEXT, sasl_decode_plain },
+    { "LOGIN", false, EXPOSURE_CLEARTEXT, sasl_decode_login },
+    { "CRAM-MD5", false, EXPOSURE_HASH, sasl_decode_cram_md5 },
+    { "DIGEST-MD5", false, EXPOSURE_HASH, sasl_decode_digest_md5 },
+    { "SCRAM-", true, EXPOSURE_HASH, sasl_decode_scram },
+    { "NTLM", false, EXPOSURE_HASH, sasl_decode_ntlm },
+    { "APOP", false, EXPOSURE_HASH, sasl_decode_apop },
+    { "XOAUTH2", false, EXPOSURE_TOKEN, sasl_decode_xoauth2 },
+    { "OAUTHBEARER", false, EXPOSURE_TOKEN, sasl_decode_oauthbearer },
+    { "EXTERNAL", false, EXPOSURE_NONE, sasl_decode_external },
+    { "ANONYMOUS", false, EXPOSURE_NONE, sasl_decode_anonymous },
+    { "GSSAPI", false, EXPOSURE_NONE, NULL },
+};
+
+static const struct sasl_mechanism *sasl_mechanism_find(const char *mech)
+{
+    if (mech == NULL)
+        return NULL;
+    size_t len = strlen(mech);
+    for (size_t i = 0; i < sizeof(sasl_mechanisms) / sizeof(sasl_mechanisms[0]); i++) {
+        const struct sasl_mechanism *m = &sasl_mechanisms[i];
+        size_t n = strlen(m->name);
+        bool match = m->family ? len > n : len == n;
+        if (match && sasl_has_prefix_ci((const uint8_t *)mech, len, m->name))
+            return m;
+    }
+    return NULL;
+}
+
+void sasl_mechanism_name(const uint8_t *name, size_t len, char *out, size_t out_size)
+{
+    if (out == NULL || out_size == 0)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; name != NULL && i < len && n + 1 < out_size; i++) {
+        uint8_t c = name[i];
+        out[n++] = (c > ' ' && c < 0x7f) ? (char)sasl_ascii_upper(c) : '?';
+    }
+    out[n] = '\0';
+}
+
+enum event_exposure sasl_mechanism_exposure(const char *mech)
+{
+    const struct sasl_mechanism *m = sasl_mechanism_find(mech);
+    return m != NULL ? m->exposure : EXPOSURE_NONE;
+}
+
+void sasl_decode_client_buf(const char *mech, unsigned step, const uint8_t *msg, size_t len, uint8_t *scratch,
+                            size_t scratch_size, struct sasl_result *res)
+{
+    if (res == NULL)
+        return;
+    memset(res, 0, sizeof(*res));
+    res->exposure = EXPOSURE_NONE;
+    if (msg == NULL)
+        msg = sasl_empty, len = 0;
+    const struct sasl_mechanism *m = sasl_mechanism_find(mech);
+    if (m == NULL || m->decode == NULL)
+        return;
+    struct sasl_scratch s = { scratch, scratch != NULL ? scratch_size : 0, 0 };
+    if (m->decode(step, msg, len, &s, res))
+        res->exposure = m->exposure;
+}
+
+void sasl_decode_client(const char *mech, unsigned step, const uint8_t *msg, size_t len, struct sasl_result *res)
+{
+    sasl_decode_client_buf(mech, step, msg, len, NULL, 0, res);
+}
+
+/* ------------------------------------------------- offline-guessing lines */
+
+/* Appends to a NUL-terminated line; once something does not fit, the whole
+ * line is abandoned rather than cut (a cut hash line is a wrong hash). */
+struct sasl_writer {
+    char *out;
+    size_t size;
+    size_t len;
+    bool failed;
+};
+
+static void sasl_put(struct sasl_writer *w, const void *p, size_t n)
+{
+    if (w->failed || w->size == 0 || n > w->size - 1 - w->len) {
+        w->failed = true;
+        return;
+    }
+    memcpy(w->out + w->len, p, n);
+    w->len += n;
+}
+
+static void sasl_put_str(struct sasl_writer *w, const char *s)
+{
+    sasl_put(w, s, strlen(s));
+}
+
+static void sasl_put_lower(struct sasl_writer *w, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] - 'A' + 'a' : p[i]);
+        sasl_put(w, &c, 1);
+    }
+}
+
+static void sasl_put_hex(struct sasl_writer *w, const uint8_t *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        char pair[2] = { digits[p[i] >> 4], digits[p[i] & 0x0f] };
+        sasl_put(w, pair, 2);
+    }
+}
+
+/* Streaming RFC 4648 §4 encoder, so "user SP digest" needs no buffer. */
+struct sasl_b64_stream {
+    uint8_t held[3];
+    size_t n;
+};
+
+static void sasl_b64_emit(struct sasl_writer *w, const uint8_t *in, size_t n)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t v = (uint32_t)in[0] << 16 | (uint32_t)(n > 1 ? in[1] : 0) << 8 | (uint32_t)(n > 2 ? in[2] : 0);
+    char q[4] = { alphabet[(v >> 18) & 63], alphabet[(v >> 12) & 63], n > 1 ? alphabet[(v >> 6) & 63] : '=',
+                  n > 2 ? alphabet[v & 63] : '=' };
+    sasl_put(w, q, 4);
+}
+
+static void sasl_b64_feed(struct sasl_writer *w, struct sasl_b64_stream *b, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        b->held[b->n++] = p[i];
+        if (b->n == 3) {
+            sasl_b64_emit(w, b->held, 3);
+            b->n = 0;
+        }
+    }
+}
+
+static void sasl_b64_finish(struct sasl_writer *w, struct sasl_b64_stream *b)
+{
+    if (b->n > 0)
+        sasl_b64_emit(w, b->held, b->n);
+    b->n = 0;
+}
+
+static size_t sasl_writer_finish(struct sasl_writer *w)
+{
+    if (w->out == NULL || w->size == 0)
+        return 0;
+    if (w->failed) {
+        w->out[0] = '\0';
+        return 0;
+    }
+    w->out[w->len] = '\0';
+    return w->len;
+}
+
+static bool sasl_field_present(const struct sasl_field *f)
+{
+    return f != NULL && f->data != NULL && f->len > 0;
+}
+
+/* A field that can sit in a ':'-separated hash line. */
+static bool sasl_field_line_safe(const struct sasl_field *f, bool colon_ok)
+{
+    if (sasl_has_control(f->data, f->len))
+        return false;
+    size_t at;
+    return colon_ok || !sasl_find_byte(f->data, f->len, 0, ':', &at);
+}
+
+size_t sasl_format_crack_apop(const struct sasl_field *timestamp, const struct sasl_field *user,
+                              const struct sasl_field *digest, char *out, size_t out_size)
+{
+    struct sasl_writer w = { out, out != NULL ? out_size : 0, 0, false };
+    /* hashcat's md5($salt.$pass) takes at most 256 salt bytes; the salt is
+     * the last field, so a ':' inside it is fine. */
+    if (!sasl_field_present(timestamp) || timestamp->len > 256 || !sasl_field_line_safe(timestamp, true) ||
+        !sasl_field_is_md5_hex(digest))
+        w.failed = true;
+    if (!w.failed && sasl_field_present(user)) {
+        if (!sasl_field_line_safe(user, false))
+            w.failed = true;
+        sasl_put(&w, user->data, user->len);
+        sasl_put_str(&w, ":");
+    }
+    if (!w.failed) {
+        sasl_put_lower(&w, digest->data, digest->len);
+        sasl_put_str(&w, ":");
+        sasl_put(&w, timestamp->data, timestamp->len);
+    }
+    return sasl_writer_finish(&w);
+}
+
+size_t sasl_format_crack_cram_md5(const struct sasl_field *challenge, const struct sasl_field *user,
+                                  const struct sasl_field *digest, char *out, size_t out_size)
+{
+    struct sasl_writer w = { out, out != NULL ? out_size : 0, 0, false };
+    if (!sasl_field_present(challenge) || !sasl_field_present(user) || !sasl_field_is_md5_hex(digest)) {
+        w.failed = true;
+        return sasl_writer_finish(&w);
+    }
+    struct sasl_b64_stream b = { { 0 }, 0 };
+    sasl_put_str(&w, "$cram_md5$");
+    sasl_b64_feed(&w, &b, challenge->data, challenge->len);
+    sasl_b64_finish(&w, &b);
+    sasl_put_str(&w, "$");
+    sasl_b64_feed(&w, &b, user->data, user->len);
+    sasl_b64_feed(&w, &b, (const uint8_t *)" ", 1);
+    for (size_t i = 0; i < digest->len; i++) {
+        uint8_t c = (digest->data[i] >= 'A' && digest->data[i] <= 'Z') ? (uint8_t)(digest->data[i] + 32)
+                                                                         : digest->data[i];
+        sasl_b64_feed(&w, &b, &c, 1);
+    }
+    sasl_b64_finish(&w, &b);
+    return sasl_writer_finish(&w);
+}
+
+static bool sasl_field_is_hex_bytes(const struct sasl_field *f, size_t min_bytes)
+{
+    return sasl_field_present(f) && f->len % 2 == 0 && f->len / 2 >= min_bytes && sasl_is_hex(f->data, f->len);
+}
+
+/* hashcat's example hashes for modes 5500 and 5600 show the field order;
+ * an NTLMv2 response is NTProofStr (16 bytes) followed by the client blob
+ * (MS-NLMP 2.2.2.8). */
+size_t sasl_format_crack_netntlm(const uint8_t challenge[8], const struct sasl_result *res, char *out,
+                                 size_t out_size)
+{
+    struct sasl_writer w = { out, out != NULL ? out_size : 0, 0, false };
+    if (challenge == NULL || res == NULL || !sasl_field_present(&res->user) ||
+        !sasl_field_line_safe(&res->user, false) ||
+        (sasl_field_present(&res->realm) && !sasl_field_line_safe(&res->realm, false)) ||
+        !sasl_field_is_hex_bytes(&res->secret, 24)) {
+        w.failed = true;
+        return sasl_writer_finish(&w);
+    }
+    sasl_put(&w, res->user.data, res->user.len);
+    sasl_put_str(&w, "::");
+    if (sasl_field_present(&res->realm))
+        sasl_put(&w, res->realm.data, res->realm.len);
+    sasl_put_str(&w, ":");
+    if (res->secret.len == 48) {
+        if (!sasl_field_is_hex_bytes(&res->lm_response, 24) || res->lm_response.len != 48)
+            w.failed = true;
+        else
+            sasl_put(&w, res->lm_response.data, 48);
+        sasl_put_str(&w, ":");
+        sasl_put(&w, res->secret.data, 48);
+        sasl_put_str(&w, ":");
+        sasl_put_hex(&w, challenge, 8);
+    } else {
+        sasl_put_hex(&w, challenge, 8);
+        sasl_put_str(&w, ":");
+        sasl_put(&w, res->secret.data, 32);
+        sasl_put_str(&w, ":");
+        sasl_put(&w, res->secret.data + 32, res->secret.len - 32);
+    }
+    return sasl_writer_finish(&w);
+}
