@@ -4,9 +4,9 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-sample=$SRCDIR/samples/userpass-curl.pcap
+sample=$SRCDIR/samples/userpass.pcap
 secret=alice-secret-1
-[ -f "$sample" ] || tap_skip_all "samples/userpass-curl.pcap missing"
+[ -f "$sample" ] || tap_skip_all "samples/userpass.pcap missing"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -39,7 +39,7 @@ tap_check "a FILE argument and -r FILE give the same events" eval '[ $st -eq 0 ]
 "$POP3SCOPE" --json -p - < "$sample" > "$work/stdin.json"
 tap_check "- reads the capture from standard input" cmp -s "$work/pos.json" "$work/stdin.json"
 
-other=$(ls "$SRCDIR"/samples/*.pcap | grep -v userpass-curl | head -1)
+other=$(ls "$SRCDIR"/samples/*.pcap | grep -v /userpass.pcap | head -1)
 "$POP3SCOPE" --json "$sample" > "$work/a.json"
 "$POP3SCOPE" --json "$other" > "$work/b.json"
 "$POP3SCOPE" --json "$sample" "$other" > "$work/ab.json"
