@@ -1,0 +1,135 @@
+#include "pop3_command.h"
+
+#include <string.h>
+
+#define POP3_NAME_ENTRY(name, text) [name] = text,
+static const char *const pop3_state_names[] = { POP3_STATE_LIST(POP3_NAME_ENTRY) };
+#undef POP3_NAME_ENTRY
+
+#define POP3_ROW(id, keyword, arg, body, states) { keyword, id, arg, body, states },
+static const struct pop3_command_info pop3_commands[] = { POP3_COMMAND_LIST(POP3_ROW) };
+#undef POP3_ROW
+
+/* The longest keyword in the table (XSENDER); longer words cannot match. */
+#define POP3_KEYWORD_MAX 7
+
+const char *pop3_state_name(enum pop3_state state)
+{
+    return (unsigned)state < POP3_STATE_COUNT ? pop3_state_names[state] : "invalid";
+}
+
+const struct pop3_command_info *pop3_command_info(enum pop3_command_id id)
+{
+    if ((unsigned)id >= POP3_CMD_COUNT)
+        id = POP3_CMD_UNKNOWN;
+    return &pop3_commands[id];
+}
+
+static uint8_t pop3_ascii_upper(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') ? (uint8_t)(c - 'a' + 'A') : c;
+}
+
+/* RFC 1939 §3: keywords are case-insensitive. */
+const struct pop3_command_info *pop3_command_lookup(const uint8_t *keyword, size_t len)
+{
+    if (keyword != NULL && len > 0 && len <= POP3_KEYWORD_MAX) {
+        for (size_t i = 0; i < POP3_CMD_UNKNOWN; i++) {
+            const char *name = pop3_commands[i].keyword;
+            size_t j = 0;
+
+            if (strlen(name) != len)
+                continue;
+            while (j < len && pop3_ascii_upper(keyword[j]) == (uint8_t)name[j])
+                j++;
+            if (j == len)
+                return &pop3_commands[i];
+        }
+    }
+    return &pop3_commands[POP3_CMD_UNKNOWN];
+}
+
+static struct event_bytes pop3_trim_spaces(struct event_bytes b)
+{
+    while (b.len > 0 && b.data[0] == ' ') {
+        b.data++;
+        b.len--;
+    }
+    while (b.len > 0 && b.data[b.len - 1] == ' ')
+        b.len--;
+    return b;
+}
+
+static bool pop3_has_non_space(struct event_bytes b)
+{
+    for (size_t i = 0; i < b.len; i++)
+        if (b.data[i] != ' ')
+            return true;
+    return false;
+}
+
+void pop3_command_parse(const uint8_t *line, size_t len, struct pop3_command_line *out)
+{
+    const uint8_t *space = line != NULL ? memchr(line, ' ', len) : NULL;
+    size_t keyword_len = space != NULL ? (size_t)(space - line) : len;
+    struct event_bytes rest = { NULL, 0 };
+
+    memset(out, 0, sizeof *out);
+    out->keyword.data = line;
+    out->keyword.len = line != NULL ? keyword_len : 0;
+    out->info = pop3_command_lookup(line, out->keyword.len);
+    if (space != NULL) {
+        rest.data = space + 1;
+        rest.len = len - keyword_len - 1;
+    }
+    out->has_arg = rest.data != NULL && pop3_has_non_space(rest);
+    switch (out->info->arg) {
+    case POP3_ARG_REST:
+        out->arg = rest;
+        break;
+    case POP3_ARG_WORDS:
+        out->arg = rest.data != NULL ? pop3_trim_spaces(rest) : rest;
+        break;
+    case POP3_ARG_NONE:
+    default:
+        out->has_arg = false;
+        break;
+    }
+}
+
+bool pop3_command_has_body(const struct pop3_command_info *info, bool has_arg)
+{
+    switch (info->body) {
+    case POP3_BODY_ALWAYS:
+        return true;
+    case POP3_BODY_WITHOUT_ARG:
+        return !has_arg;
+    case POP3_BODY_NEVER:
+    default:
+        return false;
+    }
+}
+
+struct event_bytes pop3_command_word(struct event_bytes arg, unsigned index)
+{
+    struct event_bytes word = { NULL, 0 };
+    size_t i = 0;
+
+    for (unsigned n = 0; arg.data != NULL && i < arg.len; n++) {
+        size_t start;
+
+        while (i < arg.len && arg.data[i] == ' ')
+            i++;
+        if (i == arg.len)
+            break;
+        start = i;
+        while (i < arg.len && arg.data[i] != ' ')
+            i++;
+        if (n == index) {
+            word.data = arg.data + start;
+            word.len = i - start;
+            break;
+        }
+    }
+    return word;
+}

@@ -1,0 +1,204 @@
+#include "pop3_reply.h"
+
+#include <string.h>
+
+/* Longest decimal that still fits a uint64_t. */
+#define POP3_DIGITS_MAX 20
+
+static uint8_t pop3_lower(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c - 'A' + 'a') : c;
+}
+
+/* Case-insensitive: does `b` start with the lower-case ASCII `word`? */
+static bool pop3_starts_with(struct event_bytes b, const char *word)
+{
+    size_t n = strlen(word);
+
+    if (b.data == NULL || b.len < n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (pop3_lower(b.data[i]) != (uint8_t)word[i])
+            return false;
+    return true;
+}
+
+static bool pop3_equals(struct event_bytes b, const char *word)
+{
+    return b.len == strlen(word) && pop3_starts_with(b, word);
+}
+
+/* A status word counts only when followed by SP or the end of the line:
+ * "+OKAY" is not a status (RFC 1939 §3). */
+static bool pop3_status_word(struct event_bytes line, const char *word, struct event_bytes *rest)
+{
+    size_t n = strlen(word);
+
+    if (!pop3_starts_with(line, word) || (line.len > n && line.data[n] != ' '))
+        return false;
+    rest->data = line.data + n;
+    rest->len = 0;
+    if (line.len > n) {
+        rest->data++;
+        rest->len = line.len - n - 1;
+    }
+    return true;
+}
+
+/* RFC 2449 §8: "[" resp-code "]" at the start of the text, printable. */
+static void pop3_response_code(struct pop3_reply *out)
+{
+    struct event_bytes r = out->rest;
+    size_t i = 1;
+
+    out->text = r;
+    if (r.len < 3 || r.data[0] != '[')
+        return;
+    while (i < r.len && r.data[i] != ']') {
+        if (i > POP3_CODE_MAX || r.data[i] < 0x21 || r.data[i] > 0x7e)
+            return;
+        i++;
+    }
+    if (i >= r.len || r.data[i] != ']' || i == 1)
+        return;
+    out->code.data = r.data + 1;
+    out->code.len = i - 1;
+    i++;
+    if (i < r.len && r.data[i] == ' ')
+        i++;
+    out->text.data = r.data + i;
+    out->text.len = r.len - i;
+}
+
+void pop3_reply_parse(const uint8_t *line, size_t len, struct pop3_reply *out)
+{
+    struct event_bytes l = { line, line != NULL ? len : 0 };
+
+    memset(out, 0, sizeof *out);
+    out->kind = POP3_REPLY_OTHER;
+    if (pop3_status_word(l, "+ok", &out->rest))
+        out->kind = POP3_REPLY_OK;
+    else if (pop3_status_word(l, "-err", &out->rest))
+        out->kind = POP3_REPLY_ERR;
+    else if (pop3_status_word(l, "+", &out->rest))
+        out->kind = POP3_REPLY_CONTINUE;
+    else
+        return;
+    if (out->kind == POP3_REPLY_CONTINUE)
+        out->text = out->rest;
+    else
+        pop3_response_code(out);
+}
+
+/* Decimal digits at b[*pos]; false when none or when the value overflows. */
+static bool pop3_number(struct event_bytes b, size_t *pos, uint64_t *value)
+{
+    size_t start = *pos;
+    uint64_t v = 0;
+
+    while (*pos < b.len && b.data[*pos] >= '0' && b.data[*pos] <= '9') {
+        unsigned d = (unsigned)(b.data[*pos] - '0');
+
+        if (*pos - start >= POP3_DIGITS_MAX || v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+        (*pos)++;
+    }
+    *value = v;
+    return *pos > start;
+}
+
+bool pop3_reply_stat(struct event_bytes text, uint64_t *messages, uint64_t *octets)
+{
+    size_t pos = 0;
+    uint64_t m, o;
+
+    if (text.data == NULL || !pop3_number(text, &pos, &m))
+        return false;
+    if (pos >= text.len || text.data[pos] != ' ')
+        return false;
+    while (pos < text.len && text.data[pos] == ' ')
+        pos++;
+    if (!pop3_number(text, &pos, &o) || (pos < text.len && text.data[pos] != ' '))
+        return false;
+    *messages = m;
+    *octets = o;
+    return true;
+}
+
+/* The next space-separated token with surrounding punctuation "(),.;:"
+ * removed; false at the end of the text. */
+static bool pop3_next_token(struct event_bytes text, size_t *pos, struct event_bytes *token)
+{
+    static const char punct[] = "(),.;:";
+    size_t start, end;
+
+    while (*pos < text.len && text.data[*pos] == ' ')
+        (*pos)++;
+    if (*pos >= text.len)
+        return false;
+    start = *pos;
+    while (*pos < text.len && text.data[*pos] != ' ')
+        (*pos)++;
+    end = *pos;
+    while (start < end && memchr(punct, text.data[start], sizeof punct - 1) != NULL)
+        start++;
+    while (end > start && memchr(punct, text.data[end - 1], sizeof punct - 1) != NULL)
+        end--;
+    token->data = text.data + start;
+    token->len = end - start;
+    return true;
+}
+
+static bool pop3_token_number(struct event_bytes token, uint64_t *value)
+{
+    size_t pos = 0;
+
+    return pop3_number(token, &pos, value) && pos == token.len;
+}
+
+/* A count belongs to the word right after it, or after one qualifier
+ * ("3 visible messages"), never to a number further back. */
+bool pop3_reply_maildrop(struct event_bytes text, uint64_t *messages, uint64_t *octets)
+{
+    struct event_bytes token;
+    size_t pos = 0;
+    uint64_t last = 0, value;
+    unsigned words_since = 2;
+    bool have_messages = false, have_octets = false;
+
+    while (text.data != NULL && pop3_next_token(text, &pos, &token)) {
+        if (pop3_token_number(token, &value)) {
+            last = value;
+            words_since = 0;
+            continue;
+        }
+        if (words_since <= 1 && !have_messages && (pop3_equals(token, "message") || pop3_equals(token, "messages"))) {
+            *messages = last;
+            have_messages = true;
+        } else if (words_since <= 1 && !have_octets && (pop3_equals(token, "octet") || pop3_equals(token, "octets"))) {
+            *octets = last;
+            have_octets = true;
+        }
+        words_since++;
+    }
+    if (have_messages && !have_octets)
+        *octets = 0;
+    return have_messages;
+}
+
+enum pop3_capability pop3_reply_capability(const uint8_t *line, size_t len)
+{
+    struct event_bytes l = { line, line != NULL ? len : 0 };
+    struct event_bytes word = { line, 0 };
+
+    while (word.len < l.len && line[word.len] != ' ')
+        word.len++;
+    if (pop3_equals(word, "stls"))
+        return POP3_CAPA_STLS;
+    if (pop3_equals(word, "sasl"))
+        return POP3_CAPA_SASL;
+    if (pop3_equals(word, "pipelining"))
+        return POP3_CAPA_PIPELINING;
+    return POP3_CAPA_OTHER;
+}

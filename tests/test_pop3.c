@@ -1,0 +1,569 @@
+/* The passive POP3 tracker: every event of a conversation, serialized with
+ * all its fields, must match what a person worked out from the RFCs; and
+ * the same conversation cut into any pieces must give the same events. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "event.h"
+#include "pop3.h"
+#include "pop3_command.h"
+#include "pop3_reply.h"
+#include "test_pop3_sessions.h"
+
+/* ------------------------------------------------------------ the sink */
+
+struct test_sink {
+    char *text;
+    size_t len;
+    size_t cap;
+    unsigned sessions;
+};
+
+static void test_append(struct test_sink *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void test_append(struct test_sink *t, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0);
+    if (t->len + (size_t)n + 1 > t->cap) {
+        size_t cap = (t->cap + (size_t)n + 1) * 2;
+        char *grown = realloc(t->text, cap);
+
+        assert_non_null(grown);
+        t->text = grown;
+        t->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(t->text + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    t->len += (size_t)n;
+}
+
+/* Absent prints "-"; bytes print quoted, non-printables as \xHH. */
+static void test_append_bytes(struct test_sink *t, const char *key, struct event_bytes b)
+{
+    if (b.data == NULL) {
+        test_append(t, " %s=-", key);
+        return;
+    }
+    test_append(t, " %s=\"", key);
+    for (size_t i = 0; i < b.len; i++) {
+        uint8_t c = b.data[i];
+
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+            test_append(t, "%c", c);
+        else
+            test_append(t, "\\x%02x", c);
+    }
+    test_append(t, "\"");
+}
+
+static void test_append_time(struct test_sink *t, const char *key, struct event_time ts)
+{
+    test_append(t, " %s=%lld.%06u", key, (long long)ts.sec, (unsigned)ts.usec);
+}
+
+static void test_append_auth(struct test_sink *t, const struct event_auth *a)
+{
+    test_append(t, "auth");
+    test_append_time(t, "t", a->ts);
+    test_append(t, " flow=%llu #%u method=%s", (unsigned long long)a->flow->flow_id, a->attempt,
+                a->method != NULL ? a->method : "(null)");
+    test_append_bytes(t, "user", a->user);
+    test_append_bytes(t, "authzid", a->authzid);
+    test_append(t, " outcome=%s exposure=%s", event_outcome_name(a->outcome), event_exposure_name(a->exposure));
+    test_append_bytes(t, "password", a->password);
+    test_append_bytes(t, "response", a->response);
+    test_append(t, " code=%s\n", a->resp_code != NULL ? a->resp_code : "-");
+}
+
+static void test_append_anomalies(struct test_sink *t, uint64_t bits)
+{
+    const char *sep = "";
+
+    test_append(t, " anomalies=[");
+    for (unsigned i = 0; i < ANOMALY_COUNT; i++) {
+        if (bits & ((uint64_t)1 << i)) {
+            test_append(t, "%s%s", sep, event_anomaly_name((enum event_anomaly)i));
+            sep = ",";
+        }
+    }
+    test_append(t, "]\n");
+}
+
+static void test_append_session(struct test_sink *t, const struct event_session *e)
+{
+    test_append(t, "session");
+    test_append_time(t, "start", e->ts_start);
+    test_append_time(t, "end", e->ts_end);
+    test_append(t, " flow=%llu", (unsigned long long)e->flow->flow_id);
+    test_append_bytes(t, "banner", e->banner);
+    test_append_bytes(t, "apop", e->apop_timestamp);
+    test_append_bytes(t, "user", e->user);
+    test_append(t, " method=%s attempts=%u failures=%u tls=%s", e->auth_method != NULL ? e->auth_method : "-",
+                e->auth_attempts, e->auth_failures, event_tls_name(e->tls));
+    if (e->maildrop_known)
+        test_append(t, " maildrop=%llu/%llu", (unsigned long long)e->maildrop_messages,
+                    (unsigned long long)e->maildrop_octets);
+    else
+        test_append(t, " maildrop=-");
+    test_append(t, " retr=%llu/%llu top=%llu dele=%llu committed=%s deleted=%llu commands=%llu",
+                (unsigned long long)e->retr_count, (unsigned long long)e->retr_octets,
+                (unsigned long long)e->top_count, (unsigned long long)e->dele_count,
+                e->deletions_committed ? "yes" : "no", (unsigned long long)e->messages_deleted,
+                (unsigned long long)e->commands);
+    test_append(t, " bytes=%llu/%llu end=%s gap=%llu", (unsigned long long)e->client_bytes,
+                (unsigned long long)e->server_bytes, event_end_name(e->end), (unsigned long long)e->gap_bytes);
+    test_append_anomalies(t, e->anomalies);
+}
+
+static void test_sink_fn(void *ctx, const struct event *ev)
+{
+    struct test_sink *t = ctx;
+
+    /* Nothing may follow the session event. */
+    assert_int_equal(t->sessions, 0);
+    if (ev->type == EVENT_AUTH) {
+        test_append_auth(t, &ev->u.auth);
+    } else {
+        t->sessions++;
+        test_append_session(t, &ev->u.session);
+    }
+}
+
+/* ------------------------------------------------------------ running scripts */
+
+static struct event_time test_time(size_t step)
+{
+    struct event_time t = { 1000 + (int64_t)step, 0 };
+
+    return t;
+}
+
+static struct pop3_session *test_session(const struct test_script *sc, struct test_sink *sink)
+{
+    struct pop3_limits lim = { POP3_DEFAULT_MAX_LINE, POP3_DEFAULT_MAX_PENDING };
+    struct event_flow flow;
+    struct pop3_session *s;
+
+    memset(&flow, 0, sizeof flow);
+    flow.flow_id = 7;
+    flow.ip_version = 4;
+    flow.server_port = 110;
+    if (sc->max_line != 0)
+        lim.max_line = sc->max_line;
+    if (sc->max_pending != 0)
+        lim.max_pending = sc->max_pending;
+    s = pop3_session_new(&lim, &flow, test_time(0), test_sink_fn, sink);
+    assert_non_null(s);
+    if (sc->implicit_tls)
+        pop3_session_set_implicit_tls(s);
+    return s;
+}
+
+/* cut: 0 feeds the step whole, SIZE_MAX byte by byte, otherwise in two
+ * pieces split at that offset. */
+static void test_feed_step(struct pop3_session *s, const struct test_step *st, struct event_time ts, size_t cut)
+{
+    enum pop3_direction dir = st->kind == STEP_CLIENT || st->kind == STEP_GAP_CLIENT ? POP3_FROM_CLIENT
+                                                                                     : POP3_FROM_SERVER;
+    const uint8_t *p = (const uint8_t *)st->text;
+
+    if (st->kind == STEP_GAP_CLIENT || st->kind == STEP_GAP_SERVER) {
+        pop3_session_gap(s, dir, st->missing, ts);
+    } else if (cut == SIZE_MAX) {
+        for (size_t i = 0; i < st->len; i++)
+            pop3_session_feed(s, dir, p + i, 1, ts);
+    } else if (cut > 0 && cut < st->len) {
+        pop3_session_feed(s, dir, p, cut, ts);
+        pop3_session_feed(s, dir, p + cut, st->len - cut, ts);
+    } else {
+        pop3_session_feed(s, dir, p, st->len, ts);
+    }
+}
+
+/* Runs a script; step `cut_step` is cut at `cut` (see test_feed_step), or
+ * every step when cut_step is SIZE_MAX. Returns the serialized events. */
+static char *test_run(const struct test_script *sc, size_t cut_step, size_t cut)
+{
+    struct test_sink sink = { NULL, 0, 0, 0 };
+    struct pop3_session *s = test_session(sc, &sink);
+
+    for (size_t i = 0; i < sc->count; i++)
+        test_feed_step(s, &sc->steps[i], test_time(i + 1), (cut_step == SIZE_MAX || cut_step == i) ? cut : 0);
+    pop3_session_end(s, sc->end, test_time(sc->count + 1));
+    pop3_session_end(s, sc->end, test_time(sc->count + 2)); /* a second end is ignored */
+    pop3_session_free(s);
+    assert_int_equal(sink.sessions, 1);
+    return sink.text;
+}
+
+static void test_script_expected(void **state)
+{
+    const struct test_script *sc = *state;
+    char *got = test_run(sc, 0, 0);
+
+    assert_string_equal(got, sc->expected);
+    free(got);
+}
+
+/* Any split of the byte stream into feed calls gives identical events. */
+static void test_script_splits(void **state)
+{
+    const struct test_script *sc = *state;
+    char *whole = test_run(sc, 0, 0);
+    char *got;
+
+    for (size_t i = 0; i < sc->count; i++) {
+        for (size_t cut = 1; cut < sc->steps[i].len; cut++) {
+            got = test_run(sc, i, cut);
+            if (strcmp(got, whole) != 0)
+                fail_msg("%s: step %zu cut at %zu gives\n%s\ninstead of\n%s", sc->name, i, cut, got, whole);
+            free(got);
+        }
+    }
+    got = test_run(sc, SIZE_MAX, SIZE_MAX);
+    if (strcmp(got, whole) != 0)
+        fail_msg("%s: byte by byte gives\n%s\ninstead of\n%s", sc->name, got, whole);
+    free(got);
+    free(whole);
+}
+
+/* Pieces of pseudo-random sizes (a fixed LCG: no clock, reproducible). */
+static void test_random_chunks(void **state)
+{
+    uint32_t seed = 12345;
+
+    (void)state;
+    for (size_t k = 0; k < TEST_SCRIPT_COUNT; k++) {
+        const struct test_script *sc = &test_scripts[k];
+        char *whole = test_run(sc, 0, 0);
+
+        for (int round = 0; round < 20; round++) {
+            struct test_sink sink = { NULL, 0, 0, 0 };
+            struct pop3_session *s = test_session(sc, &sink);
+
+            for (size_t i = 0; i < sc->count; i++) {
+                const struct test_step *st = &sc->steps[i];
+                size_t pos = 0;
+
+                if (st->text == NULL) {
+                    test_feed_step(s, st, test_time(i + 1), 0);
+                    continue;
+                }
+                while (pos < st->len) {
+                    size_t n;
+
+                    seed = seed * 1103515245u + 12345u;
+                    n = 1 + (seed >> 16) % 7;
+                    if (n > st->len - pos)
+                        n = st->len - pos;
+                    pop3_session_feed(s, st->kind == STEP_CLIENT ? POP3_FROM_CLIENT : POP3_FROM_SERVER,
+                                      (const uint8_t *)st->text + pos, n, test_time(i + 1));
+                    pos += n;
+                }
+            }
+            pop3_session_end(s, sc->end, test_time(sc->count + 1));
+            pop3_session_free(s);
+            if (strcmp(sink.text, whole) != 0)
+                fail_msg("%s: random pieces give\n%s\ninstead of\n%s", sc->name, sink.text, whole);
+            free(sink.text);
+        }
+        free(whole);
+    }
+}
+
+/* ------------------------------------------------------------ hostile input */
+
+/* Pseudo-random bytes drawn mostly from POP3's own alphabet, with tiny
+ * limits, in both directions: no crash (ASan/UBSan), exactly one session. */
+static void test_hostile_bytes(void **state)
+{
+    static const char alphabet[] = "+OK-ERR .\r\n\r\n\0*=USERPASSAUTH PLAIN LOGIN RETR LIST CAPA STLS QUIT DELE";
+    struct test_step none[] = { SV("") };
+    struct test_script sc = { "hostile", none, 0, 64, 3, END_RST, false, "" };
+    uint32_t seed = 99;
+    uint8_t buf[97];
+
+    (void)state;
+    for (int round = 0; round < 300; round++) {
+        struct test_sink sink = { NULL, 0, 0, 0 };
+        struct pop3_session *s = test_session(&sc, &sink);
+
+        for (int chunk = 0; chunk < 40; chunk++) {
+            size_t n;
+
+            seed = seed * 1103515245u + 12345u;
+            n = (seed >> 8) % sizeof buf;
+            for (size_t i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                /* Mostly POP3's own alphabet, one byte in eight anything. */
+                if ((seed >> 24) % 8 == 0)
+                    buf[i] = (uint8_t)(seed >> 16);
+                else
+                    buf[i] = (uint8_t)alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+            }
+            if ((seed >> 4) % 23 == 0)
+                pop3_session_gap(s, (enum pop3_direction)(chunk & 1), n, test_time(1));
+            else
+                pop3_session_feed(s, (enum pop3_direction)(chunk & 1), buf, n, test_time((size_t)chunk));
+        }
+        pop3_session_end(s, END_RST, test_time(50));
+        pop3_session_free(s);
+        assert_int_equal(sink.sessions, 1);
+        free(sink.text);
+    }
+}
+
+/* Absurd limits are clamped (max_pending 0 becomes 1, so PASS does not fit
+ * the ring and is reported unknown at once), NULL arguments are refused,
+ * and calls after the end change nothing. */
+static void test_api_edges(void **state)
+{
+    struct pop3_limits zero = { 0, 0 };
+    struct test_sink sink = { NULL, 0, 0, 0 };
+    struct event_flow flow;
+    struct pop3_session *s;
+    const uint8_t cmd[] = "USER a\r\nPASS b\r\n";
+
+    (void)state;
+    memset(&flow, 0, sizeof flow);
+    pop3_session_feed(NULL, POP3_FROM_CLIENT, cmd, sizeof cmd - 1, test_time(1));
+    pop3_session_gap(NULL, POP3_FROM_CLIENT, 1, test_time(1));
+    pop3_session_end(NULL, END_FIN, test_time(1));
+    pop3_session_free(NULL);
+    assert_int_equal(pop3_session_is_encrypted(NULL), 0);
+
+    s = pop3_session_new(&zero, &flow, test_time(0), test_sink_fn, &sink);
+    assert_non_null(s);
+    pop3_session_feed(s, POP3_FROM_CLIENT, NULL, 5, test_time(1));
+    pop3_session_feed(s, (enum pop3_direction)7, cmd, sizeof cmd - 1, test_time(1));
+    pop3_session_feed(s, POP3_FROM_CLIENT, cmd, sizeof cmd - 1, test_time(1));
+    pop3_session_note_anomaly(s, ANOMALY_OVERLAP_CONFLICT);
+    pop3_session_count(s, POP3_FROM_SERVER, 10, test_time(2));
+    pop3_session_end(s, END_SHUTDOWN, test_time(3));
+    pop3_session_feed(s, POP3_FROM_CLIENT, cmd, sizeof cmd - 1, test_time(4));
+    pop3_session_end(s, END_FIN, test_time(5));
+    pop3_session_free(s);
+    assert_string_equal(sink.text,
+                        "auth t=1001.000000 flow=0 #1 method=USER user=\"a\" authzid=- outcome=unknown "
+                        "exposure=cleartext password=\"b\" response=- code=-\n"
+                        "session start=1000.000000 end=1003.000000 flow=0 banner=- apop=- user=- method=- "
+                        "attempts=1 failures=0 tls=none maildrop=- retr=0/0 top=0 dele=0 committed=no deleted=0 "
+                        "commands=2 bytes=16/10 end=shutdown gap=0 "
+                        "anomalies=[pipeline_overflow,no_greeting,overlap_conflict]\n");
+    free(sink.text);
+}
+
+static void test_implicit_tls_is_encrypted(void **state)
+{
+    struct test_sink sink = { NULL, 0, 0, 0 };
+    struct test_step none[] = { SV("") };
+    struct test_script sc = { "tls", none, 0, 0, 0, END_FIN, true, "" };
+    struct pop3_session *s = test_session(&sc, &sink);
+
+    (void)state;
+    assert_int_equal(pop3_session_is_encrypted(s), 1);
+    pop3_session_end(s, END_FIN, test_time(1));
+    pop3_session_free(s);
+    free(sink.text);
+}
+
+/* ------------------------------------------------------------ the tables */
+
+static void test_command_lookup(void **state)
+{
+    const uint8_t xsender[] = "xSeNdEr";
+    const uint8_t long_word[] = "XSENDERS";
+
+    (void)state;
+    assert_int_equal(pop3_command_lookup((const uint8_t *)"user", 4)->id, POP3_CMD_USER);
+    assert_int_equal(pop3_command_lookup((const uint8_t *)"Top", 3)->id, POP3_CMD_TOP);
+    assert_int_equal(pop3_command_lookup(xsender, sizeof xsender - 1)->id, POP3_CMD_XSENDER);
+    assert_int_equal(pop3_command_lookup(long_word, sizeof long_word - 1)->id, POP3_CMD_UNKNOWN);
+    assert_int_equal(pop3_command_lookup((const uint8_t *)"US", 2)->id, POP3_CMD_UNKNOWN);
+    assert_int_equal(pop3_command_lookup((const uint8_t *)"", 0)->id, POP3_CMD_UNKNOWN);
+    assert_int_equal(pop3_command_lookup(NULL, 4)->id, POP3_CMD_UNKNOWN);
+    assert_int_equal(pop3_command_info((enum pop3_command_id)999)->id, POP3_CMD_UNKNOWN);
+    for (int id = 0; id < POP3_CMD_UNKNOWN; id++) {
+        const struct pop3_command_info *info = pop3_command_info((enum pop3_command_id)id);
+
+        assert_int_equal(info->id, id);
+        assert_ptr_equal(pop3_command_lookup((const uint8_t *)info->keyword, strlen(info->keyword)), info);
+    }
+    assert_string_equal(pop3_state_name(POP3_STATE_TRANSACTION), "transaction");
+    assert_string_equal(pop3_state_name((enum pop3_state)99), "invalid");
+}
+
+/* Suricata's rule: LIST/UIDL list only when bare, RETR/TOP/CAPA always. */
+static void test_command_bodies(void **state)
+{
+    (void)state;
+    assert_true(pop3_command_has_body(pop3_command_info(POP3_CMD_LIST), false));
+    assert_false(pop3_command_has_body(pop3_command_info(POP3_CMD_LIST), true));
+    assert_true(pop3_command_has_body(pop3_command_info(POP3_CMD_UIDL), false));
+    assert_false(pop3_command_has_body(pop3_command_info(POP3_CMD_UIDL), true));
+    assert_true(pop3_command_has_body(pop3_command_info(POP3_CMD_RETR), true));
+    assert_true(pop3_command_has_body(pop3_command_info(POP3_CMD_TOP), true));
+    assert_true(pop3_command_has_body(pop3_command_info(POP3_CMD_CAPA), false));
+    assert_true(pop3_command_has_body(pop3_command_info(POP3_CMD_AUTH), false));
+    assert_false(pop3_command_has_body(pop3_command_info(POP3_CMD_AUTH), true));
+    assert_false(pop3_command_has_body(pop3_command_info(POP3_CMD_STAT), false));
+    assert_false(pop3_command_has_body(pop3_command_info(POP3_CMD_UNKNOWN), false));
+}
+
+static void test_command_parse(void **state)
+{
+    struct pop3_command_line c;
+    const uint8_t pass[] = "PASS  two  spaces ";
+    const uint8_t list[] = "LIST   ";
+    const uint8_t auth[] = "AUTH  PLAIN   =";
+    struct event_bytes w;
+
+    (void)state;
+    pop3_command_parse(pass, sizeof pass - 1, &c);
+    assert_int_equal(c.info->id, POP3_CMD_PASS);
+    assert_int_equal(c.arg.len, 13);
+    assert_memory_equal(c.arg.data, " two  spaces ", 13);
+    pop3_command_parse(list, sizeof list - 1, &c);
+    assert_int_equal(c.info->id, POP3_CMD_LIST);
+    assert_false(c.has_arg);
+    pop3_command_parse(auth, sizeof auth - 1, &c);
+    assert_true(c.has_arg);
+    w = pop3_command_word(c.arg, 0);
+    assert_int_equal(w.len, 5);
+    assert_memory_equal(w.data, "PLAIN", 5);
+    w = pop3_command_word(c.arg, 1);
+    assert_int_equal(w.len, 1);
+    assert_memory_equal(w.data, "=", 1);
+    assert_null(pop3_command_word(c.arg, 2).data);
+    pop3_command_parse((const uint8_t *)"STAT", 4, &c);
+    assert_null(c.arg.data);
+    assert_false(c.has_arg);
+}
+
+static void test_reply_parse(void **state)
+{
+    struct pop3_reply r;
+    const uint8_t in_use[] = "-ERR [IN-USE] Do you have another POP session running?";
+    const uint8_t unclosed[] = "-ERR [SYS/TEMP no close";
+    const uint8_t ctl[] = "-ERR [A\tB] x";
+
+    (void)state;
+    pop3_reply_parse(in_use, sizeof in_use - 1, &r);
+    assert_int_equal(r.kind, POP3_REPLY_ERR);
+    assert_int_equal(r.code.len, 6);
+    assert_memory_equal(r.code.data, "IN-USE", 6);
+    assert_int_equal(r.text.len, strlen("Do you have another POP session running?"));
+    pop3_reply_parse(unclosed, sizeof unclosed - 1, &r);
+    assert_null(r.code.data);
+    assert_int_equal(r.text.len, strlen("[SYS/TEMP no close"));
+    pop3_reply_parse(ctl, sizeof ctl - 1, &r);
+    assert_null(r.code.data);
+    pop3_reply_parse((const uint8_t *)"+OKAY", 5, &r);
+    assert_int_equal(r.kind, POP3_REPLY_OTHER);
+    pop3_reply_parse((const uint8_t *)"+oK", 3, &r);
+    assert_int_equal(r.kind, POP3_REPLY_OK);
+    assert_int_equal(r.rest.len, 0);
+    pop3_reply_parse((const uint8_t *)"+", 1, &r);
+    assert_int_equal(r.kind, POP3_REPLY_CONTINUE);
+    pop3_reply_parse((const uint8_t *)"+ abc", 5, &r);
+    assert_int_equal(r.kind, POP3_REPLY_CONTINUE);
+    assert_int_equal(r.text.len, 3);
+    pop3_reply_parse((const uint8_t *)"-ERRor", 6, &r);
+    assert_int_equal(r.kind, POP3_REPLY_OTHER);
+    pop3_reply_parse(NULL, 0, &r);
+    assert_int_equal(r.kind, POP3_REPLY_OTHER);
+}
+
+static struct event_bytes test_text(const char *s)
+{
+    struct event_bytes b = { (const uint8_t *)s, strlen(s) };
+
+    return b;
+}
+
+static void test_reply_numbers(void **state)
+{
+    uint64_t m = 0, o = 0;
+
+    (void)state;
+    assert_true(pop3_reply_stat(test_text("2 320"), &m, &o));
+    assert_true(m == 2 && o == 320);
+    assert_true(pop3_reply_stat(test_text("18446744073709551615 0 extra"), &m, &o));
+    assert_true(m == UINT64_MAX && o == 0);
+    assert_false(pop3_reply_stat(test_text("18446744073709551616 0"), &m, &o));
+    assert_false(pop3_reply_stat(test_text("2"), &m, &o));
+    assert_false(pop3_reply_stat(test_text("2 x"), &m, &o));
+    assert_false(pop3_reply_stat(test_text("2x 3"), &m, &o));
+
+    assert_true(pop3_reply_maildrop(test_text("3 messages (19191 octets)"), &m, &o));
+    assert_true(m == 3 && o == 19191);
+    assert_true(pop3_reply_maildrop(test_text("maildrop has 2 messages (320 octets)"), &m, &o));
+    assert_true(m == 2 && o == 320);
+    assert_true(pop3_reply_maildrop(test_text("alice has 3 visible messages (0 hidden) in 4179 octets."), &m, &o));
+    assert_true(m == 3 && o == 4179);
+    assert_true(pop3_reply_maildrop(test_text("Mailbox open, 1 message"), &m, &o));
+    assert_true(m == 1 && o == 0);
+    assert_false(pop3_reply_maildrop(test_text("Logged in."), &m, &o));
+    assert_false(pop3_reply_maildrop(test_text("7 is a lucky number, no messages"), &m, &o));
+}
+
+static void test_reply_capability(void **state)
+{
+    (void)state;
+    assert_int_equal(pop3_reply_capability((const uint8_t *)"STLS", 4), POP3_CAPA_STLS);
+    assert_int_equal(pop3_reply_capability((const uint8_t *)"stls", 4), POP3_CAPA_STLS);
+    assert_int_equal(pop3_reply_capability((const uint8_t *)"SASL PLAIN LOGIN", 16), POP3_CAPA_SASL);
+    assert_int_equal(pop3_reply_capability((const uint8_t *)"PIPELINING", 10), POP3_CAPA_PIPELINING);
+    assert_int_equal(pop3_reply_capability((const uint8_t *)"STLSX", 5), POP3_CAPA_OTHER);
+    assert_int_equal(pop3_reply_capability((const uint8_t *)"", 0), POP3_CAPA_OTHER);
+}
+
+/* ------------------------------------------------------------ main */
+
+int main(void)
+{
+    struct CMUnitTest tests[10 + 2 * TEST_SCRIPT_COUNT] = {
+        cmocka_unit_test(test_random_chunks),
+        cmocka_unit_test(test_hostile_bytes),
+        cmocka_unit_test(test_api_edges),
+        cmocka_unit_test(test_implicit_tls_is_encrypted),
+        cmocka_unit_test(test_command_lookup),
+        cmocka_unit_test(test_command_bodies),
+        cmocka_unit_test(test_command_parse),
+        cmocka_unit_test(test_reply_parse),
+        cmocka_unit_test(test_reply_numbers),
+        cmocka_unit_test(test_reply_capability),
+    };
+    static char names[2 * TEST_SCRIPT_COUNT][64];
+    size_t n = 10;
+
+    for (size_t i = 0; i < TEST_SCRIPT_COUNT; i++) {
+        snprintf(names[2 * i], sizeof names[0], "%s", test_scripts[i].name);
+        snprintf(names[2 * i + 1], sizeof names[0], "%s_splits", test_scripts[i].name);
+        tests[n].name = names[2 * i];
+        tests[n].test_func = test_script_expected;
+        tests[n].initial_state = (void *)(uintptr_t)&test_scripts[i];
+        n++;
+        tests[n].name = names[2 * i + 1];
+        tests[n].test_func = test_script_splits;
+        tests[n].initial_state = (void *)(uintptr_t)&test_scripts[i];
+        n++;
+    }
+    if (n != sizeof tests / sizeof tests[0])
+        return 1;
+    return cmocka_run_group_tests_name("pop3", tests, NULL, NULL);
+}
