@@ -166,19 +166,24 @@ static bool pop3_direction_valid(enum pop3_direction dir)
     return dir == POP3_FROM_CLIENT || dir == POP3_FROM_SERVER;
 }
 
-static void pop3_store(uint8_t *dst, size_t cap, size_t *len, bool *present, const uint8_t *src, size_t n)
+/* Fields have fixed room so a session's memory is bounded; a value cut to
+ * fit is reported (field_truncated) rather than passed off as whole. */
+static void pop3_store(struct pop3_session *s, uint8_t *dst, size_t cap, size_t *len, bool *present,
+                       const uint8_t *src, size_t n)
 {
     *present = src != NULL;
     *len = 0;
     if (src == NULL)
         return;
     *len = n < cap ? n : cap;
+    if (n > cap)
+        pop3_anomaly(s, ANOMALY_FIELD_TRUNCATED);
     if (*len > 0)
         memcpy(dst, src, *len);
 }
 
 #define POP3_STORE(field, src, n) \
-    pop3_store((field)->data, sizeof(field)->data, &(field)->len, &(field)->present, (src), (n))
+    pop3_store(s, (field)->data, sizeof(field)->data, &(field)->len, &(field)->present, (src), (n))
 #define POP3_BYTES(field) pop3_bytes((field)->data, (field)->len, (field)->present)
 
 static struct event_bytes pop3_bytes(const uint8_t *data, size_t len, bool present)
@@ -321,7 +326,7 @@ static void pop3_reply_lost(struct pop3_session *s, const struct pop3_pending *e
 
 /* Keeps what a decoded message revealed. Each step may reveal a different
  * part (LOGIN: user, then password), so a field, once seen, stays. */
-static void pop3_attempt_merge(struct pop3_attempt *a, const struct sasl_result *res)
+static void pop3_attempt_merge(struct pop3_session *s, struct pop3_attempt *a, const struct sasl_result *res)
 {
     const struct sasl_result r = *res;
 
@@ -333,6 +338,8 @@ static void pop3_attempt_merge(struct pop3_attempt *a, const struct sasl_result 
         POP3_STORE(&a->secret, r.secret.data, r.secret.len);
     if (pop3_exposure_rank(r.exposure) > pop3_exposure_rank(a->exposure))
         a->exposure = r.exposure;
+    if (r.truncated)
+        pop3_anomaly(s, ANOMALY_FIELD_TRUNCATED);
 }
 
 static void pop3_sasl_merge(struct pop3_session *s, struct pop3_attempt *a, const uint8_t *msg, size_t len)
@@ -342,7 +349,7 @@ static void pop3_sasl_merge(struct pop3_session *s, struct pop3_attempt *a, cons
     memset(&r, 0, sizeof r);
     sasl_decode_client_buf(a->method, a->sasl_step, msg, len, s->sasl_scratch, sizeof s->sasl_scratch, &r);
     a->sasl_step++;
-    pop3_attempt_merge(a, &r);
+    pop3_attempt_merge(s, a, &r);
 }
 
 static void pop3_sasl_step(struct pop3_session *s, struct pop3_attempt *a, const uint8_t *b64, size_t len)
@@ -414,7 +421,7 @@ static uint32_t pop3_begin_apop(struct pop3_session *s, struct event_bytes arg)
     (void)sasl_apop_parse(arg.data, arg.len, &r);
     if (r.secret.data == NULL)
         r.exposure = EXPOSURE_NONE;
-    pop3_attempt_merge(a, &r);
+    pop3_attempt_merge(s, a, &r);
     return a->id;
 }
 
@@ -604,6 +611,11 @@ static size_t pop3_body_after_dot(struct pop3_session *s, uint8_t c)
     return 0;
 }
 
+static bool pop3_body_is_listing(enum pop3_command_id cmd)
+{
+    return cmd == POP3_CMD_LIST || cmd == POP3_CMD_UIDL || cmd == POP3_CMD_CAPA || cmd == POP3_CMD_AUTH;
+}
+
 /* After a gap, a line that is exactly "." still ends the body (servers
  * often send it in a segment of its own, which a gap may leave whole);
  * anything else is dropped up to the next LF, being maybe a tail. */
@@ -615,6 +627,17 @@ static size_t pop3_body_at_start(struct pop3_session *s, uint8_t c)
     if (c == '.') {
         b->pos = POP3_BODY_AT_DOT;
         return 1;
+    }
+    if ((c == '+' || c == '-') && pop3_body_is_listing(b->cmd)) {
+        /* A listing's lines start with a number or a keyword (RFC 1939
+         * §5 LIST/UIDL, RFC 2449 §5 CAPA), never with a status: a server
+         * that forgot the terminator has moved on to the next reply.
+         * Ending here keeps the pipeline paired (zeek's
+         * bad-list-retr-crafted capture). Message bodies (RETR, TOP) may
+         * hold any line, so they never end early. */
+        pop3_anomaly(s, ANOMALY_MISSING_TERMINATOR);
+        pop3_body_end(s);
+        return 0;
     }
     b->pos = b->after_gap ? POP3_BODY_SKIP : POP3_BODY_IN_LINE;
     return 0;
@@ -677,12 +700,14 @@ static void pop3_learn_state(struct pop3_session *s, const struct pop3_command_i
 static void pop3_login(struct pop3_session *s, const struct pop3_attempt *a, const struct pop3_reply *reply)
 {
     uint64_t messages, octets;
+    bool octets_known;
 
     pop3_set_state(s, POP3_STATE_TRANSACTION);
     s->session_user = a->user;
     snprintf(s->auth_method, sizeof s->auth_method, "%s", a->method);
-    if (pop3_reply_maildrop(reply->text, &messages, &octets)) {
+    if (pop3_reply_maildrop(reply->text, &messages, &octets, &octets_known)) {
         s->summary.maildrop_known = true;
+        s->summary.maildrop_octets_known = octets_known;
         s->summary.maildrop_messages = messages;
         s->summary.maildrop_octets = octets;
     }
@@ -755,6 +780,7 @@ static void pop3_transaction_reply(struct pop3_session *s, enum pop3_command_id 
     case POP3_CMD_STAT:
         if (pop3_reply_stat(reply->text, &messages, &octets)) {
             s->summary.maildrop_known = true;
+            s->summary.maildrop_octets_known = true;
             s->summary.maildrop_messages = messages;
             s->summary.maildrop_octets = octets;
         }

@@ -374,6 +374,19 @@ static const struct test_step steps_list_no_terminator[] = {
     SV("+OK 4 14971\r\n"),
 };
 
+/* Zeek bad-list-retr-crafted: a LIST listing without its "." terminator,
+ * then the RETR reply. A listing never holds a status line, so "+OK" ends
+ * it; the RETR body (12 + 2 octets) and the QUIT stay paired. */
+static const struct test_step steps_listing_cut_short[] = {
+    SV("+OK ready\r\n"),
+    CL("LIST\r\n"),
+    SV("+OK 2 messages (320 octets)\r\n1 120\r\n2 200\r\n"),
+    CL("RETR 1\r\n"),
+    SV("+OK message follows\r\nSubject: x\r\n\r\n.\r\n"),
+    CL("QUIT\r\n"),
+    SV("+OK bye\r\n"),
+};
+
 /* A gap inside a RETR body costs body bytes only: "line1\r\n" (7) + "li"
  * (2, before the gap) + "line4\r\n" (7) = 16; "ne3\r\n" is dropped up to its
  * LF, and the next reply still pairs with DELE. */
@@ -583,7 +596,7 @@ static const struct test_script test_scripts[] = {
       "exposure=cleartext password=\"correct horse battery \" response=\"Mailbox open, 3 messages\" "
       "code=-\n"
       "session start=1000.000000 end=1006.000000 flow=7 banner=\"ready\" apop=- user=\"carol\" "
-      "method=USER attempts=1 failures=0 tls=none maildrop=3/0 retr=0/0 top=0 dele=0 committed=no "
+      "method=USER attempts=1 failures=0 tls=none maildrop=3/- retr=0/0 top=0 dele=0 committed=no "
       "deleted=0 commands=2 bytes=41/46 end=end_of_input gap=0 anomalies=[]\n" },
     { "apop", STEPS(steps_apop), 0, 0, END_FIN, false,
       "auth t=1003.000000 flow=7 #1 method=APOP user=\"mrose\" authzid=- outcome=success exposure=hash "
@@ -762,6 +775,10 @@ static const struct test_script test_scripts[] = {
       "session start=1000.000000 end=1006.000000 flow=7 banner=\"ready\" apop=- user=\"lee\" "
       "method=USER attempts=1 failures=0 tls=none maildrop=- retr=0/0 top=0 dele=0 committed=no "
       "deleted=0 commands=3 bytes=25/34 end=rst gap=0 anomalies=[missing_terminator]\n" },
+    { "listing_cut_short", STEPS(steps_listing_cut_short), 0, 0, END_FIN, false,
+      "session start=1000.000000 end=1008.000000 flow=7 banner=\"ready\" apop=- user=- method=- "
+      "attempts=0 failures=0 tls=none maildrop=- retr=1/14 top=0 dele=0 committed=no deleted=0 "
+      "commands=3 bytes=20/101 end=quit gap=0 anomalies=[missing_terminator]\n" },
     { "gap_in_retr", STEPS(steps_gap_in_retr), 0, 0, END_FIN, false,
       "auth t=1003.000000 flow=7 #1 method=USER user=\"max\" authzid=- outcome=success "
       "exposure=cleartext password=\"pw\" response=\"\" code=-\n"
