@@ -80,7 +80,8 @@ struct event_flow {
     X(ANOMALY_OUT_OF_ORDER_LIMIT, "out_of_order_limit") \
     X(ANOMALY_TRUNCATED_PACKET, "truncated_packet") \
     X(ANOMALY_STLS_OFFERED_NOT_USED, "stls_offered_not_used") \
-    X(ANOMALY_TLS_NOT_SEEN_AFTER_STLS, "tls_not_seen_after_stls")
+    X(ANOMALY_TLS_NOT_SEEN_AFTER_STLS, "tls_not_seen_after_stls") \
+    X(ANOMALY_FIELD_TRUNCATED, "field_truncated")
 
 #define EVENT_ENUM_ENTRY(name, text) name,
 enum event_outcome { EVENT_OUTCOME_LIST(EVENT_ENUM_ENTRY) OUTCOME_COUNT };
@@ -130,7 +131,8 @@ struct event_session {
     unsigned auth_attempts;
     unsigned auth_failures;
     enum event_tls tls;
-    bool maildrop_known; /* false: messages/octets print as null */
+    bool maildrop_known; /* false: messages and octets print as null */
+    bool maildrop_octets_known; /* "+OK 3 messages" gives no size: null */
     uint64_t maildrop_messages;
     uint64_t maildrop_octets;
     uint64_t retr_count; /* RETR answered +OK */

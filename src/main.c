@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +74,7 @@ static void main_version(void)
     printf("pop3scope %s\n%s\nnDPI %s\n", PACKAGE_VERSION, capture_library_version(), classify_ndpi_version());
 }
 
-/* strtoul with the checks atoi() lacks: digits only, in range. */
+/* strtoul with the range and junk checks a bare conversion lacks: digits only, in range. */
 static bool main_parse_number(const char *text, unsigned long max, unsigned long *out)
 {
     char *end = NULL;
@@ -271,7 +272,7 @@ static int main_run(const struct main_config *cfg, FILE *out_stream)
     analyzer_finish(an, END_END_OF_INPUT);
     main_report_input_problems(analyzer_get_stats(an));
     if (output_finish(out) != 0) {
-        fputs("pop3scope: writing the output failed\n", stderr);
+        fprintf(stderr, "pop3scope: writing the output failed: %s\n", strerror(errno));
         status = EXIT_OUTPUT_PROBLEM;
     }
     analyzer_free(an);
@@ -285,6 +286,9 @@ int main(int argc, char **argv)
     FILE *out_stream = stdout;
     int status;
 
+    /* A closed pipe (pop3scope ... | head) must become exit status 3 with a
+     * message, not a silent death by signal. */
+    signal(SIGPIPE, SIG_IGN);
     analyzer_options_default(&cfg.analyzer);
     cfg.output.format = OUTPUT_TEXT;
     status = main_parse_options(argc, argv, &cfg);

@@ -129,7 +129,7 @@ static json_t *output_json_anomalies(uint64_t bits)
 static void output_json_session_counts(struct output_json_builder *b, const struct event_session *s)
 {
     output_json_put(b, "maildrop_messages", s->maildrop_known ? output_json_u64(s->maildrop_messages) : json_null());
-    output_json_put(b, "maildrop_octets", s->maildrop_known ? output_json_u64(s->maildrop_octets) : json_null());
+    output_json_put(b, "maildrop_octets", s->maildrop_known && s->maildrop_octets_known ? output_json_u64(s->maildrop_octets) : json_null());
     output_json_put_u64(b, "retr_count", s->retr_count);
     output_json_put_u64(b, "retr_octets", s->retr_octets);
     output_json_put_u64(b, "top_count", s->top_count);

@@ -159,7 +159,7 @@ static bool pop3_token_number(struct event_bytes token, uint64_t *value)
 
 /* A count belongs to the word right after it, or after one qualifier
  * ("3 visible messages"), never to a number further back. */
-bool pop3_reply_maildrop(struct event_bytes text, uint64_t *messages, uint64_t *octets)
+bool pop3_reply_maildrop(struct event_bytes text, uint64_t *messages, uint64_t *octets, bool *octets_known)
 {
     struct event_bytes token;
     size_t pos = 0;
@@ -182,8 +182,9 @@ bool pop3_reply_maildrop(struct event_bytes text, uint64_t *messages, uint64_t *
         }
         words_since++;
     }
-    if (have_messages && !have_octets)
+    if (!have_octets)
         *octets = 0;
+    *octets_known = have_octets;
     return have_messages;
 }
 

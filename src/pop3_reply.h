@@ -35,9 +35,9 @@ bool pop3_reply_stat(struct event_bytes text, uint64_t *messages, uint64_t *octe
 
 /* The maildrop size some servers announce at login: "3 messages (19191
  * octets)", "alice has 3 visible messages (0 hidden) in 4179 octets.",
- * "Mailbox open, 3 messages". True when a message count was found; octets
- * is 0 when the text gives none. */
-bool pop3_reply_maildrop(struct event_bytes text, uint64_t *messages, uint64_t *octets);
+ * "Mailbox open, 3 messages". True when a message count was found;
+ * *octets_known tells whether the text gave a size too. */
+bool pop3_reply_maildrop(struct event_bytes text, uint64_t *messages, uint64_t *octets, bool *octets_known);
 
 enum pop3_capability {
     POP3_CAPA_OTHER,

@@ -236,6 +236,7 @@ static void json_session_known_maildrop_and_ipv6(void **state)
     (void)state;
     ev.u.session.flow = &flow_v6;
     ev.u.session.maildrop_known = true;
+    ev.u.session.maildrop_octets_known = true;
     ev.u.session.maildrop_messages = 2;
     ev.u.session.maildrop_octets = 320;
     ev.u.session.user = BYTES("alice");

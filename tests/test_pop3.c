@@ -114,9 +114,11 @@ static void test_append_session(struct test_sink *t, const struct event_session 
     test_append_bytes(t, "user", e->user);
     test_append(t, " method=%s attempts=%u failures=%u tls=%s", e->auth_method != NULL ? e->auth_method : "-",
                 e->auth_attempts, e->auth_failures, event_tls_name(e->tls));
-    if (e->maildrop_known)
+    if (e->maildrop_known && e->maildrop_octets_known)
         test_append(t, " maildrop=%llu/%llu", (unsigned long long)e->maildrop_messages,
                     (unsigned long long)e->maildrop_octets);
+    else if (e->maildrop_known)
+        test_append(t, " maildrop=%llu/-", (unsigned long long)e->maildrop_messages);
     else
         test_append(t, " maildrop=-");
     test_append(t, " retr=%llu/%llu top=%llu dele=%llu committed=%s deleted=%llu commands=%llu",
@@ -330,6 +332,32 @@ static void test_hostile_bytes(void **state)
 /* Absurd limits are clamped (max_pending 0 becomes 1, so PASS does not fit
  * the ring and is reported unknown at once), NULL arguments are refused,
  * and calls after the end change nothing. */
+/* A secret longer than its field is cut to fit and reported, never
+ * passed off as whole: an auditor must know the password shown is partial. */
+static void test_long_secret_is_flagged(void **state)
+{
+    static char line[1200 + sizeof "PASS \r\n"];
+    struct test_step steps[] = {
+        SV("+OK ready\r\n"),
+        CL("USER u\r\n"),
+        SV("+OK\r\n"),
+        { STEP_CLIENT, line, 0, 0 },
+        SV("-ERR no\r\n"),
+    };
+    struct test_script sc = { "long_secret", steps, 5, 0, 0, END_FIN, false, NULL };
+    char *got;
+
+    (void)state;
+    memcpy(line, "PASS ", 5);
+    memset(line + 5, 'p', 1200);
+    memcpy(line + 5 + 1200, "\r\n", 2);
+    steps[3].len = 5 + 1200 + 2;
+    got = test_run(&sc, 0, 0);
+    assert_non_null(strstr(got, "field_truncated"));
+    assert_non_null(strstr(got, "outcome=failure"));
+    free(got);
+}
+
 static void test_api_edges(void **state)
 {
     struct pop3_limits zero = { 0, 0 };
@@ -498,6 +526,7 @@ static struct event_bytes test_text(const char *s)
 static void test_reply_numbers(void **state)
 {
     uint64_t m = 0, o = 0;
+    bool known = false;
 
     (void)state;
     assert_true(pop3_reply_stat(test_text("2 320"), &m, &o));
@@ -509,16 +538,16 @@ static void test_reply_numbers(void **state)
     assert_false(pop3_reply_stat(test_text("2 x"), &m, &o));
     assert_false(pop3_reply_stat(test_text("2x 3"), &m, &o));
 
-    assert_true(pop3_reply_maildrop(test_text("3 messages (19191 octets)"), &m, &o));
-    assert_true(m == 3 && o == 19191);
-    assert_true(pop3_reply_maildrop(test_text("maildrop has 2 messages (320 octets)"), &m, &o));
+    assert_true(pop3_reply_maildrop(test_text("3 messages (19191 octets)"), &m, &o, &known));
+    assert_true(m == 3 && o == 19191 && known);
+    assert_true(pop3_reply_maildrop(test_text("maildrop has 2 messages (320 octets)"), &m, &o, &known));
     assert_true(m == 2 && o == 320);
-    assert_true(pop3_reply_maildrop(test_text("alice has 3 visible messages (0 hidden) in 4179 octets."), &m, &o));
+    assert_true(pop3_reply_maildrop(test_text("alice has 3 visible messages (0 hidden) in 4179 octets."), &m, &o, &known));
     assert_true(m == 3 && o == 4179);
-    assert_true(pop3_reply_maildrop(test_text("Mailbox open, 1 message"), &m, &o));
-    assert_true(m == 1 && o == 0);
-    assert_false(pop3_reply_maildrop(test_text("Logged in."), &m, &o));
-    assert_false(pop3_reply_maildrop(test_text("7 is a lucky number, no messages"), &m, &o));
+    assert_true(pop3_reply_maildrop(test_text("Mailbox open, 1 message"), &m, &o, &known));
+    assert_true(m == 1 && o == 0 && !known);
+    assert_false(pop3_reply_maildrop(test_text("Logged in."), &m, &o, &known));
+    assert_false(pop3_reply_maildrop(test_text("7 is a lucky number, no messages"), &m, &o, &known));
 }
 
 static void test_reply_capability(void **state)
@@ -536,10 +565,11 @@ static void test_reply_capability(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[10 + 2 * TEST_SCRIPT_COUNT] = {
+    static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_random_chunks),
         cmocka_unit_test(test_hostile_bytes),
         cmocka_unit_test(test_api_edges),
+        cmocka_unit_test(test_long_secret_is_flagged),
         cmocka_unit_test(test_implicit_tls_is_encrypted),
         cmocka_unit_test(test_command_lookup),
         cmocka_unit_test(test_command_bodies),
@@ -548,8 +578,11 @@ int main(void)
         cmocka_unit_test(test_reply_numbers),
         cmocka_unit_test(test_reply_capability),
     };
+    struct CMUnitTest tests[sizeof fixed / sizeof fixed[0] + 2 * TEST_SCRIPT_COUNT] = { { 0 } };
     static char names[2 * TEST_SCRIPT_COUNT][64];
-    size_t n = 10;
+    size_t n = sizeof fixed / sizeof fixed[0];
+
+    memcpy(tests, fixed, sizeof fixed);
 
     for (size_t i = 0; i < TEST_SCRIPT_COUNT; i++) {
         snprintf(names[2 * i], sizeof names[0], "%s", test_scripts[i].name);
