@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Static checks that make check enforces: no banned functions in the
+# analyzer, cppcheck clean, and clang as strict as gcc (the suite builds
+# with gcc; this compiles every file with clang too).
+set -u
+. "$(dirname "$0")/lib.sh"
+cd "$SRCDIR" || exit 1
+
+tap_plan 3
+
+# CONVENTIONS.md: unbounded or error-blind string functions.
+banned='\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|atol|gets|strncpy)[[:space:]]*\('
+if hits=$(grep -nE "$banned" src/*.c src/*.h tests/*.c 2>/dev/null); then
+    tap_not_ok "no banned functions (strcpy strcat sprintf strtok atoi gets strncpy)"
+    echo "$hits" | tap_diag
+else
+    tap_ok "no banned functions (strcpy strcat sprintf strtok atoi gets strncpy)"
+fi
+
+ndpi_flags=$(pkg-config --cflags libndpi 2>/dev/null | sed 's/-I/-isystem /g')
+if command -v cppcheck > /dev/null; then
+    if out=$(cppcheck --quiet --enable=warning,performance,portability --inline-suppr \
+            --error-exitcode=1 -D__GNUC__ -I src src 2>&1); then
+        tap_ok "cppcheck finds nothing in src/"
+    else
+        tap_not_ok "cppcheck finds nothing in src/"
+        echo "$out" | tap_diag
+    fi
+else
+    tap_ok "cppcheck # SKIP cppcheck not installed"
+fi
+
+if command -v clang > /dev/null; then
+    failed=0
+    for f in src/*.c; do
+        # shellcheck disable=SC2086
+        if ! out=$(clang -std=c11 -fsyntax-only -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+                -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Werror \
+                -I "$BUILDDIR" -I src $ndpi_flags $(pkg-config --cflags jansson libpcap) "$f" 2>&1); then
+            failed=1
+            echo "$out" | tap_diag
+        fi
+    done
+    [ $failed -eq 0 ] && tap_ok "clang -Wall -Wextra -Werror accepts every file in src/" \
+        || tap_not_ok "clang -Wall -Wextra -Werror accepts every file in src/"
+else
+    tap_ok "clang # SKIP clang not installed"
+fi
+tap_done
