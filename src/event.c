@@ -12,6 +12,8 @@ static const char *const exposure_names[] = { EVENT_EXPOSURE_LIST(EVENT_NAME_ENT
 static const char *const tls_names[] = { EVENT_TLS_LIST(EVENT_NAME_ENTRY) };
 static const char *const end_names[] = { EVENT_END_LIST(EVENT_NAME_ENTRY) };
 static const char *const anomaly_names[] = { EVENT_ANOMALY_LIST(EVENT_NAME_ENTRY) };
+static const char *const capa_names[] = { EVENT_CAPA_LIST(EVENT_NAME_ENTRY) };
+static const char *const alert_kind_names[] = { EVENT_ALERT_KIND_LIST(EVENT_NAME_ENTRY) };
 
 /* Out-of-range values print as "invalid" rather than reading past a table:
  * an enum in a corrupted record must not become an over-read. */
@@ -41,6 +43,16 @@ const char *event_end_name(enum event_end v)
 const char *event_anomaly_name(enum event_anomaly v)
 {
     return EVENT_NAME_LOOKUP(anomaly_names, ANOMALY_COUNT, v);
+}
+
+const char *event_capa_name(enum event_capa v)
+{
+    return EVENT_NAME_LOOKUP(capa_names, CAPA_COUNT, v);
+}
+
+const char *event_alert_kind_name(enum event_alert_kind v)
+{
+    return EVENT_NAME_LOOKUP(alert_kind_names, ALERT_KIND_COUNT, v);
 }
 
 void event_time_format(struct event_time t, char *buf, size_t size)

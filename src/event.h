@@ -83,21 +83,55 @@ struct event_flow {
     X(ANOMALY_TLS_NOT_SEEN_AFTER_STLS, "tls_not_seen_after_stls") \
     X(ANOMALY_FIELD_TRUNCATED, "field_truncated")
 
+/* Capabilities a server can list in its CAPA reply (RFC 2449 §6, RFC 2595
+ * §4 STLS, RFC 6856 UTF8 and LANG). */
+#define EVENT_CAPA_LIST(X) \
+    X(CAPA_TOP, "TOP") \
+    X(CAPA_USER, "USER") \
+    X(CAPA_SASL, "SASL") \
+    X(CAPA_RESP_CODES, "RESP-CODES") \
+    X(CAPA_LOGIN_DELAY, "LOGIN-DELAY") \
+    X(CAPA_PIPELINING, "PIPELINING") \
+    X(CAPA_EXPIRE, "EXPIRE") \
+    X(CAPA_UIDL, "UIDL") \
+    X(CAPA_IMPLEMENTATION, "IMPLEMENTATION") \
+    X(CAPA_AUTH_RESP_CODE, "AUTH-RESP-CODE") \
+    X(CAPA_STLS, "STLS") \
+    X(CAPA_UTF8, "UTF8") \
+    X(CAPA_LANG, "LANG")
+
+/* What the alert detectors (alert.c) report. */
+#define EVENT_ALERT_KIND_LIST(X) \
+    X(ALERT_BRUTE_FORCE_ACCOUNT, "brute_force_account") \
+    X(ALERT_BRUTE_FORCE_CLIENT, "brute_force_client") \
+    X(ALERT_PASSWORD_SPRAYING, "password_spraying") \
+    X(ALERT_GUESSED_PASSWORD, "guessed_password") \
+    X(ALERT_CLEARTEXT_CREDENTIALS, "cleartext_credentials") \
+    X(ALERT_STLS_NOT_USED, "stls_offered_not_used")
+
 #define EVENT_ENUM_ENTRY(name, text) name,
 enum event_outcome { EVENT_OUTCOME_LIST(EVENT_ENUM_ENTRY) OUTCOME_COUNT };
 enum event_exposure { EVENT_EXPOSURE_LIST(EVENT_ENUM_ENTRY) EXPOSURE_COUNT };
 enum event_tls { EVENT_TLS_LIST(EVENT_ENUM_ENTRY) TLS_COUNT };
 enum event_end { EVENT_END_LIST(EVENT_ENUM_ENTRY) END_COUNT };
 enum event_anomaly { EVENT_ANOMALY_LIST(EVENT_ENUM_ENTRY) ANOMALY_COUNT };
+enum event_capa { EVENT_CAPA_LIST(EVENT_ENUM_ENTRY) CAPA_COUNT };
+enum event_alert_kind { EVENT_ALERT_KIND_LIST(EVENT_ENUM_ENTRY) ALERT_KIND_COUNT };
 #undef EVENT_ENUM_ENTRY
 
+/* A yes/no the capture may not settle. */
+enum event_tristate { TRISTATE_UNKNOWN, TRISTATE_NO, TRISTATE_YES };
+
 _Static_assert(ANOMALY_COUNT <= 64, "anomalies are kept in a uint64_t bit set");
+_Static_assert(CAPA_COUNT <= 32, "capabilities are kept in a uint32_t bit set");
 
 const char *event_outcome_name(enum event_outcome v);
 const char *event_exposure_name(enum event_exposure v);
 const char *event_tls_name(enum event_tls v);
 const char *event_end_name(enum event_end v);
 const char *event_anomaly_name(enum event_anomaly v);
+const char *event_capa_name(enum event_capa v);
+const char *event_alert_kind_name(enum event_alert_kind v);
 
 /* One authorization attempt, emitted when the server's verdict arrives, or
  * with OUTCOME_UNKNOWN when the session ends (or a gap swallows the verdict)
@@ -117,6 +151,15 @@ struct event_auth {
     struct event_bytes response; /* the verdict line's text after the
                                     status word and any response code */
     const char *resp_code; /* "AUTH", "IN-USE", "SYS/TEMP"... or NULL */
+    struct event_bytes realm; /* DIGEST-MD5 realm or NTLM domain, if sent */
+    /* Whether the credentials were right, as far as the verdict tells:
+     * YES on success and on [IN-USE] (RFC 2449 §8: authenticated, but the
+     * mailbox is locked), NO on [AUTH] (RFC 3206) or a plain failure of a
+     * complete exchange, UNKNOWN otherwise (aborted, no verdict, SYS/...). */
+    enum event_tristate credentials_valid;
+    /* Offline-guessing material for hashcat/John (APOP, CRAM-MD5, NTLM);
+     * outputs print it only with --show-passwords. Absent otherwise. */
+    struct event_bytes crack;
 };
 
 /* One POP3 connection, emitted when it ends or at the end of input. */
@@ -147,15 +190,54 @@ struct event_session {
     enum event_end end;
     uint64_t gap_bytes; /* bytes missing from the capture, both directions */
     uint64_t anomalies; /* bit (1 << enum event_anomaly) per anomaly seen */
+    bool capa_seen; /* a CAPA reply was seen: capabilities is meaningful */
+    uint32_t capabilities; /* bit (1 << enum event_capa) per capability */
+    struct event_bytes sasl_mechanisms; /* CAPA "SASL" arguments, or absent */
+    struct event_bytes implementation; /* CAPA "IMPLEMENTATION" text */
+    bool stls_offered; /* CAPA listed STLS */
+    const char *app_proto; /* nDPI's name for the flow, NULL if none */
+    const char *const *risks; /* nDPI risk names that apply */
+    size_t risk_count;
 };
 
-enum event_type { EVENT_AUTH, EVENT_SESSION };
+/* A detector fired (alert.c). Windows run on packet time. */
+struct event_alert {
+    struct event_time ts; /* packet time of the event that fired it */
+    enum event_alert_kind kind;
+    const struct event_flow *flow; /* the connection whose event fired it */
+    struct event_bytes user; /* the account it is about, or absent */
+    uint64_t count; /* failures (or accounts, for spraying) in the window */
+    uint64_t threshold; /* the count that makes it fire */
+    uint32_t window; /* seconds; 0 when the alert has no window */
+    struct event_time window_start; /* first event counted */
+};
+
+/* Periodic counters for a running sensor (--stats-interval, SIGUSR1). */
+struct event_stats {
+    struct event_time ts; /* packet time of the newest packet */
+    uint64_t packets;
+    uint64_t bytes;
+    uint64_t kernel_received; /* pcap_stats ps_recv; 0 for files */
+    uint64_t kernel_drops; /* ps_drop: the kernel buffer overflowed */
+    uint64_t interface_drops; /* ps_ifdrop */
+    uint64_t flows_active;
+    uint64_t sessions_active;
+    uint64_t flows_evicted;
+    uint64_t memory_flows; /* bytes held by each pool */
+    uint64_t memory_sessions;
+    uint64_t memory_reassembly;
+    uint64_t events_written;
+};
+
+enum event_type { EVENT_AUTH, EVENT_SESSION, EVENT_ALERT, EVENT_STATS };
 
 struct event {
     enum event_type type;
     union {
         struct event_auth auth;
         struct event_session session;
+        struct event_alert alert;
+        struct event_stats stats;
     } u;
 };
 

@@ -89,6 +89,13 @@ static void output_json_put_flow(struct output_json_builder *b, const struct eve
     output_json_put_u64(b, "dest_port", flow->server_port);
 }
 
+static json_t *output_json_tristate(enum event_tristate v)
+{
+    if (v == TRISTATE_UNKNOWN)
+        return json_null();
+    return json_boolean(v == TRISTATE_YES);
+}
+
 static void output_json_auth(struct output_json_builder *b, const struct event_auth *a)
 {
     output_json_put(b, "event", json_string("auth"));
@@ -106,6 +113,10 @@ static void output_json_auth(struct output_json_builder *b, const struct event_a
         output_json_put_bytes(b, "password", a->password);
     output_json_put_bytes(b, "response", a->response);
     output_json_put_cstr(b, "resp_code", a->resp_code);
+    output_json_put_bytes(b, "realm", a->realm);
+    output_json_put(b, "credentials_valid", output_json_tristate(a->credentials_valid));
+    if (b->out->opts.show_passwords)
+        output_json_put_bytes(b, "crack", a->crack);
 }
 
 static json_t *output_json_anomalies(uint64_t bits)
@@ -124,6 +135,48 @@ static json_t *output_json_anomalies(uint64_t bits)
         }
     }
     return list;
+}
+
+/* null when no CAPA reply was seen: "no capabilities" and "never asked"
+ * are different findings. */
+static json_t *output_json_capabilities(const struct event_session *s)
+{
+    json_t *list;
+
+    if (!s->capa_seen)
+        return json_null();
+    list = json_array();
+    for (unsigned i = 0; list != NULL && i < (unsigned)CAPA_COUNT; i++) {
+        if ((s->capabilities & (UINT32_C(1) << i)) != 0 &&
+            json_array_append_new(list, json_string(event_capa_name((enum event_capa)i))) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+static json_t *output_json_names(const char *const *names, size_t count)
+{
+    json_t *list = json_array();
+
+    for (size_t i = 0; list != NULL && names != NULL && i < count; i++) {
+        if (json_array_append_new(list, json_string(names[i])) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+static void output_json_session_server(struct output_json_builder *b, const struct event_session *s)
+{
+    output_json_put_cstr(b, "app_proto", s->app_proto);
+    output_json_put(b, "ndpi_risks", output_json_names(s->risks, s->risk_count));
+    output_json_put(b, "stls_offered", json_boolean(s->stls_offered));
+    output_json_put(b, "capabilities", output_json_capabilities(s));
+    output_json_put_bytes(b, "sasl_mechanisms", s->sasl_mechanisms);
+    output_json_put_bytes(b, "implementation", s->implementation);
 }
 
 static void output_json_session_counts(struct output_json_builder *b, const struct event_session *s)
@@ -154,10 +207,45 @@ static void output_json_session(struct output_json_builder *b, const struct even
     output_json_put_u64(b, "auth_attempts", s->auth_attempts);
     output_json_put_u64(b, "auth_failures", s->auth_failures);
     output_json_put(b, "tls", json_string(event_tls_name(s->tls)));
+    output_json_session_server(b, s);
     output_json_session_counts(b, s);
     output_json_put(b, "end", json_string(event_end_name(s->end)));
     output_json_put_u64(b, "gap_bytes", s->gap_bytes);
     output_json_put(b, "anomalies", output_json_anomalies(s->anomalies));
+}
+
+static void output_json_alert(struct output_json_builder *b, const struct event_alert *a)
+{
+    output_json_put(b, "event", json_string("alert"));
+    output_json_put_time(b, "ts", a->ts);
+    output_json_put(b, "kind", json_string(event_alert_kind_name(a->kind)));
+    output_json_put_flow(b, a->flow);
+    output_json_put_bytes(b, "user", a->user);
+    output_json_put_u64(b, "count", a->count);
+    output_json_put_u64(b, "threshold", a->threshold);
+    output_json_put_u64(b, "window", a->window);
+    if (a->window > 0)
+        output_json_put_time(b, "window_start", a->window_start);
+    else
+        output_json_put(b, "window_start", json_null());
+}
+
+static void output_json_stats(struct output_json_builder *b, const struct event_stats *st)
+{
+    output_json_put(b, "event", json_string("stats"));
+    output_json_put_time(b, "ts", st->ts);
+    output_json_put_u64(b, "packets", st->packets);
+    output_json_put_u64(b, "bytes", st->bytes);
+    output_json_put_u64(b, "kernel_received", st->kernel_received);
+    output_json_put_u64(b, "kernel_drops", st->kernel_drops);
+    output_json_put_u64(b, "interface_drops", st->interface_drops);
+    output_json_put_u64(b, "flows_active", st->flows_active);
+    output_json_put_u64(b, "sessions_active", st->sessions_active);
+    output_json_put_u64(b, "flows_evicted", st->flows_evicted);
+    output_json_put_u64(b, "memory_flows", st->memory_flows);
+    output_json_put_u64(b, "memory_sessions", st->memory_sessions);
+    output_json_put_u64(b, "memory_reassembly", st->memory_reassembly);
+    output_json_put_u64(b, "events_written", st->events_written);
 }
 
 void output_json_event(struct output *out, const struct event *ev)
@@ -165,17 +253,20 @@ void output_json_event(struct output *out, const struct event *ev)
     struct output_json_builder b = { out, NULL, false };
 
     /* A type this build does not know is not a write failure: skip it. */
-    if (out->failed || (ev->type != EVENT_AUTH && ev->type != EVENT_SESSION))
+    if (out->failed || (unsigned)ev->type > (unsigned)EVENT_STATS)
         return;
     b.obj = json_object();
     if (b.obj == NULL) {
         output_fail(out, ENOMEM);
         return;
     }
-    if (ev->type == EVENT_AUTH)
-        output_json_auth(&b, &ev->u.auth);
-    else
-        output_json_session(&b, &ev->u.session);
+    switch (ev->type) {
+    case EVENT_AUTH: output_json_auth(&b, &ev->u.auth); break;
+    case EVENT_SESSION: output_json_session(&b, &ev->u.session); break;
+    case EVENT_ALERT: output_json_alert(&b, &ev->u.alert); break;
+    case EVENT_STATS:
+    default: output_json_stats(&b, &ev->u.stats); break;
+    }
     /* JSON_PRESERVE_ORDER is the default since jansson 2.8; saying it keeps
      * the key order contract visible here. */
     if (b.failed)

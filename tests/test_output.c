@@ -172,7 +172,8 @@ static void json_auth_redacts_by_leaving_out_the_key(void **state)
                         "\"src_ip\":\"192.0.2.10\",\"src_port\":50123,\"dest_ip\":\"198.51.100.5\",\"dest_port\":110,"
                         "\"attempt\":1,\"method\":\"USER\",\"user\":\"alice\",\"authzid\":null,"
                         "\"outcome\":\"failure\",\"exposure\":\"cleartext\","
-                        "\"response\":\"Authentication failed.\",\"resp_code\":\"AUTH\"}\n");
+                        "\"response\":\"Authentication failed.\",\"resp_code\":\"AUTH\","
+                        "\"realm\":null,\"credentials_valid\":null}\n");
     assert_null(strstr(line, "hunter2"));
     free(line);
 }
@@ -188,7 +189,8 @@ static void json_auth_shows_password_when_asked(void **state)
                         "\"src_ip\":\"192.0.2.10\",\"src_port\":50123,\"dest_ip\":\"198.51.100.5\",\"dest_port\":110,"
                         "\"attempt\":1,\"method\":\"USER\",\"user\":\"alice\",\"authzid\":null,"
                         "\"outcome\":\"failure\",\"exposure\":\"cleartext\",\"password\":\"hunter2\","
-                        "\"response\":\"Authentication failed.\",\"resp_code\":\"AUTH\"}\n");
+                        "\"response\":\"Authentication failed.\",\"resp_code\":\"AUTH\","
+                        "\"realm\":null,\"credentials_valid\":null,\"crack\":null}\n");
     free(line);
 }
 
@@ -204,7 +206,7 @@ static void json_auth_password_null_when_no_secret_crossed(void **state)
     ev.u.auth.exposure = EXPOSURE_NONE;
     line = json_line(&ev, true);
     assert_non_null(strstr(line, "\"exposure\":\"none\",\"password\":null,\"response\":"));
-    assert_non_null(strstr(line, "\"resp_code\":null}\n"));
+    assert_non_null(strstr(line, "\"resp_code\":null,"));
     free(line);
 }
 
@@ -221,6 +223,8 @@ static void json_session_unknown_maildrop_is_null(void **state)
                         "\"banner\":\"Dovecot ready. <1896.697170952@dbc.mtview.ca.us>\","
                         "\"apop_timestamp\":\"<1896.697170952@dbc.mtview.ca.us>\",\"user\":null,"
                         "\"auth_method\":null,\"auth_attempts\":1,\"auth_failures\":1,\"tls\":\"none\","
+                        "\"app_proto\":null,\"ndpi_risks\":[],\"stls_offered\":false,\"capabilities\":null,"
+                        "\"sasl_mechanisms\":null,\"implementation\":null,"
                         "\"maildrop_messages\":null,\"maildrop_octets\":null,\"retr_count\":0,\"retr_octets\":0,"
                         "\"top_count\":0,\"dele_count\":0,\"deletions_committed\":false,\"messages_deleted\":0,"
                         "\"commands\":3,\"client_bytes\":40,\"server_bytes\":120,\"end\":\"fin\",\"gap_bytes\":0,"
@@ -247,9 +251,85 @@ static void json_session_known_maildrop_and_ipv6(void **state)
     line = json_line(&ev, false);
     assert_non_null(strstr(line, "\"src_ip\":\"2001:db8::10\",\"src_port\":40000,\"dest_ip\":\"2001:db8::1\""));
     assert_non_null(strstr(line, "\"user\":\"alice\",\"auth_method\":\"PLAIN\""));
-    assert_non_null(strstr(line, "\"tls\":\"stls\",\"maildrop_messages\":2,\"maildrop_octets\":320"));
+    assert_non_null(strstr(line, "\"tls\":\"stls\","));
+    assert_non_null(strstr(line, "\"maildrop_messages\":2,\"maildrop_octets\":320"));
     assert_non_null(strstr(line, "\"deletions_committed\":true"));
     assert_non_null(strstr(line, "\"anomalies\":[]}\n"));
+    free(line);
+}
+
+/* CAPA findings and nDPI's naming: null means "not seen", [] means
+ * "seen, empty"; the two must not blur. */
+static void json_session_capabilities_and_app(void **state)
+{
+    static const char *const risks[] = { "Clear-Text Credentials", "Known Protocol on Non-Standard Port" };
+    struct event ev = session_event();
+    char *line;
+
+    (void)state;
+    ev.u.session.capa_seen = true;
+    ev.u.session.capabilities = (1u << CAPA_TOP) | (1u << CAPA_SASL) | (1u << CAPA_STLS);
+    ev.u.session.sasl_mechanisms = BYTES("PLAIN LOGIN");
+    ev.u.session.stls_offered = true;
+    ev.u.session.app_proto = "POP3";
+    ev.u.session.risks = risks;
+    ev.u.session.risk_count = 2;
+    line = json_line(&ev, false);
+    assert_non_null(strstr(line, "\"app_proto\":\"POP3\",\"ndpi_risks\":[\"Clear-Text Credentials\","
+                                 "\"Known Protocol on Non-Standard Port\"],\"stls_offered\":true,"
+                                 "\"capabilities\":[\"TOP\",\"SASL\",\"STLS\"],"
+                                 "\"sasl_mechanisms\":\"PLAIN LOGIN\",\"implementation\":null,"));
+    free(line);
+}
+
+static void json_auth_credentials_and_crack(void **state)
+{
+    struct event ev = auth_event();
+    char *line;
+
+    (void)state;
+    ev.u.auth.credentials_valid = TRISTATE_YES;
+    ev.u.auth.crack = BYTES("alice:c4c9334bac560ecc979e58001b3e22fb:<1896.697170952@dbc.mtview.ca.us>");
+    line = json_line(&ev, false);
+    assert_non_null(strstr(line, "\"credentials_valid\":true}"));
+    assert_null(strstr(line, "crack"));
+    free(line);
+    ev.u.auth.credentials_valid = TRISTATE_NO;
+    line = json_line(&ev, true);
+    assert_non_null(strstr(line, "\"credentials_valid\":false,\"crack\":\"alice:c4c9334bac560ecc979e58001b3e22fb:"));
+    free(line);
+}
+
+static void json_alert_and_stats(void **state)
+{
+    struct event ev;
+    char *line;
+
+    (void)state;
+    memset(&ev, 0, sizeof ev);
+    ev.type = EVENT_ALERT;
+    ev.u.alert.ts.sec = 1764134149;
+    ev.u.alert.kind = ALERT_BRUTE_FORCE_ACCOUNT;
+    ev.u.alert.flow = &flow_v4;
+    ev.u.alert.user = BYTES("alice");
+    ev.u.alert.count = 10;
+    ev.u.alert.threshold = 10;
+    ev.u.alert.window = 60;
+    ev.u.alert.window_start.sec = 1764134100;
+    line = json_line(&ev, false);
+    assert_string_equal(line, "{\"event\":\"alert\",\"ts\":\"2025-11-26T05:15:49.000000Z\","
+                              "\"kind\":\"brute_force_account\",\"flow_id\":7,\"src_ip\":\"192.0.2.10\","
+                              "\"src_port\":50123,\"dest_ip\":\"198.51.100.5\",\"dest_port\":110,"
+                              "\"user\":\"alice\",\"count\":10,\"threshold\":10,\"window\":60,"
+                              "\"window_start\":\"2025-11-26T05:15:00.000000Z\"}\n");
+    free(line);
+    memset(&ev, 0, sizeof ev);
+    ev.type = EVENT_STATS;
+    ev.u.stats.packets = 5;
+    ev.u.stats.kernel_drops = 2;
+    line = json_line(&ev, false);
+    assert_non_null(strstr(line, "{\"event\":\"stats\",\"ts\":\"1970-01-01T00:00:00.000000Z\",\"packets\":5,"));
+    assert_non_null(strstr(line, "\"kernel_drops\":2,"));
     free(line);
 }
 
@@ -832,6 +912,9 @@ int main(void)
         cmocka_unit_test(json_auth_password_null_when_no_secret_crossed),
         cmocka_unit_test(json_session_unknown_maildrop_is_null),
         cmocka_unit_test(json_session_known_maildrop_and_ipv6),
+        cmocka_unit_test(json_session_capabilities_and_app),
+        cmocka_unit_test(json_auth_credentials_and_crack),
+        cmocka_unit_test(json_alert_and_stats),
         cmocka_unit_test(json_gbk_banner_becomes_hex_escapes),
         cmocka_unit_test(json_valid_utf8_passes_unchanged),
         cmocka_unit_test(json_escapes_invalid_sequences),
