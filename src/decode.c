@@ -276,6 +276,17 @@ static enum decode_result decode_span_consume(struct decode_state *st, struct de
     return DECODE_OK;
 }
 
+/* The fragment's own bytes start at the cursor and run for the span. */
+static void decode_fragment_fill(const struct decode_state *st, const struct decode_span *span,
+                                 struct decode_fragment *frag)
+{
+    frag->data = cursor_ptr(&st->cur);
+    frag->len = (uint32_t)cursor_remaining(&st->cur);
+    if (frag->len > span->wire)
+        frag->len = span->wire;
+    frag->missing = span->wire - frag->len;
+}
+
 /* ------------------------------------------------------------------ IPv4 */
 
 static enum decode_result decode_ipv4(struct decode_state *st, struct packet_view *out, struct decode_span *span)
@@ -284,6 +295,7 @@ static enum decode_result decode_ipv4(struct decode_state *st, struct packet_vie
     uint8_t version_ihl = cursor_get_u8(c);
     uint32_t header_len = (uint32_t)(version_ihl & 0x0Fu) * 4;
     uint32_t total;
+    uint16_t id;
     uint16_t fragment;
     uint8_t protocol;
     const uint8_t *src;
@@ -291,7 +303,7 @@ static enum decode_result decode_ipv4(struct decode_state *st, struct packet_vie
 
     cursor_skip(c, 1); /* DSCP/ECN */
     total = cursor_get_be16(c);
-    cursor_skip(c, 2); /* identification */
+    id = cursor_get_be16(c);
     fragment = cursor_get_be16(c);
     cursor_skip(c, 1); /* TTL */
     protocol = cursor_get_u8(c);
@@ -318,9 +330,15 @@ static enum decode_result decode_ipv4(struct decode_state *st, struct packet_vie
     memcpy(out->dst_addr, dst, 4);
     if (protocol != DECODE_IPPROTO_TCP)
         return DECODE_NOT_TCP;
-    if ((fragment & 0x3FFFu) != 0) /* MF flag or a fragment offset (RFC 791 §3.1) */
-        return DECODE_FRAGMENT;
     decode_span_set(st, total - header_len, span);
+    if ((fragment & 0x3FFFu) != 0) { /* MF flag or a fragment offset (RFC 791 §3.1) */
+        out->fragment.id = id;
+        out->fragment.offset = (uint32_t)(fragment & 0x1FFFu) * 8u; /* in 8-octet units */
+        out->fragment.more = (fragment & 0x2000u) != 0;
+        out->fragment.protocol = protocol;
+        decode_fragment_fill(st, span, &out->fragment);
+        return DECODE_FRAGMENT;
+    }
     return DECODE_OK;
 }
 
@@ -347,22 +365,33 @@ static bool decode_is_ipv6_extension(uint8_t next)
  * flag, identification. An atomic fragment (offset 0, M clear) is a whole
  * packet and is read through (RFC 6946 §4). A real fragment whose next
  * header can lead to TCP is a FRAGMENT; one that cannot is just not TCP. */
-static enum decode_result decode_ipv6_fragment(struct decode_state *st, struct decode_span *span, uint8_t *next)
+static enum decode_result decode_ipv6_fragment(struct decode_state *st, struct decode_span *span, uint8_t *next,
+                                               struct decode_fragment *frag)
 {
     struct cursor peek = st->cur;
     enum decode_result r = decode_span_need(st, span, 8);
     uint8_t inner;
     uint16_t offset_flags;
+    uint32_t id;
 
     if (r != DECODE_OK)
         return r;
     inner = cursor_get_u8(&peek);
     cursor_skip(&peek, 1);
     offset_flags = cursor_get_be16(&peek);
+    id = cursor_get_be32(&peek);
     if ((offset_flags & 0xFFF9u) != 0) {
-        if (inner == DECODE_IPPROTO_TCP || decode_is_ipv6_extension(inner))
-            return DECODE_FRAGMENT;
-        return DECODE_NOT_TCP;
+        if (inner != DECODE_IPPROTO_TCP && !decode_is_ipv6_extension(inner))
+            return DECODE_NOT_TCP;
+        r = decode_span_consume(st, span, 8);
+        if (r != DECODE_OK)
+            return r;
+        frag->id = id;
+        frag->offset = offset_flags & 0xFFF8u; /* 8-octet units, already in place */
+        frag->more = offset_flags & 1u;
+        frag->protocol = inner;
+        decode_fragment_fill(st, span, frag);
+        return DECODE_FRAGMENT;
     }
     *next = inner;
     return decode_span_consume(st, span, 8);
@@ -390,7 +419,8 @@ static enum decode_result decode_ipv6_option_header(struct decode_state *st, str
     return r;
 }
 
-static enum decode_result decode_ipv6_extensions(struct decode_state *st, struct decode_span *span, uint8_t next)
+static enum decode_result decode_ipv6_extensions(struct decode_state *st, struct decode_span *span, uint8_t next,
+                                                 struct decode_fragment *frag)
 {
     unsigned count;
     enum decode_result r;
@@ -404,7 +434,7 @@ static enum decode_result decode_ipv6_extensions(struct decode_state *st, struct
         if (next == DECODE_IPPROTO_HOPOPTS && count != 0)
             return DECODE_MALFORMED;
         if (next == DECODE_IPPROTO_FRAGMENT)
-            r = decode_ipv6_fragment(st, span, &next);
+            r = decode_ipv6_fragment(st, span, &next, frag);
         else
             r = decode_ipv6_option_header(st, span, &next);
         if (r != DECODE_OK)
@@ -441,7 +471,7 @@ static enum decode_result decode_ipv6(struct decode_state *st, struct packet_vie
     memcpy(out->src_addr, src, 16);
     memcpy(out->dst_addr, dst, 16);
     decode_span_set(st, payload_len, span);
-    return decode_ipv6_extensions(st, span, next);
+    return decode_ipv6_extensions(st, span, next, &out->fragment);
 }
 
 /* ------------------------------------------------------------------- TCP */
@@ -500,6 +530,35 @@ enum decode_result decode_packet(int linktype, const uint8_t *data, uint32_t cap
         r = decode_ipv6(&st, out, &span);
     else
         r = DECODE_NOT_TCP;
+    if (r != DECODE_OK)
+        return r;
+    return decode_tcp(&st, &span, out);
+}
+
+enum decode_result decode_reassembled(uint8_t protocol, const uint8_t *payload, uint32_t len, uint32_t missing,
+                                      struct packet_view *out)
+{
+    struct decode_state st;
+    struct decode_span span;
+    enum decode_result r = DECODE_OK;
+
+    if (len > UINT32_MAX - missing)
+        return DECODE_MALFORMED;
+    cursor_init(&st.cur, payload, len);
+    st.wire_len = len + missing;
+    span.claimed = len + missing;
+    span.wire = len + missing;
+    memset(&out->fragment, 0, sizeof out->fragment);
+    if (out->ip_version == 6) {
+        struct decode_fragment nested;
+
+        memset(&nested, 0, sizeof nested);
+        r = decode_ipv6_extensions(&st, &span, protocol, &nested);
+        if (r == DECODE_FRAGMENT)
+            r = DECODE_MALFORMED; /* RFC 8200 §4.5: fragments are not fragmented again */
+    } else if (protocol != DECODE_IPPROTO_TCP) {
+        r = DECODE_NOT_TCP;
+    }
     if (r != DECODE_OK)
         return r;
     return decode_tcp(&st, &span, out);

@@ -17,16 +17,24 @@ struct flow_slab {
     struct flow flows[];
 };
 
+/* A list through lru_prev/lru_next, oldest first. */
+struct flow_list {
+    struct flow *head;
+    struct flow *tail;
+};
+
 struct flow_table {
     struct flow **buckets;
     size_t bucket_mask;
     size_t max_flows;
-    size_t count;
+    size_t count;  /* open and closed */
+    size_t closed_count; /* of which closed */
     size_t allocated;
     struct flow *free_list; /* linked through hash_next */
     struct flow_slab *slabs;
-    struct flow *lru_head; /* least recently seen */
-    struct flow *lru_tail;
+    size_t slab_count;
+    struct flow_list open;   /* least recently seen first */
+    struct flow_list closed; /* earliest closed first */
     uint64_t last_flow_id;
     uint64_t key[2]; /* hash key: secret, so no peer can aim flows at one bucket */
 };
@@ -169,9 +177,25 @@ int flow_table_full(const struct flow_table *t)
     return t->count >= t->max_flows;
 }
 
+size_t flow_closed_count(const struct flow_table *t)
+{
+    return t->closed_count;
+}
+
 struct flow *flow_oldest(const struct flow_table *t)
 {
-    return t->lru_head;
+    return t->open.head;
+}
+
+struct flow *flow_oldest_closed(const struct flow_table *t)
+{
+    return t->closed.head;
+}
+
+size_t flow_table_memory(const struct flow_table *t)
+{
+    return sizeof *t + (t->bucket_mask + 1) * sizeof t->buckets[0] + t->slab_count * sizeof(struct flow_slab) +
+           t->allocated * sizeof(struct flow);
 }
 
 static int flow_is_client(const struct flow *f, const uint8_t *addr, uint16_t port)
@@ -210,38 +234,56 @@ struct flow *flow_lookup(struct flow_table *t, const struct packet_view *v, enum
 
 /* ------------------------------------------------------------------ LRU */
 
-static void flow_lru_unlink(struct flow_table *t, struct flow *f)
+static void flow_list_unlink(struct flow_list *l, struct flow *f)
 {
     if (f->lru_prev != NULL)
         f->lru_prev->lru_next = f->lru_next;
     else
-        t->lru_head = f->lru_next;
+        l->head = f->lru_next;
     if (f->lru_next != NULL)
         f->lru_next->lru_prev = f->lru_prev;
     else
-        t->lru_tail = f->lru_prev;
+        l->tail = f->lru_prev;
     f->lru_prev = NULL;
     f->lru_next = NULL;
 }
 
-static void flow_lru_append(struct flow_table *t, struct flow *f)
+static void flow_list_append(struct flow_list *l, struct flow *f)
 {
-    f->lru_prev = t->lru_tail;
+    f->lru_prev = l->tail;
     f->lru_next = NULL;
-    if (t->lru_tail != NULL)
-        t->lru_tail->lru_next = f;
+    if (l->tail != NULL)
+        l->tail->lru_next = f;
     else
-        t->lru_head = f;
-    t->lru_tail = f;
+        l->head = f;
+    l->tail = f;
+}
+
+static struct flow_list *flow_list_of(struct flow_table *t, const struct flow *f)
+{
+    return (f->flags & FLOW_F_CLOSED) ? &t->closed : &t->open;
 }
 
 void flow_touch(struct flow_table *t, struct flow *f, struct event_time ts)
 {
     f->last_ts = ts;
-    if (t->lru_tail != f) {
-        flow_lru_unlink(t, f);
-        flow_lru_append(t, f);
+    /* A closed flow stays in the order it closed in: late packets do not
+     * keep it alive. */
+    if (!(f->flags & FLOW_F_CLOSED) && t->open.tail != f) {
+        flow_list_unlink(&t->open, f);
+        flow_list_append(&t->open, f);
     }
+}
+
+void flow_close(struct flow_table *t, struct flow *f, struct event_time ts)
+{
+    if (f->flags & FLOW_F_CLOSED)
+        return;
+    flow_list_unlink(&t->open, f);
+    f->flags |= FLOW_F_CLOSED;
+    f->last_ts = ts;
+    flow_list_append(&t->closed, f);
+    t->closed_count++;
 }
 
 /* ----------------------------------------------------------- create/free */
@@ -259,6 +301,7 @@ static struct flow *flow_alloc(struct flow_table *t)
             return NULL;
         slab->next = t->slabs;
         t->slabs = slab;
+        t->slab_count++;
         for (size_t i = n; i-- > 0;) {
             slab->flows[i].hash_next = t->free_list;
             t->free_list = &slab->flows[i];
@@ -317,7 +360,7 @@ struct flow *flow_create(struct flow_table *t, const struct packet_view *v, stru
     b = flow_bucket(t, v->ip_version, v->src_addr, v->src_port, v->dst_addr, v->dst_port);
     f->hash_next = t->buckets[b];
     t->buckets[b] = f;
-    flow_lru_append(t, f);
+    flow_list_append(&t->open, f);
     t->count++;
     return f;
 }
@@ -332,7 +375,9 @@ void flow_remove(struct flow_table *t, struct flow *f)
         link = &(*link)->hash_next;
     if (*link == f)
         *link = f->hash_next;
-    flow_lru_unlink(t, f);
+    flow_list_unlink(flow_list_of(t, f), f);
+    if (f->flags & FLOW_F_CLOSED)
+        t->closed_count--;
     f->hash_next = t->free_list;
     t->free_list = f;
     t->count--;

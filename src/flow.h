@@ -26,6 +26,8 @@ enum flow_direction {
 #define FLOW_F_FIN_SERVER 0x04u
 #define FLOW_F_RST 0x08u
 #define FLOW_F_COUNT_ONLY 0x10u /* TLS: bytes are counted, not reassembled */
+#define FLOW_F_CLOSED 0x20u     /* ended by FIN or RST; kept a while so late
+                                   packets of it are recognised and ignored */
 
 struct flow {
     struct flow *hash_next;
@@ -37,9 +39,11 @@ struct flow {
     struct stream streams[2];     /* [FLOW_FROM_CLIENT], [FLOW_FROM_SERVER] */
     struct pop3_session *session; /* NULL until the first payload byte */
     struct classify_probe probe;
+    struct classify_app app;    /* nDPI's name for it, bytes, STLS check */
     uint64_t pending_anomalies; /* seen before the session existed */
     uint8_t verdict;            /* enum classify_verdict */
     uint8_t flags;              /* FLOW_F_* */
+    uint32_t probe_bytes;       /* payload seen while undecided */
 };
 
 struct flow_table;
@@ -66,18 +70,34 @@ struct flow *flow_create(struct flow_table *t, const struct packet_view *v, stru
 /* Direction of a packet of this flow. */
 enum flow_direction flow_direction_of(const struct flow *f, const struct packet_view *v);
 
-/* A packet was seen: the flow becomes the most recently seen. */
+/* A packet was seen: an open flow becomes the most recently seen. */
 void flow_touch(struct flow_table *t, struct flow *f, struct event_time ts);
 
-/* The least recently seen flow (first to time out or be evicted), or NULL;
- * follow ->lru_next towards the most recent. */
+/* The connection ended at ts (its session was reported and its state
+ * released): the flow keeps its slot, on a list of its own in the order
+ * flows closed, so a retransmission or a late segment of it is not taken
+ * for a new connection (RFC 9293 §3.6 TIME-WAIT: the network may still
+ * deliver old segments). A closed slot is the first one reused. */
+void flow_close(struct flow_table *t, struct flow *f, struct event_time ts);
+
+/* The least recently seen open flow (first to time out or be evicted), or
+ * NULL; follow ->lru_next towards the most recent. */
 struct flow *flow_oldest(const struct flow_table *t);
+
+/* The closed flow that closed first, or NULL; ->lru_next to later ones. */
+struct flow *flow_oldest_closed(const struct flow_table *t);
 
 /* Takes the flow out of the table and returns its slot to the pool. The
  * caller has released its streams, probe and session. */
 void flow_remove(struct flow_table *t, struct flow *f);
 
+/* Flows in the table, closed ones included; and closed ones alone. */
 size_t flow_count(const struct flow_table *t);
+size_t flow_closed_count(const struct flow_table *t);
 int flow_table_full(const struct flow_table *t);
+
+/* Bytes the table holds: the bucket array and every flow slot created
+ * (slots are recycled, never returned before flow_table_free). */
+size_t flow_table_memory(const struct flow_table *t);
 
 #endif

@@ -48,6 +48,12 @@ struct stream_seg {
  * and keeping every length below 2^30 keeps sequence comparisons exact. */
 #define STREAM_MAX_SEGMENT (1u << 30)
 
+/* The largest window TCP can advertise (RFC 7323 §2.3: 65535 << 14). */
+#define STREAM_MAX_WINDOW (1u << 30)
+
+/* The most an ACK alone may declare missing at once: one unscaled window. */
+#define STREAM_ACK_GAP_MAX 65536u
+
 /* Sequence numbers compare modulo 2^32 (RFC 9293 §3.4): a is before b when
  * b - a, as an unsigned distance, is less than half the space. */
 static int stream_seq_before(uint32_t a, uint32_t b)
@@ -158,22 +164,63 @@ void stream_init(struct stream *s)
 
 int stream_holding(const struct stream *s)
 {
-    return s->held != NULL;
+    return !(s->flags & STREAM_F_COUNTING) && s->held != NULL;
+}
+
+static int stream_count_has_holes(const struct stream *s)
+{
+    for (unsigned i = 0; i < STREAM_COUNT_HOLES; i++)
+        if (s->holes[i].start != s->holes[i].end)
+            return 1;
+    return 0;
 }
 
 int stream_complete(const struct stream *s)
 {
-    return (s->flags & STREAM_F_FIN) != 0 && s->held == NULL && s->next_seq == s->fin_seq;
+    if (!(s->flags & STREAM_F_FIN) || s->next_seq != s->fin_seq)
+        return 0;
+    if (s->flags & STREAM_F_COUNTING)
+        return !stream_count_has_holes(s);
+    return s->held == NULL;
 }
 
 void stream_release(struct stream *s, struct stream_pool *pool)
 {
     struct stream_chunk *c;
 
+    if (s->flags & STREAM_F_COUNTING)
+        return; /* holds no chunk: the union carries holes */
     while ((c = s->held) != NULL) {
         s->held = c->next;
         stream_chunk_put(pool, s, c);
     }
+}
+
+int stream_rst_in_window(const struct stream *s, uint32_t seq)
+{
+    if (!(s->flags & STREAM_F_STARTED))
+        return 1;
+    return (uint32_t)(seq - s->next_seq) <= STREAM_RST_WINDOW;
+}
+
+int stream_foreign_syn(const struct stream *s, uint32_t seq)
+{
+    if (!(s->flags & STREAM_F_STARTED))
+        return 0;
+    if (s->flags & STREAM_F_SYN)
+        return seq != s->isn && s->next_seq != s->isn + 1u;
+    return 1; /* picked up mid-stream: a SYN now can only open another one */
+}
+
+/* A SYN with another ISN before any byte went through is a new attempt:
+ * the first SYN went unanswered and the peer chose again (RFC 9293 §3.4),
+ * or the answer to it was lost. Data will follow the newer ISN. */
+static int stream_syn_restarts(const struct stream *s, uint32_t seq)
+{
+    int holding = (s->flags & STREAM_F_COUNTING) == 0 && s->held != NULL;
+
+    return (s->flags & STREAM_F_SYN) && seq != s->isn && s->next_seq == s->isn + 1u &&
+           !(s->flags & STREAM_F_FIN) && !holding;
 }
 
 /* SYN, FIN and RST bookkeeping shared by stream_segment and stream_count.
@@ -181,7 +228,7 @@ void stream_release(struct stream *s, struct stream_pool *pool)
 static uint32_t stream_note_flags(struct stream *s, uint8_t tcp_flags, uint32_t seq, uint32_t total)
 {
     if (tcp_flags & TCP_FLAG_SYN) {
-        if (!(s->flags & STREAM_F_STARTED)) {
+        if (!(s->flags & STREAM_F_STARTED) || stream_syn_restarts(s, seq)) {
             s->isn = seq;
             s->next_seq = seq + 1u;
             s->flags |= STREAM_F_STARTED | STREAM_F_SYN;
@@ -196,9 +243,22 @@ static uint32_t stream_note_flags(struct stream *s, uint8_t tcp_flags, uint32_t 
         s->fin_seq = seq + total;
         s->flags |= STREAM_F_FIN;
     }
-    if (tcp_flags & TCP_FLAG_RST)
+    if ((tcp_flags & TCP_FLAG_RST) && stream_rst_in_window(s, seq))
         s->flags |= STREAM_F_RST;
     return seq;
+}
+
+/* RFC 7323 §2.3: a window never exceeds 2^30 bytes, so a segment that
+ * starts further ahead than that cannot be accepted by the receiver: it is
+ * forged or belongs to another connection. Holding it would only turn into
+ * a huge invented gap. */
+static int stream_out_of_window(const struct stream *s, uint8_t tcp_flags, uint32_t seq)
+{
+    uint32_t ahead = seq - s->next_seq;
+
+    if (!(s->flags & STREAM_F_STARTED) || (tcp_flags & TCP_FLAG_SYN))
+        return 0;
+    return ahead >= STREAM_MAX_WINDOW && ahead < 0x80000000u;
 }
 
 static uint32_t stream_seq_overlap(uint32_t a, uint32_t a_len, uint32_t b, uint32_t b_len)
@@ -288,23 +348,82 @@ static void stream_drain(struct stream *s, struct stream_pool *pool, struct even
     }
 }
 
-/* Gives up the hole before the first held piece (or before `until` when
- * nothing is held) and delivers what follows it. */
-static void stream_give_up(struct stream *s, struct stream_pool *pool, uint32_t until, int at_limit,
-                           struct event_time ts, const struct stream_sink *sink)
+/* Why a hole is given up: the stream ended, a store limit was hit, or the
+ * peer acknowledged the bytes. */
+enum stream_give_up_reason {
+    STREAM_GIVE_UP_END,
+    STREAM_GIVE_UP_LIMIT,
+    STREAM_GIVE_UP_ACKED,
+};
+
+/* Gives up the hole before `until` and delivers what follows it. Bytes
+ * that still arrive for a hole given up before the end are counted. */
+static void stream_give_up(struct stream *s, struct stream_pool *pool, uint32_t until,
+                           enum stream_give_up_reason why, struct event_time ts, const struct stream_sink *sink)
 {
     uint32_t hole = until - s->next_seq;
 
-    if (at_limit) {
+    if (why != STREAM_GIVE_UP_END) {
         s->forced_start = s->next_seq;
         s->forced_end = until;
+    }
+    if (why == STREAM_GIVE_UP_LIMIT) {
         pool->stats.limit_gaps++;
         pool->stats.limit_gap_bytes += hole;
+    } else if (why == STREAM_GIVE_UP_ACKED) {
+        pool->stats.acked_gaps++;
+        pool->stats.acked_gap_bytes += hole;
     }
     if (hole > 0)
         sink->gap(sink->ctx, hole, ts);
     s->next_seq = until;
     stream_drain(s, pool, ts, sink);
+}
+
+/* Gives up every acknowledged hole: up to the first held piece, or up to
+ * the ACK, whichever comes first, again while the ACK is ahead. With
+ * nothing held beyond, the ACK is the only evidence, and a forged one
+ * must not wipe out a large stretch of the stream: at most
+ * STREAM_ACK_GAP_MAX bytes go on its word alone; bytes of the sender seen
+ * beyond the hole (`proven`) give up the rest, exactly. */
+static void stream_give_up_acked(struct stream *s, struct stream_pool *pool, int proven, struct event_time ts,
+                                 const struct stream_sink *sink)
+{
+    while ((s->flags & STREAM_F_ACKED) && stream_seq_before(s->next_seq, s->acked)) {
+        uint32_t until = s->held != NULL ? stream_seq_min(s->held->seq, s->acked) : s->acked;
+
+        if (until == s->next_seq)
+            break; /* a held piece starts right here: drain handles it */
+        if (!proven && s->held == NULL && until - s->next_seq > STREAM_ACK_GAP_MAX) {
+            stream_give_up(s, pool, s->next_seq + STREAM_ACK_GAP_MAX, STREAM_GIVE_UP_ACKED, ts, sink);
+            break;
+        }
+        stream_give_up(s, pool, until, STREAM_GIVE_UP_ACKED, ts, sink);
+    }
+}
+
+void stream_ack(struct stream *s, struct stream_pool *pool, uint32_t ack, int settle, struct event_time ts,
+                const struct stream_sink *sink)
+{
+    uint32_t ahead = ack - s->next_seq;
+
+    if (!(s->flags & STREAM_F_STARTED) || (s->flags & STREAM_F_COUNTING))
+        return;
+    /* An ACK at or behind what was delivered says nothing new; one further
+     * ahead than any window is forged or belongs elsewhere. */
+    if (ahead == 0 || ahead >= STREAM_MAX_WINDOW)
+        return;
+    /* A FIN takes a sequence number but carries no byte: never invent one
+     * for a FIN the capture did show. */
+    if ((s->flags & STREAM_F_FIN) && stream_seq_after(ack, s->fin_seq))
+        ack = s->fin_seq;
+    if (!(s->flags & STREAM_F_ACKED) || stream_seq_after(ack, s->acked))
+        s->acked = ack;
+    s->flags |= STREAM_F_ACKED;
+    /* Acknowledged up to a FIN already seen: the sender is done and the
+     * receiver has it all; no retransmission is due. */
+    if (settle || ((s->flags & STREAM_F_FIN) && s->acked == s->fin_seq))
+        stream_give_up_acked(s, pool, (s->flags & STREAM_F_FIN) && s->acked == s->fin_seq, ts, sink);
 }
 
 /* Held bytes that differ from a later copy: the first copy stays. */
@@ -434,10 +553,16 @@ unsigned stream_segment(struct stream *s, struct stream_pool *pool, uint8_t tcp_
     struct stream_seg g;
     unsigned events = 0;
 
+    if (s->flags & STREAM_F_COUNTING)
+        return 0; /* a counted stream is never reassembled again */
     if (len > STREAM_MAX_SEGMENT)
         len = STREAM_MAX_SEGMENT;
     if (missing > STREAM_MAX_SEGMENT - len)
         missing = STREAM_MAX_SEGMENT - len;
+    if (stream_out_of_window(s, tcp_flags, seq)) {
+        pool->stats.out_of_window++;
+        return STREAM_EVENT_OUT_OF_WINDOW;
+    }
     g.seq = stream_note_flags(s, tcp_flags, seq, len + missing);
     g.data = payload;
     g.len = len;
@@ -445,45 +570,136 @@ unsigned stream_segment(struct stream *s, struct stream_pool *pool, uint8_t tcp_
     /* RFC 9293 §3.5.3: an RST's payload is not data of the stream. */
     if (tcp_flags & TCP_FLAG_RST)
         return 0;
+    /* The sender has moved past an acknowledged hole (new bytes or its
+     * FIN): nothing will fill it now. */
+    if ((s->flags & STREAM_F_ACKED) && stream_seq_after(s->acked, s->next_seq) && !stream_seq_before(g.seq, s->acked))
+        stream_give_up_acked(s, pool, 1, ts, sink);
     while (stream_trim(s, pool, &g, &events)) {
         if (g.seq == s->next_seq) {
             events |= stream_in_order(s, pool, &g, ts, sink);
             break;
         }
-        if (stream_insert(s, pool, &g, &events) == 0)
+        if (stream_insert(s, pool, &g, &events) == 0) {
+            /* Bytes beyond an acknowledged hole: the sender has moved on,
+             * the hole will not be filled. */
+            if ((s->flags & STREAM_F_ACKED) && !stream_seq_after(s->held->seq, s->acked))
+                stream_give_up_acked(s, pool, 1, ts, sink);
             break;
+        }
         /* A limit is hit: give up the oldest hole and move on, so memory
          * stays bounded and the tracker keeps getting bytes. */
         events |= STREAM_EVENT_LIMIT_GAP;
-        stream_give_up(s, pool, s->held != NULL ? stream_seq_min(s->held->seq, g.seq) : g.seq, 1, ts, sink);
+        stream_give_up(s, pool, s->held != NULL ? stream_seq_min(s->held->seq, g.seq) : g.seq, STREAM_GIVE_UP_LIMIT,
+                       ts, sink);
     }
     if (events & STREAM_EVENT_OVERLAP_CONFLICT)
         pool->stats.overlap_conflicts++;
     return events;
 }
 
+/* Counting needs the holes; they share room with the reassembly state,
+ * which is empty whenever the analyzer switches a stream to counting.
+ * Returns 0 (count the highest byte only) if something is still held. */
+static int stream_count_begin(struct stream *s)
+{
+    if (s->flags & STREAM_F_COUNTING)
+        return 1;
+    if (s->held != NULL)
+        return 0;
+    memset(s->holes, 0, sizeof s->holes);
+    s->flags |= STREAM_F_COUNTING;
+    return 1;
+}
+
+/* Remembers [start, end) as not seen yet. With every slot taken, the hole
+ * furthest back is forgotten: it is the one most likely lost for good, and
+ * forgetting it can only under-count. */
+static void stream_count_add_hole(struct stream *s, uint32_t start, uint32_t end)
+{
+    struct stream_hole *slot = NULL;
+
+    for (unsigned i = 0; i < STREAM_COUNT_HOLES; i++) {
+        struct stream_hole *h = &s->holes[i];
+
+        if (h->start == h->end) {
+            slot = h;
+            break;
+        }
+        if (slot == NULL || stream_seq_before(h->start, slot->start))
+            slot = h;
+    }
+    slot->start = start;
+    slot->end = end;
+}
+
+/* Counts the bytes of [seq, end) that fall in remembered holes and takes
+ * them out of the holes. A segment inside a hole splits it; without a free
+ * slot the upper part is forgotten. */
+static uint64_t stream_count_fill(struct stream *s, uint32_t seq, uint32_t end)
+{
+    uint64_t n = 0;
+
+    for (unsigned i = 0; i < STREAM_COUNT_HOLES; i++) {
+        struct stream_hole *h = &s->holes[i];
+        uint32_t lo = stream_seq_max(h->start, seq);
+        uint32_t hi = stream_seq_min(h->end, end);
+        uint32_t old_end = h->end;
+
+        if (h->start == h->end || !stream_seq_before(lo, hi))
+            continue;
+        n += hi - lo;
+        if (lo == h->start) {
+            h->start = hi;
+        } else {
+            h->end = lo;
+            if (hi != old_end)
+                for (unsigned k = 0; k < STREAM_COUNT_HOLES; k++) {
+                    if (s->holes[k].start == s->holes[k].end) {
+                        s->holes[k].start = hi;
+                        s->holes[k].end = old_end;
+                        break;
+                    }
+                }
+        }
+    }
+    return n;
+}
+
 uint64_t stream_count(struct stream *s, uint8_t tcp_flags, uint32_t seq, uint32_t len)
 {
+    uint64_t n = 0;
+    int holes;
     uint32_t end;
-    uint32_t start;
 
     if (len > STREAM_MAX_SEGMENT)
         len = STREAM_MAX_SEGMENT;
+    if (stream_out_of_window(s, tcp_flags, seq))
+        return 0;
     seq = stream_note_flags(s, tcp_flags, seq, len);
     if ((tcp_flags & TCP_FLAG_RST) || len == 0)
         return 0;
+    holes = stream_count_begin(s);
     end = seq + len;
-    if (!stream_seq_after(end, s->next_seq))
-        return 0;
-    start = stream_seq_max(seq, s->next_seq);
-    s->next_seq = end;
-    return end - start;
+    if (holes)
+        n += stream_count_fill(s, seq, end);
+    if (stream_seq_after(end, s->next_seq)) {
+        if (holes && stream_seq_after(seq, s->next_seq))
+            stream_count_add_hole(s, s->next_seq, seq);
+        n += end - stream_seq_max(seq, s->next_seq);
+        s->next_seq = end;
+    }
+    return n;
 }
 
 void stream_flush(struct stream *s, struct stream_pool *pool, struct event_time ts, const struct stream_sink *sink)
 {
+    if (s->flags & STREAM_F_COUNTING)
+        return;
     while (s->held != NULL)
-        stream_give_up(s, pool, s->held->seq, 0, ts, sink);
+        stream_give_up(s, pool, s->held->seq, STREAM_GIVE_UP_END, ts, sink);
     if ((s->flags & STREAM_F_FIN) && stream_seq_before(s->next_seq, s->fin_seq))
-        stream_give_up(s, pool, s->fin_seq, 0, ts, sink);
+        stream_give_up(s, pool, s->fin_seq, STREAM_GIVE_UP_END, ts, sink);
+    else if (!(s->flags & STREAM_F_FIN) && (s->flags & STREAM_F_ACKED) && stream_seq_before(s->next_seq, s->acked))
+        stream_give_up(s, pool, s->acked, STREAM_GIVE_UP_END, ts, sink);
+
 }

@@ -29,6 +29,7 @@ struct stream_sink {
 #define STREAM_EVENT_OVERLAP_CONFLICT 0x1u /* held bytes and a later copy differ */
 #define STREAM_EVENT_LIMIT_GAP 0x2u        /* a store limit forced a hole to be given up */
 #define STREAM_EVENT_LATE_DROPPED 0x4u     /* bytes came for a hole already given up */
+#define STREAM_EVENT_OUT_OF_WINDOW 0x8u    /* a segment no receive window allows was ignored */
 
 /* Chunk pool plus the limits and counters every stream shares. */
 struct stream_pool;
@@ -43,6 +44,9 @@ struct stream_pool_stats {
     uint64_t limit_gap_bytes;    /* their size */
     uint64_t late_bytes_dropped; /* captured bytes that arrived for a hole
                                     already given up at a limit */
+    uint64_t out_of_window;      /* segments starting beyond any window */
+    uint64_t acked_gaps;         /* holes the peer acknowledged: lost by the capture */
+    uint64_t acked_gap_bytes;
 };
 
 /* max_bytes_total: all held bytes of all streams; max_bytes_per_stream:
@@ -59,20 +63,41 @@ void stream_pool_get_stats(const struct stream_pool *pool, struct stream_pool_st
 #define STREAM_F_SYN 0x02u     /* the handshake gave the ISN */
 #define STREAM_F_FIN 0x04u     /* fin_seq is known */
 #define STREAM_F_RST 0x08u
+#define STREAM_F_COUNTING 0x10u /* stream_count owns the union below */
+#define STREAM_F_ACKED 0x20u    /* acked is set */
+
+/* Count-only streams remember this many holes below the highest byte seen,
+ * so a reordered segment that fills one is still counted once. */
+#define STREAM_COUNT_HOLES 3
 
 struct stream_chunk;
 
+/* A range of sequence space [start, end) not seen yet (count-only). */
+struct stream_hole {
+    uint32_t start;
+    uint32_t end;
+};
+
 /* One direction of one connection. Zero-initialised (stream_init) until the
- * first segment. Owned by its flow; release it before freeing the flow. */
+ * first segment. Owned by its flow; release it before freeing the flow.
+ * A stream is either reassembled (stream_segment) or only counted
+ * (stream_count); the two never hold state at once, so they share room. */
 struct stream {
-    struct stream_chunk *held; /* out-of-order pieces, sorted, disjoint */
-    uint32_t next_seq;         /* next byte to deliver (mod 2^32) */
-    uint32_t isn;              /* valid with STREAM_F_SYN */
-    uint32_t fin_seq;          /* where the stream ends; valid with STREAM_F_FIN */
-    uint32_t held_chunks;
-    uint32_t forced_start; /* last hole given up at a limit: bytes that */
-    uint32_t forced_end;   /* arrive for it later are counted as dropped */
-    uint8_t flags;         /* STREAM_F_* */
+    union {
+        struct {
+            struct stream_chunk *held; /* out-of-order pieces, sorted, disjoint */
+            uint32_t held_chunks;
+            uint32_t forced_start; /* last hole given up (limit or ACK): bytes */
+            uint32_t forced_end;   /* that arrive for it later are counted */
+            uint32_t acked;        /* highest ACK from the peer; STREAM_F_ACKED */
+        };
+        struct stream_hole holes[STREAM_COUNT_HOLES]; /* empty when start == end */
+    };
+    uint32_t next_seq; /* next byte to deliver (mod 2^32); count-only: the
+                          byte after the highest seen */
+    uint32_t isn;      /* valid with STREAM_F_SYN */
+    uint32_t fin_seq;  /* where the stream ends; valid with STREAM_F_FIN */
+    uint8_t flags;     /* STREAM_F_* */
 };
 
 void stream_init(struct stream *s);
@@ -87,17 +112,52 @@ unsigned stream_segment(struct stream *s, struct stream_pool *pool, uint8_t tcp_
                         const uint8_t *payload, uint32_t len, uint32_t missing, struct event_time ts,
                         const struct stream_sink *sink);
 
-/* For streams that are only counted (TLS): tracks the highest sequence
- * seen and returns how many payload bytes this segment adds beyond it, so
- * retransmissions are not counted twice. Holds nothing. */
+/* For streams that are only counted (TLS): returns how many payload bytes
+ * of this segment were not seen before, so retransmissions are counted
+ * once and reordered segments still count. Holds no bytes: only the highest
+ * sequence number seen and up to STREAM_COUNT_HOLES holes below it. A
+ * stream switches to counting only while it holds nothing. */
 uint64_t stream_count(struct stream *s, uint8_t tcp_flags, uint32_t seq, uint32_t len);
 
+/* The peer acknowledged every byte of this direction before `ack` (RFC 9293
+ * §3.4): the receiver had them, so any of them the capture has not shown
+ * were lost by the capture, not the network. Call it with the ACK of each
+ * segment of the other direction, before that segment's own bytes.
+ * The acknowledged holes are given up (a gap of exactly their size) when
+ * `settle` is set -- the acknowledging segment carries bytes of its own,
+ * which the tracker must get after the gap, in the order the peers saw
+ * them -- or when bytes (or the FIN) beyond them arrive, or when the ACK
+ * reaches a FIN already seen, or at the end (an ACK alone, with nothing
+ * seen beyond the hole, gives up at most 64 KiB). Until then a
+ * retransmission can still fill them (a sender may resend what was already
+ * received). A lost segment that carried a FIN shows as one byte more (the
+ * FIN's sequence number), since an ACK cannot tell the two apart. */
+void stream_ack(struct stream *s, struct stream_pool *pool, uint32_t ack, int settle, struct event_time ts,
+                const struct stream_sink *sink);
+
 /* End of connection: gives up every remaining hole (reported as a gap),
- * delivers all held bytes, and reports the bytes missing before the FIN. */
+ * delivers all held bytes, and reports the bytes missing before the FIN
+ * (or, without a FIN, before the peer's highest ACK). */
 void stream_flush(struct stream *s, struct stream_pool *pool, struct event_time ts, const struct stream_sink *sink);
 
 /* Returns the held chunks to the pool without delivering them. */
 void stream_release(struct stream *s, struct stream_pool *pool);
+
+/* RFC 9293 §3.10.7.4 and RFC 5961 §3: a receiver honours an RST only when
+ * its sequence number falls in the receive window. The window's scale is
+ * not known here, so the test is the unscaled maximum: from the next byte
+ * this direction has shown up to 64 KiB beyond (a sender's RST carries its
+ * SND.NXT, which is past bytes the capture may have missed, and past its
+ * FIN). A blind RST with a random sequence number passes once in 65536.
+ * Always true for a direction not seen yet (a refused SYN). */
+#define STREAM_RST_WINDOW 65536u
+int stream_rst_in_window(const struct stream *s, uint32_t seq);
+
+/* True for a SYN that cannot belong to this stream: bytes of it went
+ * through already, and the SYN is not a retransmission of the one that
+ * started them. A new connection reuses the 4-tuple, and the capture
+ * missed the end of the old one. */
+int stream_foreign_syn(const struct stream *s, uint32_t seq);
 
 /* True when the stream holds out-of-order bytes. */
 int stream_holding(const struct stream *s);

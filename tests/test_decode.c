@@ -927,9 +927,25 @@ static void ipv4_fragments(void **state)
     build_tcp4(&b, DLT_EN10MB, &client_user);
     patch_be16(&b, b.ip_off + 6, 0x2000); /* MF, offset 0: a first fragment */
     assert_int_equal(decode_whole(&b, DLT_EN10MB, &v), DECODE_FRAGMENT);
+    /* What reassembly needs: id, offset, MF, protocol and the bytes after
+     * the IP header (here the TCP header and payload), inside the frame. */
+    assert_int_equal(v.fragment.id, 0x1234);
+    assert_int_equal(v.fragment.offset, 0);
+    assert_int_equal(v.fragment.more, 1);
+    assert_int_equal(v.fragment.protocol, PROTO_TCP);
+    assert_ptr_equal(v.fragment.data, b.bytes + b.tcp_off);
+    assert_int_equal(v.fragment.len, tcp_segment_len(&client_user));
+    assert_int_equal(v.fragment.missing, 0);
+    /* Cut by snaplen 8 bytes into the payload: the rest is missing. */
+    assert_int_equal(decode_packet(DLT_EN10MB, b.bytes, (uint32_t)b.payload_off + 8, (uint32_t)b.len, &v),
+                     DECODE_FRAGMENT);
+    assert_int_equal(v.fragment.len, 20 + 8);
+    assert_int_equal(v.fragment.missing, strlen(client_user.payload) - 8);
     patch_be16(&b, b.ip_off + 6, 0x0005); /* offset 40: the last fragment */
     assert_int_equal(decode_whole(&b, DLT_EN10MB, &v), DECODE_FRAGMENT);
     assert_int_equal(v.ip_version, 4); /* addresses are there for counting */
+    assert_int_equal(v.fragment.offset, 40);
+    assert_int_equal(v.fragment.more, 0);
     patch_be16(&b, b.ip_off + 6, 0x4000); /* DF only: whole */
     assert_int_equal(decode_whole(&b, DLT_EN10MB, &v), DECODE_OK);
 
@@ -956,6 +972,12 @@ static void ipv6_fragments(void **state)
     add_ipv6_fragment(&b, PROTO_TCP, 0, true);
     add_tcp(&b, &client_user);
     assert_int_equal(decode_whole(&b, DLT_EN10MB, &v), DECODE_FRAGMENT);
+    assert_int_equal(v.fragment.id, 0xCAFE);
+    assert_int_equal(v.fragment.offset, 0);
+    assert_int_equal(v.fragment.more, 1);
+    assert_int_equal(v.fragment.protocol, PROTO_TCP);
+    assert_ptr_equal(v.fragment.data, b.bytes + b.tcp_off);
+    assert_int_equal(v.fragment.len, tcp_len);
 
     memset(&b, 0, sizeof b);
     add_ethernet(&b, ETHERTYPE_IPV6);
@@ -963,6 +985,9 @@ static void ipv6_fragments(void **state)
     add_ipv6_fragment(&b, PROTO_TCP, 185, false); /* the last piece */
     put_fill(&b, 'x', 24);
     assert_int_equal(decode_whole(&b, DLT_EN10MB, &v), DECODE_FRAGMENT);
+    assert_int_equal(v.fragment.offset, 185 * 8);
+    assert_int_equal(v.fragment.more, 0);
+    assert_int_equal(v.fragment.len, 24);
 
     memset(&b, 0, sizeof b);
     add_ethernet(&b, ETHERTYPE_IPV6);
@@ -979,6 +1004,47 @@ static void ipv6_fragments(void **state)
     add_tcp(&b, &client_user);
     assert_int_equal(decode_whole(&b, DLT_EN10MB, &v), DECODE_OK);
     assert_client_user_view(&b, &v, 6);
+}
+
+/* A datagram put back together: its transport header is read from the
+ * reassembled bytes, with the addresses the caller already set. */
+static void reassembled_datagrams(void **state)
+{
+    size_t tcp_len = tcp_segment_len(&client_user);
+    struct builder b;
+    struct packet_view v;
+
+    (void)state;
+    memset(&b, 0, sizeof b);
+    add_tcp(&b, &client_user);
+    memset(&v, 0, sizeof v);
+    v.ip_version = 4;
+    assert_int_equal(decode_reassembled(PROTO_TCP, b.bytes, (uint32_t)b.len, 0, &v), DECODE_OK);
+    assert_int_equal(v.src_port, 49152);
+    assert_int_equal(v.seq, 1000);
+    assert_int_equal(v.payload_len, strlen(client_user.payload));
+    assert_memory_equal(v.payload, "USER alice\r\n", v.payload_len);
+    /* Its last 5 bytes were cut from one fragment: they are missing. */
+    assert_int_equal(decode_reassembled(PROTO_TCP, b.bytes, (uint32_t)b.len - 5, 5, &v), DECODE_OK);
+    assert_int_equal(v.payload_len, strlen(client_user.payload) - 5);
+    assert_int_equal(v.payload_missing, 5);
+    /* Cut inside the TCP header: nothing usable. */
+    assert_int_equal(decode_reassembled(PROTO_TCP, b.bytes, 10, (uint32_t)b.len - 10, &v), DECODE_TRUNCATED);
+    assert_int_equal(decode_reassembled(PROTO_UDP, b.bytes, (uint32_t)b.len, 0, &v), DECODE_NOT_TCP);
+
+    /* IPv6: the fragmentable part may start with extension headers. */
+    memset(&b, 0, sizeof b);
+    add_ipv6_options(&b, PROTO_TCP, 16);
+    add_tcp(&b, &client_user);
+    memset(&v, 0, sizeof v);
+    v.ip_version = 6;
+    assert_int_equal(decode_reassembled(PROTO_DSTOPTS, b.bytes, (uint32_t)b.len, 0, &v), DECODE_OK);
+    assert_int_equal(v.payload_len, strlen(client_user.payload));
+    /* A fragment header inside a reassembled datagram is a lie. */
+    memset(&b, 0, sizeof b);
+    add_ipv6_fragment(&b, PROTO_TCP, 0, true);
+    add_tcp(&b, &client_user);
+    assert_int_equal(decode_reassembled(PROTO_FRAGMENT, b.bytes, (uint32_t)(8 + tcp_len), 0, &v), DECODE_MALFORMED);
 }
 
 /* --------------------------------------------------------- lying lengths */
@@ -1581,6 +1647,7 @@ int main(void)
         cmocka_unit_test(ipv6_extension_headers_that_lie),
         cmocka_unit_test(ipv4_fragments),
         cmocka_unit_test(ipv6_fragments),
+        cmocka_unit_test(reassembled_datagrams),
         cmocka_unit_test(ipv4_lengths_that_lie),
         cmocka_unit_test(tcp_data_offset_that_lies),
         cmocka_unit_test(cut_inside_a_header_is_truncated),

@@ -517,6 +517,279 @@ static void test_adjacent_held_share_chunk(void **state)
     fixture_fini(&f);
 }
 
+/* The ACK of the other direction, as the analyzer passes it on. */
+static void ack(struct fixture *f, uint32_t ack_seq, int settle)
+{
+    stream_ack(&f->s, f->pool, ack_seq, settle, ts0, &f->sink);
+}
+
+/* A segment the capture lost but the receiver had: the peer's ACK beyond it
+ * proves it, and a peer segment with bytes of its own settles it at once,
+ * so the gap comes before anything that followed it on the wire. */
+static void test_ack_reveals_lost_segment(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "");
+    seg(&f, TCP_FLAG_ACK, 1, "+OK ready\r\n");       /* 1..11 */
+    /* "+OK\r\n" (12..16) never captured; the client ACKs 17 with data. */
+    ack(&f, 17, 1);
+    assert_string_equal(f.rec.log, "+OK ready\r\n[gap 5]");
+    seg(&f, TCP_FLAG_ACK, 17, "+OK Logged in.\r\n"); /* now in order */
+    assert_string_equal(f.rec.log, "+OK ready\r\n[gap 5]+OK Logged in.\r\n");
+    assert_false(stream_holding(&f.s));
+    assert_int_equal(pool_stats(&f).acked_gaps, 1);
+    assert_int_equal(pool_stats(&f).acked_gap_bytes, 5);
+    /* An ACK at or behind what was delivered says nothing. */
+    ack(&f, 20, 1);
+    ack(&f, 5, 1);
+    assert_int_equal(f.rec.gap_calls, 1);
+    fixture_fini(&f);
+}
+
+/* A pure ACK only notes the hole: a retransmission may still fill it (a
+ * sender can resend what was already received). */
+static void test_ack_pure_waits_for_retransmission(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "");
+    ack(&f, 6, 0);
+    assert_int_equal(f.rec.len, 0);
+    seg(&f, TCP_FLAG_ACK, 1, "QUIT\r");
+    assert_string_equal(f.rec.log, "QUIT\r");
+    assert_int_equal(f.rec.gap_calls, 0);
+    stream_flush(&f.s, f.pool, ts0, &f.sink);
+    assert_int_equal(f.rec.gap_calls, 0);
+    fixture_fini(&f);
+}
+
+/* Bytes beyond an acknowledged hole settle it: the sender has moved on. */
+static void test_ack_settled_by_later_bytes(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "");
+    ack(&f, 6, 0);                     /* 1..5 acknowledged, not seen */
+    seg(&f, TCP_FLAG_ACK, 9, "LIST"); /* beyond 6: 1..8 will not come */
+    assert_string_equal(f.rec.log, "[gap 5]");
+    assert_true(stream_holding(&f.s)); /* 6..8 may still come */
+    seg(&f, TCP_FLAG_ACK, 6, "\r\n.");
+    assert_string_equal(f.rec.log, "[gap 5]\r\n.LIST");
+    /* Bytes of a hole given up that arrive later are counted, not used. */
+    seg(&f, TCP_FLAG_ACK, 1, "+OK\r\n");
+    assert_string_equal(f.rec.log, "[gap 5]\r\n.LIST");
+    assert_int_equal(pool_stats(&f).late_bytes_dropped, 5);
+    fixture_fini(&f);
+}
+
+/* The FIN beyond an acknowledged hole settles it too, and an ACK that
+ * reaches a FIN already seen: the stream is then complete. */
+static void test_ack_up_to_fin(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "");
+    seg(&f, TCP_FLAG_ACK, 1, "+OK\r\n");              /* 1..5 */
+    seg(&f, TCP_FLAG_ACK | TCP_FLAG_FIN, 24, "");      /* 6..23 lost; FIN at 24 */
+    assert_false(stream_complete(&f.s));
+    ack(&f, 25, 0); /* acknowledges the FIN: capped to it, the FIN is no byte */
+    assert_string_equal(f.rec.log, "+OK\r\n[gap 18]");
+    assert_true(stream_complete(&f.s));
+
+    /* Without the FIN in the capture, the ACK of it is all there is: the
+     * lost FIN counts as one byte more (an ACK cannot tell). */
+    fixture_fini(&f);
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "");
+    seg(&f, TCP_FLAG_ACK, 1, "QUIT\r\n"); /* 1..6 */
+    ack(&f, 26, 0);                        /* 7..24 and the FIN at 25 lost */
+    stream_flush(&f.s, f.pool, ts0, &f.sink);
+    assert_string_equal(f.rec.log, "QUIT\r\n[gap 19]");
+    fixture_fini(&f);
+}
+
+/* An ACK with nothing seen beyond it gives up at most one unscaled window
+ * on its own word (a forged one cannot wipe out the stream); bytes that do
+ * come later beyond the hole settle the rest exactly. */
+static void test_ack_alone_is_bounded(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "");
+    ack(&f, 1 + 1000000, 1);
+    assert_string_equal(f.rec.log, "[gap 65536]");
+    seg(&f, TCP_FLAG_ACK, 1 + 1000000, "+OK\r\n");
+    assert_string_equal(f.rec.log, "[gap 65536][gap 934464]+OK\r\n");
+    assert_int_equal(f.rec.gap_total, 1000000);
+    fixture_fini(&f);
+}
+
+/* An ACK further ahead than any window (RFC 7323 §2.3) is not believed,
+ * and neither is a segment that starts there. */
+static void test_out_of_window(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "");
+    seg(&f, TCP_FLAG_ACK, 1, "USER a\r\n");
+    ack(&f, 0x50000000u, 1);
+    assert_int_equal(seg(&f, TCP_FLAG_ACK, 0x40000009u, "forged"), STREAM_EVENT_OUT_OF_WINDOW);
+    assert_int_equal(seg(&f, TCP_FLAG_ACK | TCP_FLAG_FIN, 0x60000000u, ""), STREAM_EVENT_OUT_OF_WINDOW);
+    assert_false(stream_holding(&f.s));
+    assert_false(f.s.flags & STREAM_F_FIN);
+    stream_flush(&f.s, f.pool, ts0, &f.sink);
+    assert_string_equal(f.rec.log, "USER a\r\n");
+    assert_int_equal(pool_stats(&f).out_of_window, 2);
+    /* Just inside the largest window it is held as usual. */
+    assert_int_equal(seg(&f, TCP_FLAG_ACK, 9u + 0x3FFFFFFFu, "x"), 0);
+    assert_true(stream_holding(&f.s));
+    fixture_fini(&f);
+}
+
+/* A SYN with a new ISN before any byte: the first attempt went unanswered
+ * and the data follows the second. The same ISN again changes nothing. */
+static void test_syn_retransmit_new_isn(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 1000, "");
+    seg(&f, TCP_FLAG_SYN, 1000, "");
+    assert_int_equal(f.s.isn, 1000);
+    seg(&f, TCP_FLAG_SYN, 77000, "");
+    assert_int_equal(f.s.isn, 77000);
+    seg(&f, TCP_FLAG_ACK, 77001, "CAPA\r\n");
+    assert_string_equal(f.rec.log, "CAPA\r\n");
+    /* Once bytes went through, a SYN cannot move the stream. */
+    seg(&f, TCP_FLAG_SYN, 5, "");
+    seg(&f, TCP_FLAG_ACK, 77007, "QUIT\r\n");
+    assert_string_equal(f.rec.log, "CAPA\r\nQUIT\r\n");
+    assert_int_equal(f.rec.gap_calls, 0);
+    fixture_fini(&f);
+}
+
+/* TLS after STLS, reordered: every byte is counted once, whatever the
+ * order, as long as the holes fit in STREAM_COUNT_HOLES. */
+static void test_count_reordered(void **state)
+{
+    struct stream s;
+    uint64_t total = 0;
+
+    (void)state;
+    stream_init(&s);
+    total += stream_count(&s, TCP_FLAG_SYN, 0, 0);
+    total += stream_count(&s, TCP_FLAG_ACK, 301, 100); /* hole 1..300 */
+    total += stream_count(&s, TCP_FLAG_ACK, 101, 100); /* splits it */
+    total += stream_count(&s, TCP_FLAG_ACK, 501, 100); /* hole 401..500 */
+    total += stream_count(&s, TCP_FLAG_ACK, 1, 100);
+    total += stream_count(&s, TCP_FLAG_ACK, 201, 100);
+    total += stream_count(&s, TCP_FLAG_ACK, 401, 100);
+    total += stream_count(&s, TCP_FLAG_ACK, 1, 600); /* all old now */
+    assert_int_equal(total, 600);
+    assert_int_equal(stream_count(&s, TCP_FLAG_ACK | TCP_FLAG_FIN, 601, 0), 0);
+    assert_true(stream_complete(&s));
+    assert_false(stream_holding(&s));
+}
+
+/* More holes than slots: the oldest is forgotten, so its bytes are not
+ * counted when they come (an undercount, never a double count). */
+static void test_count_hole_limit(void **state)
+{
+    struct stream s;
+    uint64_t total = 0;
+
+    (void)state;
+    stream_init(&s);
+    stream_count(&s, TCP_FLAG_SYN, 0, 0);
+    for (uint32_t i = 0; i <= STREAM_COUNT_HOLES; i++)
+        total += stream_count(&s, TCP_FLAG_ACK, 1 + 20 * i + 10, 10); /* hole of 10 before each */
+    for (uint32_t i = 0; i <= STREAM_COUNT_HOLES; i++)
+        total += stream_count(&s, TCP_FLAG_ACK, 1 + 20 * i, 10);
+    assert_int_equal(total, 20 * (STREAM_COUNT_HOLES + 1) - 10);
+}
+
+/* A stream that was reassembled (and gave up a hole at a limit) switches
+ * to counting: the old reassembly state is not read as holes. */
+static void test_count_after_reassembly(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, 0); /* holds nothing: every hole is given up */
+    seg(&f, TCP_FLAG_SYN, 0, "");
+    seg(&f, TCP_FLAG_ACK, 11, "STLS\r\n"); /* forced gap 1..10 */
+    assert_int_equal(f.s.forced_end, 11);
+    assert_int_equal(stream_count(&f.s, TCP_FLAG_ACK, 17, 50), 50);
+    assert_int_equal(stream_count(&f.s, TCP_FLAG_ACK, 17, 50), 0);
+    assert_true(f.s.flags & STREAM_F_COUNTING);
+    assert_false(stream_holding(&f.s));
+    /* A counted stream is not reassembled again. */
+    assert_int_equal(seg(&f, TCP_FLAG_ACK, 67, "late"), 0);
+    assert_string_equal(f.rec.log, "[gap 10]STLS\r\n");
+    fixture_fini(&f);
+}
+
+/* FIN then RST, and RST before any FIN: both are noted, the RST's payload
+ * is never data. */
+static void test_fin_and_rst_orders(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "");
+    seg(&f, TCP_FLAG_ACK | TCP_FLAG_FIN, 1, "QUIT\r\n");
+    seg(&f, TCP_FLAG_RST, 8, "");
+    assert_true(stream_complete(&f.s));
+    assert_true(f.s.flags & STREAM_F_RST);
+    fixture_fini(&f);
+
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "");
+    seg(&f, TCP_FLAG_RST | TCP_FLAG_ACK, 1, "junk");
+    seg(&f, TCP_FLAG_ACK | TCP_FLAG_FIN, 1, "");
+    assert_int_equal(f.rec.len, 0);
+    assert_true(f.s.flags & STREAM_F_RST);
+    assert_true(stream_complete(&f.s));
+    fixture_fini(&f);
+}
+
+/* RFC 5961 §3: an RST counts only inside the window; a blind one with a
+ * random sequence number is ignored. */
+static void test_rst_window(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    assert_true(stream_rst_in_window(&f.s, 12345)); /* nothing seen yet */
+    seg(&f, TCP_FLAG_SYN, 1000, "");
+    seg(&f, TCP_FLAG_ACK, 1001, "QUIT\r\n");
+    assert_true(stream_rst_in_window(&f.s, 1007));
+    assert_true(stream_rst_in_window(&f.s, 1007 + STREAM_RST_WINDOW));
+    assert_false(stream_rst_in_window(&f.s, 1008 + STREAM_RST_WINDOW));
+    assert_false(stream_rst_in_window(&f.s, 1006));
+    seg(&f, TCP_FLAG_RST, 0x80000000u, "");
+    assert_false(f.s.flags & STREAM_F_RST);
+    seg(&f, TCP_FLAG_RST, 1007, "");
+    assert_true(f.s.flags & STREAM_F_RST);
+    fixture_fini(&f);
+}
+
 /* ---------------------------------------------------------- shuffled */
 
 /* A sink that checks every delivered byte against the original stream at
@@ -693,6 +966,18 @@ int main(void)
         cmocka_unit_test(test_count_only),
         cmocka_unit_test(test_limit_segment_before_held),
         cmocka_unit_test(test_adjacent_held_share_chunk),
+        cmocka_unit_test(test_ack_reveals_lost_segment),
+        cmocka_unit_test(test_ack_pure_waits_for_retransmission),
+        cmocka_unit_test(test_ack_settled_by_later_bytes),
+        cmocka_unit_test(test_ack_up_to_fin),
+        cmocka_unit_test(test_ack_alone_is_bounded),
+        cmocka_unit_test(test_out_of_window),
+        cmocka_unit_test(test_syn_retransmit_new_isn),
+        cmocka_unit_test(test_count_reordered),
+        cmocka_unit_test(test_count_hole_limit),
+        cmocka_unit_test(test_count_after_reassembly),
+        cmocka_unit_test(test_fin_and_rst_orders),
+        cmocka_unit_test(test_rst_window),
         cmocka_unit_test(test_shuffled_exact),
         cmocka_unit_test(test_shuffled_tight_limit),
     };
