@@ -14,6 +14,10 @@ set -u
 
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$SRCDIR/samples}
+# mail-mix: Dovecot also serves plaintext POP3 here, a port that does not
+# say POP3, and a local web server stands beside it.
+DOVECOT_POP3_ALT_PORT=${DOVECOT_POP3_ALT_PORT:-1110}
+MIX_HTTP_PORT=8000
 # shellcheck source=../tests/dovecot-lib.sh
 . "$SRCDIR/tests/dovecot-lib.sh"
 
@@ -80,7 +84,7 @@ while off + 16 <= len(data):
         last_side = ""
     if not payload:
         continue
-    side = "C" if dport in (110, 995) else "S"
+    side = "C" if dport in (110, 995, 1110, 8000) else "S"
     if side == "C" and last_side == "C":
         print("C-PIPELINED: sent before the previous reply")
     last_side = side
@@ -297,11 +301,12 @@ scenario_pop3s() {
         expect_not_in_capture pop3s '^SYN to port 110$' 'alice' '\+OK'
 }
 
-# mpop_fetch NAME AUTH USER KEEP: mpop fetches USER's mailbox into an mbox,
-# over plain TCP (tls off) with the given auth method; KEEP is on or off.
+# mpop_fetch NAME AUTH USER KEEP [SECRET]: mpop fetches USER's mailbox into
+# an mbox, over plain TCP (tls off) with the given auth method; KEEP is on or
+# off; SECRET (default: USER's password) is what mpop sends, e.g. a token.
 # mpop pipelines when the server advertises PIPELINING (RFC 2449 §6.6).
 mpop_fetch() {
-    local name=$1 auth=$2 user=$3 keep=$4 conf=$WORK/mpoprc-$1
+    local name=$1 auth=$2 user=$3 keep=$4 conf=$WORK/mpoprc-$1 secret=${5:-$(pw "$3")}
     cat >"$conf" <<EOF
 defaults
 account sample
@@ -310,7 +315,7 @@ port 110
 tls off
 auth $auth
 user $user
-password $(pw "$user")
+password $secret
 pipelining auto
 keep $keep
 received_header off
@@ -452,9 +457,242 @@ EOF
     expect_in_capture fetchmail '^C: USER carol$' '^C: PASS carol-pw$' '^C: QUIT$'
 }
 
+# Every way a client reaches this server in one capture, and one other
+# application beside it (README "Encrypted mail and other applications"):
+# USER/PASS on 110, USER/PASS on the non-standard port 1110 (pop3scope must
+# find it by its probe), STLS on 110, POP3S on 995, then an HTTP download
+# from python3's http.server. Nothing is deleted.
+scenario_mail_mix() {
+    local LO_CAPTURE_FILTER="tcp port 110 or tcp port 995 or tcp port $DOVECOT_POP3_ALT_PORT or tcp port $MIX_HTTP_PORT"
+    local web rc=0
+    fill_mailbox alice 2 && fill_mailbox carol 1 || return 1
+    python3 -m http.server --bind 127.0.0.1 --directory "$WORK" "$MIX_HTTP_PORT" >"$WORK/http.log" 2>&1 &
+    web=$!
+    wait_port "$MIX_HTTP_PORT" && capture_start mail-mix || { kill "$web"; wait "$web"; return 1; }
+    run python3 - "$(pw alice)" "$(pw carol)" "$DOVECOT_POP3_ALT_PORT" >"$WORK/mix.log" 2>&1 <<'EOF' || rc=1
+import poplib, sys
+for port, user, pw in ((110, "alice", sys.argv[1]), (int(sys.argv[3]), "carol", sys.argv[2])):
+    p = poplib.POP3("127.0.0.1", port, timeout=15)
+    p.user(user)
+    p.pass_(pw)
+    print(port, p.stat())
+    p.quit()
+EOF
+    run curl -s -k --ssl-reqd -o /dev/null -u "alice:$(pw alice)" "pop3://127.0.0.1/1" || rc=2
+    run curl -s -k -o /dev/null -u "alice:$(pw alice)" "pop3s://127.0.0.1/2" || rc=3
+    run curl -s -o "$WORK/mix-http.out" "http://127.0.0.1:$MIX_HTTP_PORT/msg2" || rc=4
+    capture_stop
+    kill "$web"
+    wait "$web" 2>/dev/null
+    [ "$rc" = 0 ] || { msg "mail-mix client $rc failed: $(cat "$WORK/mix.log")"; return 1; }
+    cmp -s "$WORK/mix-http.out" "$WORK/msg2" || { msg "the HTTP download differs"; return 1; }
+    expect_in_capture mail-mix '^SYN to port 1110$' '^C: USER carol$' '^C: USER alice$' '^C: STLS$' \
+        '^SYN to port 995$' '^C: GET /msg2 HTTP/1.1$'
+}
+
+# ------------------------------------------------------------ more methods
+# These need mechanisms beyond the default list (DOVECOT_EXTRA_MECHS and the
+# oauth2 passdb), so main restarts Dovecot with them first (server_for).
+
+# SCRAM-SHA-256 (RFC 7677), mpop through GNU SASL.
+scenario_scram_sha_256() {
+    fill_mailbox alice 1 || return 1
+    mpop_fetch scram-sha-256 scram-sha-256 alice on || return 1
+    expect_in_capture scram-sha-256 '^C: AUTH SCRAM-SHA-256$' \
+        "^C: $(printf 'n,,n=alice,r=' | base64 | cut -c1-16)" '^S: \+OK Logged in' '^C: RETR 1$'
+}
+
+# OAUTHBEARER (RFC 7628) from curl: first an expired token, which Dovecot
+# answers with the JSON error challenge of §3.2.2; curl replies with the
+# lone ^A and gets -ERR. Then a valid token in a second connection.
+scenario_oauthbearer() {
+    fill_mailbox alice 1 || return 1
+    local expired valid rc1 rc2
+    expired=$(dovecot_oauth2_token alice -600) && valid=$(dovecot_oauth2_token alice 3600) || return 1
+    capture_start oauthbearer || return 1
+    run curl -s -o /dev/null --login-options AUTH=OAUTHBEARER --oauth2-bearer "$expired" -u alice: \
+        "pop3://127.0.0.1/"
+    rc1=$?
+    run curl -s -o "$WORK/oauthbearer.out" --login-options AUTH=OAUTHBEARER --oauth2-bearer "$valid" -u alice: \
+        "pop3://127.0.0.1/1"
+    rc2=$?
+    capture_stop || return 1
+    [ "$rc1" = 67 ] || { msg "curl with an expired token exited $rc1, expected 67"; return 1; }
+    [ "$rc2" = 0 ] || { msg "curl OAUTHBEARER failed ($rc2)"; return 1; }
+    expect_in_capture oauthbearer '^C: AUTH OAUTHBEARER$' '^C: AQ==$' '^S: -ERR \[AUTH\]' \
+        '^S: \+OK Logged in' '^C: RETR 1$'
+}
+
+# XOAUTH2 (Google's variant) from mpop, which sends the token as the
+# password. (curl 7.88 asked for AUTH=XOAUTH2 still sends OAUTHBEARER when
+# the server offers both.)
+scenario_xoauth2() {
+    fill_mailbox alice 1 || return 1
+    mpop_fetch xoauth2 xoauth2 alice on "$(dovecot_oauth2_token alice 3600)" || return 1
+    expect_in_capture xoauth2 '^C: AUTH XOAUTH2$' "^C: $(printf 'user=alice\001auth=Bearer ' | base64 | cut -c1-20)" \
+        '^S: \+OK Logged in' '^C: RETR 1$'
+}
+
+# ANONYMOUS (RFC 4505) with trace information, from a raw socket (no
+# packaged client offers it); Dovecot logs the session in as "anonymous".
+scenario_anonymous() {
+    capture_start anonymous || return 1
+    run python3 - >"$WORK/anonymous.log" 2>&1 <<'EOF'
+import base64, socket, sys
+s = socket.create_connection(("127.0.0.1", 110), timeout=15)
+f = s.makefile("rb")
+print(f.readline())
+for cmd in (b"AUTH ANONYMOUS " + base64.b64encode(b"sirhc@example.org"), b"STAT", b"QUIT"):
+    s.sendall(cmd + b"\r\n")
+    line = f.readline()
+    print(cmd, line)
+    if not line.startswith(b"+OK"):
+        sys.exit(1)
+EOF
+    local rc=$?
+    capture_stop || return 1
+    [ "$rc" = 0 ] || { msg "anonymous client failed: $(cat "$WORK/anonymous.log")"; return 1; }
+    expect_in_capture anonymous "^C: AUTH ANONYMOUS $(printf 'sirhc@example.org' | base64)$" '^S: \+OK 0 0$'
+}
+
+# AUTH LOGIN with the user name as initial response (RFC 5034 §4), from
+# curl --sasl-ir: only the password is asked for.
+scenario_auth_login_ir() {
+    fill_mailbox bob 1 || return 1
+    capture_start auth-login-ir || return 1
+    run curl -s -o /dev/null --sasl-ir --login-options AUTH=LOGIN -u "bob:$(pw bob)" "pop3://127.0.0.1/"
+    local rc=$?
+    capture_stop || return 1
+    [ "$rc" = 0 ] || { msg "curl AUTH=LOGIN --sasl-ir failed ($rc)"; return 1; }
+    expect_in_capture auth-login-ir "^C: AUTH LOGIN $(printf bob | base64)$" '^S: \+ UGFzc3dvcmQ6$' \
+        "^C: $(printf 'bob pass with spaces' | base64)$" &&
+        expect_not_in_capture auth-login-ir '^S: \+ VXNlcm5hbWU6$'
+}
+
+# A cancelled exchange (RFC 5034 §4: "*"): AUTH LOGIN, the user name, then
+# "*" at the password prompt; the client then logs in with USER/PASS.
+scenario_auth_cancel() {
+    fill_mailbox carol 1 || return 1
+    capture_start auth-cancel || return 1
+    run python3 - "$(pw carol)" >"$WORK/cancel.log" 2>&1 <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", 110), timeout=15)
+f = s.makefile("rb")
+def say(line, want):
+    s.sendall(line + b"\r\n")
+    got = f.readline()
+    print(line, got)
+    if not got.startswith(want):
+        sys.exit("unexpected reply to %r: %r" % (line, got))
+print(f.readline())
+say(b"AUTH LOGIN", b"+ VXNlcm5hbWU6")
+say(b"Y2Fyb2w=", b"+ UGFzc3dvcmQ6")  # "carol"
+say(b"*", b"-ERR")
+say(b"USER carol", b"+OK")
+say(b"PASS " + sys.argv[1].encode(), b"+OK")
+say(b"QUIT", b"+OK")
+EOF
+    local rc=$?
+    capture_stop || return 1
+    [ "$rc" = 0 ] || { msg "cancel client failed: $(cat "$WORK/cancel.log")"; return 1; }
+    expect_in_capture auth-cancel '^C: \*$' '^S: -ERR Authentication aborted' '^C: PASS carol-pw$'
+}
+
+# RFC 2449 §8.1.2 [IN-USE]: with pop3_lock_session a second session on a
+# locked maildrop is refused after the credentials were accepted. Session A
+# (alice) stays logged in while B tries; Dovecot gives up on the lock after
+# about ten seconds, answers PASS with -ERR [IN-USE] and closes B.
+scenario_in_use() {
+    fill_mailbox alice 1 || return 1
+    capture_start in-use || return 1
+    run python3 - "$(pw alice)" >"$WORK/in-use.log" 2>&1 <<'EOF'
+import poplib, sys
+a = poplib.POP3("127.0.0.1", 110, timeout=30)
+a.user("alice")
+a.pass_(sys.argv[1])
+b = poplib.POP3("127.0.0.1", 110, timeout=30)
+b.user("alice")
+try:
+    b.pass_(sys.argv[1])
+    sys.exit("the second session was let in")
+except poplib.error_proto as e:
+    print("refused:", e)
+    if b"[IN-USE]" not in e.args[0]:
+        sys.exit(1)
+b.close()
+print(a.stat())
+a.quit()
+EOF
+    local rc=$?
+    capture_stop || return 1
+    [ "$rc" = 0 ] || { msg "in-use client failed: $(cat "$WORK/in-use.log")"; return 1; }
+    expect_in_capture in-use '^S: -ERR \[IN-USE\]' '^C: QUIT$'
+}
+
+# Commands outside RFC 1939's core, none of which may desynchronise the
+# tracker: a bare AUTH (Dovecot lists its mechanisms, multi-line), UTF8 and
+# LANG (RFC 6856; Dovecot does not implement them: -ERR), then after login
+# LAST (RFC 1460; enabled with pop3_enable_last), XTND, XSENDER, RPOP and a
+# made-up command (all -ERR), NOOP, RSET, QUIT.
+scenario_odd_commands() {
+    fill_mailbox bob 2 || return 1
+    capture_start odd-commands || return 1
+    run python3 - "$(pw bob)" >"$WORK/odd.log" 2>&1 <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", 110), timeout=15)
+f = s.makefile("rb")
+def say(line, want, multi=False):
+    s.sendall(line + b"\r\n")
+    got = f.readline()
+    print(line, got)
+    if not got.startswith(want):
+        sys.exit("unexpected reply to %r: %r" % (line, got))
+    while multi and got != b".\r\n":
+        got = f.readline()
+print(f.readline())
+say(b"CAPA", b"+OK", True)
+say(b"AUTH", b"+OK", True)
+say(b"UTF8", b"-ERR")
+say(b"LANG", b"-ERR")
+say(b"USER bob", b"+OK")
+say(b"PASS " + sys.argv[1].encode(), b"+OK")
+say(b"LAST", b"+OK 0")
+say(b"XTND XLIST Subject", b"-ERR")
+say(b"XSENDER 1", b"-ERR")
+say(b"RPOP bob", b"-ERR")
+say(b"XYZZY", b"-ERR")
+say(b"NOOP", b"+OK")
+say(b"RSET", b"+OK")
+say(b"QUIT", b"+OK")
+EOF
+    local rc=$?
+    capture_stop || return 1
+    [ "$rc" = 0 ] || { msg "odd-commands client failed: $(cat "$WORK/odd.log")"; return 1; }
+    expect_in_capture odd-commands '^C: AUTH$' '^S: OAUTHBEARER$' '^C: UTF8$' '^C: LAST$' '^S: \+OK 0$' \
+        '^C: XYZZY$'
+}
+
+# server_for NAME: the Dovecot configuration scenario NAME needs; restarts
+# the server only when it differs from the running one.
+server_for() {
+    local mechs=$DOVECOT_DEFAULT_MECHS oauth2=0
+    case $1 in
+    scram-sha-256 | oauthbearer | xoauth2 | anonymous | odd-commands)
+        mechs="$DOVECOT_DEFAULT_MECHS $DOVECOT_EXTRA_MECHS"
+        oauth2=1
+        ;;
+    esac
+    [ "$mechs" = "${DOVECOT_AUTH_MECHS:-$DOVECOT_DEFAULT_MECHS}" ] && [ "$oauth2" = "${DOVECOT_OAUTH2:-0}" ] &&
+        return 0
+    DOVECOT_AUTH_MECHS=$mechs
+    DOVECOT_OAUTH2=$oauth2
+    dovecot_restart
+}
+
 ALL_SCENARIOS=(curl-default userpass wrong-password apop auth-plain auth-login
     cram-md5 stls pop3s pipelining pipelining-burst retr-dele-quit fetchmail
-    scram-sha-1 digest-md5 sasl-ir-fail)
+    scram-sha-1 digest-md5 sasl-ir-fail mail-mix
+    scram-sha-256 oauthbearer xoauth2 anonymous auth-login-ir auth-cancel in-use odd-commands)
 
 main() {
     local name fn
@@ -476,6 +714,7 @@ main() {
     make_messages
     for name in "${todo[@]}"; do
         fn=scenario_${name//-/_}
+        server_for "$name" || return 1
         if "$fn"; then
             mv "$OUT/$name.pcap.part" "$OUT/$name.pcap"
             chmod 644 "$OUT/$name.pcap"

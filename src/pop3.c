@@ -14,6 +14,14 @@
 #include "pop3_reply.h"
 #include "sasl.h"
 
+/* SSE2 is part of x86-64; elsewhere the body skim goes byte by byte. */
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define POP3_SKIM_SSE2 1
+#else
+#define POP3_SKIM_SSE2 0
+#endif
+
 /* RFC 2449 §4: a command is at most 255 octets, the first line of a
  * response at most 512, CRLF included; compared here without the CRLF so
  * that a CR-ended line is judged the same whatever follows it. */
@@ -21,16 +29,25 @@
 #define POP3_RESPONSE_OCTETS_MAX (512 - 2)
 
 /* Fixed per-session storage. Names and challenges come from lines that
- * RFC 2449 §4 keeps near these sizes; a bearer token can be longer and is
- * kept truncated. */
+ * RFC 2449 §4 keeps near these sizes. A secret can be longer: a bearer
+ * token (a JWT is often 1-2 KiB) or an NTLMv2 response written as hex; one
+ * that does not fit is kept truncated and flagged. */
 #define POP3_FIELD_SIZE 512
-#define POP3_SECRET_SIZE 1024
+#define POP3_SECRET_SIZE 2048
 #define POP3_METHOD_SIZE 32
-#define POP3_HEAD_SIZE 16 /* enough of a CAPA line to name the capability */
+/* Enough of a listing line (CAPA, LIST, UIDL) for what the summary reads:
+ * a capability with its arguments, a message number and size. RFC 2449 §4
+ * allows 512 octets; the rest of a longer line is only counted. */
+#define POP3_HEAD_SIZE 256
 #define POP3_ATTEMPT_SLOTS 4 /* logins waiting for a verdict (pipelined PASS) */
+/* RFC 4422 §3.7: after a mechanism negotiates a security layer, every byte
+ * is a 4-byte big-endian length and a wrapped buffer. Buffers are far below
+ * 16 MiB, so the first byte is 0, which no POP3 command starts with. */
+#define POP3_SASL_LAYER_FIRST_BYTE 0x00
 /* Room for SASL fields that must be rewritten (escapes, UTF-16 names, NTLM
  * hex): every field we keep fits with room to spare; a longer one comes back
- * absent rather than overflowing. */
+ * absent rather than overflowing. Once an attempt's fields are copied out,
+ * the same bytes hold its hashcat/John line while the event is emitted. */
 #define POP3_SASL_SCRATCH 4096
 
 /* Smallest buffers that still hold a status word and a short argument;
@@ -42,13 +59,23 @@
 struct pop3_field {
     size_t len;
     bool present;
+    bool cut; /* longer on the wire than what is kept */
     uint8_t data[POP3_FIELD_SIZE];
 };
 
 struct pop3_secret {
     size_t len;
     bool present;
+    bool cut;
     uint8_t data[POP3_SECRET_SIZE];
+};
+
+/* An NTLM LM response is 24 bytes (MS-NLMP 2.2.2.3, 2.2.2.4): 48 in hex. */
+struct pop3_lm_field {
+    size_t len;
+    bool present;
+    bool cut;
+    uint8_t data[64];
 };
 
 /* One login that has not had its verdict yet. */
@@ -59,9 +86,20 @@ struct pop3_attempt {
     struct pop3_field authzid;
     struct pop3_secret secret;
     struct pop3_field challenge; /* last decoded server challenge (CRAM-MD5) */
+    struct pop3_field realm; /* DIGEST-MD5 realm, NTLM domain */
+    struct pop3_lm_field lm_response; /* NTLM, hex (for the NetNTLM line) */
+    uint8_t ntlm_challenge[8]; /* MS-NLMP 2.2.1.2 ServerChallenge */
+    bool ntlm_challenge_seen;
     enum event_exposure exposure;
     unsigned sasl_step; /* client messages so far, initial response included */
     bool aborted; /* the client sent "*" (RFC 5034 §4) */
+    /* Client bytes of the exchange were lost: which message a later line
+     * is (LOGIN: user or password?) is unknown, so none is decoded. */
+    bool sasl_lost;
+    /* Server bytes were lost mid-exchange: a challenge, or the verdict.
+     * The client's next line tells (a command means the verdict). */
+    bool verdict_in_doubt;
+    bool security_layer; /* DIGEST-MD5 qop=auth-int/auth-conf */
 };
 
 /* A queued command: enough to pair its reply and decide on a body. */
@@ -94,15 +132,37 @@ enum pop3_body_pos {
     POP3_BODY_SKIP, /* after a gap: drop bytes up to the next LF */
 };
 
-/* A multi-line reply in progress: counted, never stored. */
+/* A multi-line reply in progress: counted, never stored. Lines of a
+ * listing (CAPA, LIST, UIDL) are looked at through their first bytes. */
 struct pop3_body {
     bool active;
     bool after_gap; /* the next line may be the tail of a broken one */
+    bool damaged; /* a gap hit it or it ended without its "." */
     enum pop3_command_id cmd;
     enum pop3_body_pos pos;
     size_t head_len;
+    bool head_cut; /* the line was longer than head */
     uint64_t octets; /* un-stuffed bytes, line terminators included */
     uint8_t head[POP3_HEAD_SIZE];
+};
+
+/* Where the maildrop size came from; a better source replaces a worse one
+ * (RFC 1939 §5: STAT is the drop listing and a full LIST gives every size;
+ * a login reply is free text that may or may not give the size; a UIDL
+ * listing gives only the count). */
+enum pop3_maildrop_source {
+    POP3_MAILDROP_NONE,
+    POP3_MAILDROP_UIDL,
+    POP3_MAILDROP_LOGIN,
+    POP3_MAILDROP_LIST,
+    POP3_MAILDROP_STAT,
+};
+
+/* A full LIST or UIDL reply being summed (RFC 1939 §5 scan listings). */
+struct pop3_listing {
+    uint64_t messages;
+    uint64_t octets;
+    bool valid; /* every line so far was "msg SP size" (or "msg SP uid") */
 };
 
 struct pop3_session {
@@ -116,11 +176,14 @@ struct pop3_session {
     bool ended;
     bool quit_sent;
     bool quit_ok;
-    bool stls_offered; /* kept for a later downgrade finding */
-    bool sasl_offered;
-    bool pipelining_offered;
+    bool stls_offered; /* CAPA listed STLS, or the greeting said so */
+    bool clear_login; /* a login command crossed before any TLS */
+    bool layer_check; /* an AUTH just succeeded: is a security layer on? */
     uint64_t marked; /* DELE +OK since the last RSET */
-    uint64_t list_entries; /* rows of LIST/UIDL bodies */
+    enum pop3_maildrop_source maildrop_source;
+    struct pop3_listing listing;
+    struct pop3_field sasl_mechanisms; /* CAPA "SASL" arguments */
+    struct pop3_field implementation; /* CAPA "IMPLEMENTATION" text */
     struct pop3_framer framer[2];
     struct pop3_body body;
     struct pop3_pending *pending; /* ring of limits.max_pending */
@@ -129,10 +192,21 @@ struct pop3_session {
     uint64_t pending_skipped; /* commands sent while the ring was full */
     uint8_t *scratch; /* base64 output */
     size_t scratch_size;
-    uint8_t sasl_scratch[POP3_SASL_SCRATCH];
-    struct pop3_attempt attempts[POP3_ATTEMPT_SLOTS];
+    /* Both live after the struct with the other buffers and are not
+     * zeroed at creation (most sessions never use most of them): a slot is
+     * free while its id is 0 and is cleared when taken; the scratch is
+     * always written before it is read. */
+    uint8_t *sasl_scratch; /* POP3_SASL_SCRATCH bytes */
+    struct pop3_attempt *attempts; /* POP3_ATTEMPT_SLOTS */
     uint32_t next_attempt_id;
     uint32_t auth_active; /* the AUTH whose exchange owns client lines */
+    /* A client gap lost an unknown number of commands, whose replies come
+     * before those of the commands queued after it: until a reply arrives
+     * that pairs with nothing (the lost commands' answers are through),
+     * logins queued after the gap cannot be paired with their verdict.
+     * gap_trusted counts the commands queued before the gap. */
+    bool client_gap_doubt;
+    size_t gap_trusted;
     struct pop3_field user_sent; /* argument of the last USER */
     uint32_t user_seq;
     struct pop3_field banner;
@@ -145,6 +219,8 @@ struct pop3_session {
 
 static void pop3_server_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets);
 static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets);
+static bool pop3_dequeue(struct pop3_session *s, struct pop3_pending *out);
+static bool pop3_head_is_auth(const struct pop3_session *s, uint32_t attempt_id);
 
 /* ------------------------------------------------------------ small helpers */
 
@@ -161,6 +237,14 @@ static void pop3_anomaly(struct pop3_session *s, enum event_anomaly anomaly)
         s->summary.anomalies |= (uint64_t)1 << anomaly;
 }
 
+static void pop3_framer_reset(struct pop3_framer *f)
+{
+    f->len = 0;
+    f->octets = 0;
+    f->truncated = false;
+    f->nul = false;
+}
+
 static bool pop3_direction_valid(enum pop3_direction dir)
 {
     return dir == POP3_FROM_CLIENT || dir == POP3_FROM_SERVER;
@@ -168,22 +252,25 @@ static bool pop3_direction_valid(enum pop3_direction dir)
 
 /* Fields have fixed room so a session's memory is bounded; a value cut to
  * fit is reported (field_truncated) rather than passed off as whole. */
-static void pop3_store(struct pop3_session *s, uint8_t *dst, size_t cap, size_t *len, bool *present,
+static void pop3_store(struct pop3_session *s, uint8_t *dst, size_t cap, size_t *len, bool *present, bool *cut,
                        const uint8_t *src, size_t n)
 {
     *present = src != NULL;
+    *cut = false;
     *len = 0;
     if (src == NULL)
         return;
     *len = n < cap ? n : cap;
-    if (n > cap)
+    if (n > cap) {
+        *cut = true;
         pop3_anomaly(s, ANOMALY_FIELD_TRUNCATED);
+    }
     if (*len > 0)
         memcpy(dst, src, *len);
 }
 
 #define POP3_STORE(field, src, n) \
-    pop3_store(s, (field)->data, sizeof(field)->data, &(field)->len, &(field)->present, (src), (n))
+    pop3_store(s, (field)->data, sizeof(field)->data, &(field)->len, &(field)->present, &(field)->cut, (src), (n))
 #define POP3_BYTES(field) pop3_bytes((field)->data, (field)->len, (field)->present)
 
 static struct event_bytes pop3_bytes(const uint8_t *data, size_t len, bool present)
@@ -240,6 +327,92 @@ static void pop3_emit_auth(struct pop3_session *s, struct event_auth *auth, cons
         s->sink(s->sink_ctx, &ev);
 }
 
+/* What the verdict says about the credentials. RFC 2449 §8.1.2: [IN-USE]
+ * comes once they were accepted, the maildrop being locked by another
+ * session. RFC 3206 §4: [AUTH] blames the credentials, [SYS/TEMP] and
+ * [SYS/PERM] the server; RFC 2449 §8.1.1 [LOGIN-DELAY] only the timing. A
+ * bare -ERR blames the credentials when they were all sent (`complete`),
+ * except from a server that lists AUTH-RESP-CODE: it promises [AUTH] on
+ * every credentials failure (RFC 3206 §5), so a bare -ERR is about
+ * something else. */
+static enum event_tristate pop3_credentials_valid(const struct pop3_session *s, enum event_outcome outcome,
+                                                  bool complete, const struct pop3_reply *reply)
+{
+    if (outcome == OUTCOME_SUCCESS)
+        return TRISTATE_YES;
+    if (outcome != OUTCOME_FAILURE || reply == NULL)
+        return TRISTATE_UNKNOWN;
+    if (pop3_reply_code_is(reply->code, "IN-USE"))
+        return TRISTATE_YES;
+    if (pop3_reply_code_is(reply->code, "AUTH"))
+        return TRISTATE_NO;
+    if (reply->code.data != NULL || (s->summary.capabilities & ((uint32_t)1 << CAPA_AUTH_RESP_CODE)) != 0)
+        return TRISTATE_UNKNOWN;
+    return complete ? TRISTATE_NO : TRISTATE_UNKNOWN;
+}
+
+static struct sasl_field pop3_sasl_field(const struct pop3_field *f)
+{
+    struct sasl_field out = { f->present ? f->data : NULL, f->present ? f->len : 0 };
+
+    return out;
+}
+
+/* Every field of the attempt is in its own storage by now (SASL decoding
+ * copies them out of sasl_scratch), so the scratch is free to hold the line
+ * until the sink has seen the event. */
+static char *pop3_crack_buffer(struct pop3_session *s)
+{
+    return (char *)s->sasl_scratch;
+}
+
+/* The NetNTLM line (MS-NLMP 3.3) needs the server's type 2 challenge. */
+static size_t pop3_crack_ntlm(struct pop3_session *s, const struct pop3_attempt *a, const struct sasl_field *secret)
+{
+    struct sasl_result r;
+
+    if (!a->ntlm_challenge_seen || a->realm.cut || a->lm_response.cut)
+        return 0;
+    memset(&r, 0, sizeof r);
+    r.user = pop3_sasl_field(&a->user);
+    r.realm = pop3_sasl_field(&a->realm);
+    r.lm_response.data = a->lm_response.present ? a->lm_response.data : NULL;
+    r.lm_response.len = a->lm_response.present ? a->lm_response.len : 0;
+    r.secret = *secret;
+    return sasl_format_crack_netntlm(a->ntlm_challenge, &r, pop3_crack_buffer(s), POP3_SASL_SCRATCH);
+}
+
+/* Offline-guessing material: APOP (RFC 1939 §7) hashes the greeting's
+ * timestamp, CRAM-MD5 (RFC 2195 §2) the server's challenge, NTLM the type
+ * 2 challenge. Absent when a part is missing or was cut to fit: a wrong
+ * line would send an auditor cracking for nothing. */
+static struct event_bytes pop3_crack(struct pop3_session *s, const struct pop3_attempt *a)
+{
+    struct event_bytes out = { NULL, 0 };
+    struct sasl_field user = pop3_sasl_field(&a->user);
+    struct sasl_field secret = { a->secret.data, a->secret.len };
+    size_t n = 0;
+
+    if (!a->secret.present || a->secret.cut || a->user.cut)
+        return out;
+    if (strcmp(a->method, "APOP") == 0 && s->apop_len > 0 && !s->banner.cut) {
+        struct sasl_field stamp = { s->banner.data + s->apop_offset, s->apop_len };
+
+        n = sasl_format_crack_apop(&stamp, &user, &secret, pop3_crack_buffer(s), POP3_SASL_SCRATCH);
+    } else if (strcmp(a->method, "CRAM-MD5") == 0 && a->challenge.present && !a->challenge.cut) {
+        struct sasl_field challenge = pop3_sasl_field(&a->challenge);
+
+        n = sasl_format_crack_cram_md5(&challenge, &user, &secret, pop3_crack_buffer(s), POP3_SASL_SCRATCH);
+    } else if (strcmp(a->method, "NTLM") == 0) {
+        n = pop3_crack_ntlm(s, a, &secret);
+    }
+    if (n > 0) {
+        out.data = s->sasl_scratch;
+        out.len = n;
+    }
+    return out;
+}
+
 /* Reports an attempt and frees its slot, so it can never be reported twice. */
 static void pop3_emit_attempt(struct pop3_session *s, struct pop3_attempt *a, enum event_outcome outcome,
                               const struct pop3_reply *reply)
@@ -253,6 +426,9 @@ static void pop3_emit_attempt(struct pop3_session *s, struct pop3_attempt *a, en
     auth.outcome = outcome;
     auth.exposure = a->exposure;
     auth.password = POP3_BYTES(&a->secret);
+    auth.realm = POP3_BYTES(&a->realm);
+    auth.credentials_valid = pop3_credentials_valid(s, outcome, a->secret.present, reply);
+    auth.crack = pop3_crack(s, a);
     pop3_emit_auth(s, &auth, reply);
     if (s->auth_active == a->id)
         s->auth_active = 0;
@@ -336,6 +512,11 @@ static void pop3_attempt_merge(struct pop3_session *s, struct pop3_attempt *a, c
         POP3_STORE(&a->authzid, r.authzid.data, r.authzid.len);
     if (r.secret.data != NULL)
         POP3_STORE(&a->secret, r.secret.data, r.secret.len);
+    if (r.realm.data != NULL)
+        POP3_STORE(&a->realm, r.realm.data, r.realm.len);
+    if (r.lm_response.data != NULL)
+        POP3_STORE(&a->lm_response, r.lm_response.data, r.lm_response.len);
+    a->security_layer = a->security_layer || r.security_layer;
     if (pop3_exposure_rank(r.exposure) > pop3_exposure_rank(a->exposure))
         a->exposure = r.exposure;
     if (r.truncated)
@@ -347,7 +528,7 @@ static void pop3_sasl_merge(struct pop3_session *s, struct pop3_attempt *a, cons
     struct sasl_result r;
 
     memset(&r, 0, sizeof r);
-    sasl_decode_client_buf(a->method, a->sasl_step, msg, len, s->sasl_scratch, sizeof s->sasl_scratch, &r);
+    sasl_decode_client_buf(a->method, a->sasl_step, msg, len, s->sasl_scratch, POP3_SASL_SCRATCH, &r);
     a->sasl_step++;
     pop3_attempt_merge(s, a, &r);
 }
@@ -356,6 +537,11 @@ static void pop3_sasl_step(struct pop3_session *s, struct pop3_attempt *a, const
 {
     size_t n = 0;
 
+    if (a->sasl_lost) {
+        /* The exposure stays what was seen before the loss. */
+        a->sasl_step++;
+        return;
+    }
     if (len > s->limits.max_line || !sasl_base64_decode(b64, len, s->scratch, s->scratch_size, &n)) {
         pop3_anomaly(s, ANOMALY_BAD_BASE64);
         a->sasl_step++;
@@ -364,23 +550,67 @@ static void pop3_sasl_step(struct pop3_session *s, struct pop3_attempt *a, const
     pop3_sasl_merge(s, a, s->scratch, n);
 }
 
-/* A client line while an AUTH exchange is open (RFC 5034 §4). */
-static void pop3_sasl_response(struct pop3_session *s, const uint8_t *line, size_t len)
+/* RFC 5034 §4: every client response is base64 (or "*"). A known command
+ * that is not base64 ("USER carol" has a space) shows the client took the
+ * exchange as over, its verdict unseen (one direction captured). After lost
+ * server bytes, which may have held that verdict, any known command ends
+ * it, even one that reads as base64 ("LIST"): a response decoding from
+ * exactly a command keyword is far less likely than a lost verdict. */
+static bool pop3_sasl_ended_by(struct pop3_session *s, const struct pop3_attempt *a, const uint8_t *line,
+                               size_t len)
+{
+    struct pop3_command_line cmd;
+    size_t n = 0;
+
+    pop3_command_parse(line, len, &cmd);
+    if (cmd.info->id == POP3_CMD_UNKNOWN)
+        return false;
+    if (a->verdict_in_doubt)
+        return true;
+    return len > s->limits.max_line || !sasl_base64_decode(line, len, s->scratch, s->scratch_size, &n);
+}
+
+/* The exchange is over on the client's side; its AUTH still waits in the
+ * queue for the verdict, unless lost server bytes held it. */
+static void pop3_sasl_end(struct pop3_session *s, struct pop3_attempt *a)
+{
+    struct pop3_pending entry;
+
+    s->auth_active = 0;
+    if (a->verdict_in_doubt && pop3_head_is_auth(s, a->id) && pop3_dequeue(s, &entry))
+        pop3_reply_lost(s, &entry);
+}
+
+/* A client line while an AUTH exchange is open (RFC 5034 §4). False when
+ * the exchange turns out to be over: the line is then a command. */
+static bool pop3_sasl_response(struct pop3_session *s, const uint8_t *line, size_t len)
 {
     struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
 
     if (a == NULL) {
         s->auth_active = 0;
-        return;
+        return true;
     }
     if (len == 1 && line[0] == '*') {
-        a->aborted = true; /* the server must answer -ERR */
-        return;
+        /* The server must answer -ERR; for the client the exchange ends
+         * here, so its next line is a command whether or not that -ERR is
+         * ever seen. */
+        a->aborted = true;
+        a->verdict_in_doubt = false;
+        s->auth_active = 0;
+        return true;
     }
+    if (pop3_sasl_ended_by(s, a, line, len)) {
+        pop3_sasl_end(s, a);
+        return false;
+    }
+    a->verdict_in_doubt = false; /* the client answered a challenge */
     pop3_sasl_step(s, a, line, len);
+    return true;
 }
 
-/* "+ text": kept decoded when it is base64; garbage is tolerated. */
+/* "+ text": kept decoded when it is base64; garbage is tolerated (RFC 5034
+ * §4 allows an empty challenge, and LOGIN servers send any prompt). */
 static void pop3_sasl_challenge(struct pop3_session *s, struct event_bytes text)
 {
     struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
@@ -388,11 +618,15 @@ static void pop3_sasl_challenge(struct pop3_session *s, struct event_bytes text)
 
     if (a == NULL)
         return;
+    a->verdict_in_doubt = false; /* the lost bytes held a challenge */
     if (text.data != NULL && text.len <= s->limits.max_line &&
-        sasl_base64_decode(text.data, text.len, s->scratch, s->scratch_size, &n))
+        sasl_base64_decode(text.data, text.len, s->scratch, s->scratch_size, &n)) {
         POP3_STORE(&a->challenge, s->scratch, n);
-    else
+        if (sasl_ntlm_server_challenge(s->scratch, n, a->ntlm_challenge))
+            a->ntlm_challenge_seen = true;
+    } else {
         a->challenge.present = false;
+    }
 }
 
 /* ------------------------------------------------------------ commands */
@@ -454,11 +688,16 @@ static uint32_t pop3_command_sent(struct pop3_session *s, const struct pop3_comm
         POP3_STORE(&s->user_sent, cmd->arg.data, cmd->arg.len);
         return ++s->user_seq;
     case POP3_CMD_PASS:
+        s->clear_login = true;
         return pop3_begin_pass(s, cmd->arg);
     case POP3_CMD_APOP:
+        s->clear_login = true;
         return pop3_begin_apop(s, cmd->arg);
     case POP3_CMD_AUTH:
-        return cmd->has_arg ? pop3_begin_auth(s, cmd->arg) : 0;
+        if (!cmd->has_arg)
+            return 0; /* a bare AUTH only asks for the mechanism list */
+        s->clear_login = true;
+        return pop3_begin_auth(s, cmd->arg);
     case POP3_CMD_QUIT:
         s->quit_sent = true;
         return 0;
@@ -493,7 +732,17 @@ static bool pop3_dequeue(struct pop3_session *s, struct pop3_pending *out)
     *out = s->pending[s->pending_head];
     s->pending_head = (s->pending_head + 1) % s->limits.max_pending;
     s->pending_count--;
+    if (s->gap_trusted > 0)
+        s->gap_trusted--;
     return true;
+}
+
+/* Whether the oldest queued command is the AUTH of that attempt. */
+static bool pop3_head_is_auth(const struct pop3_session *s, uint32_t attempt_id)
+{
+    const struct pop3_pending *head = &s->pending[s->pending_head];
+
+    return s->pending_count > 0 && head->cmd == POP3_CMD_AUTH && head->ref == attempt_id;
 }
 
 static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
@@ -503,8 +752,8 @@ static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t
 
     if (s->auth_active != 0) {
         f->resync = false;
-        pop3_sasl_response(s, line, len);
-        return;
+        if (pop3_sasl_response(s, line, len))
+            return;
     }
     pop3_command_parse(line, len, &cmd);
     if (f->resync && cmd.info->id == POP3_CMD_UNKNOWN)
@@ -524,67 +773,158 @@ static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t
 
 /* ------------------------------------------------------------ bodies */
 
+/* Message bodies are only counted; the lines of a listing are read. */
+static bool pop3_body_is_listing(enum pop3_command_id cmd)
+{
+    return cmd == POP3_CMD_LIST || cmd == POP3_CMD_UIDL || cmd == POP3_CMD_CAPA || cmd == POP3_CMD_AUTH ||
+           cmd == POP3_CMD_LANG;
+}
+
 static void pop3_body_begin(struct pop3_session *s, enum pop3_command_id cmd)
 {
     memset(&s->body, 0, sizeof s->body);
     s->body.active = true;
     s->body.cmd = cmd;
     s->body.pos = POP3_BODY_AT_START;
+    memset(&s->listing, 0, sizeof s->listing);
+    s->listing.valid = true;
+}
+
+/* The maildrop as a source tells it. A better source replaces a worse one.
+ * While deletions are pending STAT and LIST leave the marked messages out
+ * (RFC 1939 §5), so they then fill in only what is not known at all. */
+static void pop3_maildrop_offer(struct pop3_session *s, enum pop3_maildrop_source source, uint64_t messages,
+                                uint64_t octets, bool octets_known)
+{
+    if (source < s->maildrop_source || (s->marked > 0 && s->summary.maildrop_known))
+        return;
+    s->maildrop_source = source;
+    s->summary.maildrop_known = true;
+    s->summary.maildrop_octets_known = octets_known;
+    s->summary.maildrop_messages = messages;
+    s->summary.maildrop_octets = octets_known ? octets : 0;
 }
 
 static void pop3_body_end(struct pop3_session *s)
 {
-    if (s->body.cmd == POP3_CMD_RETR)
-        s->summary.retr_octets += s->body.octets;
+    const struct pop3_body *b = &s->body;
+    bool whole = !b->damaged && s->listing.valid;
+
+    if (b->cmd == POP3_CMD_RETR)
+        s->summary.retr_octets += b->octets;
+    /* A bare LIST or UIDL lists every message not marked deleted (RFC
+     * 1939 §5): the maildrop, when no STAT says it. */
+    if (whole && b->cmd == POP3_CMD_LIST)
+        pop3_maildrop_offer(s, POP3_MAILDROP_LIST, s->listing.messages, s->listing.octets, true);
+    else if (whole && b->cmd == POP3_CMD_UIDL)
+        pop3_maildrop_offer(s, POP3_MAILDROP_UIDL, s->listing.messages, 0, false);
     s->body.active = false;
+}
+
+/* RFC 2449 §6: one capability per line, its name first. The mechanism list
+ * and the implementation text are kept (the first seen, bounded); every
+ * name in enum event_capa sets its bit. */
+static void pop3_capa_line(struct pop3_session *s, const struct pop3_body *b)
+{
+    struct pop3_field *keep = NULL;
+    struct event_bytes args;
+    enum event_capa capa;
+
+    if (!pop3_reply_capability(b->head, b->head_len, &capa, &args))
+        return;
+    s->summary.capabilities |= (uint32_t)1 << capa;
+    if (capa == CAPA_STLS)
+        s->stls_offered = true;
+    else if (capa == CAPA_SASL)
+        keep = &s->sasl_mechanisms;
+    else if (capa == CAPA_IMPLEMENTATION)
+        keep = &s->implementation;
+    if (keep == NULL || keep->present)
+        return;
+    POP3_STORE(keep, args.data, args.len);
+    if (b->head_cut) {
+        keep->cut = true;
+        pop3_anomaly(s, ANOMALY_FIELD_TRUNCATED);
+    }
+}
+
+/* RFC 1939 §5 scan listing "msg SP octets" (LIST) or unique-id listing
+ * "msg SP uid" (UIDL); one line that is neither spoils the sum. */
+static void pop3_listing_line(struct pop3_session *s, const struct pop3_body *b)
+{
+    struct event_bytes line = { b->head, b->head_len };
+    struct pop3_listing *l = &s->listing;
+    uint64_t msg = 0, octets = 0;
+    bool ok = b->cmd == POP3_CMD_LIST ? pop3_reply_stat(line, &msg, &octets) : pop3_reply_uidl(line, &msg);
+
+    if (!ok || l->octets > UINT64_MAX - octets) {
+        l->valid = false;
+        return;
+    }
+    l->messages++;
+    l->octets += octets;
 }
 
 static void pop3_body_line(struct pop3_session *s)
 {
     struct pop3_body *b = &s->body;
 
-    switch (b->cmd) {
-    case POP3_CMD_CAPA:
-        switch (pop3_reply_capability(b->head, b->head_len)) {
-        case POP3_CAPA_STLS:
-            s->stls_offered = true;
-            break;
-        case POP3_CAPA_SASL:
-            s->sasl_offered = true;
-            break;
-        case POP3_CAPA_PIPELINING:
-            s->pipelining_offered = true;
-            break;
-        case POP3_CAPA_OTHER:
-        default:
-            break;
-        }
-        break;
-    case POP3_CMD_LIST:
-    case POP3_CMD_UIDL:
-        s->list_entries++;
-        break;
-    default:
-        break;
-    }
+    if (b->cmd == POP3_CMD_CAPA)
+        pop3_capa_line(s, b);
+    else if (b->cmd == POP3_CMD_LIST || b->cmd == POP3_CMD_UIDL)
+        pop3_listing_line(s, b);
     b->head_len = 0;
+    b->head_cut = false;
     b->pos = POP3_BODY_AT_START;
 }
 
-/* Counts body bytes up to the end of the line; only the first
- * POP3_HEAD_SIZE are looked at. */
+/* Index of the first CR or LF in p[0..n), or n. Message bodies are most of
+ * the bytes, so this is the hottest loop: eight bytes per step with the
+ * classic "has a zero byte" test on the word XOR CR and XOR LF. Its lowest
+ * set bit is always a real match (false bits only appear above one), so on
+ * a little-endian machine it gives the position at once. One pass, so a
+ * hostile stream of bare CRs or bare LFs stays linear. */
+static size_t pop3_line_end(const uint8_t *p, size_t n)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, cr, lf, hit;
+
+        memcpy(&w, p + i, sizeof w);
+        cr = w ^ (ones * '\r');
+        lf = w ^ (ones * '\n');
+        hit = ((cr - ones) & ~cr & highs) | ((lf - ones) & ~lf & highs);
+        if (hit != 0) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + (size_t)__builtin_ctzll(hit) / 8;
+#else
+            break;
+#endif
+        }
+    }
+    while (i < n && p[i] != '\r' && p[i] != '\n')
+        i++;
+    return i;
+}
+
+/* Counts body bytes up to the end of the line; of a listing, the first
+ * POP3_HEAD_SIZE are kept to be read. */
 static size_t pop3_body_run(struct pop3_session *s, const uint8_t *p, size_t n)
 {
     struct pop3_body *b = &s->body;
-    size_t k = 0;
+    size_t k = pop3_line_end(p, n);
     size_t room = sizeof b->head - b->head_len;
 
-    while (k < n && p[k] != '\r' && p[k] != '\n')
-        k++;
-    if (room > k)
-        room = k;
-    memcpy(b->head + b->head_len, p, room);
-    b->head_len += room;
+    if (pop3_body_is_listing(b->cmd)) {
+        if (room < k)
+            b->head_cut = true;
+        else
+            room = k;
+        memcpy(b->head + b->head_len, p, room);
+        b->head_len += room;
+    }
     b->octets += k;
     if (k == n)
         return n;
@@ -611,11 +951,6 @@ static size_t pop3_body_after_dot(struct pop3_session *s, uint8_t c)
     return 0;
 }
 
-static bool pop3_body_is_listing(enum pop3_command_id cmd)
-{
-    return cmd == POP3_CMD_LIST || cmd == POP3_CMD_UIDL || cmd == POP3_CMD_CAPA || cmd == POP3_CMD_AUTH;
-}
-
 /* After a gap, a line that is exactly "." still ends the body (servers
  * often send it in a segment of its own, which a gap may leave whole);
  * anything else is dropped up to the next LF, being maybe a tail. */
@@ -624,6 +959,7 @@ static size_t pop3_body_at_start(struct pop3_session *s, uint8_t c)
     struct pop3_body *b = &s->body;
 
     b->head_len = 0;
+    b->head_cut = false;
     if (c == '.') {
         b->pos = POP3_BODY_AT_DOT;
         return 1;
@@ -636,11 +972,99 @@ static size_t pop3_body_at_start(struct pop3_session *s, uint8_t c)
          * bad-list-retr-crafted capture). Message bodies (RETR, TOP) may
          * hold any line, so they never end early. */
         pop3_anomaly(s, ANOMALY_MISSING_TERMINATOR);
+        b->damaged = true;
         pop3_body_end(s);
         return 0;
     }
     b->pos = b->after_gap ? POP3_BODY_SKIP : POP3_BODY_IN_LINE;
     return 0;
+}
+
+/* One step of pop3_body_skim without look-behind: `start` says whether
+ * p[j] begins a line. Returns the bytes taken (0: leave p[j] to the
+ * line-by-line path) and updates *start. */
+static size_t pop3_skim_byte(const uint8_t *p, size_t n, size_t j, bool *start)
+{
+    uint8_t c = p[j];
+
+    if (*start && c == '.')
+        return 0;
+    if (c == '\r') {
+        if (j + 1 >= n || p[j + 1] != '\n')
+            return 0;
+        *start = true;
+        return 2;
+    }
+    *start = c == '\n';
+    return 1;
+}
+
+#if POP3_SKIM_SSE2
+/* Sixteen bytes: which of p[j..j+16) is a '.' right after an LF, or a CR
+ * not followed by LF (0xFF lanes). Needs p[j-1] and p[j+16] readable. */
+static inline __m128i pop3_skim_lanes(const uint8_t *p, size_t j)
+{
+    __m128i here = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+    __m128i before = _mm_loadu_si128((const __m128i *)(const void *)(p + j - 1));
+    __m128i after = _mm_loadu_si128((const __m128i *)(const void *)(p + j + 1));
+    __m128i lf = _mm_set1_epi8('\n');
+    __m128i dot = _mm_and_si128(_mm_cmpeq_epi8(here, _mm_set1_epi8('.')), _mm_cmpeq_epi8(before, lf));
+    __m128i bare_cr = _mm_andnot_si128(_mm_cmpeq_epi8(after, lf), _mm_cmpeq_epi8(here, _mm_set1_epi8('\r')));
+
+    return _mm_or_si128(dot, bare_cr);
+}
+
+/* Index of the first such byte from j on, stopping short of the last 16
+ * bytes (which pop3_skim_lanes cannot look past); 32 bytes per test. */
+static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
+{
+    for (; j + 33 <= n; j += 32) {
+        __m128i lo = pop3_skim_lanes(p, j), hi = pop3_skim_lanes(p, j + 16);
+
+        if (_mm_movemask_epi8(_mm_or_si128(lo, hi)) != 0) {
+            unsigned hit = (unsigned)_mm_movemask_epi8(lo) | (unsigned)_mm_movemask_epi8(hi) << 16;
+
+            return j + (size_t)__builtin_ctz(hit);
+        }
+    }
+    for (; j + 17 <= n; j += 16) {
+        unsigned hit = (unsigned)_mm_movemask_epi8(pop3_skim_lanes(p, j));
+
+        if (hit != 0)
+            return j + (size_t)__builtin_ctz(hit);
+    }
+    return j;
+}
+#endif
+
+/* Message bodies (RETR, TOP) are most of the bytes, and of their lines
+ * only the start matters: a "." there is stuffing or the terminator
+ * (RFC 1939 §3). Takes ordinary bytes in bulk, counting them as octets,
+ * and stops before the first byte the line-by-line path must see: a "."
+ * starting a line, or a CR not followed by LF (a bare CR ends a line and is
+ * an anomaly; one at the end of the data may yet be a CRLF). Line ends
+ * inside are then LF or CRLF, so after the first byte a line starts exactly
+ * where the byte before is LF. The state left is the one that path would
+ * leave, so any split of the stream still gives the same events. */
+static size_t pop3_body_skim(struct pop3_body *b, const uint8_t *p, size_t n)
+{
+    bool start = b->pos == POP3_BODY_AT_START;
+    size_t j = 0, step;
+
+    if (n > 0)
+        j = pop3_skim_byte(p, n, 0, &start);
+#if POP3_SKIM_SSE2
+    if (j > 0) {
+        j = pop3_skim_wide(p, n, j);
+        start = p[j - 1] == '\n';
+    }
+#endif
+    while (j < n && (step = pop3_skim_byte(p, n, j, &start)) > 0)
+        j += step;
+    b->octets += j;
+    if (j > 0)
+        b->pos = start ? POP3_BODY_AT_START : POP3_BODY_IN_LINE;
+    return j;
 }
 
 static size_t pop3_body_feed(struct pop3_session *s, const uint8_t *p, size_t n)
@@ -649,6 +1073,12 @@ static size_t pop3_body_feed(struct pop3_session *s, const uint8_t *p, size_t n)
     size_t i = 0;
 
     while (i < n && b->active && !s->framer[POP3_FROM_SERVER].skip_lf) {
+        if (!pop3_body_is_listing(b->cmd) && !b->after_gap &&
+            (b->pos == POP3_BODY_AT_START || b->pos == POP3_BODY_IN_LINE)) {
+            i += pop3_body_skim(b, p + i, n - i);
+            if (i == n)
+                break;
+        }
         switch (b->pos) {
         case POP3_BODY_AT_START:
             i += pop3_body_at_start(s, p[i]);
@@ -686,6 +1116,8 @@ static void pop3_greeting(struct pop3_session *s, const struct pop3_reply *reply
         s->apop_offset = (size_t)(stamp.data - s->banner.data);
         s->apop_len = stamp.len;
     }
+    if (pop3_reply_mentions_stls(reply->text))
+        s->stls_offered = true;
     pop3_set_state(s, POP3_STATE_AUTHORIZATION);
 }
 
@@ -705,18 +1137,25 @@ static void pop3_login(struct pop3_session *s, const struct pop3_attempt *a, con
     pop3_set_state(s, POP3_STATE_TRANSACTION);
     s->session_user = a->user;
     snprintf(s->auth_method, sizeof s->auth_method, "%s", a->method);
-    if (pop3_reply_maildrop(reply->text, &messages, &octets, &octets_known)) {
-        s->summary.maildrop_known = true;
-        s->summary.maildrop_octets_known = octets_known;
-        s->summary.maildrop_messages = messages;
-        s->summary.maildrop_octets = octets;
-    }
+    if (pop3_reply_maildrop(reply->text, &messages, &octets, &octets_known))
+        pop3_maildrop_offer(s, POP3_MAILDROP_LOGIN, messages, octets, octets_known);
+}
+
+/* RFC 4422 §3.7: a security layer starts right after the server's success
+ * verdict, so nothing from here on is POP3 text. */
+static void pop3_security_layer(struct pop3_session *s)
+{
+    pop3_set_state(s, POP3_STATE_ENCRYPTED);
+    s->layer_check = false;
+    pop3_framer_reset(&s->framer[POP3_FROM_CLIENT]);
+    pop3_framer_reset(&s->framer[POP3_FROM_SERVER]);
 }
 
 static void pop3_verdict(struct pop3_session *s, const struct pop3_pending *entry, const struct pop3_reply *reply)
 {
     struct pop3_attempt *a = pop3_entry_attempt(s, entry);
     enum event_outcome outcome = OUTCOME_SUCCESS;
+    bool layer, definite;
 
     if (a == NULL)
         return; /* a bare AUTH, or an attempt already reported unknown */
@@ -724,7 +1163,15 @@ static void pop3_verdict(struct pop3_session *s, const struct pop3_pending *entr
         pop3_login(s, a, reply);
     else
         outcome = a->aborted ? OUTCOME_ABORTED : OUTCOME_FAILURE;
+    layer = entry->cmd == POP3_CMD_AUTH && outcome == OUTCOME_SUCCESS;
+    definite = a->security_layer;
     pop3_emit_attempt(s, a, outcome, reply);
+    /* DIGEST-MD5 names its layer in clear; GSSAPI and others choose it
+     * inside their tokens, so the first client byte has to tell. */
+    if (layer && definite)
+        pop3_security_layer(s);
+    else if (layer)
+        s->layer_check = true;
 }
 
 /* -ERR to USER: the name was refused before any secret was sent. */
@@ -739,6 +1186,9 @@ static void pop3_user_refused(struct pop3_session *s, const struct pop3_pending 
         auth.user = POP3_BYTES(&s->user_sent);
     auth.outcome = OUTCOME_FAILURE;
     auth.exposure = EXPOSURE_NONE;
+    /* Only the name was judged: [AUTH] (RFC 3206 §4) refuses it; anything
+     * else says nothing about a password that was never sent. */
+    auth.credentials_valid = pop3_reply_code_is(reply->code, "AUTH") ? TRISTATE_NO : TRISTATE_UNKNOWN;
     pop3_emit_auth(s, &auth, reply);
 }
 
@@ -753,14 +1203,6 @@ static void pop3_quit_reply(struct pop3_session *s)
         s->summary.messages_deleted = s->marked;
     }
     pop3_set_state(s, POP3_STATE_UPDATE);
-}
-
-static void pop3_framer_reset(struct pop3_framer *f)
-{
-    f->len = 0;
-    f->octets = 0;
-    f->truncated = false;
-    f->nul = false;
 }
 
 /* RFC 2595 §4: after +OK to STLS the next byte each way is TLS. */
@@ -778,12 +1220,8 @@ static void pop3_transaction_reply(struct pop3_session *s, enum pop3_command_id 
 
     switch (id) {
     case POP3_CMD_STAT:
-        if (pop3_reply_stat(reply->text, &messages, &octets)) {
-            s->summary.maildrop_known = true;
-            s->summary.maildrop_octets_known = true;
-            s->summary.maildrop_messages = messages;
-            s->summary.maildrop_octets = octets;
-        }
+        if (pop3_reply_stat(reply->text, &messages, &octets))
+            pop3_maildrop_offer(s, POP3_MAILDROP_STAT, messages, octets, true);
         break;
     case POP3_CMD_RETR:
         s->summary.retr_count++;
@@ -828,6 +1266,9 @@ static void pop3_reply_to(struct pop3_session *s, const struct pop3_pending *ent
         if (ok)
             pop3_start_tls(s);
         break;
+    case POP3_CMD_CAPA:
+        s->summary.capa_seen = s->summary.capa_seen || ok;
+        break;
     default:
         if (ok)
             pop3_transaction_reply(s, info->id, reply);
@@ -837,16 +1278,31 @@ static void pop3_reply_to(struct pop3_session *s, const struct pop3_pending *ent
         pop3_body_begin(s, info->id);
 }
 
+/* USER and the commands that carry a secret: their replies are verdicts. */
+static bool pop3_entry_is_login(const struct pop3_pending *entry)
+{
+    return entry->cmd == POP3_CMD_USER || entry->cmd == POP3_CMD_PASS || entry->cmd == POP3_CMD_APOP ||
+           (entry->cmd == POP3_CMD_AUTH && entry->has_arg);
+}
+
 static void pop3_status(struct pop3_session *s, const struct pop3_reply *reply)
 {
+    /* Queued after a client gap: the reply may answer a lost command. */
+    bool doubt = s->client_gap_doubt && s->gap_trusted == 0;
     struct pop3_pending entry;
 
-    if (pop3_dequeue(s, &entry))
-        pop3_reply_to(s, &entry, reply);
-    else if (s->pending_skipped > 0)
+    if (pop3_dequeue(s, &entry)) {
+        if (doubt && pop3_entry_is_login(&entry))
+            pop3_reply_lost(s, &entry); /* never a verdict from another command's reply */
+        else
+            pop3_reply_to(s, &entry, reply);
+    } else if (s->pending_skipped > 0) {
         s->pending_skipped--; /* answers a command the full ring only counted */
-    else
+    } else if (s->client_gap_doubt) {
+        s->client_gap_doubt = false; /* answers a lost command: in step again */
+    } else {
         pop3_anomaly(s, ANOMALY_UNEXPECTED_RESPONSE);
+    }
 }
 
 static void pop3_server_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
@@ -913,10 +1369,8 @@ static void pop3_frame_keep(struct pop3_session *s, struct pop3_framer *f, const
 static size_t pop3_frame_feed(struct pop3_session *s, enum pop3_direction dir, const uint8_t *p, size_t n)
 {
     struct pop3_framer *f = &s->framer[dir];
-    size_t i = 0;
+    size_t i = pop3_line_end(p, n);
 
-    while (i < n && p[i] != '\r' && p[i] != '\n')
-        i++;
     pop3_frame_keep(s, f, p, i);
     if (i == n)
         return n;
@@ -969,12 +1423,21 @@ struct pop3_session *pop3_session_new(const struct pop3_limits *limits, const st
     lim.max_pending = lim.max_pending < 1 ? 1 : lim.max_pending;
     lim.max_pending = lim.max_pending > POP3_PENDING_MAX ? POP3_PENDING_MAX : lim.max_pending;
     scratch = (lim.max_line / 4 + 1) * 3; /* what sasl_base64_decode asks for */
-    if (!pop3_size_add(&total, lim.max_pending, sizeof(struct pop3_pending)) ||
-        !pop3_size_add(&total, 2, lim.max_line) || !pop3_size_add(&total, 1, scratch))
+    if (!pop3_size_add(&total, POP3_ATTEMPT_SLOTS, sizeof(struct pop3_attempt)) ||
+        !pop3_size_add(&total, lim.max_pending, sizeof(struct pop3_pending)) ||
+        !pop3_size_add(&total, 2, lim.max_line) || !pop3_size_add(&total, 1, scratch) ||
+        !pop3_size_add(&total, 1, POP3_SASL_SCRATCH))
         return NULL;
-    s = calloc(1, total);
+    /* Only the struct is zeroed: the ~40 KB of buffers after it cost more
+     * to clear than a whole short session costs to parse (bench: 5% of all
+     * instructions went to calloc's memset). */
+    s = malloc(total);
     if (s == NULL)
         return NULL;
+    memset(s, 0, sizeof *s);
+    s->attempts = (struct pop3_attempt *)(void *)(s + 1);
+    for (size_t i = 0; i < POP3_ATTEMPT_SLOTS; i++)
+        s->attempts[i].id = 0;
     s->limits = lim;
     if (flow != NULL)
         s->flow = *flow;
@@ -983,12 +1446,13 @@ struct pop3_session *pop3_session_new(const struct pop3_limits *limits, const st
     s->now = start;
     s->summary.ts_start = start;
     s->state = POP3_STATE_GREETING;
-    s->pending = (struct pop3_pending *)(void *)(s + 1);
+    s->pending = (struct pop3_pending *)(void *)(s->attempts + POP3_ATTEMPT_SLOTS);
     bytes = (uint8_t *)(s->pending + lim.max_pending);
     s->framer[POP3_FROM_CLIENT].buf = bytes;
     s->framer[POP3_FROM_SERVER].buf = bytes + lim.max_line;
     s->scratch = bytes + 2 * lim.max_line;
     s->scratch_size = scratch;
+    s->sasl_scratch = s->scratch + scratch;
     return s;
 }
 
@@ -1014,6 +1478,13 @@ void pop3_session_feed(struct pop3_session *s, enum pop3_direction dir, const ui
             pos += pop3_after_cr(s, dir, data[pos]);
             continue;
         }
+        if (dir == POP3_FROM_CLIENT && s->layer_check) {
+            s->layer_check = false;
+            if (s->framer[dir].len == 0 && data[pos] == POP3_SASL_LAYER_FIRST_BYTE) {
+                pop3_security_layer(s);
+                break;
+            }
+        }
         if (dir == POP3_FROM_CLIENT && s->quit_sent)
             pop3_anomaly(s, ANOMALY_CLIENT_DATA_AFTER_QUIT);
         if (dir == POP3_FROM_SERVER && s->body.active)
@@ -1028,16 +1499,47 @@ void pop3_session_feed(struct pop3_session *s, enum pop3_direction dir, const ui
  * reported unknown now. */
 static void pop3_server_gap(struct pop3_session *s)
 {
+    struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
     struct pop3_pending entry;
 
     if (s->state == POP3_STATE_GREETING) {
         pop3_set_state(s, POP3_STATE_AUTHORIZATION);
         return;
     }
+    /* Mid-exchange the lost bytes may be a challenge as well as the
+     * verdict (RFC 5034 §4): the AUTH stays queued until the next line of
+     * either side tells which (pop3_sasl_ended_by). */
+    if (a != NULL && pop3_head_is_auth(s, a->id)) {
+        a->verdict_in_doubt = true;
+        return;
+    }
     if (pop3_dequeue(s, &entry))
         pop3_reply_lost(s, &entry);
     else if (s->pending_skipped > 0)
         s->pending_skipped--;
+    else
+        s->client_gap_doubt = false; /* it may have held a lost command's reply */
+}
+
+/* Inside an AUTH exchange lost client bytes were responses (the client
+ * waits for the verdict before its next command, RFC 5034 §4): the
+ * exchange goes on, but which message a later line is can no longer be
+ * told by position. Elsewhere they held at least the command the gap cut,
+ * and its reply comes before those of the commands that follow. */
+static void pop3_client_gap(struct pop3_session *s)
+{
+    struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
+
+    if (a != NULL && !a->verdict_in_doubt) {
+        a->sasl_lost = true;
+        return;
+    }
+    if (a != NULL)
+        pop3_sasl_end(s, a); /* both sides lost bytes: nothing left to go by */
+    if (!s->client_gap_doubt) {
+        s->client_gap_doubt = true;
+        s->gap_trusted = s->pending_count;
+    }
 }
 
 void pop3_session_gap(struct pop3_session *s, enum pop3_direction dir, uint64_t missing, struct event_time ts)
@@ -1057,12 +1559,15 @@ void pop3_session_gap(struct pop3_session *s, enum pop3_direction dir, uint64_t 
         /* Only body bytes are lost: stay in the body, find its ".". */
         s->body.pos = POP3_BODY_AT_START;
         s->body.after_gap = true;
+        s->body.damaged = true;
         return;
     }
     pop3_framer_reset(f);
     f->resync = true;
     if (dir == POP3_FROM_SERVER)
         pop3_server_gap(s);
+    else
+        pop3_client_gap(s);
 }
 
 void pop3_session_set_implicit_tls(struct pop3_session *s)
@@ -1107,6 +1612,9 @@ static void pop3_emit_session(struct pop3_session *s, enum event_end how)
         e->apop_timestamp = pop3_bytes(s->banner.data + s->apop_offset, s->apop_len, true);
     e->user = POP3_BYTES(&s->session_user);
     e->auth_method = s->auth_method[0] != '\0' ? s->auth_method : NULL;
+    e->stls_offered = s->stls_offered;
+    e->sasl_mechanisms = POP3_BYTES(&s->sasl_mechanisms);
+    e->implementation = POP3_BYTES(&s->implementation);
     e->end = (how == END_FIN && s->quit_ok) ? END_QUIT : how;
     if (s->sink != NULL)
         s->sink(s->sink_ctx, &ev);
@@ -1122,11 +1630,16 @@ void pop3_session_end(struct pop3_session *s, enum event_end how, struct event_t
     /* A line with no terminator is dropped: it may be cut anywhere. */
     if (s->body.active) {
         pop3_anomaly(s, ANOMALY_MISSING_TERMINATOR);
+        s->body.damaged = true;
         pop3_body_end(s);
     }
     /* Bounded by the slots: each report frees one. */
     for (size_t i = 0; i < POP3_ATTEMPT_SLOTS && (a = pop3_attempt_oldest(s)) != NULL; i++)
         pop3_emit_attempt(s, a, OUTCOME_UNKNOWN, NULL);
+    /* RFC 2595 §4 downgrade: the server offered STLS, yet credentials (or
+     * at least the attempt to send them) crossed in clear. */
+    if (s->stls_offered && s->clear_login)
+        pop3_anomaly(s, ANOMALY_STLS_OFFERED_NOT_USED);
     pop3_emit_session(s, how);
     s->ended = true;
 }

@@ -47,10 +47,16 @@ enum pop3_body_rule {
     POP3_BODY_NEVER,
     POP3_BODY_ALWAYS,
     POP3_BODY_WITHOUT_ARG, /* LIST/UIDL list everything only when bare;
-                              a bare AUTH lists mechanisms on some servers */
+                              a bare AUTH lists mechanisms on some servers;
+                              a bare LANG lists languages (RFC 6856 §3) */
 };
 
-/* X(id, keyword, argument rule, body rule, valid states) */
+/* X(id, keyword, argument rule, body rule, valid states)
+ * Beyond RFC 1939: LAST (RFC 1460, dropped later but still answered by some
+ * servers), RPOP (RFC 1081), XTND (RFC 1082; qpopper's XTND XLIST may
+ * answer with a listing, but a body wrongly expected would swallow the next
+ * replies, while one wrongly not expected only yields junk lines that are
+ * skipped), XSENDER (qpopper), UTF8 and LANG (RFC 6856 §2, §3). */
 #define POP3_COMMAND_LIST(X) \
     X(POP3_CMD_USER, "USER", POP3_ARG_REST, POP3_BODY_NEVER, POP3_IN_AUTH) \
     X(POP3_CMD_PASS, "PASS", POP3_ARG_REST, POP3_BODY_NEVER, POP3_IN_AUTH) \
@@ -71,6 +77,8 @@ enum pop3_body_rule {
     X(POP3_CMD_RPOP, "RPOP", POP3_ARG_WORDS, POP3_BODY_NEVER, POP3_IN_AUTH) \
     X(POP3_CMD_XTND, "XTND", POP3_ARG_WORDS, POP3_BODY_NEVER, POP3_IN_TRANS) \
     X(POP3_CMD_XSENDER, "XSENDER", POP3_ARG_WORDS, POP3_BODY_NEVER, POP3_IN_TRANS) \
+    X(POP3_CMD_UTF8, "UTF8", POP3_ARG_NONE, POP3_BODY_NEVER, POP3_IN_AUTH) \
+    X(POP3_CMD_LANG, "LANG", POP3_ARG_WORDS, POP3_BODY_WITHOUT_ARG, POP3_IN_ANY) \
     X(POP3_CMD_UNKNOWN, "", POP3_ARG_NONE, POP3_BODY_NEVER, POP3_IN_ANY)
 
 #define POP3_ENUM_ENTRY(id, keyword, arg, body, states) id,

@@ -23,6 +23,19 @@ static bool pop3_starts_with(struct event_bytes b, const char *word)
     return true;
 }
 
+/* Like pop3_starts_with for a literal in any case ("IN-USE", "SASL"). */
+static bool pop3_starts_with_ci(struct event_bytes b, const char *word)
+{
+    size_t n = strlen(word);
+
+    if (b.data == NULL || b.len < n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (pop3_lower(b.data[i]) != pop3_lower((uint8_t)word[i]))
+            return false;
+    return true;
+}
+
 static bool pop3_equals(struct event_bytes b, const char *word)
 {
     return b.len == strlen(word) && pop3_starts_with(b, word);
@@ -126,6 +139,24 @@ bool pop3_reply_stat(struct event_bytes text, uint64_t *messages, uint64_t *octe
     return true;
 }
 
+bool pop3_reply_uidl(struct event_bytes text, uint64_t *message)
+{
+    size_t pos = 0, start;
+    uint64_t m;
+
+    if (text.data == NULL || !pop3_number(text, &pos, &m) || pos >= text.len || text.data[pos] != ' ')
+        return false;
+    while (pos < text.len && text.data[pos] == ' ')
+        pos++;
+    start = pos;
+    while (pos < text.len && text.data[pos] >= 0x21 && text.data[pos] <= 0x7e)
+        pos++;
+    if (pos == start)
+        return false;
+    *message = m;
+    return true;
+}
+
 /* The next space-separated token with surrounding punctuation "(),.;:"
  * removed; false at the end of the text. */
 static bool pop3_next_token(struct event_bytes text, size_t *pos, struct event_bytes *token)
@@ -188,18 +219,58 @@ bool pop3_reply_maildrop(struct event_bytes text, uint64_t *messages, uint64_t *
     return have_messages;
 }
 
-enum pop3_capability pop3_reply_capability(const uint8_t *line, size_t len)
+#define POP3_NAME_ENTRY(name, text) [name] = text,
+static const char *const pop3_capa_names[] = { EVENT_CAPA_LIST(POP3_NAME_ENTRY) };
+#undef POP3_NAME_ENTRY
+
+bool pop3_reply_capability(const uint8_t *line, size_t len, enum event_capa *capa, struct event_bytes *args)
 {
     struct event_bytes l = { line, line != NULL ? len : 0 };
     struct event_bytes word = { line, 0 };
+    size_t pos;
 
     while (word.len < l.len && line[word.len] != ' ')
         word.len++;
-    if (pop3_equals(word, "stls"))
-        return POP3_CAPA_STLS;
-    if (pop3_equals(word, "sasl"))
-        return POP3_CAPA_SASL;
-    if (pop3_equals(word, "pipelining"))
-        return POP3_CAPA_PIPELINING;
-    return POP3_CAPA_OTHER;
+    pos = word.len;
+    while (pos < l.len && line[pos] == ' ')
+        pos++;
+    args->data = line != NULL ? line + pos : NULL;
+    args->len = l.len - pos;
+    for (size_t i = 0; i < CAPA_COUNT; i++) {
+        if (word.len == strlen(pop3_capa_names[i]) && pop3_starts_with_ci(word, pop3_capa_names[i])) {
+            *capa = (enum event_capa)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool pop3_is_word_byte(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+/* "STLS" or "STARTTLS" with no letter, digit or '-' on either side: "STLS"
+ * inside "XSTLS" or "STLS-LIKE" is another word. */
+bool pop3_reply_mentions_stls(struct event_bytes text)
+{
+    static const char *const words[] = { "stls", "starttls" };
+
+    for (size_t i = 0; text.data != NULL && i < text.len; i++) {
+        if (i > 0 && pop3_is_word_byte(text.data[i - 1]))
+            continue;
+        for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+            struct event_bytes rest = { text.data + i, text.len - i };
+            size_t n = strlen(words[w]);
+
+            if (pop3_starts_with(rest, words[w]) && (rest.len == n || !pop3_is_word_byte(rest.data[n])))
+                return true;
+        }
+    }
+    return false;
+}
+
+bool pop3_reply_code_is(struct event_bytes code, const char *name)
+{
+    return code.data != NULL && code.len == strlen(name) && pop3_starts_with_ci(code, name);
 }

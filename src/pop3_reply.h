@@ -1,6 +1,6 @@
 /* Reading server lines: the status word, RFC 2449 §8 response codes, and
  * the few reply texts whose content the session summary needs (STAT, login
- * replies that announce the maildrop, CAPA lines).
+ * replies that announce the maildrop, CAPA lines, LIST lines).
  * Pure functions over one line; spans point into it. */
 #ifndef POP3SCOPE_POP3_REPLY_H
 #define POP3SCOPE_POP3_REPLY_H
@@ -30,8 +30,13 @@ struct pop3_reply {
 
 void pop3_reply_parse(const uint8_t *line, size_t len, struct pop3_reply *out);
 
-/* RFC 1939 §5 STAT: "nn mm" drop listing. */
+/* RFC 1939 §5 STAT: "nn mm" drop listing. The same shape is a LIST scan
+ * listing "msg octets", and text may follow either (RFC 1939 §5). */
 bool pop3_reply_stat(struct event_bytes text, uint64_t *messages, uint64_t *octets);
+
+/* RFC 1939 §7 UIDL "msg SP unique-id": the message number. The unique-id
+ * must hold 1 to 70 bytes in 0x21..0x7E; a longer one is still taken. */
+bool pop3_reply_uidl(struct event_bytes text, uint64_t *message);
 
 /* The maildrop size some servers announce at login: "3 messages (19191
  * octets)", "alice has 3 visible messages (0 hidden) in 4179 octets.",
@@ -39,15 +44,18 @@ bool pop3_reply_stat(struct event_bytes text, uint64_t *messages, uint64_t *octe
  * *octets_known tells whether the text gave a size too. */
 bool pop3_reply_maildrop(struct event_bytes text, uint64_t *messages, uint64_t *octets, bool *octets_known);
 
-enum pop3_capability {
-    POP3_CAPA_OTHER,
-    POP3_CAPA_STLS,
-    POP3_CAPA_SASL,
-    POP3_CAPA_PIPELINING,
-};
+/* The capability a CAPA body line names (RFC 2449 §6; STLS from RFC 2595
+ * §4, UTF8 and LANG from RFC 6856): its first word, case-insensitive. False
+ * when the name is none of enum event_capa. *args gets the rest of the line
+ * after the spaces that follow the name (empty, not absent, when none). */
+bool pop3_reply_capability(const uint8_t *line, size_t len, enum event_capa *capa, struct event_bytes *args);
 
-/* Which RFC 2449 §6 / RFC 2595 capability a CAPA body line names (only its
- * first word matters). */
-enum pop3_capability pop3_reply_capability(const uint8_t *line, size_t len);
+/* Whether a greeting text announces STLS (the word STLS or STARTTLS, in any
+ * case, on its own), as some servers do instead of waiting for CAPA. */
+bool pop3_reply_mentions_stls(struct event_bytes text);
+
+/* Case-insensitive comparison of a response code with a name such as
+ * "IN-USE" (RFC 2449 §8: codes are atoms, matched without regard to case). */
+bool pop3_reply_code_is(struct event_bytes code, const char *name);
 
 #endif

@@ -554,6 +554,16 @@ static void sasl_digest_store(const uint8_t *p, const struct sasl_directive *d, 
         res->truncated = true;
 }
 
+/* RFC 2831 §2.1.2.1: qop-value is "auth", "auth-int" or "auth-conf"; the
+ * last two wrap everything after the exchange in a security layer. */
+static bool sasl_digest_qop_layer(const uint8_t *p, const struct sasl_directive *d)
+{
+    size_t n = d->value_end - d->value_start;
+    const uint8_t *v = p + d->value_start;
+
+    return (n == 8 && sasl_has_prefix_ci(v, n, "AUTH-INT")) || (n == 9 && sasl_has_prefix_ci(v, n, "AUTH-CONF"));
+}
+
 static bool sasl_decode_digest_md5(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
                                    struct sasl_result *res)
 {
@@ -579,6 +589,8 @@ static bool sasl_decode_digest_md5(unsigned step, const uint8_t *msg, size_t len
             sasl_digest_store(msg, &d, &res->authzid, s, res);
         else if (sasl_key_is(msg, &d, "response"))
             sasl_digest_store(msg, &d, &res->secret, s, res);
+        else if (sasl_key_is(msg, &d, "qop"))
+            res->security_layer = sasl_digest_qop_layer(msg, &d);
     }
     if (res->user.data == NULL && !res->truncated)
         res->malformed = true;

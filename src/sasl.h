@@ -31,6 +31,10 @@ struct sasl_result {
     bool truncated; /* a field that had to be rewritten (unescaped,
                        UTF-16 -> UTF-8) did not fit the scratch buffer
                        and is absent: a bound was hit, count it */
+    bool security_layer; /* the client chose a SASL security layer (DIGEST-MD5
+                            qop=auth-int or auth-conf, RFC 2831 §2.1.2.1):
+                            after a successful verdict every byte is wrapped
+                            (RFC 4422 §3.7) */
 };
 
 /* RFC 4648 base64, tolerant of missing padding; returns false on any

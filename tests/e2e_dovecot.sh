@@ -105,6 +105,18 @@ p.apop("carol", pw("carol")); p.stat(); p.quit()'
 # F: implicit TLS on 995. G: STLS on 110. Nothing inside is readable.
 curl_client pop3s_alice -k -u "alice:alice-secret-1" "pop3s://127.0.0.1/1"
 curl_client stls_carol -k --ssl-reqd -u "carol:carol-pw" "pop3://127.0.0.1/"
+# H: AUTH LOGIN with the user name as initial response (RFC 5034 §4).
+curl_client login_ir_bob --sasl-ir --login-options AUTH=LOGIN -u "bob:bob pass with spaces" "pop3://127.0.0.1/"
+# I: CRAM-MD5; the checker recomputes the digest from the crack line.
+curl_client cram_alice --login-options AUTH=CRAM-MD5 -u "alice:alice-secret-1" "pop3://127.0.0.1/"
+# J: a cancelled AUTH LOGIN, a wrong PLAIN password, then USER/PASS.
+poplib_client cancel_carol '
+for line, want in ((b"AUTH LOGIN", b"+ "), (b"Y2Fyb2w=", b"+ "), (b"*", b"-ERR"),
+                   (b"AUTH PLAIN AGNhcm9sAHdyb25n", b"-ERR")):
+    p._putline(line)
+    if not p._getline()[0].startswith(want):
+        sys.exit("unexpected reply to %r" % line)
+p.user("carol"); p.pass_(pw("carol")); p.quit()'
 
 lo_capture_stop
 
@@ -174,13 +186,18 @@ def one_auth(name):
 
 # --- the run itself
 for name in ("userpass_alice", "wrong_then_right_bob", "plain_carol", "dele_alice",
-             "apop_carol", "pop3s_alice", "stls_carol"):
+             "apop_carol", "pop3s_alice", "stls_carol", "login_ir_bob", "cram_alice", "cancel_carol"):
     check(f"client {name} completed against dovecot",
           lambda n=name: clients[n]["status"] == 0 and clients[n]["port"] > 0)
 check("tcpdump captured the sessions", lambda: packets > 50)
 check("pop3scope --json --show-passwords exits 0", lambda: scope_status == 0)
+# Other event types (run summaries, alerts) may follow; these checks read
+# only auth and session events.
 check("every output line is JSON with an event type",
-      lambda: bad_lines == 0 and events and all(e.get("event") in ("auth", "session") for e in events))
+      lambda: bad_lines == 0 and events and all(isinstance(e.get("event"), str) for e in events))
+check("credentials_valid is true on every success",
+      lambda: all(e["credentials_valid"] is True for e in events
+                  if e["event"] == "auth" and e["outcome"] == "success"))
 check("one session event per client connection, and no others",
       lambda: sorted(e["src_port"] for e in events if e["event"] == "session")
       == sorted(c["port"] for c in clients.values()))
@@ -204,6 +221,8 @@ check(f"A: retr_count 1, retr_octets {sizes[2]} (message 2 as received)",
       lambda: (s()["retr_count"], s()["retr_octets"]) == (1, sizes[2]))
 check("A: nothing deleted", lambda: (s()["dele_count"], s()["deletions_committed"], s()["messages_deleted"]) == (0, False, 0))
 check("A: no TLS, ended by QUIT", lambda: (s()["tls"], s()["end"]) == ("none", "quit"))
+check("A: poplib sent no CAPA: capabilities null, STLS not known to be offered",
+      lambda: (s()["capabilities"], s()["stls_offered"]) == (None, False))
 check("A: banner recorded with its APOP timestamp",
       lambda: s()["banner"].startswith("pop3scope test server ready <") and s()["apop_timestamp"].startswith("<"))
 
@@ -217,6 +236,7 @@ check("B: attempt 1 USER bob failure, cleartext",
 check("B: attempt 1 password not-bobs-password", lambda: b()[0]["password"] == "not-bobs-password")
 check("B: attempt 1 response code AUTH, text 'Authentication failed.'",
       lambda: (b()[0]["resp_code"], b()[0]["response"]) == ("AUTH", "Authentication failed."))
+check("B: attempt 1 credentials_valid false ([AUTH], RFC 3206)", lambda: b()[0]["credentials_valid"] is False)
 check("B: attempt 2 USER bob success",
       lambda: (b()[1]["method"], b()[1]["user"], b()[1]["outcome"]) == ("USER", "bob", "success"))
 check("B: attempt 2 password with spaces kept whole", lambda: b()[1]["password"] == "bob pass with spaces")
@@ -239,6 +259,11 @@ check(f"C: retr_count 1, retr_octets {sizes[1]}",
       lambda: (s()["retr_count"], s()["retr_octets"]) == (1, sizes[1]))
 check("C: session user carol via PLAIN, ended by QUIT",
       lambda: (s()["user"], s()["auth_method"], s()["end"]) == ("carol", "PLAIN", "quit"))
+check("C: curl's CAPA recorded: STLS offered, SASL list, AUTH-RESP-CODE",
+      lambda: s()["stls_offered"] is True and "STLS" in s()["capabilities"]
+      and "AUTH-RESP-CODE" in s()["capabilities"] and "PLAIN" in s()["sasl_mechanisms"].split())
+check("C: STLS offered, login in clear: anomaly stls_offered_not_used",
+      lambda: "stls_offered_not_used" in s()["anomalies"])
 
 # --- D: DELE committed by QUIT
 d = lambda: one_auth("dele_alice")
@@ -263,6 +288,8 @@ check("E: exposure hash", lambda: e()["exposure"] == "hash")
 check("E: the secret is the digest MD5(timestamp + password) (RFC 1939 §7)",
       lambda: e()["password"] == hashlib.md5((stamp + "carol-pw").encode()).hexdigest())
 check("E: session apop_timestamp is the greeting's", lambda: stamp and s()["apop_timestamp"] == stamp)
+check("E: crack line user:digest:timestamp (hashcat -m 20 --username)",
+      lambda: e()["crack"] == f"carol:{e()['password']}:{stamp}")
 
 # --- F, G: encrypted sessions
 check("F: POP3S session is tls implicit with no auth events",
@@ -272,6 +299,42 @@ check("G: STLS session is tls stls with no auth events",
 check("no password of a TLS session leaks into any event",
       lambda: not any(x.get("password") == "carol-pw" for x in events if x["event"] == "auth"
                       and x["src_port"] == clients["stls_carol"]["port"]))
+
+# --- H: LOGIN with an initial response
+h = lambda: one_auth("login_ir_bob")
+check("H: one LOGIN attempt by bob, success, password with spaces",
+      lambda: (h()["method"], h()["user"], h()["outcome"], h()["password"])
+      == ("LOGIN", "bob", "success", "bob pass with spaces"))
+
+# --- I: CRAM-MD5 and its crack line
+import base64, hmac
+i = lambda: one_auth("cram_alice")
+
+
+def cram_parts():
+    tag, chal, resp = i()["crack"].split("$")[1:]
+    user, digest = base64.b64decode(resp).decode().split(" ")
+    return tag, base64.b64decode(chal), user, digest
+
+
+check("I: one CRAM-MD5 attempt by alice, success, exposure hash",
+      lambda: (i()["method"], i()["user"], i()["outcome"], i()["exposure"]) == ("CRAM-MD5", "alice", "success", "hash"))
+check("I: crack line $cram_md5$challenge$response holds the digest sent",
+      lambda: cram_parts()[0] == "cram_md5" and cram_parts()[2:] == ("alice", i()["password"]))
+check("I: HMAC-MD5(password, challenge) is that digest (RFC 2195): the line can be cracked",
+      lambda: hmac.new(b"alice-secret-1", cram_parts()[1], hashlib.md5).hexdigest() == i()["password"])
+
+# --- J: cancelled, wrong, right
+j = lambda: auths("cancel_carol")
+check("J: three attempts: LOGIN aborted, PLAIN failure, USER success",
+      lambda: [(x["method"], x["outcome"]) for x in j()]
+      == [("LOGIN", "aborted"), ("PLAIN", "failure"), ("USER", "success")])
+check("J: the aborted LOGIN showed the user name but no secret",
+      lambda: (j()[0]["user"], j()[0]["password"], j()[0]["exposure"]) == ("carol", None, "none"))
+check("J: credentials_valid unknown, false, true",
+      lambda: [x["credentials_valid"] for x in j()] == [None, False, True])
+check("J: the wrong PLAIN password crossed in clear",
+      lambda: (j()[1]["password"], j()[1]["exposure"]) == ("wrong", "cleartext"))
 
 print(f"1..{len(results)}")
 for i, (good, desc, why) in enumerate(results, 1):

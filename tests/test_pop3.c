@@ -86,7 +86,40 @@ static void test_append_auth(struct test_sink *t, const struct event_auth *a)
     test_append(t, " outcome=%s exposure=%s", event_outcome_name(a->outcome), event_exposure_name(a->exposure));
     test_append_bytes(t, "password", a->password);
     test_append_bytes(t, "response", a->response);
-    test_append(t, " code=%s\n", a->resp_code != NULL ? a->resp_code : "-");
+    test_append(t, " code=%s", a->resp_code != NULL ? a->resp_code : "-");
+    test_append(t, " valid=%s", a->credentials_valid == TRISTATE_YES  ? "yes"
+                                : a->credentials_valid == TRISTATE_NO ? "no"
+                                                                      : "?");
+    /* Shown only when present, so most expectations stay short. */
+    if (a->realm.data != NULL)
+        test_append_bytes(t, "realm", a->realm);
+    if (a->crack.data != NULL)
+        test_append_bytes(t, "crack", a->crack);
+    test_append(t, "\n");
+}
+
+/* Shown only once the session learnt something about the server. */
+static void test_append_capa(struct test_sink *t, const struct event_session *e)
+{
+    const char *sep = "";
+
+    if (!e->capa_seen && !e->stls_offered && e->capabilities == 0)
+        return;
+    test_append(t, " stls_offered=%s capa=", e->stls_offered ? "yes" : "no");
+    if (!e->capa_seen) {
+        test_append(t, "-");
+    } else {
+        test_append(t, "[");
+        for (unsigned i = 0; i < CAPA_COUNT; i++) {
+            if (e->capabilities & ((uint32_t)1 << i)) {
+                test_append(t, "%s%s", sep, event_capa_name((enum event_capa)i));
+                sep = ",";
+            }
+        }
+        test_append(t, "]");
+    }
+    test_append_bytes(t, "sasl", e->sasl_mechanisms);
+    test_append_bytes(t, "impl", e->implementation);
 }
 
 static void test_append_anomalies(struct test_sink *t, uint64_t bits)
@@ -128,6 +161,7 @@ static void test_append_session(struct test_sink *t, const struct event_session 
                 (unsigned long long)e->commands);
     test_append(t, " bytes=%llu/%llu end=%s gap=%llu", (unsigned long long)e->client_bytes,
                 (unsigned long long)e->server_bytes, event_end_name(e->end), (unsigned long long)e->gap_bytes);
+    test_append_capa(t, e);
     test_append_anomalies(t, e->anomalies);
 }
 
@@ -336,7 +370,7 @@ static void test_hostile_bytes(void **state)
  * passed off as whole: an auditor must know the password shown is partial. */
 static void test_long_secret_is_flagged(void **state)
 {
-    static char line[1200 + sizeof "PASS \r\n"];
+    static char line[2500 + sizeof "PASS \r\n"];
     struct test_step steps[] = {
         SV("+OK ready\r\n"),
         CL("USER u\r\n"),
@@ -349,9 +383,9 @@ static void test_long_secret_is_flagged(void **state)
 
     (void)state;
     memcpy(line, "PASS ", 5);
-    memset(line + 5, 'p', 1200);
-    memcpy(line + 5 + 1200, "\r\n", 2);
-    steps[3].len = 5 + 1200 + 2;
+    memset(line + 5, 'p', 2500);
+    memcpy(line + 5 + 2500, "\r\n", 2);
+    steps[3].len = 5 + 2500 + 2;
     got = test_run(&sc, 0, 0);
     assert_non_null(strstr(got, "field_truncated"));
     assert_non_null(strstr(got, "outcome=failure"));
@@ -387,11 +421,41 @@ static void test_api_edges(void **state)
     pop3_session_free(s);
     assert_string_equal(sink.text,
                         "auth t=1001.000000 flow=0 #1 method=USER user=\"a\" authzid=- outcome=unknown "
-                        "exposure=cleartext password=\"b\" response=- code=-\n"
+                        "exposure=cleartext password=\"b\" response=- code=- valid=?\n"
                         "session start=1000.000000 end=1003.000000 flow=0 banner=- apop=- user=- method=- "
                         "attempts=1 failures=0 tls=none maildrop=- retr=0/0 top=0 dele=0 committed=no deleted=0 "
                         "commands=2 bytes=16/10 end=shutdown gap=0 "
                         "anomalies=[pipeline_overflow,no_greeting,overlap_conflict]\n");
+    free(sink.text);
+}
+
+/* mpop keeps up to 100 commands unanswered (its POP3_PIPELINE_MAX): the
+ * default queue must pair all of them, with no overflow. */
+static void test_mpop_window(void **state)
+{
+    enum { WINDOW = 100 };
+    struct test_step none[] = { SV("") };
+    struct test_script sc = { "mpop", none, 0, 0, 0, END_FIN, false, "" };
+    struct test_sink sink = { NULL, 0, 0, 0 };
+    struct pop3_session *s = test_session(&sc, &sink);
+    static char burst[WINDOW * 16], replies[WINDOW * 64];
+    size_t n = 0, m = 0;
+
+    (void)state;
+    for (int i = 1; i <= WINDOW; i++) {
+        n += (size_t)snprintf(burst + n, sizeof burst - n, "RETR %d\r\n", i);
+        m += (size_t)snprintf(replies + m, sizeof replies - m, "+OK 4 octets\r\n..x\r\n.\r\n");
+    }
+    pop3_session_feed(s, POP3_FROM_SERVER, (const uint8_t *)"+OK hi\r\n", 8, test_time(1));
+    pop3_session_feed(s, POP3_FROM_CLIENT, (const uint8_t *)"USER a\r\nPASS b\r\n", 16, test_time(2));
+    pop3_session_feed(s, POP3_FROM_SERVER, (const uint8_t *)"+OK\r\n+OK\r\n", 10, test_time(3));
+    pop3_session_feed(s, POP3_FROM_CLIENT, (const uint8_t *)burst, n, test_time(4));
+    pop3_session_feed(s, POP3_FROM_SERVER, (const uint8_t *)replies, m, test_time(5));
+    pop3_session_end(s, END_FIN, test_time(6));
+    pop3_session_free(s);
+    /* Each body is ".x" CRLF once un-stuffed: 4 octets. */
+    assert_non_null(strstr(sink.text, " retr=100/400 "));
+    assert_non_null(strstr(sink.text, " anomalies=[]\n"));
     free(sink.text);
 }
 
@@ -550,15 +614,74 @@ static void test_reply_numbers(void **state)
     assert_false(pop3_reply_maildrop(test_text("7 is a lucky number, no messages"), &m, &o, &known));
 }
 
+static enum event_capa test_capa(const char *line, const char *args)
+{
+    enum event_capa capa = CAPA_COUNT;
+    struct event_bytes rest = { NULL, 0 };
+
+    assert_true(pop3_reply_capability((const uint8_t *)line, strlen(line), &capa, &rest));
+    assert_non_null(rest.data);
+    assert_int_equal(rest.len, strlen(args));
+    assert_memory_equal(rest.data, args, rest.len);
+    return capa;
+}
+
+/* RFC 2449 §6 capability names (any case), RFC 2595 §4 STLS, RFC 6856. */
 static void test_reply_capability(void **state)
 {
+    enum event_capa capa;
+    struct event_bytes rest;
+
     (void)state;
-    assert_int_equal(pop3_reply_capability((const uint8_t *)"STLS", 4), POP3_CAPA_STLS);
-    assert_int_equal(pop3_reply_capability((const uint8_t *)"stls", 4), POP3_CAPA_STLS);
-    assert_int_equal(pop3_reply_capability((const uint8_t *)"SASL PLAIN LOGIN", 16), POP3_CAPA_SASL);
-    assert_int_equal(pop3_reply_capability((const uint8_t *)"PIPELINING", 10), POP3_CAPA_PIPELINING);
-    assert_int_equal(pop3_reply_capability((const uint8_t *)"STLSX", 5), POP3_CAPA_OTHER);
-    assert_int_equal(pop3_reply_capability((const uint8_t *)"", 0), POP3_CAPA_OTHER);
+    assert_int_equal(test_capa("STLS", ""), CAPA_STLS);
+    assert_int_equal(test_capa("stls", ""), CAPA_STLS);
+    assert_int_equal(test_capa("SASL PLAIN LOGIN", "PLAIN LOGIN"), CAPA_SASL);
+    assert_int_equal(test_capa("SASL   CRAM-MD5 ", "CRAM-MD5 "), CAPA_SASL);
+    assert_int_equal(test_capa("PIPELINING", ""), CAPA_PIPELINING);
+    assert_int_equal(test_capa("IMPLEMENTATION Shlemazle-Plotz-v302", "Shlemazle-Plotz-v302"),
+                     CAPA_IMPLEMENTATION);
+    assert_int_equal(test_capa("LOGIN-DELAY 900", "900"), CAPA_LOGIN_DELAY);
+    assert_int_equal(test_capa("EXPIRE 60 USER", "60 USER"), CAPA_EXPIRE);
+    assert_int_equal(test_capa("RESP-CODES", ""), CAPA_RESP_CODES);
+    assert_int_equal(test_capa("AUTH-RESP-CODE", ""), CAPA_AUTH_RESP_CODE);
+    assert_int_equal(test_capa("TOP", ""), CAPA_TOP);
+    assert_int_equal(test_capa("USER", ""), CAPA_USER);
+    assert_int_equal(test_capa("UIDL", ""), CAPA_UIDL);
+    assert_int_equal(test_capa("UTF8 USER", "USER"), CAPA_UTF8);
+    assert_int_equal(test_capa("LANG", ""), CAPA_LANG);
+    assert_false(pop3_reply_capability((const uint8_t *)"STLSX", 5, &capa, &rest));
+    assert_false(pop3_reply_capability((const uint8_t *)"X-FOO STLS", 10, &capa, &rest));
+    assert_false(pop3_reply_capability((const uint8_t *)"", 0, &capa, &rest));
+    assert_false(pop3_reply_capability(NULL, 0, &capa, &rest));
+}
+
+static void test_reply_stls_banner(void **state)
+{
+    (void)state;
+    assert_true(pop3_reply_mentions_stls(test_text("POP3 ready, STLS available")));
+    assert_true(pop3_reply_mentions_stls(test_text("ready (starttls)")));
+    assert_true(pop3_reply_mentions_stls(test_text("STLS")));
+    assert_false(pop3_reply_mentions_stls(test_text("XSTLS ready")));
+    assert_false(pop3_reply_mentions_stls(test_text("STLS-like ready")));
+    assert_false(pop3_reply_mentions_stls(test_text("POP3 ready <1.2@host>")));
+    assert_true(pop3_reply_code_is(test_text("in-use"), "IN-USE"));
+    assert_true(pop3_reply_code_is(test_text("SYS/TEMP"), "SYS/TEMP"));
+    assert_false(pop3_reply_code_is(test_text("IN-USED"), "IN-USE"));
+}
+
+static void test_reply_uidl(void **state)
+{
+    uint64_t m = 0;
+
+    (void)state;
+    /* RFC 1939 §7 example lines. */
+    assert_true(pop3_reply_uidl(test_text("1 whqtswO00WBw418f9t5JxYwZ"), &m));
+    assert_true(m == 1);
+    assert_true(pop3_reply_uidl(test_text("2 QhdPYR:00WBw1Ph7x7"), &m));
+    assert_true(m == 2);
+    assert_false(pop3_reply_uidl(test_text("3"), &m));
+    assert_false(pop3_reply_uidl(test_text("3 "), &m));
+    assert_false(pop3_reply_uidl(test_text("x abc"), &m));
 }
 
 /* ------------------------------------------------------------ main */
@@ -571,12 +694,15 @@ int main(void)
         cmocka_unit_test(test_api_edges),
         cmocka_unit_test(test_long_secret_is_flagged),
         cmocka_unit_test(test_implicit_tls_is_encrypted),
+        cmocka_unit_test(test_mpop_window),
         cmocka_unit_test(test_command_lookup),
         cmocka_unit_test(test_command_bodies),
         cmocka_unit_test(test_command_parse),
         cmocka_unit_test(test_reply_parse),
         cmocka_unit_test(test_reply_numbers),
         cmocka_unit_test(test_reply_capability),
+        cmocka_unit_test(test_reply_stls_banner),
+        cmocka_unit_test(test_reply_uidl),
     };
     struct CMUnitTest tests[sizeof fixed / sizeof fixed[0] + 2 * TEST_SCRIPT_COUNT] = { { 0 } };
     static char names[2 * TEST_SCRIPT_COUNT][64];

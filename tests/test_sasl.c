@@ -524,6 +524,26 @@ static void test_digest_md5_rfc2831(void **state)
     assert_false(r.malformed);
 }
 
+/* RFC 2831 §2.1.2.1: qop=auth-int and auth-conf put a security layer on
+ * everything after the exchange; qop=auth (the §4 example) does not. */
+static void test_digest_md5_qop(void **state)
+{
+    (void)state;
+    struct sasl_result r;
+    decode("DIGEST-MD5", 0, MSG(RFC2831_RESPONSE), &r);
+    assert_false(r.security_layer);
+    decode("DIGEST-MD5", 0, MSG("username=\"chris\",qop=auth-int,response=d388dad90d4bbd760a152321f2143af7"), &r);
+    assert_true(r.security_layer);
+    decode("DIGEST-MD5", 0, MSG("username=\"chris\",qop=\"AUTH-CONF\",response=d388dad90d4bbd760a152321f2143af7"), &r);
+    assert_true(r.security_layer);
+    assert_false(r.malformed);
+    decode("DIGEST-MD5", 0, MSG("username=\"chris\",qop=auth-intx,response=d388dad90d4bbd760a152321f2143af7"), &r);
+    assert_false(r.security_layer);
+    /* Only DIGEST-MD5 names its layer in clear. */
+    decode("PLAIN", 0, MSG("\0qop=auth-int\0x"), &r);
+    assert_false(r.security_layer);
+}
+
 static void test_digest_md5_syntax(void **state)
 {
     (void)state;
@@ -634,6 +654,27 @@ static void test_scram_rfc5802(void **state)
     decode("SCRAM-SHA-1", 0, MSG("y,,m=ext,n=user,r=abc,x=ext"), &r);
     assert_field(&r.user, "user");
     assert_false(r.malformed);
+}
+
+/* RFC 7677 §3: the SCRAM-SHA-256 example exchange. */
+static void test_scram_sha_256_rfc7677(void **state)
+{
+    (void)state;
+    struct sasl_result r;
+    decode("SCRAM-SHA-256", 0, MSG("n,,n=user,r=rOprNGfwEbeRWgbNEkqO"), &r);
+    assert_field(&r.user, "user");
+    assert_field(&r.secret, NULL);
+    assert_int_equal(r.exposure, EXPOSURE_NONE);
+    assert_false(r.malformed);
+    decode("SCRAM-SHA-256", 1,
+           MSG("c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+               "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="),
+           &r);
+    assert_field(&r.secret, "dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
+    assert_int_equal(r.exposure, EXPOSURE_HASH);
+    assert_false(r.malformed);
+    assert_int_equal(sasl_mechanism_exposure("SCRAM-SHA-256"), EXPOSURE_HASH);
+    assert_int_equal(sasl_mechanism_exposure("SCRAM-SHA-256-PLUS"), EXPOSURE_HASH);
 }
 
 static void test_scram_names(void **state)
@@ -1406,9 +1447,11 @@ int main(void)
         cmocka_unit_test(test_greeting_timestamp),
         cmocka_unit_test(test_apop_crack_edges),
         cmocka_unit_test(test_digest_md5_rfc2831),
+        cmocka_unit_test(test_digest_md5_qop),
         cmocka_unit_test(test_digest_md5_syntax),
         cmocka_unit_test(test_digest_md5_malformed),
         cmocka_unit_test(test_scram_rfc5802),
+        cmocka_unit_test(test_scram_sha_256_rfc7677),
         cmocka_unit_test(test_scram_names),
         cmocka_unit_test(test_scram_malformed),
         cmocka_unit_test(test_xoauth2),
