@@ -5,6 +5,50 @@
 
 #include <ndpi/ndpi_api.h>
 
+/* nDPI's main() is a few hundred microseconds per flow at most; the packet
+ * it reads starts at the IP header, which the decoder does not keep, so
+ * each fed packet is rebuilt here (IPv4 or IPv6 + TCP, no options) in one
+ * scratch buffer. nDPI takes the length as an unsigned short. */
+#define CLASSIFY_PACKET_MAX 65535u
+#define CLASSIFY_IPV4_HEADER 20u
+#define CLASSIFY_IPV6_HEADER 40u
+#define CLASSIFY_TCP_HEADER 20u
+
+enum classify_app_state {
+    CLASSIFY_APP_IDLE = 0, /* no payload yet: nDPI not involved */
+    CLASSIFY_APP_FED,      /* nDPI has a state for it and is learning */
+    CLASSIFY_APP_NAMED,    /* settled: nDPI will see no more of it */
+};
+
+/* nDPI's per-flow state, recycled through a free list. */
+struct classify_ndpi_flow {
+    struct ndpi_flow_struct flow;
+    struct classify_ndpi_flow *next_free;
+};
+
+struct classify_total {
+    uint64_t flows;
+    uint64_t bytes;
+};
+
+struct classify_context {
+    struct classify_options opts;
+    struct ndpi_detection_module_struct *ndpi; /* NULL with --no-ndpi */
+    struct classify_ndpi_flow *free_list;
+    size_t flows_live; /* nDPI states handed out */
+    uint8_t *scratch; /* one rebuilt packet */
+    struct classify_total *totals; /* by nDPI protocol id */
+    size_t total_slots;
+    uint64_t mail_sessions[TLS_COUNT];
+    uint64_t mail_bytes[TLS_COUNT];
+    uint64_t unnamed_flows; /* not fed: --no-ndpi or the flow limit */
+    uint64_t unnamed_bytes;
+    uint64_t not_named; /* of those, kept out by the flow limit */
+    uint64_t empty_flows;
+    struct event_app_total top[EVENT_APP_TOP];
+    struct event_app_summary summary;
+};
+
 enum classify_probe_state {
     PROBE_START,         /* the server has sent nothing */
     PROBE_SERVER_PREFIX, /* the server's bytes so far are a prefix of "+OK " */
@@ -187,4 +231,398 @@ void classify_probe_release(struct classify_probe *p)
 {
     free(p->greeting);
     memset(p, 0, sizeof *p);
+}
+
+/* ------------------------------------------------ naming applications */
+
+void classify_options_default(struct classify_options *opts)
+{
+    opts->ndpi = true;
+    opts->max_packets = CLASSIFY_NDPI_MAX_PACKETS;
+    opts->max_ndpi_flows = CLASSIFY_NDPI_DEFAULT_MAX_FLOWS;
+}
+
+/* nDPI changes its structures between releases without a new SONAME: a
+ * header that does not match the library would corrupt every flow. */
+static struct ndpi_detection_module_struct *classify_ndpi_start(void)
+{
+    struct ndpi_detection_module_struct *m;
+    NDPI_PROTOCOL_BITMASK all;
+
+    if (ndpi_detection_get_sizeof_ndpi_flow_struct() != sizeof(struct ndpi_flow_struct))
+        return NULL;
+    m = ndpi_init_detection_module(ndpi_no_prefs);
+    if (m == NULL)
+        return NULL;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(m, &all);
+    ndpi_finalize_initialization(m);
+    return m;
+}
+
+struct classify_context *classify_context_new(const struct classify_options *opts)
+{
+    struct classify_context *c = calloc(1, sizeof *c);
+
+    if (c == NULL)
+        return NULL;
+    c->opts = *opts;
+    if (c->opts.max_packets == 0 || c->opts.max_packets > UINT8_MAX)
+        c->opts.max_packets = CLASSIFY_NDPI_MAX_PACKETS;
+    if (c->opts.max_ndpi_flows == 0)
+        c->opts.max_ndpi_flows = 1;
+    if (!c->opts.ndpi)
+        return c;
+    c->ndpi = classify_ndpi_start();
+    c->scratch = malloc(CLASSIFY_PACKET_MAX);
+    if (c->ndpi != NULL) {
+        c->total_slots = ndpi_get_num_supported_protocols(c->ndpi);
+        c->totals = calloc(c->total_slots > 0 ? c->total_slots : 1, sizeof *c->totals);
+    }
+    if (c->ndpi == NULL || c->scratch == NULL || c->totals == NULL) {
+        classify_context_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Flows still holding an nDPI state must have been released first. */
+void classify_context_free(struct classify_context *c)
+{
+    struct classify_ndpi_flow *n;
+
+    if (c == NULL)
+        return;
+    while ((n = c->free_list) != NULL) {
+        c->free_list = n->next_free;
+        free(n);
+    }
+    if (c->ndpi != NULL)
+        ndpi_exit_detection_module(c->ndpi);
+    free(c->scratch);
+    free(c->totals);
+    free(c);
+}
+
+/* A zeroed nDPI state (nDPI requires it), from the pool when it can. */
+static struct classify_ndpi_flow *classify_ndpi_acquire(struct classify_context *c)
+{
+    struct classify_ndpi_flow *n = c->free_list;
+
+    if (c->flows_live >= c->opts.max_ndpi_flows)
+        return NULL;
+    if (n != NULL)
+        c->free_list = n->next_free;
+    else if ((n = malloc(sizeof *n)) == NULL)
+        return NULL;
+    memset(n, 0, sizeof *n);
+    c->flows_live++;
+    return n;
+}
+
+static void classify_ndpi_put(struct classify_context *c, struct classify_app *a)
+{
+    struct classify_ndpi_flow *n = a->ndpi;
+
+    if (n == NULL)
+        return;
+    /* Frees what nDPI allocated inside (TLS reassembly, HTTP URL...). */
+    ndpi_free_flow_data(&n->flow);
+    n->next_free = c->free_list;
+    c->free_list = n;
+    c->flows_live--;
+    a->ndpi = NULL;
+}
+
+static void classify_put_be16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void classify_put_be32(uint8_t *p, uint32_t v)
+{
+    classify_put_be16(p, v >> 16);
+    classify_put_be16(p + 2, v & 0xFFFFu);
+}
+
+/* The packet as nDPI wants it, from the decoder's view: IP header without
+ * options, TCP header without options, the captured payload (cut to fit
+ * nDPI's 16-bit length). Returns its length. */
+static size_t classify_rebuild(uint8_t *buf, const struct packet_view *v)
+{
+    size_t ip_len = v->ip_version == 6 ? CLASSIFY_IPV6_HEADER : CLASSIFY_IPV4_HEADER;
+    size_t payload = v->payload_len;
+    uint8_t *tcp = buf + ip_len;
+
+    if (payload > CLASSIFY_PACKET_MAX - ip_len - CLASSIFY_TCP_HEADER)
+        payload = CLASSIFY_PACKET_MAX - ip_len - CLASSIFY_TCP_HEADER;
+    memset(buf, 0, ip_len + CLASSIFY_TCP_HEADER);
+    if (v->ip_version == 6) {
+        buf[0] = 0x60;
+        classify_put_be16(buf + 4, (uint32_t)(CLASSIFY_TCP_HEADER + payload));
+        buf[6] = 6; /* next header: TCP */
+        buf[7] = 64;
+        memcpy(buf + 8, v->src_addr, 16);
+        memcpy(buf + 24, v->dst_addr, 16);
+    } else {
+        buf[0] = 0x45;
+        classify_put_be16(buf + 2, (uint32_t)(ip_len + CLASSIFY_TCP_HEADER + payload));
+        buf[8] = 64;
+        buf[9] = 6; /* protocol: TCP */
+        memcpy(buf + 12, v->src_addr, 4);
+        memcpy(buf + 16, v->dst_addr, 4);
+    }
+    classify_put_be16(tcp, v->src_port);
+    classify_put_be16(tcp + 2, v->dst_port);
+    classify_put_be32(tcp + 4, v->seq);
+    classify_put_be32(tcp + 8, v->ack);
+    tcp[12] = (uint8_t)((CLASSIFY_TCP_HEADER / 4) << 4);
+    tcp[13] = v->tcp_flags; /* decode.h keeps the wire's bit positions */
+    classify_put_be16(tcp + 14, v->window);
+    if (payload > 0)
+        memcpy(tcp + CLASSIFY_TCP_HEADER, v->payload, payload);
+    return ip_len + CLASSIFY_TCP_HEADER + payload;
+}
+
+static void classify_record(struct classify_app *a, ndpi_protocol p)
+{
+    a->master = p.master_protocol;
+    a->app = p.app_protocol;
+}
+
+/* The first payload packet gives the flow an nDPI state, if one is left;
+ * a flow without payload never costs one (a SYN scan stays free). */
+static int classify_app_start(struct classify_context *c, struct classify_app *a)
+{
+    if (c->ndpi == NULL) {
+        a->state = CLASSIFY_APP_NAMED;
+        return 0;
+    }
+    a->ndpi = classify_ndpi_acquire(c);
+    if (a->ndpi == NULL) {
+        a->not_named = 1;
+        a->state = CLASSIFY_APP_NAMED;
+        return 0;
+    }
+    a->state = CLASSIFY_APP_FED;
+    return 1;
+}
+
+void classify_app_packet(struct classify_context *c, struct classify_app *a, const struct packet_view *v,
+                         struct event_time ts)
+{
+    ndpi_protocol p;
+    size_t len;
+    uint64_t ms;
+
+    a->bytes += (uint64_t)v->payload_len + v->payload_missing;
+    /* Bare ACKs teach nDPI nothing it needs to name a flow. */
+    if (v->payload_len == 0 || a->state == CLASSIFY_APP_NAMED)
+        return;
+    if (a->state == CLASSIFY_APP_IDLE && !classify_app_start(c, a))
+        return;
+    len = classify_rebuild(c->scratch, v);
+    ms = ts.sec < 0 ? 0 : (uint64_t)ts.sec * 1000u + ts.usec / 1000u;
+    p = ndpi_detection_process_packet(c->ndpi, &a->ndpi->flow, c->scratch, (unsigned short)len, ms);
+    a->packets++;
+    classify_record(a, p);
+    /* Named, and nothing more to dissect (a TLS certificate, a POP3
+     * password): done. Or out of packets: nDPI guesses from here. */
+    if (a->packets >= c->opts.max_packets ||
+        (p.app_protocol != NDPI_PROTOCOL_UNKNOWN && !ndpi_extra_dissection_possible(c->ndpi, &a->ndpi->flow)))
+        classify_app_stop(c, a);
+}
+
+void classify_app_stop(struct classify_context *c, struct classify_app *a)
+{
+    struct ndpi_flow_struct *nf;
+
+    if (a->state != CLASSIFY_APP_FED) {
+        a->state = CLASSIFY_APP_NAMED;
+        return;
+    }
+    nf = &a->ndpi->flow;
+    if (a->app == NDPI_PROTOCOL_UNKNOWN) {
+        uint8_t guessed = 0;
+
+        classify_record(a, ndpi_detection_giveup(c->ndpi, nf, 1, &guessed));
+    }
+    a->risks = nf->risk;
+    classify_ndpi_put(c, a);
+    a->state = CLASSIFY_APP_NAMED;
+}
+
+void classify_app_login(struct classify_context *c, struct classify_app *a)
+{
+    classify_app_stop(c, a);
+}
+
+void classify_app_release(struct classify_context *c, struct classify_app *a)
+{
+    if (c != NULL)
+        classify_ndpi_put(c, a);
+    a->state = CLASSIFY_APP_NAMED;
+}
+
+/* The application a flow is counted under: nDPI's most specific name. */
+static size_t classify_total_slot(const struct classify_context *c, const struct classify_app *a)
+{
+    size_t id = a->app != NDPI_PROTOCOL_UNKNOWN ? a->app : a->master;
+
+    return id < c->total_slots ? id : NDPI_PROTOCOL_UNKNOWN;
+}
+
+void classify_app_end(struct classify_context *c, struct classify_app *a, bool pop3_session)
+{
+    struct classify_total *t;
+
+    classify_app_stop(c, a);
+    if (pop3_session)
+        return; /* counted from its session event */
+    if (a->bytes == 0) {
+        c->empty_flows++;
+        return;
+    }
+    if (c->ndpi == NULL || a->not_named) {
+        c->unnamed_flows++;
+        c->unnamed_bytes += a->bytes;
+        c->not_named += a->not_named;
+        return;
+    }
+    t = &c->totals[classify_total_slot(c, a)];
+    t->flows++;
+    t->bytes += a->bytes;
+}
+
+const char *classify_app_name(const struct classify_context *c, const struct classify_app *a,
+                              enum classify_verdict v, char *buf, size_t size)
+{
+    if (c != NULL && c->ndpi != NULL && size > 0 &&
+        (a->app != NDPI_PROTOCOL_UNKNOWN || a->master != NDPI_PROTOCOL_UNKNOWN)) {
+        ndpi_protocol p;
+
+        memset(&p, 0, sizeof p);
+        p.master_protocol = a->master;
+        p.app_protocol = a->app;
+        return ndpi_protocol2name(c->ndpi, p, buf, size > UINT16_MAX ? UINT16_MAX : (u_int)size);
+    }
+    /* nDPI's own names for them, so the field has one vocabulary. */
+    if (v == CLASSIFY_POP3)
+        return "POP3";
+    if (v == CLASSIFY_POP3S)
+        return "POPS";
+    return NULL;
+}
+
+size_t classify_app_risk_names(const struct classify_app *a, const char **names, size_t max)
+{
+    size_t n = 0;
+
+    for (unsigned r = 1; r < (unsigned)NDPI_MAX_RISK && r < 64 && n < max; r++) {
+        if (a->risks & (UINT64_C(1) << r))
+            names[n++] = ndpi_risk2str((ndpi_risk_enum)r);
+    }
+    return n;
+}
+
+int classify_looks_like_tls(const uint8_t *data, size_t len)
+{
+    /* RFC 8446 §5.1: content type 20..23, then legacy version 3.x. */
+    return len >= 2 && data[0] >= 0x14 && data[0] <= 0x17 && data[1] == 0x03;
+}
+
+enum classify_stls_check classify_stls_observe(struct classify_app *a, const uint8_t *data, size_t len)
+{
+    /* RFC 2595 §4: after "+OK" the client starts the TLS negotiation, and
+     * a TLS client speaks first with a handshake record (RFC 8446 §5.1). */
+    for (size_t i = 0; i < len; i++) {
+        if (a->stls == CLASSIFY_STLS_WAITING)
+            a->stls = data[i] == 0x16 ? CLASSIFY_STLS_PARTIAL : CLASSIFY_STLS_REFUTED;
+        else if (a->stls == CLASSIFY_STLS_PARTIAL)
+            a->stls = data[i] == 0x03 ? CLASSIFY_STLS_CONFIRMED : CLASSIFY_STLS_REFUTED;
+        else
+            break;
+    }
+    return (enum classify_stls_check)a->stls;
+}
+
+void classify_note_session(struct classify_context *c, const struct event_session *s)
+{
+    if ((unsigned)s->tls >= (unsigned)TLS_COUNT)
+        return;
+    c->mail_sessions[s->tls]++;
+    c->mail_bytes[s->tls] += s->client_bytes + s->server_bytes;
+}
+
+/* Most bytes first; equal bytes: more flows, then the lower id, so the
+ * picture is the same on every run. */
+static int classify_total_before(const struct classify_total *t, size_t a, size_t b)
+{
+    if (t[a].bytes != t[b].bytes)
+        return t[a].bytes > t[b].bytes;
+    if (t[a].flows != t[b].flows)
+        return t[a].flows > t[b].flows;
+    return a < b;
+}
+
+/* Selection of the top entries: a few hundred slots, once per run. */
+static size_t classify_pick_top(const struct classify_context *c, size_t *ids, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t id = 0; id < c->total_slots; id++) {
+        size_t pos;
+
+        if (c->totals[id].flows == 0)
+            continue;
+        pos = n < max ? n++ : max;
+        if (pos == max && !classify_total_before(c->totals, id, ids[max - 1]))
+            continue;
+        if (pos == max)
+            pos = max - 1;
+        while (pos > 0 && classify_total_before(c->totals, id, ids[pos - 1])) {
+            ids[pos] = ids[pos - 1];
+            pos--;
+        }
+        ids[pos] = id;
+    }
+    return n;
+}
+
+const struct event_app_summary *classify_summary(struct classify_context *c, struct event_time ts)
+{
+    struct event_app_summary *s = &c->summary;
+    size_t ids[EVENT_APP_TOP];
+    size_t n = 0;
+
+    memset(s, 0, sizeof *s);
+    s->ts = ts;
+    memcpy(s->mail_sessions, c->mail_sessions, sizeof s->mail_sessions);
+    memcpy(s->mail_bytes, c->mail_bytes, sizeof s->mail_bytes);
+    s->ndpi = c->ndpi != NULL;
+    if (c->ndpi != NULL)
+        n = classify_pick_top(c, ids, EVENT_APP_TOP);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = ndpi_get_proto_name(c->ndpi, (u_int16_t)ids[i]);
+
+        c->top[i].name = name != NULL ? name : "Unknown";
+        c->top[i].flows = c->totals[ids[i]].flows;
+        c->top[i].bytes = c->totals[ids[i]].bytes;
+    }
+    for (size_t id = 0; id < c->total_slots; id++) {
+        s->more_flows += c->totals[id].flows;
+        s->more_bytes += c->totals[id].bytes;
+    }
+    for (size_t i = 0; i < n; i++) {
+        s->more_flows -= c->top[i].flows;
+        s->more_bytes -= c->top[i].bytes;
+    }
+    s->more_flows += c->unnamed_flows;
+    s->more_bytes += c->unnamed_bytes;
+    s->apps = n > 0 ? c->top : NULL;
+    s->app_count = n;
+    s->flows_without_payload = c->empty_flows;
+    s->flows_not_named = c->not_named;
+    return s;
 }

@@ -1,13 +1,16 @@
 /* What a flow is: POP3, POP3S, not yet known, or something else. Ports
  * decide 110 and 995; any other port goes through our own probe (nDPI 4.2
  * names POP3 only after a PASS line, too late and too narrow to be the
- * gate). The only module that includes nDPI. */
+ * gate). nDPI then names every flow's application. The only module that
+ * includes nDPI. */
 #ifndef POP3SCOPE_CLASSIFY_H
 #define POP3SCOPE_CLASSIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decode.h"
 #include "event.h"
 
 #define CLASSIFY_VERDICT_LIST(X)                                                                                       \
@@ -81,8 +84,112 @@ const char *classify_verdict_name(enum classify_verdict v);
 /* "4.2.0-..." from the nDPI library we are linked with. */
 const char *classify_ndpi_version(void);
 
-/* Naming the application of non-POP3 flows with nDPI (for statistics) is a
- * later issue; it belongs here, behind this header, so no other module
- * sees nDPI types. */
+/* ------------------------------------------------ naming applications */
+
+/* nDPI names what every flow carries: the application behind each
+ * non-POP3 flow for the end-of-run picture, and the app_proto and risks of
+ * POP3 sessions. It is fed a bounded number of payload packets per flow,
+ * then its per-flow state goes back to a pool; a flow that never carries
+ * payload costs nothing. No nDPI type leaves classify.c. */
+
+/* Payload packets fed per flow. nDPI 4.2 names a cleartext POP3 session
+ * within its login, a TLS one within its handshake (certificate included);
+ * what it has not named by then it guesses from the ports. On every sample
+ * and peer capture 12 give the same names and risks as 24; a flow nDPI
+ * cannot name costs about 2 us per packet fed, so this is the bound on it. */
+#define CLASSIFY_NDPI_MAX_PACKETS 16
+/* nDPI states alive at once (688 bytes each, plus what nDPI keeps for a
+ * TLS handshake); beyond it a new flow is not named, and that is counted. */
+#define CLASSIFY_NDPI_DEFAULT_MAX_FLOWS 16384
+
+struct classify_options {
+    bool ndpi; /* false (--no-ndpi): nothing is fed to nDPI */
+    unsigned max_packets; /* per flow, 1..255 */
+    size_t max_ndpi_flows; /* at least 1 */
+};
+
+void classify_options_default(struct classify_options *opts);
+
+struct classify_context;
+struct classify_ndpi_flow;
+
+/* STLS confirmation (RFC 2595 §4): after "+OK" to STLS, the client's next
+ * bytes must be a TLS handshake record (0x16 0x03...). */
+enum classify_stls_check {
+    CLASSIFY_STLS_WAITING = 0, /* no client byte since the upgrade yet */
+    CLASSIFY_STLS_PARTIAL, /* one byte, 0x16, seen */
+    CLASSIFY_STLS_CONFIRMED, /* a TLS record followed */
+    CLASSIFY_STLS_REFUTED, /* something else followed */
+};
+
+/* What a flow is, as far as nDPI tells; lives in struct flow. Zeroed is
+ * the valid starting state. */
+struct classify_app {
+    struct classify_ndpi_flow *ndpi; /* nDPI's state while it is fed */
+    uint64_t risks; /* bit (1 << ndpi_risk_enum) per risk nDPI raised */
+    uint64_t bytes; /* TCP payload bytes of the flow, both directions */
+    uint16_t master; /* nDPI protocol ids, 0 while unknown */
+    uint16_t app;
+    uint8_t state; /* internal: idle, fed, named */
+    uint8_t packets; /* payload packets fed to nDPI */
+    uint8_t stls; /* enum classify_stls_check */
+    uint8_t not_named; /* the nDPI flow limit kept it from being fed */
+};
+
+/* NULL on ENOMEM or when nDPI cannot start. */
+struct classify_context *classify_context_new(const struct classify_options *opts);
+void classify_context_free(struct classify_context *c);
+
+/* One packet of the flow (any verdict, any direction): counts its payload
+ * and feeds nDPI while nDPI is still learning something. */
+void classify_app_packet(struct classify_context *c, struct classify_app *a, const struct packet_view *v,
+                         struct event_time ts);
+
+/* nDPI will see no more of this flow (it ended, or went where nDPI 4.2
+ * does not follow, like TLS after STLS): its name and risks are settled
+ * and its nDPI state is freed. Idempotent. */
+void classify_app_stop(struct classify_context *c, struct classify_app *a);
+
+/* A cleartext POP3 login on the flow succeeded. nDPI 4.2 finds what it can
+ * about a POP3 session (its name after PASS, the clear-text credentials
+ * risk) in the authorization phase; after it, each packet fed would cost
+ * ~20k instructions for nothing (bench: the same names and risks on every
+ * sample, peer capture and the bench capture, 144 M of 1,702 M instructions
+ * saved), so nDPI is stopped as by classify_app_stop. */
+void classify_app_login(struct classify_context *c, struct classify_app *a);
+
+/* The flow ended: stops nDPI, and a flow that was not a POP3 session is
+ * added to the per-application totals. Call once per flow. */
+void classify_app_end(struct classify_context *c, struct classify_app *a, bool pop3_session);
+
+/* Frees the flow's nDPI state without counting it (tear-down). */
+void classify_app_release(struct classify_context *c, struct classify_app *a);
+
+/* nDPI's name for the flow ("POP3", "POPS", "TLS.Google") into buf. A flow
+ * our probe proved to be POP3 that nDPI could not name (or --no-ndpi) is
+ * named from the verdict, in nDPI's words: "POP3" or "POPS". NULL when
+ * there is no name. */
+const char *classify_app_name(const struct classify_context *c, const struct classify_app *a,
+                              enum classify_verdict v, char *buf, size_t size);
+
+/* nDPI's names for the risks of the flow, into names[0..max). Returns how
+ * many; the strings are nDPI's own constants. */
+size_t classify_app_risk_names(const struct classify_app *a, const char **names, size_t max);
+
+/* True when the bytes start like a TLS record of any kind (0x14..0x17,
+ * 0x03): implicit TLS on a port that was meant for cleartext POP3. */
+int classify_looks_like_tls(const uint8_t *data, size_t len);
+
+/* Client bytes after a STLS upgrade; returns the new state. Once
+ * CONFIRMED or REFUTED it does not change. */
+enum classify_stls_check classify_stls_observe(struct classify_app *a, const uint8_t *data, size_t len);
+
+/* A session event went by: it feeds the mail picture. */
+void classify_note_session(struct classify_context *c, const struct event_session *s);
+
+/* The mail picture and the top other applications by bytes, for the
+ * EVENT_APP_SUMMARY record. Storage belongs to the context and stays
+ * valid until the next call or classify_context_free. */
+const struct event_app_summary *classify_summary(struct classify_context *c, struct event_time ts);
 
 #endif
