@@ -1,15 +1,17 @@
-/* Packet sources. Today: capture files through libpcap, which recognises
- * pcap and pcapng by their magic numbers and reads stdin for "-". Every
- * source ends in capture_deliver(), so a live source (pcap_create +
- * pcap_activate, a kernel filter via pcap_setfilter, its own stop
- * condition) can be added as one more opening function beside
- * capture_read_file() without touching the delivery loop. */
+/* Packet sources: capture files through libpcap, which recognises pcap and
+ * pcapng by their magic numbers and reads stdin for "-", and live
+ * interfaces (pcap_create + pcap_activate, a kernel filter, non-blocking
+ * handles polled together in one thread). Both hand every frame to the
+ * caller's callback with its packet time and link type. */
 #include "capture.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
@@ -124,6 +126,303 @@ enum capture_status capture_read_file(const char *path, const char *bpf_filter, 
         pcap_freecode(&program);
     pcap_close(handle);
     return status;
+}
+
+/* ------------------------------------------------------------------ live */
+
+/* Packets taken from one interface per dispatch before the others (and
+ * the tick) get their turn, so a busy link cannot starve a quiet one or
+ * delay a shutdown request. */
+#define CAPTURE_LIVE_BATCH 256
+
+struct capture_live_source {
+    pcap_t *handle; /* NULL once the interface failed */
+    struct capture_live *live;
+    char name[64]; /* for messages; pcap_create got the full name */
+    int linktype;
+    unsigned last_received; /* pcap_stats values at the previous reading */
+    unsigned last_dropped;
+    unsigned last_if_dropped;
+    struct capture_live_stats totals;
+};
+
+struct capture_live {
+    struct capture_live_source sources[CAPTURE_LIVE_MAX_INTERFACES];
+    size_t count;
+    uint64_t number;
+    bool failed; /* an interface failed part-way */
+    capture_frame_fn fn;
+    void *ctx;
+};
+
+void capture_live_options_default(struct capture_live_options *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->filter = NULL;
+    opts->snaplen = CAPTURE_LIVE_DEFAULT_SNAPLEN;
+    opts->promiscuous = true;
+    opts->buffer_mib = CAPTURE_LIVE_DEFAULT_BUFFER_MIB;
+    /* Batches of packets per wake-up: at 100k packets/s immediate mode
+     * lost a third of them to kernel drops, batching none, for at most
+     * CAPTURE_LIVE_TICK_MS of delay. */
+    opts->immediate = false;
+}
+
+/* What a person can do about each refusal of pcap_activate. */
+static const char *capture_live_hint(int rc)
+{
+    switch (rc) {
+    case PCAP_ERROR_PERM_DENIED: return " (capture needs root, or CAP_NET_RAW and CAP_NET_ADMIN)";
+    case PCAP_ERROR_PROMISC_PERM_DENIED: return " (try --no-promisc)";
+    case PCAP_ERROR_NO_SUCH_DEVICE: return " (see `ip link` for the interface names, or use -i any)";
+    case PCAP_ERROR_IFACE_NOT_UP: return " (bring it up first: ip link set IFACE up)";
+    default: return "";
+    }
+}
+
+static void capture_live_report_activate(pcap_t *handle, const char *name, int rc)
+{
+    const char *detail = pcap_geterr(handle);
+    /* libpcap often repeats the status text as the detail: say it once. */
+    bool has_detail = detail != NULL && detail[0] != '\0' && strcmp(detail, pcap_statustostr(rc)) != 0;
+
+    if (rc < 0)
+        fprintf(stderr, "pop3scope: %s: cannot capture: %s%s%s%s\n", name, pcap_statustostr(rc),
+                has_detail ? ": " : "", has_detail ? detail : "", capture_live_hint(rc));
+    else
+        fprintf(stderr, "pop3scope: %s: warning: %s%s%s\n", name, pcap_statustostr(rc), has_detail ? ": " : "",
+                has_detail ? detail : "");
+}
+
+/* Settings take effect only at pcap_activate (libpcap's create/activate
+ * model), so every one is set first; a refused setting is reported by
+ * activate itself. */
+static bool capture_live_configure(pcap_t *handle, const char *name, const struct capture_live_options *opts)
+{
+    int rc = 0;
+
+    rc |= pcap_set_snaplen(handle, opts->snaplen);
+    /* "any" cannot be put in promiscuous mode (libpcap refuses it); each
+     * real interface can. */
+    rc |= pcap_set_promisc(handle, opts->promiscuous && strcmp(name, "any") != 0);
+    rc |= pcap_set_buffer_size(handle, (int)(opts->buffer_mib * 1024u * 1024u));
+    rc |= pcap_set_immediate_mode(handle, opts->immediate);
+    rc |= pcap_set_timeout(handle, CAPTURE_LIVE_TICK_MS);
+    if (rc != 0) {
+        fprintf(stderr, "pop3scope: %s: cannot set capture options: %s\n", name, pcap_geterr(handle));
+        return false;
+    }
+    rc = pcap_activate(handle);
+    if (rc != 0)
+        capture_live_report_activate(handle, name, rc);
+    return rc >= 0;
+}
+
+/* Live filters run in the kernel (pcap_setfilter): packets we would
+ * discard never cross into user space. */
+static bool capture_live_filter(pcap_t *handle, const char *name, const char *expression)
+{
+    struct bpf_program program;
+    bool ok;
+
+    if (!capture_compile_filter(handle, name, expression, &program))
+        return false;
+    ok = pcap_setfilter(handle, &program) == 0;
+    if (!ok)
+        fprintf(stderr, "pop3scope: %s: cannot install capture filter \"%s\": %s\n", name, expression,
+                pcap_geterr(handle));
+    pcap_freecode(&program);
+    return ok;
+}
+
+static bool capture_live_open_one(struct capture_live_source *src, const char *interface,
+                                  const struct capture_live_options *opts)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    const char *filter = opts->filter != NULL ? opts->filter : CAPTURE_LIVE_DEFAULT_FILTER;
+    const char *link_name;
+
+    snprintf(src->name, sizeof src->name, "%s", interface);
+    errbuf[0] = '\0';
+    src->handle = pcap_create(interface, errbuf);
+    if (src->handle == NULL) {
+        fprintf(stderr, "pop3scope: %s: cannot capture: %s\n", src->name, errbuf);
+        return false;
+    }
+    if (!capture_live_configure(src->handle, src->name, opts) || !capture_check_link(src->handle, src->name) ||
+        !capture_live_filter(src->handle, src->name, filter))
+        return false;
+    if (pcap_setnonblock(src->handle, 1, errbuf) != 0 || pcap_get_selectable_fd(src->handle) < 0) {
+        fprintf(stderr, "pop3scope: %s: cannot wait for packets without blocking: %s\n", src->name,
+                pcap_geterr(src->handle));
+        return false;
+    }
+    src->linktype = pcap_datalink(src->handle);
+    link_name = pcap_datalink_val_to_name(src->linktype);
+    fprintf(stderr, "pop3scope: listening on %s (%s, snaplen %d, %s), filter \"%s\"\n", src->name,
+            link_name != NULL ? link_name : "?", pcap_snapshot(src->handle),
+            opts->promiscuous && strcmp(interface, "any") != 0 ? "promiscuous" : "not promiscuous", filter);
+    return true;
+}
+
+struct capture_live *capture_live_open(const char *const *interfaces, size_t count,
+                                       const struct capture_live_options *opts)
+{
+    struct capture_live *live;
+
+    if (count == 0 || count > CAPTURE_LIVE_MAX_INTERFACES) {
+        fprintf(stderr, "pop3scope: give 1 to %d interfaces\n", CAPTURE_LIVE_MAX_INTERFACES);
+        return NULL;
+    }
+    live = calloc(1, sizeof *live);
+    if (live == NULL) {
+        fputs("pop3scope: out of memory\n", stderr);
+        return NULL;
+    }
+    for (size_t i = 0; i < count; i++) {
+        live->sources[i].live = live;
+        live->count = i + 1;
+        if (!capture_live_open_one(&live->sources[i], interfaces[i], opts)) {
+            capture_live_close(live);
+            return NULL;
+        }
+    }
+    return live;
+}
+
+static void capture_live_packet(u_char *user, const struct pcap_pkthdr *header, const u_char *bytes)
+{
+    struct capture_live_source *src = (struct capture_live_source *)(void *)user;
+    struct capture_live *live = src->live;
+    struct capture_frame frame;
+
+    frame.ts.sec = (int64_t)header->ts.tv_sec;
+    frame.ts.usec = (uint32_t)header->ts.tv_usec;
+    frame.linktype = src->linktype;
+    frame.data = bytes;
+    frame.caplen = header->caplen;
+    frame.wirelen = header->len;
+    frame.number = ++live->number;
+    live->fn(live->ctx, &frame);
+}
+
+/* libpcap keeps 32-bit counters; the difference since the last reading
+ * is exact across a wrap as long as readings come more often than every
+ * 2^32 packets. */
+static void capture_live_read_stats(struct capture_live_source *src)
+{
+    struct pcap_stat ps;
+
+    if (src->handle == NULL || pcap_stats(src->handle, &ps) != 0)
+        return;
+    src->totals.received += (unsigned)(ps.ps_recv - src->last_received);
+    src->totals.dropped += (unsigned)(ps.ps_drop - src->last_dropped);
+    src->totals.interface_dropped += (unsigned)(ps.ps_ifdrop - src->last_if_dropped);
+    src->last_received = ps.ps_recv;
+    src->last_dropped = ps.ps_drop;
+    src->last_if_dropped = ps.ps_ifdrop;
+}
+
+static void capture_live_close_source(struct capture_live_source *src)
+{
+    if (src->handle == NULL)
+        return;
+    capture_live_read_stats(src);
+    pcap_close(src->handle);
+    src->handle = NULL;
+}
+
+/* One batch from every interface that is still open; true when one of
+ * them filled its batch (more may be waiting: do not sleep). */
+static bool capture_live_dispatch(struct capture_live *live)
+{
+    bool busy = false;
+
+    for (size_t i = 0; i < live->count; i++) {
+        struct capture_live_source *src = &live->sources[i];
+        int rc;
+
+        if (src->handle == NULL)
+            continue;
+        rc = pcap_dispatch(src->handle, CAPTURE_LIVE_BATCH, capture_live_packet, (u_char *)(void *)src);
+        if (rc >= CAPTURE_LIVE_BATCH)
+            busy = true;
+        if (rc == PCAP_ERROR) {
+            fprintf(stderr, "pop3scope: %s: capture stopped after %" PRIu64 " packets: %s\n", src->name,
+                    live->number, pcap_geterr(src->handle));
+            live->failed = true;
+            capture_live_close_source(src);
+        }
+    }
+    return busy;
+}
+
+static size_t capture_live_poll_set(const struct capture_live *live, struct pollfd *fds)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < live->count; i++) {
+        if (live->sources[i].handle == NULL)
+            continue;
+        fds[n].fd = pcap_get_selectable_fd(live->sources[i].handle);
+        fds[n].events = POLLIN;
+        fds[n].revents = 0;
+        n++;
+    }
+    return n;
+}
+
+/* One thread polls every handle: packets of all interfaces go through the
+ * one analyzer in arrival order, with no locks. Every interface is
+ * dispatched after each wake-up whatever poll said: a dispatch on an
+ * empty non-blocking handle costs nothing, and with immediate mode off
+ * libpcap may hold a timed-out block that poll does not announce. */
+enum capture_status capture_live_run(struct capture_live *live, capture_frame_fn fn, void *ctx, capture_tick_fn tick,
+                                     void *tick_ctx)
+{
+    struct pollfd fds[CAPTURE_LIVE_MAX_INTERFACES];
+    int timeout = CAPTURE_LIVE_TICK_MS;
+
+    live->fn = fn;
+    live->ctx = ctx;
+    while (tick(tick_ctx)) {
+        size_t n = capture_live_poll_set(live, fds);
+
+        if (n == 0) {
+            fputs("pop3scope: no interface left to capture on\n", stderr);
+            return CAPTURE_READ_ERROR;
+        }
+        /* EINTR: a signal arrived; the dispatch below is harmless and the
+         * tick then sees the signal's flag. */
+        if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) {
+            fprintf(stderr, "pop3scope: waiting for packets failed: %s\n", strerror(errno));
+            return CAPTURE_READ_ERROR;
+        }
+        timeout = capture_live_dispatch(live) ? 0 : CAPTURE_LIVE_TICK_MS;
+    }
+    return live->failed ? CAPTURE_READ_ERROR : CAPTURE_OK;
+}
+
+void capture_live_get_stats(struct capture_live *live, struct capture_live_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < live->count; i++) {
+        struct capture_live_source *src = &live->sources[i];
+
+        capture_live_read_stats(src);
+        out->received += src->totals.received;
+        out->dropped += src->totals.dropped;
+        out->interface_dropped += src->totals.interface_dropped;
+    }
+}
+
+void capture_live_close(struct capture_live *live)
+{
+    if (live == NULL)
+        return;
+    for (size_t i = 0; i < live->count; i++)
+        capture_live_close_source(&live->sources[i]);
+    free(live);
 }
 
 const char *capture_library_version(void)

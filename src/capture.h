@@ -1,8 +1,10 @@
-/* Packet sources: capture files (pcap, pcapng, "-" for stdin) and, later,
- * live interfaces. Hands each frame to a callback with its packet time. */
+/* Packet sources: capture files (pcap, pcapng, "-" for stdin) and live
+ * interfaces. Hands each frame to a callback with its packet time. */
 #ifndef POP3SCOPE_CAPTURE_H
 #define POP3SCOPE_CAPTURE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "event.h"
@@ -30,6 +32,67 @@ enum capture_status {
  * applying an optional BPF filter (NULL: none). On failure writes one clear
  * line to stderr naming the file (and record) and returns the status. */
 enum capture_status capture_read_file(const char *path, const char *bpf_filter, capture_frame_fn fn, void *ctx);
+
+/* ------------------------------------------------------------- live */
+
+/* Without -f, live capture takes every TCP segment: POP3 is recognised on
+ * any port by its dialogue, so narrowing to port 110 is the user's choice
+ * (e.g. -f "tcp port 110 or tcp port 995"). */
+#define CAPTURE_LIVE_DEFAULT_FILTER "tcp"
+#define CAPTURE_LIVE_DEFAULT_SNAPLEN 262144
+#define CAPTURE_LIVE_DEFAULT_BUFFER_MIB 32u
+#define CAPTURE_LIVE_MAX_BUFFER_MIB 2047u /* pcap_set_buffer_size takes an int */
+#define CAPTURE_LIVE_MAX_INTERFACES 16
+/* Longest wait for packets before the tick runs again; also libpcap's
+ * buffer timeout when immediate mode is off. */
+#define CAPTURE_LIVE_TICK_MS 100
+
+struct capture_live_options {
+    const char *filter; /* BPF, installed in the kernel; NULL: the default */
+    int snaplen;
+    bool promiscuous;
+    unsigned buffer_mib; /* kernel ring per interface */
+    bool immediate; /* deliver each packet at once instead of per block
+                       (a block is handed over when full or after
+                       CAPTURE_LIVE_TICK_MS) */
+};
+
+void capture_live_options_default(struct capture_live_options *opts);
+
+struct capture_live;
+
+/* Opens and activates every interface ("any" too), checks its link type
+ * and installs the filter. This is the step that needs root (or
+ * CAP_NET_RAW): the caller may give up privileges once it returns. Prints
+ * one line per interface to stderr ("listening on ..."), or one clear line
+ * naming the interface that failed and returns NULL. */
+struct capture_live *capture_live_open(const char *const *interfaces, size_t count,
+                                       const struct capture_live_options *opts);
+
+/* Called between batches of packets, after any signal interrupts the wait,
+ * and at least every CAPTURE_LIVE_TICK_MS: the caller's chance to look at
+ * its signal flags and timers. Returns false to stop the capture. */
+typedef bool (*capture_tick_fn)(void *ctx);
+
+/* Delivers packets from every interface, as they arrive, until tick says
+ * stop (CAPTURE_OK) or every interface has failed (CAPTURE_READ_ERROR). An
+ * interface that fails (unplugged, taken down) is reported on stderr and
+ * closed; the others go on. Frame numbers count packets over all
+ * interfaces. */
+enum capture_status capture_live_run(struct capture_live *live, capture_frame_fn fn, void *ctx, capture_tick_fn tick,
+                                     void *tick_ctx);
+
+/* Kernel counters summed over the interfaces since they were opened
+ * (pcap_stats), widened to 64 bits so they survive libpcap's 32-bit wrap. */
+struct capture_live_stats {
+    uint64_t received;
+    uint64_t dropped; /* the kernel buffer was full: see buffer_mib */
+    uint64_t interface_dropped; /* the interface or its driver dropped them */
+};
+
+void capture_live_get_stats(struct capture_live *live, struct capture_live_stats *out);
+
+void capture_live_close(struct capture_live *live);
 
 /* "libpcap version 1.10.3 (with TPACKET_V3)" */
 const char *capture_library_version(void);
