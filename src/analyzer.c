@@ -1,11 +1,13 @@
 #include "analyzer.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "classify.h"
 #include "decode.h"
 #include "flow.h"
+#include "ipfrag.h"
 #include "stream.h"
 
 _Static_assert((int)FLOW_FROM_CLIENT == (int)POP3_FROM_CLIENT && (int)FLOW_FROM_SERVER == (int)POP3_FROM_SERVER,
@@ -20,6 +22,11 @@ struct analyzer {
     struct analyzer_stats stats;
     struct event_time now;     /* latest packet time seen */
     int64_t next_expiry_check; /* packet second of the next idle sweep */
+    struct classify_context *classify; /* nDPI: names every flow */
+    struct ipfrag_table *frags;        /* IP datagrams in reassembly */
+    struct flow *ending; /* the flow whose session event is being emitted */
+    struct flow *reading; /* the flow whose bytes the tracker is reading */
+    uint64_t session_bytes; /* heap one tracker takes (stats event) */
 };
 
 /* The context of one stream delivery: which flow, which direction. */
@@ -34,11 +41,104 @@ void analyzer_options_default(struct analyzer_options *opts)
     memset(opts, 0, sizeof *opts);
     opts->max_flows = ANALYZER_DEFAULT_MAX_FLOWS;
     opts->idle_timeout = ANALYZER_DEFAULT_IDLE_TIMEOUT;
+    opts->max_sessions = ANALYZER_DEFAULT_MAX_SESSIONS;
     opts->max_held_bytes_per_stream = ANALYZER_DEFAULT_HELD_PER_STREAM;
     opts->max_held_bytes_total = ANALYZER_DEFAULT_HELD_TOTAL;
+    opts->max_fragments = IPFRAG_DEFAULT_MAX_DATAGRAMS;
+    opts->max_fragment_bytes = IPFRAG_DEFAULT_MAX_BYTES;
+    opts->fragment_timeout = IPFRAG_DEFAULT_TIMEOUT;
     opts->pop3.max_line = POP3_DEFAULT_MAX_LINE;
     opts->pop3.max_pending = POP3_DEFAULT_MAX_PENDING;
 }
+
+/* ------------------------------------------------------ classification */
+
+static struct classify_context *analyzer_classify_new(const struct analyzer_options *opts)
+{
+    struct classify_options co;
+
+    classify_options_default(&co);
+    co.ndpi = !opts->no_ndpi;
+    if (co.max_ndpi_flows > opts->max_flows)
+        co.max_ndpi_flows = opts->max_flows;
+    return classify_context_new(&co);
+}
+
+/* A login went through on the flow being read: nDPI has nothing left to
+ * learn from it (classify_app_login). */
+static void analyzer_login_seen(struct analyzer *an, const struct event_auth *auth)
+{
+    if (auth->outcome == OUTCOME_SUCCESS && an->reading != NULL && an->reading->verdict == CLASSIFY_POP3)
+        classify_app_login(an->classify, &an->reading->app);
+}
+
+/* Every tracker event passes here: a session event gets the flow's
+ * application name and nDPI risks (the tracker knows nothing of nDPI), and
+ * feeds the mail picture. */
+static void analyzer_on_event(void *ctx, const struct event *ev)
+{
+    struct analyzer *an = ctx;
+    const char *risks[64];
+    char name[64];
+    struct event copy;
+
+    if (ev->type == EVENT_AUTH)
+        analyzer_login_seen(an, &ev->u.auth);
+    if (ev->type != EVENT_SESSION) {
+        an->sink(an->sink_ctx, ev);
+        return;
+    }
+    copy = *ev;
+    if (an->ending != NULL && ev->u.session.flow != NULL && ev->u.session.flow->flow_id == an->ending->meta.flow_id) {
+        copy.u.session.app_proto = classify_app_name(an->classify, &an->ending->app,
+                                                     (enum classify_verdict)an->ending->verdict, name, sizeof name);
+        copy.u.session.risk_count = classify_app_risk_names(&an->ending->app, risks, sizeof risks / sizeof risks[0]);
+        copy.u.session.risks = copy.u.session.risk_count > 0 ? risks : NULL;
+    }
+    classify_note_session(an->classify, &copy.u.session);
+    an->sink(an->sink_ctx, &copy);
+}
+
+/* Per packet, any verdict: nDPI sees the first packets of every flow. */
+static void analyzer_classify_packet(struct analyzer *an, struct flow *f, const struct packet_view *v,
+                                     struct event_time ts)
+{
+    /* TLS from the first byte on the cleartext port: implicit TLS, counted
+     * like POP3S (RFC 8314 §3.3 puts it on 995; some clients don't). */
+    if (f->verdict == CLASSIFY_POP3 && f->session == NULL && classify_looks_like_tls(v->payload, v->payload_len) &&
+        !stream_holding(&f->streams[FLOW_FROM_CLIENT]) && !stream_holding(&f->streams[FLOW_FROM_SERVER])) {
+        f->verdict = CLASSIFY_POP3S;
+        f->flags |= FLOW_F_COUNT_ONLY;
+    }
+    /* nDPI 4.2 does not follow STLS: once the session is TLS it learns
+     * nothing more from it. */
+    if (f->verdict == CLASSIFY_POP3 && f->session != NULL && pop3_session_is_encrypted(f->session))
+        classify_app_stop(an->classify, &f->app);
+    classify_app_packet(an->classify, &f->app, v, ts);
+}
+
+/* Client bytes after "+OK" to STLS must open a TLS handshake (RFC 2595
+ * §4); anything else is reported, once. */
+static void analyzer_stls_bytes(struct flow *f, enum flow_direction dir, const uint8_t *bytes, size_t len)
+{
+    if (dir != FLOW_FROM_CLIENT || f->verdict != CLASSIFY_POP3 || f->session == NULL || len == 0 ||
+        f->app.stls == CLASSIFY_STLS_CONFIRMED || f->app.stls == CLASSIFY_STLS_REFUTED)
+        return;
+    if (classify_stls_observe(&f->app, bytes, len) == CLASSIFY_STLS_REFUTED)
+        pop3_session_note_anomaly(f->session, ANOMALY_TLS_NOT_SEEN_AFTER_STLS);
+}
+
+/* The flow ends: its name is settled before the session event, and an
+ * upgrade that never showed a ClientHello is reported. */
+static void analyzer_classify_end(struct analyzer *an, struct flow *f)
+{
+    if (f->session != NULL && f->verdict == CLASSIFY_POP3 && pop3_session_is_encrypted(f->session) &&
+        (f->app.stls == CLASSIFY_STLS_WAITING || f->app.stls == CLASSIFY_STLS_PARTIAL))
+        pop3_session_note_anomaly(f->session, ANOMALY_TLS_NOT_SEEN_AFTER_STLS);
+    classify_app_end(an->classify, &f->app, f->session != NULL);
+}
+
+static uint64_t analyzer_session_bytes(const struct pop3_limits *l);
 
 struct analyzer *analyzer_new(const struct analyzer_options *opts, event_sink_fn sink, void *sink_ctx)
 {
@@ -49,11 +149,16 @@ struct analyzer *analyzer_new(const struct analyzer_options *opts, event_sink_fn
     an->opts = *opts;
     an->sink = sink;
     an->sink_ctx = sink_ctx;
+    an->session_bytes = analyzer_session_bytes(&opts->pop3);
     an->flows = flow_table_new(opts->max_flows);
     an->pool = stream_pool_new(opts->max_held_bytes_total, opts->max_held_bytes_per_stream);
-    if (an->flows == NULL || an->pool == NULL) {
+    an->classify = analyzer_classify_new(opts);
+    an->frags = ipfrag_new(opts->max_fragments, opts->max_fragment_bytes, opts->fragment_timeout);
+    if (an->flows == NULL || an->pool == NULL || an->classify == NULL || an->frags == NULL) {
         flow_table_free(an->flows);
         stream_pool_free(an->pool);
+        ipfrag_free(an->frags);
+        classify_context_free(an->classify);
         free(an);
         return NULL;
     }
@@ -63,6 +168,42 @@ struct analyzer *analyzer_new(const struct analyzer_options *opts, event_sink_fn
 const struct analyzer_stats *analyzer_get_stats(const struct analyzer *an)
 {
     return &an->stats;
+}
+
+/* What one tracker costs on the heap with these limits, measured once by
+ * making one: pop3.h does not say (pop3_session_new sizes it from the
+ * limits), and the figure grows with the tracker. Without glibc's
+ * mallinfo2, the line buffers, base64 scratch and pipelining ring are
+ * counted and the fixed part (32 KiB on x86-64) is assumed. */
+static uint64_t analyzer_session_bytes(const struct pop3_limits *l)
+{
+#ifdef __GLIBC__
+    struct mallinfo2 before = mallinfo2(), after;
+    struct event_time zero = { 0, 0 };
+    struct pop3_session *s = pop3_session_new(l, NULL, zero, NULL, NULL);
+    uint64_t used = 0;
+
+    if (s != NULL) {
+        after = mallinfo2();
+        used = (uint64_t)(after.uordblks + after.hblkhd) - (uint64_t)(before.uordblks + before.hblkhd);
+        pop3_session_free(s);
+    }
+    if (used > 0)
+        return used;
+#endif
+    return 32u * 1024u + 2u * (uint64_t)l->max_line + ((uint64_t)l->max_line / 4u + 1u) * 3u +
+           8u * (uint64_t)l->max_pending;
+}
+
+void analyzer_get_usage(const struct analyzer *an, struct analyzer_usage *out)
+{
+    struct stream_pool_stats pool;
+
+    stream_pool_get_stats(an->pool, &pool);
+    out->now = an->now;
+    out->memory_flows = (uint64_t)flow_count(an->flows) * sizeof(struct flow);
+    out->memory_sessions = an->stats.sessions_active * an->session_bytes;
+    out->memory_reassembly = pool.chunks_in_use * STREAM_CHUNK_SIZE;
 }
 
 /* ------------------------------------------------------------- sessions */
@@ -75,7 +216,15 @@ static struct pop3_session *analyzer_session(struct analyzer *an, struct flow *f
 
     if (s != NULL)
         return s;
-    s = pop3_session_new(&an->opts.pop3, &f->meta, f->first_ts, an->sink, an->sink_ctx);
+    /* A tracker holds its line buffers (tens of KiB): a flood of
+     * connections that send a byte and then idle must not multiply that
+     * by the flow table's size. Refused connections are counted. */
+    if (an->opts.max_sessions > 0 && an->stats.sessions_active >= an->opts.max_sessions) {
+        f->verdict = CLASSIFY_OTHER;
+        an->stats.sessions_refused++;
+        return NULL;
+    }
+    s = pop3_session_new(&an->opts.pop3, &f->meta, f->first_ts, analyzer_on_event, an);
     if (s == NULL) {
         /* Out of memory for this one connection: skip it, keep going. */
         f->verdict = CLASSIFY_OTHER;
@@ -90,6 +239,7 @@ static struct pop3_session *analyzer_session(struct analyzer *an, struct flow *f
     f->pending_anomalies = 0;
     f->session = s;
     an->stats.pop3_sessions++;
+    an->stats.sessions_active++;
     return s;
 }
 
@@ -154,10 +304,15 @@ static void analyzer_on_data(void *ctx, const uint8_t *bytes, size_t len, struct
         s = analyzer_session(d->an, f);
         if (s == NULL)
             break;
-        if (pop3_session_is_encrypted(s))
+        if (pop3_session_is_encrypted(s)) {
+            analyzer_stls_bytes(f, d->dir, bytes, len);
             pop3_session_count(s, (enum pop3_direction)d->dir, len, ts);
-        else
+        }
+        else {
+            d->an->reading = f;
             pop3_session_feed(s, (enum pop3_direction)d->dir, bytes, len, ts);
+            d->an->reading = NULL;
+        }
         break;
     default: break;
     }
@@ -202,21 +357,47 @@ static void analyzer_flush(struct analyzer *an, struct flow *f, struct event_tim
     }
 }
 
+/* How long a connection closed by FIN or RST keeps its slot, so its late
+ * segments are not taken for a new connection: Linux's TIME-WAIT (2 MSL,
+ * RFC 9293 §3.6), or the idle timeout if that is shorter. */
+#define ANALYZER_CLOSED_LINGER 60u
+
+static uint32_t analyzer_closed_linger(const struct analyzer *an)
+{
+    uint32_t idle = an->opts.idle_timeout;
+
+    return idle != 0 && idle < ANALYZER_CLOSED_LINGER ? idle : ANALYZER_CLOSED_LINGER;
+}
+
+/* After the session ended: a connection that TCP closed lingers as closed;
+ * any other (timeout, eviction, end of input) frees its slot now. */
+static void analyzer_retire(struct analyzer *an, struct flow *f, enum event_end how, struct event_time ts)
+{
+    if (how == END_FIN || how == END_RST)
+        flow_close(an->flows, f, ts);
+    else
+        flow_remove(an->flows, f);
+    an->stats.flows_active = flow_count(an->flows) - flow_closed_count(an->flows);
+}
+
 /* Delivers what is still held, ends the session (if the flow became one)
- * and frees the slot. */
+ * and frees the slot (or keeps it as closed, see analyzer_retire). */
 static void analyzer_end_flow(struct analyzer *an, struct flow *f, enum event_end how, struct event_time ts)
 {
     analyzer_flush(an, f, ts);
+    analyzer_classify_end(an, f);
+    an->ending = f;
     if (f->session != NULL) {
         pop3_session_end(f->session, how, ts);
         pop3_session_free(f->session);
         f->session = NULL;
+        an->stats.sessions_active--;
     }
+    an->ending = NULL;
     stream_release(&f->streams[FLOW_FROM_CLIENT], an->pool);
     stream_release(&f->streams[FLOW_FROM_SERVER], an->pool);
     classify_probe_release(&f->probe);
-    flow_remove(an->flows, f);
-    an->stats.flows_active = flow_count(an->flows);
+    analyzer_retire(an, f, how, ts);
 }
 
 /* A flow written off as not POP3 keeps only its table slot. */
@@ -237,6 +418,16 @@ static int analyzer_is_idle(const struct flow *f, struct event_time now, uint32_
     return idle > timeout || (idle == timeout && now.usec >= f->last_ts.usec);
 }
 
+static void analyzer_fragment_stats(struct analyzer *an)
+{
+    struct ipfrag_stats fs;
+
+    ipfrag_get_stats(an->frags, &fs);
+    an->stats.fragments_reassembled = fs.reassembled;
+    an->stats.fragments_dropped = fs.timed_out + fs.evicted + fs.malformed + fs.too_fragmented;
+    an->stats.fragment_overlaps = fs.overlap_conflicts;
+}
+
 /* Idle flows are swept at most once per second of packet time, oldest
  * first, stopping at the first one still active: cheap per packet. */
 static void analyzer_advance_time(struct analyzer *an, struct event_time ts)
@@ -248,6 +439,10 @@ static void analyzer_advance_time(struct analyzer *an, struct event_time ts)
     if (an->opts.idle_timeout == 0 || an->now.sec < an->next_expiry_check)
         return;
     an->next_expiry_check = an->now.sec + 1;
+    ipfrag_expire(an->frags, an->now);
+    analyzer_fragment_stats(an);
+    while ((f = flow_oldest_closed(an->flows)) != NULL && analyzer_is_idle(f, an->now, analyzer_closed_linger(an)))
+        flow_remove(an->flows, f);
     while ((f = flow_oldest(an->flows)) != NULL && analyzer_is_idle(f, an->now, an->opts.idle_timeout)) {
         analyzer_end_flow(an, f, END_TIMEOUT, f->last_ts);
         an->stats.flows_timed_out++;
@@ -260,7 +455,9 @@ static struct flow *analyzer_new_flow(struct analyzer *an, const struct packet_v
 {
     struct flow *f;
 
-    if (flow_table_full(an->flows)) {
+    if (flow_table_full(an->flows) && flow_oldest_closed(an->flows) != NULL) {
+        flow_remove(an->flows, flow_oldest_closed(an->flows)); /* nothing left to report */
+    } else if (flow_table_full(an->flows)) {
         struct flow *oldest = flow_oldest(an->flows);
 
         analyzer_end_flow(an, oldest, END_EVICTED, oldest->last_ts);
@@ -273,7 +470,7 @@ static struct flow *analyzer_new_flow(struct analyzer *an, const struct packet_v
     if (f->verdict == CLASSIFY_POP3S)
         f->flags |= FLOW_F_COUNT_ONLY; /* RFC 8314: TLS from the first byte */
     an->stats.flows_created++;
-    an->stats.flows_active = flow_count(an->flows);
+    an->stats.flows_active = flow_count(an->flows) - flow_closed_count(an->flows);
     return f;
 }
 
@@ -294,8 +491,41 @@ static void analyzer_count_only(struct analyzer *an, struct flow *f, enum flow_d
     if (n == 0)
         return;
     s = analyzer_session(an, f);
+    /* Only a segment of wholly new bytes shows where the TLS stream starts. */
+    if (s != NULL && n == analyzer_wire_payload(v))
+        analyzer_stls_bytes(f, dir, v->payload, v->payload_len);
     if (s != NULL)
         pop3_session_count(s, (enum pop3_direction)dir, n, ts);
+}
+
+/* The probe decides within the server's greeting line (at most 512
+ * octets, RFC 2449 §4) and the first bytes of the client's first line; a
+ * flow still undecided after twice that much payload is not POP3. Counted
+ * in bytes rather than packets, so a capture re-cut into tiny segments is
+ * classified exactly as the original. */
+#define ANALYZER_PROBE_MAX_BYTES (2u * CLASSIFY_GREETING_MAX)
+
+static int analyzer_probe_exhausted(struct flow *f, const struct packet_view *v)
+{
+    uint64_t n = (uint64_t)f->probe_bytes + analyzer_wire_payload(v);
+
+    f->probe_bytes = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+    return n > ANALYZER_PROBE_MAX_BYTES;
+}
+
+/* The ACK of this segment tells what the other side's receiver has: bytes
+ * of that direction it acknowledged that the capture never showed are a
+ * gap, delivered before this segment's own bytes (the order the peers saw
+ * them in); a pure ACK only notes it (stream_ack). */
+static void analyzer_peer_ack(struct analyzer *an, struct flow *f, enum flow_direction dir,
+                              const struct packet_view *v, struct event_time ts)
+{
+    enum flow_direction other = dir == FLOW_FROM_CLIENT ? FLOW_FROM_SERVER : FLOW_FROM_CLIENT;
+    struct analyzer_delivery d = {an, f, other};
+    struct stream_sink sink = {analyzer_on_data, analyzer_on_gap, &d};
+
+    if (v->tcp_flags & TCP_FLAG_ACK)
+        stream_ack(&f->streams[other], an->pool, v->ack, analyzer_wire_payload(v) > 0, ts, &sink);
 }
 
 static void analyzer_reassemble(struct analyzer *an, struct flow *f, enum flow_direction dir,
@@ -305,13 +535,18 @@ static void analyzer_reassemble(struct analyzer *an, struct flow *f, enum flow_d
     struct stream_sink sink = {analyzer_on_data, analyzer_on_gap, &d};
     unsigned events;
 
-    if (f->verdict == CLASSIFY_UNDECIDED && v->payload_len > 0 && classify_probe_packet(&f->probe) == CLASSIFY_OTHER) {
+    if (f->verdict == CLASSIFY_UNDECIDED && analyzer_probe_exhausted(f, v)) {
         f->verdict = CLASSIFY_OTHER;
         analyzer_drop_interest(an, f);
         return;
     }
     if (v->payload_missing > 0)
         analyzer_note(f, ANOMALY_TRUNCATED_PACKET);
+    analyzer_peer_ack(an, f, dir, v, ts);
+    if (f->verdict == CLASSIFY_OTHER) {
+        analyzer_drop_interest(an, f);
+        return;
+    }
     events = stream_segment(&f->streams[dir], an->pool, v->tcp_flags, v->seq, v->payload, v->payload_len,
                             v->payload_missing, ts, &sink);
     if (events & STREAM_EVENT_OVERLAP_CONFLICT)
@@ -334,6 +569,20 @@ static void analyzer_reassemble(struct analyzer *an, struct flow *f, enum flow_d
         f->flags |= FLOW_F_COUNT_ONLY;
 }
 
+/* The last ACK acknowledges the other side's FIN (RFC 9293 §3.6): that
+ * side's bytes had all arrived, so any still missing were lost by the
+ * capture, not by the network. An ACK that does not reach the FIN (a
+ * reordered or duplicate one) ends nothing. */
+static int analyzer_acks_peer_fin(const struct flow *f, const struct packet_view *v)
+{
+    enum flow_direction dir = flow_direction_of(f, v);
+    const struct stream *peer = &f->streams[dir == FLOW_FROM_CLIENT ? FLOW_FROM_SERVER : FLOW_FROM_CLIENT];
+
+    if (!(peer->flags & STREAM_F_FIN))
+        return 1; /* the FIN was seen by the flow, not the stream: trust the ACK */
+    return (uint32_t)(v->ack - (peer->fin_seq + 1u)) < 0x80000000u;
+}
+
 /* RST ends the connection at once (RFC 9293 §3.10.7); FIN from both sides
  * ends it once every byte before both FINs is in, or at the ACK that
  * closes it, whichever comes first (bytes still missing become gaps). */
@@ -349,17 +598,34 @@ static void analyzer_check_end(struct analyzer *an, struct flow *f, const struct
     }
     if ((f->flags & both_fins) != both_fins)
         return;
-    if (f->verdict == CLASSIFY_OTHER || pure_ack ||
+    if (f->verdict == CLASSIFY_OTHER || (pure_ack && analyzer_acks_peer_fin(f, v)) ||
         (stream_complete(&f->streams[FLOW_FROM_CLIENT]) && stream_complete(&f->streams[FLOW_FROM_SERVER])))
         analyzer_end_flow(an, f, END_FIN, ts);
 }
 
 /* A SYN (without ACK) on a connection that already closed starts a new
- * connection on the same ports: the old one ends first. */
-static int analyzer_reopened(const struct flow *f, const struct packet_view *v)
+ * connection on the same ports: the old one ends first. So does a SYN
+ * that cannot belong to the old one (stream_foreign_syn): its end was not
+ * in the capture. */
+static int analyzer_reopened(const struct flow *f, enum flow_direction dir, const struct packet_view *v)
 {
-    return (v->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN &&
-           (f->flags & (FLOW_F_FIN_CLIENT | FLOW_F_FIN_SERVER | FLOW_F_RST)) != 0;
+    if ((v->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) != TCP_FLAG_SYN)
+        return 0;
+    return (f->flags & (FLOW_F_FIN_CLIENT | FLOW_F_FIN_SERVER | FLOW_F_RST)) != 0 ||
+           stream_foreign_syn(&f->streams[dir], v->seq);
+}
+
+/* Ends the connection a new SYN replaces and frees its key: by its FIN or
+ * RST when the capture showed one, else as a timeout at its last packet
+ * (the capture missed its end). */
+static void analyzer_end_replaced(struct analyzer *an, struct flow *f, struct event_time ts)
+{
+    int closing = (f->flags & (FLOW_F_FIN_CLIENT | FLOW_F_FIN_SERVER | FLOW_F_RST)) != 0;
+
+    if (!(f->flags & FLOW_F_CLOSED))
+        analyzer_end_flow(an, f, closing ? END_FIN : END_TIMEOUT, closing ? ts : f->last_ts);
+    if (closing) /* analyzer_retire kept its slot as closed */
+        flow_remove(an->flows, f);
 }
 
 static void analyzer_segment(struct analyzer *an, const struct packet_view *v, struct event_time ts)
@@ -367,10 +633,12 @@ static void analyzer_segment(struct analyzer *an, const struct packet_view *v, s
     enum flow_direction dir = FLOW_FROM_CLIENT;
     struct flow *f = flow_lookup(an->flows, v, &dir);
 
-    if (f != NULL && analyzer_reopened(f, v)) {
-        analyzer_end_flow(an, f, END_FIN, ts);
+    if (f != NULL && analyzer_reopened(f, dir, v)) {
+        analyzer_end_replaced(an, f, ts);
         f = NULL;
     }
+    if (f != NULL && (f->flags & FLOW_F_CLOSED))
+        return; /* a late segment of a connection already reported */
     if (f == NULL) {
         /* Only a SYN or payload starts a flow: stray ACKs, FINs and RSTs
          * after a connection ended must not open a new one. */
@@ -384,8 +652,11 @@ static void analyzer_segment(struct analyzer *an, const struct packet_view *v, s
     flow_touch(an->flows, f, ts);
     if (v->tcp_flags & TCP_FLAG_FIN)
         f->flags |= dir == FLOW_FROM_CLIENT ? FLOW_F_FIN_CLIENT : FLOW_F_FIN_SERVER;
-    if (v->tcp_flags & TCP_FLAG_RST)
+    /* An RST outside the window is ignored by the receiver (RFC 5961 §3):
+     * a blind one must not end the connection we are watching. */
+    if ((v->tcp_flags & TCP_FLAG_RST) && stream_rst_in_window(&f->streams[dir], v->seq))
         f->flags |= FLOW_F_RST;
+    analyzer_classify_packet(an, f, v, ts);
     if (f->verdict != CLASSIFY_OTHER) {
         if (f->flags & FLOW_F_COUNT_ONLY)
             analyzer_count_only(an, f, dir, v, ts);
@@ -413,6 +684,31 @@ static int analyzer_count_decode(struct analyzer *an, enum decode_result r, uint
     return 0;
 }
 
+/* A fragment goes to reassembly; a datagram it completes goes on as one
+ * segment. Conflicting overlaps inside it are the flow's anomaly. */
+static void analyzer_fragment(struct analyzer *an, const struct packet_view *frag, const struct capture_frame *frame)
+{
+    struct ipfrag_datagram dg;
+    struct packet_view v;
+    enum flow_direction dir;
+    struct flow *f;
+
+    if (ipfrag_add(an->frags, frag, frame->ts, &dg) == IPFRAG_COMPLETE) {
+        memset(&v, 0, sizeof v);
+        v.ip_version = dg.ip_version;
+        memcpy(v.src_addr, dg.src_addr, 16);
+        memcpy(v.dst_addr, dg.dst_addr, 16);
+        if (analyzer_count_decode(an, decode_reassembled(dg.protocol, dg.payload, dg.len, dg.missing, &v),
+                                  frame->number)) {
+            analyzer_segment(an, &v, frame->ts);
+            f = dg.overlap_conflict ? flow_lookup(an->flows, &v, &dir) : NULL;
+            if (f != NULL && !(f->flags & FLOW_F_CLOSED))
+                analyzer_note(f, ANOMALY_OVERLAP_CONFLICT);
+        }
+    }
+    analyzer_fragment_stats(an);
+}
+
 void analyzer_frame(struct analyzer *an, const struct capture_frame *frame)
 {
     struct packet_view v;
@@ -424,6 +720,8 @@ void analyzer_frame(struct analyzer *an, const struct capture_frame *frame)
     r = decode_packet(frame->linktype, frame->data, frame->caplen, frame->wirelen, &v);
     if (analyzer_count_decode(an, r, frame->number))
         analyzer_segment(an, &v, frame->ts);
+    else if (r == DECODE_FRAGMENT)
+        analyzer_fragment(an, &v, frame);
 }
 
 /* ------------------------------------------------------------ finishing */
@@ -436,13 +734,18 @@ static int analyzer_by_flow_id(const void *a, const void *b)
     return (fa->meta.flow_id > fb->meta.flow_id) - (fa->meta.flow_id < fb->meta.flow_id);
 }
 
-void analyzer_finish(struct analyzer *an, enum event_end how)
+static void analyzer_end_all(struct analyzer *an, enum event_end how)
 {
+    struct event_time never = {INT64_MAX, 0};
     size_t n = flow_count(an->flows);
     struct flow **order;
     struct flow *f;
     size_t i = 0;
 
+    /* No fragment comes after the end of input: what is incomplete now
+     * never completes (counted as timed out). */
+    ipfrag_expire(an->frags, never);
+    analyzer_fragment_stats(an);
     if (n == 0)
         return;
     order = malloc(n * sizeof *order);
@@ -460,6 +763,18 @@ void analyzer_finish(struct analyzer *an, enum event_end how)
     free(order);
 }
 
+/* After the last session: the mail picture and the other applications. */
+void analyzer_finish(struct analyzer *an, enum event_end how)
+{
+    struct event ev;
+
+    analyzer_end_all(an, how);
+    memset(&ev, 0, sizeof ev);
+    ev.type = EVENT_APP_SUMMARY;
+    ev.u.app_summary = *classify_summary(an->classify, an->now);
+    an->sink(an->sink_ctx, &ev);
+}
+
 /* Frees without reporting: call analyzer_finish first to get the events. */
 void analyzer_free(struct analyzer *an)
 {
@@ -472,9 +787,12 @@ void analyzer_free(struct analyzer *an)
             pop3_session_free(f->session);
         f->session = NULL;
         analyzer_drop_interest(an, f);
+        classify_app_release(an->classify, &f->app);
         flow_remove(an->flows, f);
     }
     flow_table_free(an->flows);
     stream_pool_free(an->pool);
+    ipfrag_free(an->frags);
+    classify_context_free(an->classify);
     free(an);
 }

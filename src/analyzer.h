@@ -4,6 +4,7 @@
 #ifndef POP3SCOPE_ANALYZER_H
 #define POP3SCOPE_ANALYZER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,14 +14,22 @@
 
 struct analyzer_options {
     size_t max_flows; /* table capacity; the oldest idle flow is evicted */
+    size_t max_sessions; /* POP3 trackers at once (each holds its line
+                            buffers); beyond it a new connection is
+                            counted in sessions_refused, not analyzed */
     uint32_t idle_timeout; /* seconds of packet time without a packet */
     size_t max_held_bytes_per_stream; /* out-of-order bytes per direction */
     size_t max_held_bytes_total; /* out-of-order bytes for all flows */
+    size_t max_fragments; /* IP datagrams in reassembly at once */
+    size_t max_fragment_bytes; /* fragment bytes held for all of them */
+    uint32_t fragment_timeout; /* seconds a datagram waits for its fragments */
     struct pop3_limits pop3;
+    bool no_ndpi; /* --no-ndpi: no application naming, nothing fed to nDPI */
 };
 
 #define ANALYZER_DEFAULT_MAX_FLOWS 262144
 #define ANALYZER_DEFAULT_IDLE_TIMEOUT 600
+#define ANALYZER_DEFAULT_MAX_SESSIONS 8192
 #define ANALYZER_DEFAULT_HELD_PER_STREAM (256u * 1024u)
 #define ANALYZER_DEFAULT_HELD_TOTAL (64u * 1024u * 1024u)
 
@@ -31,7 +40,10 @@ struct analyzer_stats {
     uint64_t tcp_segments;
     uint64_t not_tcp; /* well-formed frames that are not TCP over IP */
     uint64_t unsupported_link;
-    uint64_t fragments; /* IP fragments skipped (reassembly: later) */
+    uint64_t fragments; /* IP fragments seen (README "Damaged and partial captures") */
+    uint64_t fragments_reassembled; /* datagrams put back together */
+    uint64_t fragments_dropped; /* datagrams given up: timeout, limits, bad offsets */
+    uint64_t fragment_overlaps; /* fragments whose bytes differed from held ones */
     uint64_t truncated; /* headers cut by snaplen */
     uint64_t malformed; /* headers that lie */
     uint64_t flows_created;
@@ -39,6 +51,8 @@ struct analyzer_stats {
     uint64_t flows_evicted; /* pushed out by a full table */
     uint64_t flows_timed_out;
     uint64_t pop3_sessions; /* flows recognised as POP3 (any tls) */
+    uint64_t sessions_active; /* trackers alive now */
+    uint64_t sessions_refused; /* POP3 flows skipped: max_sessions reached */
     uint64_t held_bytes_dropped; /* out-of-order bytes dropped at a limit */
     uint64_t gap_bytes; /* bytes reported missing to trackers */
     uint64_t first_bad_frame; /* record number of the first malformed or
@@ -58,6 +72,18 @@ void analyzer_frame(struct analyzer *an, const struct capture_frame *frame);
 void analyzer_finish(struct analyzer *an, enum event_end how);
 
 const struct analyzer_stats *analyzer_get_stats(const struct analyzer *an);
+
+/* Memory held now, for the live stats event. Flows and reassembly are
+ * exact; sessions are the trackers alive times what one holds with the
+ * configured limits. */
+struct analyzer_usage {
+    struct event_time now; /* newest packet time seen */
+    uint64_t memory_flows;
+    uint64_t memory_sessions;
+    uint64_t memory_reassembly;
+};
+
+void analyzer_get_usage(const struct analyzer *an, struct analyzer_usage *out);
 
 void analyzer_free(struct analyzer *an);
 

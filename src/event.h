@@ -223,13 +223,41 @@ struct event_stats {
     uint64_t flows_active;
     uint64_t sessions_active;
     uint64_t flows_evicted;
+    uint64_t sessions_refused; /* POP3 connections not analyzed: every
+                                  tracker busy (--max-sessions) */
     uint64_t memory_flows; /* bytes held by each pool */
     uint64_t memory_sessions;
     uint64_t memory_reassembly;
     uint64_t events_written;
 };
 
-enum event_type { EVENT_AUTH, EVENT_SESSION, EVENT_ALERT, EVENT_STATS };
+/* One application in the end-of-run picture. */
+struct event_app_total {
+    const char *name; /* nDPI's name: "HTTP", "TLS", "Unknown"... */
+    uint64_t flows;
+    uint64_t bytes; /* TCP payload bytes, both directions, as captured */
+};
+
+/* At most this many applications are listed; the rest are summed. */
+#define EVENT_APP_TOP 10
+
+/* The capture's mail picture and the applications beside it: emitted once,
+ * by analyzer_finish, after every session event. */
+struct event_app_summary {
+    struct event_time ts; /* newest packet time */
+    uint64_t mail_sessions[TLS_COUNT]; /* POP3 sessions by event_tls */
+    uint64_t mail_bytes[TLS_COUNT]; /* their client + server bytes */
+    bool ndpi; /* false with --no-ndpi: other flows were not named */
+    const struct event_app_total *apps; /* non-POP3 flows by application,
+                                           most bytes first */
+    size_t app_count; /* at most EVENT_APP_TOP */
+    uint64_t more_flows; /* non-POP3 flows not in apps (all, without nDPI) */
+    uint64_t more_bytes;
+    uint64_t flows_without_payload; /* connections that carried no byte */
+    uint64_t flows_not_named; /* nDPI's flow limit kept them unnamed */
+};
+
+enum event_type { EVENT_AUTH, EVENT_SESSION, EVENT_ALERT, EVENT_STATS, EVENT_APP_SUMMARY };
 
 struct event {
     enum event_type type;
@@ -238,6 +266,7 @@ struct event {
         struct event_session session;
         struct event_alert alert;
         struct event_stats stats;
+        struct event_app_summary app_summary;
     } u;
 };
 

@@ -18,6 +18,7 @@ struct output_options {
     enum output_format format;
     bool show_passwords;
     bool line_buffered; /* flush after every event (live use) */
+    bool summary_only; /* text: the summary alone, no table of attempts */
 };
 
 struct output;

@@ -55,6 +55,16 @@ struct output_counters {
     uint64_t messages_deleted;
 };
 
+/* The capture's mail picture (EVENT_APP_SUMMARY), kept for the end of the
+ * text summary. The event's strings are borrowed, so names are copied. */
+#define OUTPUT_APP_NAME_MAX 48
+struct output_app_picture {
+    bool seen;
+    struct event_app_summary summary; /* apps points at apps[] below */
+    struct event_app_total apps[EVENT_APP_TOP];
+    char names[EVENT_APP_TOP][OUTPUT_APP_NAME_MAX];
+};
+
 /* How much wire text the UTF-8 converter lets through unescaped. */
 enum output_utf8_mode {
     OUTPUT_UTF8_JSON, /* valid UTF-8 as is; jansson escapes controls */
@@ -71,6 +81,7 @@ struct output {
     char *scratch; /* OUTPUT_SCRATCH_MAX + 1 bytes, reused per value */
     struct output_counters counters;
     struct output_accounts accounts;
+    struct output_app_picture picture;
 };
 
 /* Remembers the first failure; output_finish reports it. */

@@ -268,15 +268,87 @@ static void output_accounts_add(struct output_accounts *acc, const struct event_
 _Static_assert(OUTPUT_ACCOUNT_SLOTS > OUTPUT_ACCOUNTS_MAX, "probing needs an empty slot");
 _Static_assert((OUTPUT_ACCOUNT_SLOTS & (OUTPUT_ACCOUNT_SLOTS - 1)) == 0, "slots: power of two");
 
+/* The event borrows its strings: keep copies for output_text_finish. */
+static void output_text_keep_picture(struct output_app_picture *p, const struct event_app_summary *s)
+{
+    size_t n = s->apps == NULL ? 0 : (s->app_count < EVENT_APP_TOP ? s->app_count : EVENT_APP_TOP);
+
+    p->seen = true;
+    p->summary = *s;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(p->names[i], sizeof p->names[i], "%s", s->apps[i].name != NULL ? s->apps[i].name : "Unknown");
+        p->apps[i] = s->apps[i];
+        p->apps[i].name = p->names[i];
+    }
+    p->summary.apps = p->apps;
+    p->summary.app_count = n;
+}
+
+/* ------------------------------------------------------ alerts, stats */
+
+/* One line per alert, printed the moment it fires (live use): a person
+ * watching the table sees it between the rows that caused it. */
+static void output_text_alert(struct output *out, const struct event_alert *a)
+{
+    char when[EVENT_TIME_TEXT_SIZE], since[EVENT_TIME_TEXT_SIZE], client[64], server[64];
+    char user[OUTPUT_TEXT_W_SUMMARY_USER + 1];
+
+    event_time_format(a->ts, when, sizeof when);
+    output_text_endpoint(a->flow, false, client, sizeof client);
+    output_text_endpoint(a->flow, true, server, sizeof server);
+    output_text_bytes(a->user, user, OUTPUT_TEXT_W_SUMMARY_USER);
+    output_printf(out, "ALERT %s at=%s user=%s client=%s server=%s count=%llu threshold=%llu",
+                  event_alert_kind_name(a->kind), when, user, client, server, (unsigned long long)a->count,
+                  (unsigned long long)a->threshold);
+    if (a->window > 0) {
+        event_time_format(a->window_start, since, sizeof since);
+        output_printf(out, " window=%us since=%s", (unsigned)a->window, since);
+    }
+    output_puts(out, "\n");
+}
+
+/* Sensor counters (--stats-interval, SIGUSR1) as one line, in the stream
+ * the person already watches. */
+static void output_text_stats(struct output *out, const struct event_stats *st)
+{
+    char when[EVENT_TIME_TEXT_SIZE];
+
+    event_time_format(st->ts, when, sizeof when);
+    output_printf(out,
+                  "STATS at=%s packets=%llu bytes=%llu kernel_received=%llu kernel_drops=%llu "
+                  "interface_drops=%llu flows=%llu sessions=%llu flows_evicted=%llu sessions_refused=%llu "
+                  "memory_flows=%llu memory_sessions=%llu memory_reassembly=%llu events=%llu\n",
+                  when, (unsigned long long)st->packets, (unsigned long long)st->bytes,
+                  (unsigned long long)st->kernel_received, (unsigned long long)st->kernel_drops,
+                  (unsigned long long)st->interface_drops, (unsigned long long)st->flows_active,
+                  (unsigned long long)st->sessions_active, (unsigned long long)st->flows_evicted,
+                  (unsigned long long)st->sessions_refused,
+                  (unsigned long long)st->memory_flows, (unsigned long long)st->memory_sessions,
+                  (unsigned long long)st->memory_reassembly, (unsigned long long)st->events_written);
+}
+
 void output_text_event(struct output *out, const struct event *ev)
 {
+    if (ev->type == EVENT_ALERT) {
+        output_text_alert(out, &ev->u.alert);
+        return;
+    }
+    if (ev->type == EVENT_STATS) {
+        output_text_stats(out, &ev->u.stats);
+        return;
+    }
+    if (ev->type == EVENT_APP_SUMMARY) {
+        output_text_keep_picture(&out->picture, &ev->u.app_summary);
+        return;
+    }
     if (ev->type != EVENT_AUTH)
         return; /* sessions only feed the summary counters */
     /* A failed attempt exposes the password just the same: it may be the
      * right one for another service, or one typo from it. */
     if (ev->u.auth.exposure == EXPOSURE_CLEARTEXT)
         output_accounts_add(&out->accounts, &ev->u.auth);
-    output_text_row(out, &ev->u.auth);
+    if (!out->opts.summary_only)
+        output_text_row(out, &ev->u.auth);
 }
 
 /* ------------------------------------------------------------- summary */
@@ -311,6 +383,51 @@ static void output_text_accounts(struct output *out)
                       OUTPUT_ACCOUNTS_MAX);
 }
 
+static const char *output_text_plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* The last lines of the run: how much mail was protected, and what else
+ * shared the capture. */
+static void output_text_picture(struct output *out)
+{
+    static const char *const labels[TLS_COUNT] = {
+        [TLS_NONE] = "cleartext POP3", [TLS_STLS] = "POP3 after STLS", [TLS_IMPLICIT] = "POP3S (implicit TLS)"};
+    const struct event_app_summary *s = &out->picture.summary;
+
+    if (!out->picture.seen)
+        return;
+    output_puts(out, "mail:\n");
+    for (unsigned t = 0; t < (unsigned)TLS_COUNT; t++)
+        output_printf(out, "  %-22s %8llu %-9s %14llu bytes\n", labels[t], (unsigned long long)s->mail_sessions[t],
+                      output_text_plural(s->mail_sessions[t], "session", "sessions"),
+                      (unsigned long long)s->mail_bytes[t]);
+    if (!s->ndpi) {
+        output_printf(out, "other applications: %llu %s, %llu bytes (not named: --no-ndpi)\n",
+                      (unsigned long long)s->more_flows, output_text_plural(s->more_flows, "flow", "flows"),
+                      (unsigned long long)s->more_bytes);
+    } else if (s->app_count == 0 && s->more_flows == 0) {
+        output_puts(out, "other applications: none\n");
+    } else {
+        output_puts(out, "other applications (nDPI, most bytes first):\n");
+        for (size_t i = 0; i < s->app_count; i++) {
+            char name[OUTPUT_APP_NAME_MAX];
+
+            output_text_cstr(s->apps[i].name, name, 22);
+            output_printf(out, "  %-22s %8llu %-9s %14llu bytes\n", name, (unsigned long long)s->apps[i].flows,
+                          output_text_plural(s->apps[i].flows, "flow", "flows"), (unsigned long long)s->apps[i].bytes);
+        }
+        if (s->more_flows > 0)
+            output_printf(out, "  %-22s %8llu %-9s %14llu bytes\n", "(the rest)", (unsigned long long)s->more_flows,
+                          output_text_plural(s->more_flows, "flow", "flows"), (unsigned long long)s->more_bytes);
+    }
+    if (s->flows_without_payload > 0)
+        output_printf(out, "connections without payload: %llu\n", (unsigned long long)s->flows_without_payload);
+    if (s->flows_not_named > 0)
+        output_printf(out, "connections not named (nDPI flow limit): %llu\n", (unsigned long long)s->flows_not_named);
+}
+
 void output_text_finish(struct output *out)
 {
     const struct output_counters *c = &out->counters;
@@ -333,6 +450,7 @@ void output_text_finish(struct output *out)
                   (unsigned long long)c->retr_octets, (unsigned long long)c->messages_deleted);
     if (c->auth_attempts > 0)
         output_text_accounts(out);
+    output_text_picture(out);
 }
 
 void output_text_free(struct output *out)

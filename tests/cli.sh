@@ -40,11 +40,13 @@ tap_check "a FILE argument and -r FILE give the same events" eval '[ $st -eq 0 ]
 tap_check "- reads the capture from standard input" cmp -s "$work/pos.json" "$work/stdin.json"
 
 other=$(ls "$SRCDIR"/samples/*.pcap | grep -v /userpass.pcap | head -1)
+# auth and session events only: the run's closing app_summary comes once.
+records() { grep -c -E '"event":"(auth|session)"' "$1"; }
 "$POP3SCOPE" --json "$sample" > "$work/a.json"
 "$POP3SCOPE" --json "$other" > "$work/b.json"
 "$POP3SCOPE" --json "$sample" "$other" > "$work/ab.json"
 tap_check "two files are read in order, one after the other" \
-    eval '[ $(wc -l < "$work/ab.json") -eq $(( $(wc -l < "$work/a.json") + $(wc -l < "$work/b.json") )) ] && [ $(wc -l < "$work/b.json") -gt 0 ]'
+    eval '[ $(records "$work/ab.json") -eq $(( $(records "$work/a.json") + $(records "$work/b.json") )) ] && [ $(records "$work/b.json") -gt 0 ]'
 "$POP3SCOPE" --json "$sample" "$work/does-not-exist.pcap" > "$work/partial.json" 2>/dev/null; st=$?
 tap_check "a bad file among good ones: exit 2, the good one still analyzed" \
     eval '[ $st -eq 2 ] && cmp -s "$work/partial.json" "$work/a.json"'
@@ -70,5 +72,6 @@ tap_check "-o does not follow a symlink" eval '[ $st -eq 3 ] && [ ! -e "$work/ta
 "$POP3SCOPE" --csv "$sample" > "$work/out.csv"
 tap_check "--csv starts with its header row" eval 'head -1 "$work/out.csv" | grep -q "^ts,flow_id,src_ip,src_port,dest_ip,dest_port"'
 "$POP3SCOPE" --json -f "tcp port 9" "$sample" > "$work/filtered.json"; st=$?
-tap_check "a BPF filter that matches nothing gives no events" eval '[ $st -eq 0 ] && [ ! -s "$work/filtered.json" ]'
+tap_check "a BPF filter that matches nothing gives no auth or session events" \
+    eval '[ $st -eq 0 ] && [ "$(records "$work/filtered.json")" -eq 0 ]'
 tap_done
