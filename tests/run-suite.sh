@@ -12,6 +12,12 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 [ -x configure ] || ./autogen.sh >/dev/null
+if [ -f config.status ]; then
+    # automake refuses an out-of-tree build of a tree configured in place.
+    echo "the source tree is configured in place: run 'make distclean' here first (the suite builds in build/)"
+    echo "0 passed, 1 failed, 0 skipped"
+    exit 1
+fi
 jobs=$(nproc 2>/dev/null || echo 2)
 pass=0 fail=0 skip=0
 
