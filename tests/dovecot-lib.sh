@@ -540,6 +540,10 @@ lo_capture_stop() {
     kill -INT "$LO_CAPTURE_PID" 2>/dev/null
     wait "$LO_CAPTURE_PID" 2>/dev/null
     LO_CAPTURE_PID=
+    # A capture that lost packets explains a failure better than any
+    # analyzer theory: keep tcpdump's own count for the test's diagnostics.
+    # shellcheck disable=SC2034
+    LO_CAPTURE_DROPS=$(sed -n 's/^\([0-9]*\) packets* dropped by kernel.*/\1/p' "$LO_CAPTURE_ERR" | head -1)
     rm -f "$LO_CAPTURE_ERR"
     # shellcheck disable=SC2034
     LO_CAPTURE_PACKETS=$(tcpdump -nr "$LO_CAPTURE_FILE" 2>/dev/null | wc -l)

