@@ -1357,10 +1357,14 @@ static void pop3_frame_keep(struct pop3_session *s, struct pop3_framer *f, const
         return;
     if (memchr(p, '\0', n) != NULL)
         f->nul = true;
-    if (n > room)
+    if (n > room) {
+        /* Flagged at the cut, not at the line's end: a line that never
+         * ends (a 100 MB flood without LF) must still be reported. */
         f->truncated = true;
-    else
+        pop3_anomaly(s, ANOMALY_LINE_TOO_LONG);
+    } else {
         room = n;
+    }
     memcpy(f->buf + f->len, p, room);
     f->len += room;
 }
