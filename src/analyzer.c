@@ -27,6 +27,12 @@ struct analyzer {
     struct flow *ending; /* the flow whose session event is being emitted */
     struct flow *reading; /* the flow whose bytes the tracker is reading */
     uint64_t session_bytes; /* heap one tracker takes (stats event) */
+    /* --threads (see analyzer.h): a front half has front hooks and no
+     * flow table; a back half has back hooks. */
+    const struct analyzer_front_hooks *front;
+    struct analyzer_back_hooks back;
+    bool is_back;
+    uint64_t frame; /* back half: frame of the segment being processed */
 };
 
 /* The context of one stream delivery: which flow, which direction. */
@@ -59,6 +65,8 @@ static struct classify_context *analyzer_classify_new(const struct analyzer_opti
 
     classify_options_default(&co);
     co.ndpi = !opts->no_ndpi;
+    if (opts->ndpi_share > 1)
+        co.max_ndpi_flows = (co.max_ndpi_flows + opts->ndpi_share - 1) / opts->ndpi_share;
     if (co.max_ndpi_flows > opts->max_flows)
         co.max_ndpi_flows = opts->max_flows;
     return classify_context_new(&co);
@@ -199,6 +207,11 @@ void analyzer_get_usage(const struct analyzer *an, struct analyzer_usage *out)
 {
     struct stream_pool_stats pool;
 
+    if (an->flows == NULL) { /* a front half holds none of these */
+        memset(out, 0, sizeof *out);
+        out->now = an->now;
+        return;
+    }
     stream_pool_get_stats(an->pool, &pool);
     out->now = an->now;
     out->memory_flows = (uint64_t)flow_count(an->flows) * sizeof(struct flow);
@@ -373,6 +386,8 @@ static uint32_t analyzer_closed_linger(const struct analyzer *an)
  * any other (timeout, eviction, end of input) frees its slot now. */
 static void analyzer_retire(struct analyzer *an, struct flow *f, enum event_end how, struct event_time ts)
 {
+    if (an->is_back)
+        an->back.flow_retired(an->back.ctx, f->meta.flow_id);
     if (how == END_FIN || how == END_RST)
         flow_close(an->flows, f, ts);
     else
@@ -430,10 +445,10 @@ static void analyzer_fragment_stats(struct analyzer *an)
 
 /* Idle flows are swept at most once per second of packet time, oldest
  * first, stopping at the first one still active: cheap per packet. */
+static void analyzer_sweep_flows(struct analyzer *an);
+
 static void analyzer_advance_time(struct analyzer *an, struct event_time ts)
 {
-    struct flow *f;
-
     if (ts.sec > an->now.sec || (ts.sec == an->now.sec && ts.usec > an->now.usec))
         an->now = ts;
     if (an->opts.idle_timeout == 0 || an->now.sec < an->next_expiry_check)
@@ -441,9 +456,24 @@ static void analyzer_advance_time(struct analyzer *an, struct event_time ts)
     an->next_expiry_check = an->now.sec + 1;
     ipfrag_expire(an->frags, an->now);
     analyzer_fragment_stats(an);
+    if (an->front != NULL)
+        an->front->sweep(an->front->ctx, an->stats.frames, an->now);
+    else
+        analyzer_sweep_flows(an);
+}
+
+/* The flows part of a sweep: closed ones whose linger is over, then idle
+ * ones, least recently seen first (in a back half, each at the place of
+ * its last frame in the merged order). */
+static void analyzer_sweep_flows(struct analyzer *an)
+{
+    struct flow *f;
+
     while ((f = flow_oldest_closed(an->flows)) != NULL && analyzer_is_idle(f, an->now, analyzer_closed_linger(an)))
         flow_remove(an->flows, f);
     while ((f = flow_oldest(an->flows)) != NULL && analyzer_is_idle(f, an->now, an->opts.idle_timeout)) {
+        if (an->is_back)
+            an->back.order(an->back.ctx, f->last_frame);
         analyzer_end_flow(an, f, END_TIMEOUT, f->last_ts);
         an->stats.flows_timed_out++;
     }
@@ -466,6 +496,10 @@ static struct flow *analyzer_new_flow(struct analyzer *an, const struct packet_v
     f = flow_create(an->flows, v, ts, classify_looks_like_server(v->payload, v->payload_len));
     if (f == NULL)
         return NULL;
+    if (an->is_back) {
+        f->meta.flow_id = an->frame;
+        an->back.flow_created(an->back.ctx, f->meta.flow_id);
+    }
     f->verdict = (uint8_t)classify_by_ports(f->meta.client_port, f->meta.server_port);
     if (f->verdict == CLASSIFY_POP3S)
         f->flags |= FLOW_F_COUNT_ONLY; /* RFC 8314: TLS from the first byte */
@@ -650,6 +684,7 @@ static void analyzer_segment(struct analyzer *an, const struct packet_view *v, s
         dir = flow_direction_of(f, v);
     }
     flow_touch(an->flows, f, ts);
+    f->last_frame = an->frame;
     if (v->tcp_flags & TCP_FLAG_FIN)
         f->flags |= dir == FLOW_FROM_CLIENT ? FLOW_F_FIN_CLIENT : FLOW_F_FIN_SERVER;
     /* An RST outside the window is ignored by the receiver (RFC 5961 §3):
@@ -686,12 +721,19 @@ static int analyzer_count_decode(struct analyzer *an, enum decode_result r, uint
 
 /* A fragment goes to reassembly; a datagram it completes goes on as one
  * segment. Conflicting overlaps inside it are the flow's anomaly. */
+static void analyzer_overlap_conflict(struct analyzer *an, const struct packet_view *v, bool conflict)
+{
+    enum flow_direction dir;
+    struct flow *f = conflict ? flow_lookup(an->flows, v, &dir) : NULL;
+
+    if (f != NULL && !(f->flags & FLOW_F_CLOSED))
+        analyzer_note(f, ANOMALY_OVERLAP_CONFLICT);
+}
+
 static void analyzer_fragment(struct analyzer *an, const struct packet_view *frag, const struct capture_frame *frame)
 {
     struct ipfrag_datagram dg;
     struct packet_view v;
-    enum flow_direction dir;
-    struct flow *f;
 
     if (ipfrag_add(an->frags, frag, frame->ts, &dg) == IPFRAG_COMPLETE) {
         memset(&v, 0, sizeof v);
@@ -700,10 +742,12 @@ static void analyzer_fragment(struct analyzer *an, const struct packet_view *fra
         memcpy(v.dst_addr, dg.dst_addr, 16);
         if (analyzer_count_decode(an, decode_reassembled(dg.protocol, dg.payload, dg.len, dg.missing, &v),
                                   frame->number)) {
-            analyzer_segment(an, &v, frame->ts);
-            f = dg.overlap_conflict ? flow_lookup(an->flows, &v, &dir) : NULL;
-            if (f != NULL && !(f->flags & FLOW_F_CLOSED))
-                analyzer_note(f, ANOMALY_OVERLAP_CONFLICT);
+            if (an->front != NULL) {
+                an->front->segment(an->front->ctx, an->stats.frames, &v, frame->ts, dg.overlap_conflict);
+            } else {
+                analyzer_segment(an, &v, frame->ts);
+                analyzer_overlap_conflict(an, &v, dg.overlap_conflict);
+            }
         }
     }
     analyzer_fragment_stats(an);
@@ -718,10 +762,14 @@ void analyzer_frame(struct analyzer *an, const struct capture_frame *frame)
     an->stats.frame_bytes += frame->wirelen;
     analyzer_advance_time(an, frame->ts);
     r = decode_packet(frame->linktype, frame->data, frame->caplen, frame->wirelen, &v);
-    if (analyzer_count_decode(an, r, frame->number))
+    if (!analyzer_count_decode(an, r, frame->number)) {
+        if (r == DECODE_FRAGMENT)
+            analyzer_fragment(an, &v, frame);
+    } else if (an->front != NULL) {
+        an->front->segment(an->front->ctx, an->stats.frames, &v, frame->ts, false);
+    } else {
         analyzer_segment(an, &v, frame->ts);
-    else if (r == DECODE_FRAGMENT)
-        analyzer_fragment(an, &v, frame);
+    }
 }
 
 /* ------------------------------------------------------------ finishing */
@@ -751,15 +799,21 @@ static void analyzer_end_all(struct analyzer *an, enum event_end how)
     order = malloc(n * sizeof *order);
     if (order == NULL) {
         /* Still end everything; the order is then least recently seen. */
-        while ((f = flow_oldest(an->flows)) != NULL)
+        while ((f = flow_oldest(an->flows)) != NULL) {
+            if (an->is_back)
+                an->back.order(an->back.ctx, f->meta.flow_id); /* the order breaks: ENOMEM */
             analyzer_end_flow(an, f, how, f->last_ts);
+        }
         return;
     }
     for (f = flow_oldest(an->flows); f != NULL && i < n; f = f->lru_next)
         order[i++] = f;
     qsort(order, i, sizeof *order, analyzer_by_flow_id);
-    for (size_t k = 0; k < i; k++)
+    for (size_t k = 0; k < i; k++) {
+        if (an->is_back)
+            an->back.order(an->back.ctx, order[k]->meta.flow_id);
         analyzer_end_flow(an, order[k], how, order[k]->last_ts);
+    }
     free(order);
 }
 
@@ -768,11 +822,23 @@ void analyzer_finish(struct analyzer *an, enum event_end how)
 {
     struct event ev;
 
+    if (an->front != NULL) { /* a front half: only fragments to give up */
+        struct event_time never = {INT64_MAX, 0};
+
+        ipfrag_expire(an->frags, never);
+        analyzer_fragment_stats(an);
+        return;
+    }
     analyzer_end_all(an, how);
-    memset(&ev, 0, sizeof ev);
-    ev.type = EVENT_APP_SUMMARY;
-    ev.u.app_summary = *classify_summary(an->classify, an->now);
+    analyzer_summary_event(an, an->now, &ev);
     an->sink(an->sink_ctx, &ev);
+}
+
+void analyzer_summary_event(struct analyzer *an, struct event_time now, struct event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->type = EVENT_APP_SUMMARY;
+    ev->u.app_summary = *classify_summary(an->classify, now);
 }
 
 /* Frees without reporting: call analyzer_finish first to get the events. */
@@ -782,7 +848,7 @@ void analyzer_free(struct analyzer *an)
 
     if (an == NULL)
         return;
-    while ((f = flow_oldest(an->flows)) != NULL) {
+    while (an->flows != NULL && (f = flow_oldest(an->flows)) != NULL) {
         if (f->session != NULL)
             pop3_session_free(f->session);
         f->session = NULL;
@@ -795,4 +861,61 @@ void analyzer_free(struct analyzer *an)
     ipfrag_free(an->frags);
     classify_context_free(an->classify);
     free(an);
+}
+
+/* ---------------------------------------------------------- --threads */
+
+struct analyzer *analyzer_new_front(const struct analyzer_options *opts, const struct analyzer_front_hooks *hooks)
+{
+    struct analyzer *an = calloc(1, sizeof *an);
+
+    if (an == NULL)
+        return NULL;
+    an->opts = *opts;
+    an->front = hooks;
+    an->frags = ipfrag_new(opts->max_fragments, opts->max_fragment_bytes, opts->fragment_timeout);
+    if (an->frags == NULL) {
+        free(an);
+        return NULL;
+    }
+    return an;
+}
+
+void analyzer_set_back(struct analyzer *an, const struct analyzer_back_hooks *hooks)
+{
+    an->back = *hooks;
+    an->is_back = true;
+}
+
+static void analyzer_back_clock(struct analyzer *an, struct event_time ts)
+{
+    if (ts.sec > an->now.sec || (ts.sec == an->now.sec && ts.usec > an->now.usec))
+        an->now = ts;
+}
+
+void analyzer_back_sweep(struct analyzer *an, uint64_t frame, struct event_time now)
+{
+    an->frame = frame;
+    analyzer_back_clock(an, now);
+    analyzer_sweep_flows(an);
+}
+
+void analyzer_back_segment(struct analyzer *an, uint64_t frame, const struct packet_view *v, struct event_time ts,
+                           bool overlap_conflict)
+{
+    an->frame = frame;
+    analyzer_back_clock(an, ts);
+    an->back.order(an->back.ctx, 0);
+    analyzer_segment(an, v, ts);
+    analyzer_overlap_conflict(an, v, overlap_conflict);
+}
+
+void analyzer_back_finish(struct analyzer *an, enum event_end how)
+{
+    analyzer_end_all(an, how);
+}
+
+void analyzer_merge_summary(struct analyzer *into, const struct analyzer *from)
+{
+    classify_merge(into->classify, from->classify);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "capture.h"
+#include "decode.h"
 #include "event.h"
 #include "pop3.h"
 
@@ -25,6 +26,8 @@ struct analyzer_options {
     uint32_t fragment_timeout; /* seconds a datagram waits for its fragments */
     struct pop3_limits pop3;
     bool no_ndpi; /* --no-ndpi: no application naming, nothing fed to nDPI */
+    unsigned ndpi_share; /* --threads: nDPI's flow limit is divided by this
+                            (0 or 1: whole) */
 };
 
 #define ANALYZER_DEFAULT_MAX_FLOWS 262144
@@ -86,5 +89,66 @@ struct analyzer_usage {
 void analyzer_get_usage(const struct analyzer *an, struct analyzer_usage *out);
 
 void analyzer_free(struct analyzer *an);
+
+/* ----------------------------------------------- --threads (shard.c)
+ *
+ * The pipeline splits in two halves. The front half (frame counting,
+ * decoding, IP fragment reassembly, the clock) runs once, in the reader;
+ * it hands each TCP segment and each due idle sweep to hooks instead of
+ * its own flow table. Back halves (flow table, classification, streams,
+ * trackers) run in the workers, one per shard of the connections, each
+ * fed the segments of its flows and every sweep. A back half numbers a
+ * flow by the frame that created it (unique: a frame creates at most one
+ * flow), and tells its hooks where each event belongs in the
+ * single-thread order. */
+
+struct analyzer_front_hooks {
+    /* A sweep is due before this frame's packet (once per second of
+     * packet time); `now` is the newest packet time. */
+    void (*sweep)(void *ctx, uint64_t frame, struct event_time now);
+    /* One TCP segment of this frame; its payload is valid during the
+     * call. `overlap_conflict`: a reassembled datagram whose fragments
+     * overlapped with different bytes. */
+    void (*segment)(void *ctx, uint64_t frame, const struct packet_view *v, struct event_time ts,
+                    bool overlap_conflict);
+    void *ctx;
+};
+
+/* A front half: analyzer_frame counts, decodes, reassembles fragments and
+ * calls the hooks. Its stats hold the front counters (frames to
+ * first_bad_frame); the flow and session counters stay zero. */
+struct analyzer *analyzer_new_front(const struct analyzer_options *opts, const struct analyzer_front_hooks *hooks);
+
+struct analyzer_back_hooks {
+    /* The events that follow belong to `sub` in the order of the current
+     * step: the flow's last frame in a sweep, its first frame at the end
+     * of input, 0 for a packet. */
+    void (*order)(void *ctx, uint64_t sub);
+    void (*flow_created)(void *ctx, uint64_t flow_id);
+    /* No event will name this flow any more. */
+    void (*flow_retired)(void *ctx, uint64_t flow_id);
+    void *ctx;
+};
+
+/* A back half: analyzer_new's instance, switched to frame-number flow ids
+ * and these hooks. Call before the first segment. */
+void analyzer_set_back(struct analyzer *an, const struct analyzer_back_hooks *hooks);
+
+/* The front's sweep and segment, replayed in a back half. */
+void analyzer_back_sweep(struct analyzer *an, uint64_t frame, struct event_time now);
+void analyzer_back_segment(struct analyzer *an, uint64_t frame, const struct packet_view *v, struct event_time ts,
+                           bool overlap_conflict);
+
+/* End of input in a back half: ends every flow (flow_id order), without
+ * the app summary. */
+void analyzer_back_finish(struct analyzer *an, enum event_end how);
+
+/* Adds `from`'s per-application totals and mail picture to `into`'s, for
+ * one summary over every shard. */
+void analyzer_merge_summary(struct analyzer *into, const struct analyzer *from);
+
+/* The EVENT_APP_SUMMARY record analyzer_finish would emit, timed `now`;
+ * valid until the next call on this analyzer. */
+void analyzer_summary_event(struct analyzer *an, struct event_time now, struct event *ev);
 
 #endif

@@ -626,3 +626,19 @@ const struct event_app_summary *classify_summary(struct classify_context *c, str
     s->flows_not_named = c->not_named;
     return s;
 }
+
+void classify_merge(struct classify_context *into, const struct classify_context *from)
+{
+    for (size_t id = 0; id < into->total_slots && id < from->total_slots; id++) {
+        into->totals[id].flows += from->totals[id].flows;
+        into->totals[id].bytes += from->totals[id].bytes;
+    }
+    for (size_t t = 0; t < TLS_COUNT; t++) {
+        into->mail_sessions[t] += from->mail_sessions[t];
+        into->mail_bytes[t] += from->mail_bytes[t];
+    }
+    into->unnamed_flows += from->unnamed_flows;
+    into->unnamed_bytes += from->unnamed_bytes;
+    into->not_named += from->not_named;
+    into->empty_flows += from->empty_flows;
+}

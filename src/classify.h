@@ -192,4 +192,9 @@ void classify_note_session(struct classify_context *c, const struct event_sessio
  * valid until the next call or classify_context_free. */
 const struct event_app_summary *classify_summary(struct classify_context *c, struct event_time ts);
 
+/* --threads: adds `from`'s application totals and mail picture to
+ * `into`'s (same nDPI build, so the same protocol ids), so one summary
+ * covers every shard. */
+void classify_merge(struct classify_context *into, const struct classify_context *from);
+
 #endif

@@ -382,3 +382,35 @@ void flow_remove(struct flow_table *t, struct flow *f)
     t->free_list = f;
     t->count--;
 }
+
+/* ------------------------------------------------- sharding (--threads) */
+
+/* Provisional (perf-threads): the keyed SipHash over the endpoints in a
+ * fixed order, as flow_bucket does, with one key for the process. */
+static uint64_t flow_shard_key[2];
+
+void flow_hash_init(void)
+{
+    if (getrandom(flow_shard_key, sizeof flow_shard_key, GRND_NONBLOCK) != (ssize_t)sizeof flow_shard_key) {
+        flow_shard_key[0] = 0x0123456789abcdefull ^ (uint64_t)(uintptr_t)&flow_shard_key;
+        flow_shard_key[1] = 0xfedcba9876543210ull;
+    }
+}
+
+uint64_t flow_hash_view(const struct packet_view *v)
+{
+    const uint8_t *a = v->src_addr, *b = v->dst_addr;
+    uint16_t pa = v->src_port, pb = v->dst_port;
+    uint64_t words[5];
+
+    if (flow_endpoint_cmp(a, pa, b, pb) > 0) {
+        a = v->dst_addr;
+        b = v->src_addr;
+        pa = v->dst_port;
+        pb = v->src_port;
+    }
+    memcpy(&words[0], a, 16);
+    memcpy(&words[2], b, 16);
+    words[4] = (uint64_t)pa << 32 | (uint64_t)pb << 16 | v->ip_version;
+    return flow_siphash(flow_shard_key, words, 5);
+}

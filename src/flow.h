@@ -44,6 +44,8 @@ struct flow {
     uint8_t verdict;            /* enum classify_verdict */
     uint8_t flags;              /* FLOW_F_* */
     uint32_t probe_bytes;       /* payload seen while undecided */
+    uint64_t last_frame;        /* --threads: frame of the last packet, the
+                                   order of idle-sweep events (shard.c) */
 };
 
 struct flow_table;
@@ -99,5 +101,11 @@ int flow_table_full(const struct flow_table *t);
 /* Bytes the table holds: the bucket array and every flow slot created
  * (slots are recycled, never returned before flow_table_free). */
 size_t flow_table_memory(const struct flow_table *t);
+
+/* --threads: which worker owns a connection. The same value from either
+ * direction; keyed per process (flow_hash_init, once, before any thread
+ * starts), so no peer can aim every flow at one worker. */
+void flow_hash_init(void);
+uint64_t flow_hash_view(const struct packet_view *v);
 
 #endif

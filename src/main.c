@@ -23,6 +23,7 @@
 #include "capture.h"
 #include "classify.h"
 #include "output.h"
+#include "shard.h"
 
 /* Documented in README.md ("Exit codes"). */
 enum main_exit {
@@ -48,6 +49,7 @@ struct main_config {
     uint32_t stats_interval; /* seconds; 0: only on SIGUSR1 */
     int alerts; /* -1 on for live capture only, 0 off, 1 on */
     struct alert_options alert;
+    unsigned threads; /* --threads: 1 is the single-thread path */
 };
 
 static void main_usage(FILE *to)
@@ -102,6 +104,10 @@ static void main_usage(FILE *to)
           "      --alert-guess-failures N      failures before a success (default 5; 0 off)\n"
           "      --alert-max-tracked N         accounts, clients and sessions remembered (default 32768)\n"
           "      --no-alert-cleartext, --no-alert-stls\n"
+          "Speed:\n"
+          "      --threads N         analyze on N worker threads (default 1: one thread\n"
+          "                          for everything; at most 64); with N >= 2 a reader\n"
+          "                          and a writer thread come on top. Same output\n"
           "Other:\n"
           "  -h, --help              this text\n"
           "  -V, --version           versions of pop3scope, libpcap and nDPI\n"
@@ -147,6 +153,7 @@ enum main_long_only {
     OPT_MAX_FRAGMENTS,
     OPT_MAX_FRAGMENT_BYTES,
     OPT_FRAGMENT_TIMEOUT,
+    OPT_THREADS,
 };
 
 /* Live capture and alerts: a range of their own. */
@@ -190,6 +197,7 @@ static const struct option main_long_options[] = {
     { "max-fragments", required_argument, NULL, OPT_MAX_FRAGMENTS },
     { "max-fragment-bytes", required_argument, NULL, OPT_MAX_FRAGMENT_BYTES },
     { "fragment-timeout", required_argument, NULL, OPT_FRAGMENT_TIMEOUT },
+    { "threads", required_argument, NULL, OPT_THREADS },
     { "interface", required_argument, NULL, 'i' },
     { "user", required_argument, NULL, 'Z' },
     { "snaplen", required_argument, NULL, OPT_SNAPLEN },
@@ -284,6 +292,7 @@ static const struct main_number_option main_number_options[] = {
     { OPT_ALERT_SPRAY_ACCOUNTS, 0, ALERT_MAX_THRESHOLD },
     { OPT_ALERT_GUESS_FAILURES, 0, ALERT_MAX_THRESHOLD },
     { OPT_ALERT_MAX_TRACKED, 1, ALERT_MAX_TRACKED },
+    { OPT_THREADS, 1, SHARD_MAX_THREADS },
 };
 
 static void main_store_number(struct main_config *cfg, int opt, unsigned long v)
@@ -299,6 +308,7 @@ static void main_store_number(struct main_config *cfg, int opt, unsigned long v)
     case OPT_ALERT_CLIENT_FAILURES: cfg->alert.client_failures = (uint32_t)v; break;
     case OPT_ALERT_SPRAY_ACCOUNTS: cfg->alert.spray_accounts = (uint32_t)v; break;
     case OPT_ALERT_GUESS_FAILURES: cfg->alert.guess_failures = (uint32_t)v; break;
+    case OPT_THREADS: cfg->threads = (unsigned)v; break;
     default: cfg->alert.max_tracked = v; break;
     }
 }
@@ -449,9 +459,40 @@ static FILE *main_open_output(const char *path)
     return f;
 }
 
+/* The analysis: one analyzer on this thread, or (--threads) the reader
+ * side of a shard, whose threads do the rest. */
+struct main_engine {
+    struct analyzer *an;
+    struct shard *shard;
+};
+
 static void main_on_frame(void *ctx, const struct capture_frame *frame)
 {
-    analyzer_frame(ctx, frame);
+    struct main_engine *e = ctx;
+
+    if (e->shard != NULL)
+        shard_frame(e->shard, frame);
+    else
+        analyzer_frame(e->an, frame);
+}
+
+static void main_engine_finish(struct main_engine *e, enum event_end how)
+{
+    if (e->shard != NULL)
+        shard_finish(e->shard, how);
+    else
+        analyzer_finish(e->an, how);
+}
+
+static void main_engine_stats(struct main_engine *e, struct analyzer_stats *st, struct analyzer_usage *use)
+{
+    if (e->shard != NULL) {
+        shard_get_stats(e->shard, st);
+        shard_get_usage(e->shard, use);
+    } else {
+        *st = *analyzer_get_stats(e->an);
+        analyzer_get_usage(e->an, use);
+    }
 }
 
 /* Problems with the input are never silent: one line per kind. */
@@ -495,6 +536,16 @@ static void main_write(void *ctx, const struct event *ev)
 
     sink->events_written++;
     output_event(sink->out, ev);
+}
+
+/* A stats event gets the count of events written before it. */
+static void main_write_stats_event(void *ctx, const struct event *ev)
+{
+    struct main_sink *sink = ctx;
+    struct event copy = *ev;
+
+    copy.u.stats.events_written = sink->events_written;
+    main_write(sink, &copy);
 }
 
 static void main_deliver(void *ctx, const struct event *ev)
@@ -593,21 +644,23 @@ static bool main_drop_privileges(const char *user)
 struct main_live_run {
     const struct main_config *cfg;
     struct capture_live *live;
-    struct analyzer *an;
+    struct main_engine *engine;
     struct main_sink *sink;
+    bool finished; /* the shard's threads are gone: write directly */
     FILE *stream;
     struct timespec next_stats;
 };
 
 static void main_write_stats(struct main_live_run *run)
 {
-    const struct analyzer_stats *st = analyzer_get_stats(run->an);
+    struct analyzer_stats stats;
+    const struct analyzer_stats *st = &stats;
     struct capture_live_stats kernel;
     struct analyzer_usage use;
     struct event ev;
 
     capture_live_get_stats(run->live, &kernel);
-    analyzer_get_usage(run->an, &use);
+    main_engine_stats(run->engine, &stats, &use);
     memset(&ev, 0, sizeof ev);
     ev.type = EVENT_STATS;
     ev.u.stats.ts = use.now;
@@ -623,8 +676,11 @@ static void main_write_stats(struct main_live_run *run)
     ev.u.stats.memory_flows = use.memory_flows;
     ev.u.stats.memory_sessions = use.memory_sessions;
     ev.u.stats.memory_reassembly = use.memory_reassembly;
-    ev.u.stats.events_written = run->sink->events_written;
-    main_write(run->sink, &ev);
+    /* With --threads the writer thread owns the output until the end. */
+    if (run->engine->shard != NULL && !run->finished)
+        shard_post_stats(run->engine->shard, &ev);
+    else
+        main_write_stats_event(run->sink, &ev);
 }
 
 /* SIGHUP (log rotation): the path gets a fresh file, appended to if
@@ -673,6 +729,8 @@ static bool main_live_tick(void *ctx)
 
     if (main_stop_requested)
         return false;
+    if (run->engine->shard != NULL)
+        shard_flush(run->engine->shard); /* no segment waits for the next batch */
     if (main_reopen_requested) {
         main_reopen_requested = 0;
         main_reopen_output(run);
@@ -700,17 +758,18 @@ static void main_report_drops(struct capture_live *live)
 
 /* Captures until SIGINT/SIGTERM (or every interface failed), then ends
  * every open session (end: shutdown) and writes a last stats event. */
-static int main_capture_live(const struct main_config *cfg, struct capture_live *live, struct analyzer *an,
+static int main_capture_live(const struct main_config *cfg, struct capture_live *live, struct main_engine *engine,
                              struct main_sink *sink, FILE *stream)
 {
-    struct main_live_run run = { cfg, live, an, sink, stream, { 0, 0 } };
+    struct main_live_run run = { cfg, live, engine, sink, false, stream, { 0, 0 } };
     enum capture_status st;
 
     if (cfg->stats_interval > 0 && clock_gettime(CLOCK_MONOTONIC, &run.next_stats) == 0)
         run.next_stats.tv_sec += cfg->stats_interval;
-    st = capture_live_run(live, main_on_frame, an, main_live_tick, &run);
+    st = capture_live_run(live, main_on_frame, engine, main_live_tick, &run);
     main_catch_signals(false);
-    analyzer_finish(an, END_SHUTDOWN);
+    main_engine_finish(engine, END_SHUTDOWN);
+    run.finished = true;
     main_write_stats(&run);
     main_report_drops(live);
     return st == CAPTURE_OK ? EXIT_ALL_READ : EXIT_INPUT_PROBLEM;
@@ -721,7 +780,9 @@ static int main_capture_live(const struct main_config *cfg, struct capture_live 
 static int main_run(const struct main_config *cfg, FILE *out_stream, struct capture_live *live)
 {
     struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, 0 };
-    struct analyzer *an;
+    struct main_engine engine = { NULL, NULL };
+    struct analyzer_stats stats;
+    struct analyzer_usage use;
     int status = EXIT_ALL_READ;
 
     if (sink.out == NULL) {
@@ -733,31 +794,38 @@ static int main_run(const struct main_config *cfg, FILE *out_stream, struct capt
         output_free(sink.out);
         return EXIT_INPUT_PROBLEM;
     }
-    an = analyzer_new(&cfg->analyzer, main_deliver, &sink);
-    if (an == NULL) {
-        fputs("pop3scope: out of memory for the connection table (see --max-flows)\n", stderr);
+    if (cfg->threads > 1)
+        engine.shard = shard_new(&cfg->analyzer, cfg->threads, main_deliver, main_write_stats_event, &sink);
+    else
+        engine.an = analyzer_new(&cfg->analyzer, main_deliver, &sink);
+    if (engine.an == NULL && engine.shard == NULL) {
+        fputs(cfg->threads > 1 ? "pop3scope: cannot start the threads, or out of memory (see --threads, --max-flows)\n"
+                               : "pop3scope: out of memory for the connection table (see --max-flows)\n",
+              stderr);
         alert_free(sink.alert);
         output_free(sink.out);
         return EXIT_INPUT_PROBLEM;
     }
     if (live != NULL) {
-        status = main_capture_live(cfg, live, an, &sink, out_stream);
+        status = main_capture_live(cfg, live, &engine, &sink, out_stream);
     } else {
         /* Files are one continuous capture, in the order given, so a
          * capture rotated by tcpdump -C/-G still pairs commands with replies. */
         for (size_t i = 0; i < cfg->input_count; i++) {
-            if (capture_read_file(cfg->inputs[i], cfg->bpf_filter, main_on_frame, an) != CAPTURE_OK)
+            if (capture_read_file(cfg->inputs[i], cfg->bpf_filter, main_on_frame, &engine) != CAPTURE_OK)
                 status = EXIT_INPUT_PROBLEM;
         }
-        analyzer_finish(an, END_END_OF_INPUT);
+        main_engine_finish(&engine, END_END_OF_INPUT);
     }
-    main_report_input_problems(analyzer_get_stats(an));
+    main_engine_stats(&engine, &stats, &use);
+    main_report_input_problems(&stats);
     main_report_alert_problems(sink.alert);
     if (output_finish(sink.out) != 0) {
         fprintf(stderr, "pop3scope: writing the output failed: %s\n", strerror(errno));
         status = EXIT_OUTPUT_PROBLEM;
     }
-    analyzer_free(an);
+    analyzer_free(engine.an);
+    shard_free(engine.shard);
     alert_free(sink.alert);
     output_free(sink.out);
     return status;
@@ -793,6 +861,7 @@ int main(int argc, char **argv)
     capture_live_options_default(&cfg.live);
     alert_options_default(&cfg.alert);
     cfg.alerts = -1;
+    cfg.threads = 1;
     cfg.output.format = OUTPUT_TEXT;
     status = main_parse_options(argc, argv, &cfg);
     if (status >= 0)

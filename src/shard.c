@@ -1,0 +1,929 @@
+#include "shard.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "event_copy.h"
+#include "flow.h"
+#include "ring.h"
+
+/* Where an event belongs in the single-thread order: frame F's idle sweep
+ * (position 2F) comes before its packet (2F + 1); within a sweep, flows
+ * end least recently seen first (sub: the frame of the flow's last
+ * packet); at the end of input (SHARD_POS_FINISH) in flow_id order (sub:
+ * the frame that created the flow); seq keeps one worker's events of one
+ * step in the order they came. Every worker's events come out in
+ * increasing keys, so the writer merges by taking the smallest head once
+ * no worker can still produce a smaller one. */
+#define SHARD_POS_FINISH (UINT64_MAX - 1u)
+#define SHARD_POS_DONE UINT64_MAX
+
+/* Reader -> worker: 4 MiB holds thousands of segments (several ms of a
+ * worker's work), so a worker rarely waits for the reader's next batch.
+ * Worker -> writer: events are few and small. */
+#define SHARD_IN_RING (4u << 20)
+#define SHARD_OUT_RING (1u << 20)
+/* The reader hands over a batch at least this often (frames, bytes): the
+ * fewer hand-overs, the fewer sleeping workers to wake. */
+#define SHARD_BATCH_FRAMES 1024u
+#define SHARD_BATCH_BYTES (1u << 20)
+/* A thread with nothing to do checks again this many times before it
+ * sleeps: a wake-up costs more than a short spin. */
+#define SHARD_SPINS 2000u
+/* Sleeps are timed anyway; the writer's bounds how late an event can be
+ * when a worker keeps busy without producing any. */
+#define SHARD_WORKER_SLEEP_MS 1000u
+#define SHARD_WRITER_SLEEP_MS 100u
+/* A producer facing a full ring polls it this often. */
+#define SHARD_FULL_POLL_NS 100000L
+
+enum shard_item_kind { SHARD_SEGMENT, SHARD_SWEEP, SHARD_FINISH };
+
+/* One record on a worker's input ring; a segment's payload follows. */
+struct shard_item {
+    uint32_t kind;
+    uint32_t arg; /* segment: overlap conflict; finish: enum event_end */
+    uint64_t frame;
+    struct event_time ts; /* segment: its time; sweep: the clock */
+    struct packet_view view;
+};
+
+enum shard_record_kind { SHARD_EVENT, SHARD_EVENT_HEAP, SHARD_FLOW_CREATED, SHARD_FLOW_RETIRED };
+
+/* One record on a worker's output ring; a packed event follows, or for
+ * SHARD_EVENT_HEAP a pointer to one (an event too big for the ring). */
+struct shard_record {
+    uint64_t pos;
+    uint64_t sub;
+    uint64_t seq;
+    uint64_t flow_id; /* markers: the worker's id of the flow */
+    uint32_t kind;
+    uint32_t pad;
+};
+
+struct shard_worker {
+    struct shard *shard;
+    pthread_t thread;
+    bool started;
+    struct ring in;
+    struct ring out;
+    struct ring_bell bell; /* the worker sleeps here for input */
+    struct analyzer *an;
+    bool in_pending; /* reader: records committed, not published */
+    /* Worker's side: the order key of what it emits now. */
+    uint64_t pos;
+    uint64_t sub;
+    uint64_t seq;
+    bool snapshot_stale;
+    bool out_unannounced; /* events published, the writer not told */
+    size_t announced_at;  /* output ring bytes at the last announcement */
+    /* Last position whose events are all on the output ring. */
+    _Alignas(64) _Atomic uint64_t done_pos;
+    /* The writer waits for done_pos to reach this (0: it does not). */
+    _Atomic uint64_t wanted;
+    /* Counters for the live stats event, copied by the worker. */
+    pthread_mutex_t snapshot_mutex;
+    struct analyzer_stats snapshot;
+    struct analyzer_usage usage;
+};
+
+/* The writer's map from a worker's flow id (the creating frame: unique
+ * over all workers) to the flow_id a single thread gives; entries go when
+ * the worker retires the flow. Open addressing, linear probing. */
+struct shard_id_map {
+    uint64_t *keys; /* 0: empty */
+    uint64_t *values;
+    size_t mask;
+    size_t count;
+};
+
+struct shard {
+    unsigned workers;
+    struct shard_worker *w;
+    struct analyzer *front;
+    struct analyzer_front_hooks front_hooks;
+    event_sink_fn sink;
+    event_sink_fn stats_sink;
+    void *sink_ctx;
+    /* Reader's batch. */
+    uint64_t pending_pos; /* every record up to here is committed */
+    unsigned batch_frames;
+    size_t batch_bytes;
+    /* Every record up to this position is on the workers' rings. */
+    _Alignas(64) _Atomic uint64_t published;
+    _Atomic uint64_t wanted_published; /* the writer waits for it (0: no) */
+    _Atomic bool writer_wants_events;
+    struct ring_bell writer_bell;
+    pthread_t writer;
+    bool writer_started;
+    bool finished;
+    bool failed; /* setting up failed: no summary to emit */
+    /* Writer's state. */
+    struct shard_id_map ids;
+    uint64_t last_flow_id;
+    struct event_copy_view view;
+    /* The stats event waiting for the writer. */
+    pthread_mutex_t mail_mutex;
+    _Atomic bool mail_full;
+    struct event mail;
+};
+
+/* ------------------------------------------------------------ id map */
+
+static size_t shard_id_slot(const struct shard_id_map *m, uint64_t key)
+{
+    return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & m->mask;
+}
+
+static bool shard_id_grow(struct shard_id_map *m)
+{
+    struct shard_id_map bigger;
+    size_t size = m->keys == NULL ? 1024 : (m->mask + 1) * 2;
+
+    bigger.keys = calloc(size, sizeof bigger.keys[0]);
+    bigger.values = malloc(size * sizeof bigger.values[0]);
+    if (bigger.keys == NULL || bigger.values == NULL) {
+        free(bigger.keys);
+        free(bigger.values);
+        return false;
+    }
+    bigger.mask = size - 1;
+    bigger.count = m->count;
+    for (size_t i = 0; m->keys != NULL && i <= m->mask; i++) {
+        size_t at;
+
+        if (m->keys[i] == 0)
+            continue;
+        for (at = shard_id_slot(&bigger, m->keys[i]); bigger.keys[at] != 0; at = (at + 1) & bigger.mask)
+            ;
+        bigger.keys[at] = m->keys[i];
+        bigger.values[at] = m->values[i];
+    }
+    free(m->keys);
+    free(m->values);
+    *m = bigger;
+    return true;
+}
+
+/* Grows at half full; the number of live flows bounds it (every worker
+ * retires its flows), so it stays within the flow tables' size. */
+static void shard_id_put(struct shard_id_map *m, uint64_t key, uint64_t value)
+{
+    size_t at;
+
+    if ((m->count + 1) * 2 > (m->keys == NULL ? 0 : m->mask + 1) && !shard_id_grow(m))
+        return; /* out of memory: its events show flow_id 0 */
+    for (at = shard_id_slot(m, key); m->keys[at] != 0 && m->keys[at] != key; at = (at + 1) & m->mask)
+        ;
+    if (m->keys[at] == 0)
+        m->count++;
+    m->keys[at] = key;
+    m->values[at] = value;
+}
+
+static size_t shard_id_find(const struct shard_id_map *m, uint64_t key)
+{
+    if (m->keys == NULL)
+        return SIZE_MAX;
+    for (size_t at = shard_id_slot(m, key); m->keys[at] != 0; at = (at + 1) & m->mask) {
+        if (m->keys[at] == key)
+            return at;
+    }
+    return SIZE_MAX;
+}
+
+/* Deletion by shifting back the entries after it, so no tombstones. */
+static void shard_id_remove(struct shard_id_map *m, uint64_t key)
+{
+    size_t hole = shard_id_find(m, key);
+
+    if (hole == SIZE_MAX)
+        return;
+    m->count--;
+    for (size_t at = (hole + 1) & m->mask; m->keys[at] != 0; at = (at + 1) & m->mask) {
+        size_t home = shard_id_slot(m, m->keys[at]);
+
+        /* Moves it when its home is not within (hole, at]. */
+        if (((at - home) & m->mask) >= ((at - hole) & m->mask)) {
+            m->keys[hole] = m->keys[at];
+            m->values[hole] = m->values[at];
+            hole = at;
+        }
+    }
+    m->keys[hole] = 0;
+}
+
+/* ------------------------------------------------------------ waiting */
+
+static void shard_pause(void)
+{
+    struct timespec ts = { 0, SHARD_FULL_POLL_NS };
+
+    nanosleep(&ts, NULL);
+}
+
+static void shard_wake_writer(struct shard *s)
+{
+    ring_bell_ring(&s->writer_bell);
+}
+
+/* ------------------------------------------------------------- reader */
+
+/* Makes every committed record visible, then the position they reach,
+ * and wakes whoever sleeps on them. */
+void shard_flush(struct shard *s)
+{
+    uint64_t wanted;
+
+    for (unsigned i = 0; i < s->workers; i++) {
+        struct shard_worker *w = &s->w[i];
+
+        w->in_pending = ring_publish(&w->in) || w->in_pending;
+    }
+    atomic_store_explicit(&s->published, s->pending_pos, memory_order_seq_cst);
+    for (unsigned i = 0; i < s->workers; i++) {
+        if (s->w[i].in_pending)
+            ring_bell_ring(&s->w[i].bell);
+        s->w[i].in_pending = false;
+    }
+    wanted = atomic_load_explicit(&s->wanted_published, memory_order_seq_cst);
+    if (wanted != 0 && s->pending_pos >= wanted)
+        shard_wake_writer(s);
+    s->batch_frames = 0;
+    s->batch_bytes = 0;
+}
+
+/* Room on a worker's input ring; a full ring is handed over as it is and
+ * polled until the worker has made room. */
+static struct shard_item *shard_reserve_in(struct shard *s, struct shard_worker *w, size_t len)
+{
+    void *at;
+
+    while ((at = ring_try_reserve(&w->in, len)) == NULL) {
+        shard_flush(s);
+        shard_pause();
+    }
+    s->batch_bytes += len;
+    return at;
+}
+
+static void shard_commit_in(struct shard_worker *w)
+{
+    ring_commit(&w->in);
+    w->in_pending = true;
+}
+
+static void shard_on_sweep(void *ctx, uint64_t frame, struct event_time now)
+{
+    struct shard *s = ctx;
+
+    for (unsigned i = 0; i < s->workers; i++) {
+        struct shard_item *it = shard_reserve_in(s, &s->w[i], sizeof *it);
+
+        memset(it, 0, sizeof *it);
+        it->kind = SHARD_SWEEP;
+        it->frame = frame;
+        it->ts = now;
+        shard_commit_in(&s->w[i]);
+    }
+}
+
+static void shard_on_segment(void *ctx, uint64_t frame, const struct packet_view *v, struct event_time ts,
+                             bool overlap_conflict)
+{
+    struct shard *s = ctx;
+    struct shard_worker *w = &s->w[flow_hash_view(v) % s->workers];
+    size_t len = v->payload_len;
+    struct shard_item *it;
+
+    /* TCP payloads are far smaller (64 KiB); should one not fit, the
+     * rest counts as cut by the snapshot length. */
+    if (len > ring_max_record(&w->in) - sizeof *it)
+        len = ring_max_record(&w->in) - sizeof *it;
+    it = shard_reserve_in(s, w, sizeof *it + len);
+    it->kind = SHARD_SEGMENT;
+    it->arg = overlap_conflict;
+    it->frame = frame;
+    it->ts = ts;
+    it->view = *v;
+    it->view.payload = NULL;
+    it->view.payload_len = (uint32_t)len;
+    it->view.payload_missing += v->payload_len - (uint32_t)len;
+    if (len > 0)
+        memcpy(it + 1, v->payload, len);
+    shard_commit_in(w);
+}
+
+void shard_frame(void *ctx, const struct capture_frame *frame)
+{
+    struct shard *s = ctx;
+
+    analyzer_frame(s->front, frame);
+    s->pending_pos = 2u * analyzer_get_stats(s->front)->frames + 1u;
+    if (++s->batch_frames >= SHARD_BATCH_FRAMES || s->batch_bytes >= SHARD_BATCH_BYTES)
+        shard_flush(s);
+}
+
+/* ------------------------------------------------------------- worker */
+
+/* Output ring room; waits while the writer is behind. */
+static void *shard_reserve_out(struct shard *s, struct shard_worker *w, size_t len)
+{
+    void *at;
+
+    while ((at = ring_try_reserve(&w->out, len)) == NULL) {
+        shard_wake_writer(s);
+        shard_pause();
+    }
+    return at;
+}
+
+/* Tells a writer that sleeps for want of events that there are some. */
+static void shard_announce(struct shard *s, struct shard_worker *w)
+{
+    w->out_unannounced = false;
+    w->announced_at = w->out.head_local;
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&s->writer_wants_events, memory_order_relaxed))
+        shard_wake_writer(s);
+}
+
+/* Events are handed over at once but announced in batches: an eighth of
+ * the ring, or when the worker runs out of work (shard_worker_wait), so
+ * the writer wakes once per batch, not once per event. */
+static void shard_publish_out(struct shard *s, struct shard_worker *w)
+{
+    ring_publish(&w->out);
+    w->out_unannounced = true;
+    if (w->out.head_local - w->announced_at >= SHARD_OUT_RING / 8u)
+        shard_announce(s, w);
+}
+
+static struct shard_record *shard_record_start(struct shard_worker *w, void *at, enum shard_record_kind kind)
+{
+    struct shard_record *r = at;
+
+    memset(r, 0, sizeof *r);
+    r->pos = w->pos;
+    r->sub = w->sub;
+    r->seq = w->seq++;
+    r->kind = kind;
+    return r;
+}
+
+static void shard_marker(struct shard_worker *w, enum shard_record_kind kind, uint64_t flow_id)
+{
+    struct shard_record *r = shard_record_start(w, shard_reserve_out(w->shard, w, sizeof *r), kind);
+
+    r->flow_id = flow_id;
+    ring_commit(&w->out);
+    shard_publish_out(w->shard, w);
+}
+
+/* The analyzer's event sink in a worker: the event, deep-copied, goes to
+ * the writer with its order key. */
+static void shard_worker_event(void *ctx, const struct event *ev)
+{
+    struct shard_worker *w = ctx;
+    size_t size = event_copy_size(ev);
+    size_t room = ring_max_record(&w->out) - sizeof(struct shard_record);
+    struct shard_record *r;
+    void *blob = NULL;
+
+    if (size > room) {
+        blob = malloc(size);
+        if (blob == NULL)
+            return; /* out of memory for one oversized event: it is lost */
+        event_copy_pack(ev, blob);
+        r = shard_record_start(w, shard_reserve_out(w->shard, w, sizeof *r + sizeof blob), SHARD_EVENT_HEAP);
+        memcpy(r + 1, &blob, sizeof blob);
+    } else {
+        r = shard_record_start(w, shard_reserve_out(w->shard, w, sizeof *r + size), SHARD_EVENT);
+        event_copy_pack(ev, r + 1);
+    }
+    ring_commit(&w->out);
+    shard_publish_out(w->shard, w);
+}
+
+static void shard_hook_order(void *ctx, uint64_t sub)
+{
+    struct shard_worker *w = ctx;
+
+    w->sub = sub;
+}
+
+static void shard_hook_created(void *ctx, uint64_t flow_id)
+{
+    shard_marker(ctx, SHARD_FLOW_CREATED, flow_id);
+}
+
+static void shard_hook_retired(void *ctx, uint64_t flow_id)
+{
+    shard_marker(ctx, SHARD_FLOW_RETIRED, flow_id);
+}
+
+static void shard_take_snapshot(struct shard_worker *w)
+{
+    pthread_mutex_lock(&w->snapshot_mutex);
+    w->snapshot = *analyzer_get_stats(w->an);
+    analyzer_get_usage(w->an, &w->usage);
+    pthread_mutex_unlock(&w->snapshot_mutex);
+    w->snapshot_stale = false;
+}
+
+/* Runs one input record; returns false after the last. */
+static bool shard_worker_step(struct shard_worker *w, const struct shard_item *it)
+{
+    struct packet_view v;
+
+    switch ((enum shard_item_kind)it->kind) {
+    case SHARD_SWEEP:
+        w->pos = 2u * it->frame;
+        analyzer_back_sweep(w->an, it->frame, it->ts);
+        shard_take_snapshot(w);
+        return true;
+    case SHARD_SEGMENT:
+        w->pos = 2u * it->frame + 1u;
+        v = it->view;
+        v.payload = (const uint8_t *)(it + 1);
+        analyzer_back_segment(w->an, it->frame, &v, it->ts, it->arg != 0);
+        w->snapshot_stale = true;
+        return true;
+    case SHARD_FINISH:
+        w->pos = SHARD_POS_FINISH;
+        analyzer_back_finish(w->an, (enum event_end)it->arg);
+        shard_take_snapshot(w);
+        return false;
+    }
+    return true;
+}
+
+/* After a record: its events are all out; the writer may be waiting for
+ * exactly that. */
+static void shard_worker_done(struct shard_worker *w, uint64_t pos)
+{
+    uint64_t wanted;
+
+    atomic_store_explicit(&w->done_pos, pos, memory_order_seq_cst);
+    wanted = atomic_load_explicit(&w->wanted, memory_order_seq_cst);
+    if (wanted != 0 && pos >= wanted)
+        shard_wake_writer(w->shard);
+}
+
+/* Nothing to do: a short spin, then sleep until the reader hands over
+ * more. A quiet sensor's workers sleep. */
+static const struct shard_item *shard_worker_wait(struct shard_worker *w)
+{
+    const struct shard_item *it;
+    size_t len;
+    unsigned generation;
+
+    for (unsigned spin = 0; spin < SHARD_SPINS; spin++) {
+        if ((it = ring_peek(&w->in, &len)) != NULL)
+            return it;
+    }
+    if (w->snapshot_stale)
+        shard_take_snapshot(w);
+    if (w->out_unannounced)
+        shard_announce(w->shard, w);
+    /* The writer may wait for this worker to get further than its last
+     * record: now that it has run dry, its progress is the reader's. */
+    if (atomic_load_explicit(&w->wanted, memory_order_seq_cst) != 0)
+        shard_wake_writer(w->shard);
+    generation = ring_bell_generation(&w->bell);
+    if ((it = ring_peek(&w->in, &len)) != NULL)
+        return it;
+    ring_bell_wait(&w->bell, generation, SHARD_WORKER_SLEEP_MS);
+    return NULL;
+}
+
+static void *shard_worker_main(void *arg)
+{
+    struct shard_worker *w = arg;
+    bool more = true;
+
+    while (more) {
+        size_t len;
+        const struct shard_item *it = ring_peek(&w->in, &len);
+
+        if (it == NULL && (it = shard_worker_wait(w)) == NULL)
+            continue;
+        more = shard_worker_step(w, it);
+        ring_release(&w->in);
+        shard_worker_done(w, more ? w->pos : SHARD_POS_DONE);
+    }
+    shard_wake_writer(w->shard);
+    return NULL;
+}
+
+/* ------------------------------------------------------------- writer */
+
+static void shard_deliver_mail(struct shard *s)
+{
+    struct event ev;
+
+    if (!atomic_load_explicit(&s->mail_full, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&s->mail_mutex);
+    ev = s->mail;
+    atomic_store_explicit(&s->mail_full, false, memory_order_relaxed);
+    pthread_mutex_unlock(&s->mail_mutex);
+    s->stats_sink(s->sink_ctx, &ev);
+}
+
+static void shard_emit(struct shard *s, const struct shard_record *r)
+{
+    const void *packed = r + 1;
+    void *blob = NULL;
+    size_t at;
+    const struct event_flow **flow = NULL;
+
+    switch ((enum shard_record_kind)r->kind) {
+    case SHARD_FLOW_CREATED: shard_id_put(&s->ids, r->flow_id, ++s->last_flow_id); return;
+    case SHARD_FLOW_RETIRED: shard_id_remove(&s->ids, r->flow_id); return;
+    case SHARD_EVENT_HEAP:
+        memcpy(&blob, packed, sizeof blob);
+        packed = blob;
+        break;
+    case SHARD_EVENT: break;
+    }
+    event_copy_unpack(packed, &s->view);
+    switch (s->view.ev.type) {
+    case EVENT_AUTH: flow = &s->view.ev.u.auth.flow; break;
+    case EVENT_SESSION: flow = &s->view.ev.u.session.flow; break;
+    case EVENT_ALERT: flow = &s->view.ev.u.alert.flow; break;
+    default: break;
+    }
+    if (flow != NULL) {
+        at = shard_id_find(&s->ids, s->view.flow.flow_id);
+        s->view.flow.flow_id = at == SIZE_MAX ? 0 : s->ids.values[at];
+    }
+    s->sink(s->sink_ctx, &s->view.ev);
+    free(blob);
+}
+
+/* How far worker w is known to be: its last finished record, or, when it
+ * has finished every record handed over, how far the reader has handed
+ * over. Loads in this order, so the events before are visible. */
+static uint64_t shard_progress(struct shard *s, struct shard_worker *w)
+{
+    uint64_t done = atomic_load_explicit(&w->done_pos, memory_order_seq_cst);
+    uint64_t published = atomic_load_explicit(&s->published, memory_order_seq_cst);
+
+    if (published > done && ring_drained(&w->in))
+        return published;
+    return done;
+}
+
+struct shard_candidate {
+    const struct shard_record *r;
+    unsigned worker;
+};
+
+static bool shard_before(const struct shard_record *a, const struct shard_record *b)
+{
+    if (a->pos != b->pos)
+        return a->pos < b->pos;
+    if (a->sub != b->sub)
+        return a->sub < b->sub;
+    return a->seq < b->seq;
+}
+
+/* The smallest head of the output rings, or r NULL when all are empty. */
+static struct shard_candidate shard_smallest(struct shard *s)
+{
+    struct shard_candidate c = { NULL, 0 };
+
+    for (unsigned i = 0; i < s->workers; i++) {
+        size_t len;
+        const struct shard_record *r = ring_peek(&s->w[i].out, &len);
+
+        if (r != NULL && (c.r == NULL || shard_before(r, c.r))) {
+            c.r = r;
+            c.worker = i;
+        }
+    }
+    return c;
+}
+
+/* Whether candidate c can go out now: every other worker either has a
+ * later head, or has an empty ring and is past c's position (progress is
+ * read before the ring, so what it finished is visible). Returns -1 when
+ * it can, -2 when a head smaller than c appeared since c was picked (pick
+ * again), else the worker to wait for. */
+static int shard_blocking(struct shard *s, const struct shard_candidate *c)
+{
+    for (unsigned i = 0; i < s->workers; i++) {
+        uint64_t progress;
+        const struct shard_record *r;
+        size_t len;
+
+        if (i == c->worker)
+            continue;
+        progress = shard_progress(s, &s->w[i]);
+        r = ring_peek(&s->w[i].out, &len);
+        if (r != NULL && shard_before(r, c->r))
+            return -2;
+        if (r == NULL && progress < c->r->pos)
+            return (int)i;
+    }
+    return -1;
+}
+
+static bool shard_all_done(struct shard *s)
+{
+    for (unsigned i = 0; i < s->workers; i++) {
+        size_t len;
+
+        if (atomic_load_explicit(&s->w[i].done_pos, memory_order_seq_cst) != SHARD_POS_DONE ||
+            ring_peek(&s->w[i].out, &len) != NULL)
+            return false;
+    }
+    return true;
+}
+
+/* Nothing on any ring: sleep until a worker emits or finishes. */
+static void shard_writer_idle(struct shard *s)
+{
+    unsigned generation;
+    struct shard_candidate c;
+
+    atomic_store_explicit(&s->writer_wants_events, true, memory_order_seq_cst);
+    generation = ring_bell_generation(&s->writer_bell);
+    c = shard_smallest(s);
+    if (c.r == NULL && !shard_all_done(s) && !atomic_load_explicit(&s->mail_full, memory_order_acquire))
+        ring_bell_wait(&s->writer_bell, generation, SHARD_WRITER_SLEEP_MS);
+    atomic_store_explicit(&s->writer_wants_events, false, memory_order_relaxed);
+}
+
+/* The head is held back by worker b: sleep until b (or the reader, for an
+ * idle b) gets to pos. */
+static void shard_writer_wait_for(struct shard *s, unsigned b, uint64_t pos)
+{
+    struct shard_worker *w = &s->w[b];
+    uint64_t published = atomic_load_explicit(&s->published, memory_order_relaxed);
+    unsigned generation;
+    size_t len;
+
+    /* Waking for exactly pos would wake once per event; where the reader
+     * is now lets everything up to there through at once. */
+    atomic_store_explicit(&w->wanted, published > pos ? published : pos, memory_order_seq_cst);
+    atomic_store_explicit(&s->wanted_published, pos, memory_order_seq_cst);
+    generation = ring_bell_generation(&s->writer_bell);
+    if (shard_progress(s, w) < pos && ring_peek(&w->out, &len) == NULL &&
+        !atomic_load_explicit(&s->mail_full, memory_order_acquire))
+        ring_bell_wait(&s->writer_bell, generation, SHARD_WRITER_SLEEP_MS);
+    atomic_store_explicit(&w->wanted, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->wanted_published, 0, memory_order_relaxed);
+}
+
+static void *shard_writer_main(void *arg)
+{
+    struct shard *s = arg;
+
+    for (;;) {
+        struct shard_candidate c;
+        int b;
+
+        shard_deliver_mail(s);
+        c = shard_smallest(s);
+        if (c.r == NULL) {
+            if (shard_all_done(s))
+                break;
+            shard_writer_idle(s);
+            continue;
+        }
+        b = shard_blocking(s, &c);
+        if (b == -2)
+            continue;
+        if (b >= 0) {
+            shard_writer_wait_for(s, (unsigned)b, c.r->pos);
+            continue;
+        }
+        shard_emit(s, c.r);
+        ring_release(&s->w[c.worker].out);
+    }
+    return NULL;
+}
+
+/* -------------------------------------------------------------- setup */
+
+static size_t shard_divide(size_t total, unsigned parts)
+{
+    size_t share = total / parts + (total % parts != 0);
+
+    return share > 0 ? share : 1;
+}
+
+static bool shard_worker_init(struct shard *s, struct shard_worker *w, const struct analyzer_options *opts)
+{
+    struct analyzer_options mine = *opts;
+    struct analyzer_back_hooks hooks = { shard_hook_order, shard_hook_created, shard_hook_retired, w };
+
+    w->shard = s;
+    atomic_init(&w->done_pos, 0);
+    atomic_init(&w->wanted, 0);
+    /* The limits are for the whole run: each worker gets its share. */
+    mine.max_flows = shard_divide(opts->max_flows, s->workers);
+    mine.max_sessions = shard_divide(opts->max_sessions, s->workers);
+    mine.max_held_bytes_total = shard_divide(opts->max_held_bytes_total, s->workers);
+    mine.ndpi_share = s->workers;
+    if (pthread_mutex_init(&w->snapshot_mutex, NULL) != 0)
+        return false;
+    if (!ring_init(&w->in, SHARD_IN_RING) || !ring_init(&w->out, SHARD_OUT_RING) || !ring_bell_init(&w->bell)) {
+        ring_fini(&w->in);
+        ring_fini(&w->out);
+        pthread_mutex_destroy(&w->snapshot_mutex);
+        return false;
+    }
+    w->an = analyzer_new(&mine, shard_worker_event, w);
+    if (w->an == NULL) {
+        ring_fini(&w->in);
+        ring_fini(&w->out);
+        ring_bell_fini(&w->bell);
+        pthread_mutex_destroy(&w->snapshot_mutex);
+        return false;
+    }
+    analyzer_set_back(w->an, &hooks);
+    return true;
+}
+
+static void shard_worker_fini(struct shard_worker *w)
+{
+    analyzer_free(w->an);
+    ring_fini(&w->in);
+    ring_fini(&w->out);
+    ring_bell_fini(&w->bell);
+    pthread_mutex_destroy(&w->snapshot_mutex);
+}
+
+/* The threads take no signal: the reader (main thread) handles them, and
+ * a signal interrupts its wait for packets. */
+static bool shard_start_threads(struct shard *s)
+{
+    sigset_t all, old;
+    bool ok = true;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    for (unsigned i = 0; i < s->workers && ok; i++) {
+        ok = pthread_create(&s->w[i].thread, NULL, shard_worker_main, &s->w[i]) == 0;
+        s->w[i].started = ok;
+    }
+    if (ok) {
+        ok = pthread_create(&s->writer, NULL, shard_writer_main, s) == 0;
+        s->writer_started = ok;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return ok;
+}
+
+struct shard *shard_new(const struct analyzer_options *opts, unsigned threads, event_sink_fn sink,
+                        event_sink_fn stats_sink, void *sink_ctx)
+{
+    struct shard *s;
+    unsigned made = 0;
+
+    if (threads < 2 || threads > SHARD_MAX_THREADS || (s = calloc(1, sizeof *s)) == NULL)
+        return NULL;
+    s->workers = threads;
+    s->sink = sink;
+    s->stats_sink = stats_sink;
+    s->sink_ctx = sink_ctx;
+    s->front_hooks = (struct analyzer_front_hooks){ shard_on_sweep, shard_on_segment, s };
+    atomic_init(&s->published, 0);
+    atomic_init(&s->wanted_published, 0);
+    atomic_init(&s->writer_wants_events, false);
+    atomic_init(&s->mail_full, false);
+    flow_hash_init();
+    s->w = calloc(s->workers, sizeof s->w[0]);
+    s->front = analyzer_new_front(opts, &s->front_hooks);
+    if (s->w == NULL || s->front == NULL || !ring_bell_init(&s->writer_bell))
+        goto fail_early;
+    if (pthread_mutex_init(&s->mail_mutex, NULL) != 0) {
+        ring_bell_fini(&s->writer_bell);
+        goto fail_early;
+    }
+    while (made < s->workers && shard_worker_init(s, &s->w[made], opts))
+        made++;
+    if (made == s->workers && shard_start_threads(s))
+        return s;
+    /* Threads that started wait for input that never comes: end them. */
+    s->workers = made;
+    s->failed = true;
+    shard_finish(s, END_END_OF_INPUT);
+    shard_free(s);
+    return NULL;
+fail_early:
+    analyzer_free(s->front);
+    free(s->w);
+    free(s);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ the end */
+
+void shard_finish(struct shard *s, enum event_end how)
+{
+    struct analyzer_usage use;
+    struct event ev;
+
+    if (s->finished)
+        return;
+    s->finished = true;
+    analyzer_finish(s->front, how);
+    for (unsigned i = 0; i < s->workers; i++) {
+        struct shard_item *it;
+
+        if (!s->w[i].started)
+            continue;
+        it = shard_reserve_in(s, &s->w[i], sizeof *it);
+        memset(it, 0, sizeof *it);
+        it->kind = SHARD_FINISH;
+        it->arg = (uint32_t)how;
+        shard_commit_in(&s->w[i]);
+    }
+    s->pending_pos = SHARD_POS_FINISH;
+    shard_flush(s);
+    for (unsigned i = 0; i < s->workers; i++) {
+        if (s->w[i].started)
+            pthread_join(s->w[i].thread, NULL);
+        s->w[i].started = false;
+    }
+    if (s->writer_started)
+        pthread_join(s->writer, NULL);
+    s->writer_started = false;
+    if (s->failed || s->workers == 0)
+        return;
+    for (unsigned i = 1; i < s->workers; i++)
+        analyzer_merge_summary(s->w[0].an, s->w[i].an);
+    analyzer_get_usage(s->front, &use);
+    analyzer_summary_event(s->w[0].an, use.now, &ev);
+    s->sink(s->sink_ctx, &ev);
+}
+
+void shard_free(struct shard *s)
+{
+    if (s == NULL)
+        return;
+    for (unsigned i = 0; i < s->workers; i++)
+        shard_worker_fini(&s->w[i]);
+    free(s->w);
+    analyzer_free(s->front);
+    free(s->ids.keys);
+    free(s->ids.values);
+    ring_bell_fini(&s->writer_bell);
+    pthread_mutex_destroy(&s->mail_mutex);
+    free(s);
+}
+
+/* -------------------------------------------------------------- stats */
+
+static void shard_add_back(struct analyzer_stats *into, const struct analyzer_stats *b)
+{
+    into->flows_created += b->flows_created;
+    into->flows_active += b->flows_active;
+    into->flows_evicted += b->flows_evicted;
+    into->flows_timed_out += b->flows_timed_out;
+    into->pop3_sessions += b->pop3_sessions;
+    into->sessions_active += b->sessions_active;
+    into->sessions_refused += b->sessions_refused;
+    into->held_bytes_dropped += b->held_bytes_dropped;
+    into->gap_bytes += b->gap_bytes;
+}
+
+void shard_get_stats(struct shard *s, struct analyzer_stats *out)
+{
+    *out = *analyzer_get_stats(s->front);
+    for (unsigned i = 0; i < s->workers; i++) {
+        pthread_mutex_lock(&s->w[i].snapshot_mutex);
+        shard_add_back(out, &s->w[i].snapshot);
+        pthread_mutex_unlock(&s->w[i].snapshot_mutex);
+    }
+}
+
+void shard_get_usage(struct shard *s, struct analyzer_usage *out)
+{
+    analyzer_get_usage(s->front, out);
+    for (unsigned i = 0; i < s->workers; i++) {
+        pthread_mutex_lock(&s->w[i].snapshot_mutex);
+        out->memory_flows += s->w[i].usage.memory_flows;
+        out->memory_sessions += s->w[i].usage.memory_sessions;
+        out->memory_reassembly += s->w[i].usage.memory_reassembly;
+        pthread_mutex_unlock(&s->w[i].snapshot_mutex);
+    }
+}
+
+void shard_post_stats(struct shard *s, const struct event *ev)
+{
+    pthread_mutex_lock(&s->mail_mutex);
+    s->mail = *ev;
+    atomic_store_explicit(&s->mail_full, true, memory_order_release);
+    pthread_mutex_unlock(&s->mail_mutex);
+    shard_wake_writer(s);
+}
