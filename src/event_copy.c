@@ -56,7 +56,10 @@ static void event_copy_bytes(struct event_copy_walk *w, struct event_bytes *b)
 /* A C string, with its NUL. */
 static void event_copy_string(struct event_copy_walk *w, const char **s)
 {
-    *s = event_copy_run(w, *s, *s != NULL ? strlen(*s) + 1 : 0);
+    /* Unpacking, *s is the packer's pointer: never to be followed. */
+    size_t len = w->mode != EVENT_COPY_UNPACK && *s != NULL ? strlen(*s) + 1 : 0;
+
+    *s = event_copy_run(w, *s, len);
 }
 
 static void event_copy_flow(struct event_copy_walk *w, const struct event_flow **flow,
