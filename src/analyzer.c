@@ -446,6 +446,7 @@ static void analyzer_fragment_stats(struct analyzer *an)
 /* Idle flows are swept at most once per second of packet time, oldest
  * first, stopping at the first one still active: cheap per packet. */
 static void analyzer_sweep_flows(struct analyzer *an);
+static uint64_t analyzer_sweep_stop(struct analyzer *an);
 
 static void analyzer_advance_time(struct analyzer *an, struct event_time ts)
 {
@@ -469,14 +470,34 @@ static void analyzer_sweep_flows(struct analyzer *an)
 {
     struct flow *f;
 
+    uint64_t stop = UINT64_MAX;
+
     while ((f = flow_oldest_closed(an->flows)) != NULL && analyzer_is_idle(f, an->now, analyzer_closed_linger(an)))
         flow_remove(an->flows, f);
-    while ((f = flow_oldest(an->flows)) != NULL && analyzer_is_idle(f, an->now, an->opts.idle_timeout)) {
+    if (an->is_back)
+        stop = analyzer_sweep_stop(an);
+    while ((f = flow_oldest(an->flows)) != NULL && analyzer_is_idle(f, an->now, an->opts.idle_timeout) &&
+           f->last_frame < stop) {
         if (an->is_back)
             an->back.order(an->back.ctx, f->last_frame);
         analyzer_end_flow(an, f, END_TIMEOUT, f->last_ts);
         an->stats.flows_timed_out++;
     }
+}
+
+/* A single thread's sweep stops at the least recently seen flow that is
+ * not idle, over all flows. With packet times that go backwards (merged
+ * interfaces), a shard can hold idle flows seen after that one: they must
+ * wait for a later sweep, as they would in one thread. So each back half
+ * finds where its own sweep would stop and the hook returns the earliest
+ * over every shard (shard.c). */
+static uint64_t analyzer_sweep_stop(struct analyzer *an)
+{
+    const struct flow *f = flow_oldest(an->flows);
+
+    while (f != NULL && analyzer_is_idle(f, an->now, an->opts.idle_timeout))
+        f = f->lru_next;
+    return an->back.sweep_stop(an->back.ctx, f != NULL ? f->last_frame : UINT64_MAX);
 }
 
 /* ------------------------------------------------------------- per packet */

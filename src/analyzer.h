@@ -127,6 +127,10 @@ struct analyzer_back_hooks {
     void (*flow_created)(void *ctx, uint64_t flow_id);
     /* No event will name this flow any more. */
     void (*flow_retired)(void *ctx, uint64_t flow_id);
+    /* In a sweep: this shard's oldest flow that is not idle was last seen
+     * at `frame` (UINT64_MAX: none); returns the earliest such frame over
+     * every shard, where the sweep stops. */
+    uint64_t (*sweep_stop)(void *ctx, uint64_t frame);
     void *ctx;
 };
 

@@ -127,6 +127,13 @@ struct shard {
     struct shard_id_map ids;
     uint64_t last_flow_id;
     struct event_copy_view view;
+    /* Where every worker's sweep stops (shard_hook_sweep_stop). */
+    pthread_mutex_t sweep_mutex;
+    pthread_cond_t sweep_cond;
+    unsigned sweep_arrived;
+    uint64_t sweep_round;
+    uint64_t sweep_min;
+    uint64_t sweep_result;
     /* The stats event waiting for the writer. */
     pthread_mutex_t mail_mutex;
     _Atomic bool mail_full;
@@ -427,6 +434,45 @@ static void shard_hook_retired(void *ctx, uint64_t flow_id)
     shard_marker(ctx, SHARD_FLOW_RETIRED, flow_id);
 }
 
+static void shard_worker_done(struct shard_worker *w, uint64_t pos);
+
+/* Every worker gets every sweep, in the same place in its input, so they
+ * meet here once per second of packet time: the sweep stops at the
+ * earliest stop over all of them (analyzer_sweep_stop). Before waiting, a
+ * worker declares everything before the sweep done: a worker still short
+ * of the sweep and stuck on a full output ring then gets its events
+ * written, reaches the sweep, and the meeting cannot deadlock. */
+static uint64_t shard_hook_sweep_stop(void *ctx, uint64_t frame)
+{
+    struct shard_worker *w = ctx;
+    struct shard *s = w->shard;
+    uint64_t result;
+
+    if (s->workers == 1)
+        return frame;
+    if (w->out_unannounced)
+        shard_announce(s, w);
+    shard_worker_done(w, w->pos - 1u);
+    pthread_mutex_lock(&s->sweep_mutex);
+    if (frame < s->sweep_min)
+        s->sweep_min = frame;
+    if (++s->sweep_arrived == s->workers) {
+        s->sweep_result = s->sweep_min;
+        s->sweep_min = UINT64_MAX;
+        s->sweep_arrived = 0;
+        s->sweep_round++;
+        pthread_cond_broadcast(&s->sweep_cond);
+    } else {
+        uint64_t round = s->sweep_round;
+
+        while (s->sweep_round == round)
+            pthread_cond_wait(&s->sweep_cond, &s->sweep_mutex);
+    }
+    result = s->sweep_result;
+    pthread_mutex_unlock(&s->sweep_mutex);
+    return result;
+}
+
 static void shard_take_snapshot(struct shard_worker *w)
 {
     pthread_mutex_lock(&w->snapshot_mutex);
@@ -723,7 +769,8 @@ static size_t shard_divide(size_t total, unsigned parts)
 static bool shard_worker_init(struct shard *s, struct shard_worker *w, const struct analyzer_options *opts)
 {
     struct analyzer_options mine = *opts;
-    struct analyzer_back_hooks hooks = { shard_hook_order, shard_hook_created, shard_hook_retired, w };
+    struct analyzer_back_hooks hooks = { shard_hook_order, shard_hook_created, shard_hook_retired,
+                                         shard_hook_sweep_stop, w };
 
     w->shard = s;
     atomic_init(&w->done_pos, 0);
@@ -805,7 +852,19 @@ struct shard *shard_new(const struct analyzer_options *opts, unsigned threads, e
     s->front = analyzer_new_front(opts, &s->front_hooks);
     if (s->w == NULL || s->front == NULL || !ring_bell_init(&s->writer_bell))
         goto fail_early;
+    s->sweep_min = UINT64_MAX;
     if (pthread_mutex_init(&s->mail_mutex, NULL) != 0) {
+        ring_bell_fini(&s->writer_bell);
+        goto fail_early;
+    }
+    if (pthread_mutex_init(&s->sweep_mutex, NULL) != 0) {
+        pthread_mutex_destroy(&s->mail_mutex);
+        ring_bell_fini(&s->writer_bell);
+        goto fail_early;
+    }
+    if (pthread_cond_init(&s->sweep_cond, NULL) != 0) {
+        pthread_mutex_destroy(&s->sweep_mutex);
+        pthread_mutex_destroy(&s->mail_mutex);
         ring_bell_fini(&s->writer_bell);
         goto fail_early;
     }
@@ -879,6 +938,8 @@ void shard_free(struct shard *s)
     free(s->ids.values);
     ring_bell_fini(&s->writer_bell);
     pthread_mutex_destroy(&s->mail_mutex);
+    pthread_mutex_destroy(&s->sweep_mutex);
+    pthread_cond_destroy(&s->sweep_cond);
     free(s);
 }
 
