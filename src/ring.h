@@ -138,6 +138,10 @@ static inline const void *ring_peek(struct ring *r, size_t *len)
     }
     r->peeked = hdr[0];
     *len = hdr[0] - RING_HEADER;
+    /* The next record was written by the other core: start fetching it
+     * while this one is being worked on. */
+    __builtin_prefetch(r->buf + ((tail + hdr[0]) & (r->capacity - 1u)));
+    __builtin_prefetch(r->buf + ((tail + hdr[0] + 64u) & (r->capacity - 1u)));
     return r->buf + (tail & (r->capacity - 1u)) + RING_HEADER;
 }
 

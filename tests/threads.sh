@@ -48,6 +48,21 @@ EOF
     captures+=("$work/jitter.pcap")
 fi
 
+# Hostile and damaged input goes through the reader's decoding and the
+# workers' reassembly: malformed records, headers that lie, reordered,
+# duplicated and cut segments.
+if command -v python3 > /dev/null && mkdir -p "$work/mal" &&
+   python3 "$SRCDIR/tests/tools/malformed-pcap.py" "$SRCDIR/samples/userpass.pcap" "$work/mal" > /dev/null 2>&1; then
+    for f in "$work"/mal/*.pcap "$work"/mal/*.pcapng; do
+        [ -f "$f" ] && captures+=("$f")
+    done
+fi
+DEGRADE=$BUILDDIR/tests/tools/pcap-degrade
+if [ "$have_gen" -eq 1 ] && [ -x "$DEGRADE" ]; then
+    "$DEGRADE" reorder --window 8 "$work/gen.pcap" "$work/reorder.pcap" 2> /dev/null && captures+=("$work/reorder.pcap")
+    "$DEGRADE" snaplen --bytes 200 "$work/gen.pcap" "$work/snaplen.pcap" 2> /dev/null && captures+=("$work/snaplen.pcap")
+fi
+
 variants=("--json --show-passwords" "--json --show-passwords --alerts" "--text" "--json --show-passwords --idle-timeout 1")
 
 tap_plan $((${#captures[@]} * ${#variants[@]} + 6))
