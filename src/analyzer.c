@@ -359,7 +359,8 @@ static void analyzer_flush(struct analyzer *an, struct flow *f, struct event_tim
 
 /* How long a connection closed by FIN or RST keeps its slot, so its late
  * segments are not taken for a new connection: Linux's TIME-WAIT (2 MSL,
- * RFC 9293 §3.6), or the idle timeout if that is shorter. */
+ * RFC 9293 §3.6), or the idle timeout if that is shorter. The table also
+ * bounds how many do (FLOW_CLOSED_MAX, the latest closed ones). */
 #define ANALYZER_CLOSED_LINGER 60u
 
 static uint32_t analyzer_closed_linger(const struct analyzer *an)

@@ -379,10 +379,23 @@ void flow_touch(struct flow_table *t, struct flow *f, struct event_time ts)
     }
 }
 
+/* Why FLOW_CLOSED_MAX: a closed flow is a tombstone that makes late
+ * segments of its connection be ignored. It would otherwise stay for the
+ * linger time (60 s of packet time) however many connections close in
+ * that time, so memory grew with the closing rate: a fast link or a
+ * replay (the bench captures pack 30k connections into 40 s) kept tens of
+ * thousands of them, 4.5 MiB per 17k. What a tombstone guards against is a
+ * retransmission or reordered segment that arrives after the close; those
+ * come within an RTO or two (RFC 6298: 1 s minimum, usually far less), so
+ * 4096 tombstones cover seconds even at a thousand closes a second, for
+ * 1.1 MiB. A later stray without payload is ignored anyway; one with
+ * payload starts a new mid-stream flow, as it would after the linger. */
 void flow_close(struct flow_table *t, struct flow *f, struct event_time ts)
 {
     if (f->flags & FLOW_F_CLOSED)
         return;
+    if (t->closed_count >= FLOW_CLOSED_MAX)
+        flow_remove(t, t->closed.head);
     flow_list_unlink(&t->open, f);
     f->flags |= FLOW_F_CLOSED;
     f->last_ts = ts;

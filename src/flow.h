@@ -49,6 +49,10 @@ struct flow {
 
 struct flow_table;
 
+/* At most this many closed connections keep their slot (flow_close): when
+ * one more closes, the one that closed first is forgotten. See flow.c. */
+#define FLOW_CLOSED_MAX 4096u
+
 /* Seeds the process-wide secret key of flow_hash_view from getrandom().
  * Idempotent and safe to call from several threads; main() calls it once
  * before any thread starts, flow_table_new() calls it too. */
@@ -98,7 +102,8 @@ void flow_touch(struct flow_table *t, struct flow *f, struct event_time ts);
  * released): the flow keeps its slot, on a list of its own in the order
  * flows closed, so a retransmission or a late segment of it is not taken
  * for a new connection (RFC 9293 §3.6 TIME-WAIT: the network may still
- * deliver old segments). A closed slot is the first one reused. */
+ * deliver old segments). A closed slot is the first one reused; beyond
+ * FLOW_CLOSED_MAX closed flows, the earliest closed is removed here. */
 void flow_close(struct flow_table *t, struct flow *f, struct event_time ts);
 
 /* The least recently seen open flow (first to time out or be evicted), or

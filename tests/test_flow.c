@@ -375,6 +375,50 @@ static void test_colliding_keys(void **state)
     flow_table_free(t);
 }
 
+/* The closed list holds at most FLOW_CLOSED_MAX flows: closing one more
+ * forgets the earliest closed, so memory does not grow with the rate at
+ * which connections close. */
+static void test_closed_list_bounded(void **state)
+{
+    const size_t n = FLOW_CLOSED_MAX + 10;
+    struct flow_table *t = flow_table_new(n + 1);
+    enum flow_direction dir;
+    size_t memory;
+
+    (void)state;
+    for (size_t i = 0; i < n; i++) {
+        struct packet_view v = view(4, "\x0a\0\0\x01", (uint16_t)(1024 + i), "\x0a\0\0\x02", 110, TCP_FLAG_SYN, "");
+        struct flow *f = create(t, &v);
+
+        assert_non_null(f);
+        flow_close(t, f, t0);
+        assert_int_equal(flow_closed_count(t), i < FLOW_CLOSED_MAX ? i + 1 : FLOW_CLOSED_MAX);
+        assert_int_equal(flow_count(t), flow_closed_count(t));
+    }
+    memory = flow_table_memory(t);
+    for (size_t i = 0; i < n; i++) {
+        struct packet_view v = view(4, "\x0a\0\0\x02", 110, "\x0a\0\0\x01", (uint16_t)(1024 + i), TCP_FLAG_ACK, "");
+        struct flow *f = flow_lookup(t, &v, &dir);
+
+        if (i < n - FLOW_CLOSED_MAX) {
+            assert_null(f);
+        } else {
+            assert_non_null(f);
+            assert_int_equal(f->meta.client_port, 1024 + i);
+        }
+    }
+    assert_int_equal(flow_oldest_closed(t)->meta.client_port, 1024 + n - FLOW_CLOSED_MAX);
+    /* The slots come back: churning on allocates nothing. */
+    for (size_t i = 0; i < 1000; i++) {
+        struct packet_view v = view(4, "\x0a\0\0\x03", (uint16_t)(1024 + i), "\x0a\0\0\x02", 110, TCP_FLAG_SYN, "");
+
+        flow_close(t, create(t, &v), t0);
+    }
+    assert_int_equal(flow_closed_count(t), FLOW_CLOSED_MAX);
+    assert_int_equal(flow_table_memory(t), memory);
+    flow_table_free(t);
+}
+
 /* --------------------------------------------------- connection lifecycle */
 
 static struct peer client_peer(uint16_t port)
@@ -834,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_hash_keys_differ),
         cmocka_unit_test(test_hashed_lookup_equals_plain),
         cmocka_unit_test(test_colliding_keys),
+        cmocka_unit_test(test_closed_list_bounded),
         cmocka_unit_test(test_fin_either_order),
         cmocka_unit_test(test_rst_then_late_data),
         cmocka_unit_test(test_blind_rst_ignored),
