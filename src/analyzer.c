@@ -359,7 +359,8 @@ static void analyzer_flush(struct analyzer *an, struct flow *f, struct event_tim
 
 /* How long a connection closed by FIN or RST keeps its slot, so its late
  * segments are not taken for a new connection: Linux's TIME-WAIT (2 MSL,
- * RFC 9293 §3.6), or the idle timeout if that is shorter. */
+ * RFC 9293 §3.6), or the idle timeout if that is shorter. The table also
+ * bounds how many do (FLOW_CLOSED_MAX, the latest closed ones). */
 #define ANALYZER_CLOSED_LINGER 60u
 
 static uint32_t analyzer_closed_linger(const struct analyzer *an)
@@ -451,7 +452,8 @@ static void analyzer_advance_time(struct analyzer *an, struct event_time ts)
 
 /* ------------------------------------------------------------- per packet */
 
-static struct flow *analyzer_new_flow(struct analyzer *an, const struct packet_view *v, struct event_time ts)
+static struct flow *analyzer_new_flow(struct analyzer *an, const struct packet_view *v, uint64_t hash,
+                                      struct event_time ts)
 {
     struct flow *f;
 
@@ -463,7 +465,7 @@ static struct flow *analyzer_new_flow(struct analyzer *an, const struct packet_v
         analyzer_end_flow(an, oldest, END_EVICTED, oldest->last_ts);
         an->stats.flows_evicted++;
     }
-    f = flow_create(an->flows, v, ts, classify_looks_like_server(v->payload, v->payload_len));
+    f = flow_create_hashed(an->flows, v, hash, ts, classify_looks_like_server(v->payload, v->payload_len));
     if (f == NULL)
         return NULL;
     f->verdict = (uint8_t)classify_by_ports(f->meta.client_port, f->meta.server_port);
@@ -628,10 +630,11 @@ static void analyzer_end_replaced(struct analyzer *an, struct flow *f, struct ev
         flow_remove(an->flows, f);
 }
 
-static void analyzer_segment(struct analyzer *an, const struct packet_view *v, struct event_time ts)
+/* hash is flow_hash_view(v): computed once per packet by the caller. */
+static void analyzer_segment(struct analyzer *an, const struct packet_view *v, uint64_t hash, struct event_time ts)
 {
     enum flow_direction dir = FLOW_FROM_CLIENT;
-    struct flow *f = flow_lookup(an->flows, v, &dir);
+    struct flow *f = flow_lookup_hashed(an->flows, v, hash, &dir);
 
     if (f != NULL && analyzer_reopened(f, dir, v)) {
         analyzer_end_replaced(an, f, ts);
@@ -644,7 +647,7 @@ static void analyzer_segment(struct analyzer *an, const struct packet_view *v, s
          * after a connection ended must not open a new one. */
         if ((v->tcp_flags & TCP_FLAG_RST) || (!(v->tcp_flags & TCP_FLAG_SYN) && analyzer_wire_payload(v) == 0))
             return;
-        f = analyzer_new_flow(an, v, ts);
+        f = analyzer_new_flow(an, v, hash, ts);
         if (f == NULL)
             return;
         dir = flow_direction_of(f, v);
@@ -700,8 +703,10 @@ static void analyzer_fragment(struct analyzer *an, const struct packet_view *fra
         memcpy(v.dst_addr, dg.dst_addr, 16);
         if (analyzer_count_decode(an, decode_reassembled(dg.protocol, dg.payload, dg.len, dg.missing, &v),
                                   frame->number)) {
-            analyzer_segment(an, &v, frame->ts);
-            f = dg.overlap_conflict ? flow_lookup(an->flows, &v, &dir) : NULL;
+            uint64_t hash = flow_hash_view(&v);
+
+            analyzer_segment(an, &v, hash, frame->ts);
+            f = dg.overlap_conflict ? flow_lookup_hashed(an->flows, &v, hash, &dir) : NULL;
             if (f != NULL && !(f->flags & FLOW_F_CLOSED))
                 analyzer_note(f, ANOMALY_OVERLAP_CONFLICT);
         }
@@ -719,7 +724,7 @@ void analyzer_frame(struct analyzer *an, const struct capture_frame *frame)
     analyzer_advance_time(an, frame->ts);
     r = decode_packet(frame->linktype, frame->data, frame->caplen, frame->wirelen, &v);
     if (analyzer_count_decode(an, r, frame->number))
-        analyzer_segment(an, &v, frame->ts);
+        analyzer_segment(an, &v, flow_hash_view(&v), frame->ts);
     else if (r == DECODE_FRAGMENT)
         analyzer_fragment(an, &v, frame);
 }
