@@ -14,8 +14,10 @@
 #include "pop3_reply.h"
 #include "sasl.h"
 
-/* SSE2 is part of x86-64; elsewhere the body skim goes byte by byte. */
-#if defined(__SSE2__) && defined(__GNUC__)
+/* SSE2 is part of x86-64; elsewhere the body skim goes from line end to
+ * line end. POP3_SKIM_PORTABLE forces the latter, so that make check tests
+ * it on x86-64 too (tests/test_pop3_portable). */
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(POP3_SKIM_PORTABLE)
 #include <emmintrin.h>
 #define POP3_SKIM_SSE2 1
 #else
@@ -166,6 +168,7 @@ struct pop3_listing {
 };
 
 struct pop3_session {
+    struct pop3_session_head pub; /* first: pop3.h reads it through a cast */
     struct pop3_limits limits;
     struct event_flow flow;
     event_sink_fn sink;
@@ -229,6 +232,7 @@ static void pop3_set_state(struct pop3_session *s, enum pop3_state state)
     /* Nothing after STLS or on POP3S can be read, so nothing leaves it. */
     if (s->state != POP3_STATE_ENCRYPTED)
         s->state = state;
+    s->pub.encrypted = s->state == POP3_STATE_ENCRYPTED;
 }
 
 static void pop3_anomaly(struct pop3_session *s, enum event_anomaly anomaly)
@@ -1000,40 +1004,100 @@ static size_t pop3_skim_byte(const uint8_t *p, size_t n, size_t j, bool *start)
 }
 
 #if POP3_SKIM_SSE2
-/* Sixteen bytes: which of p[j..j+16) is a '.' right after an LF, or a CR
- * not followed by LF (0xFF lanes). Needs p[j-1] and p[j+16] readable. */
-static inline __m128i pop3_skim_lanes(const uint8_t *p, size_t j)
+/* Sixteen bytes at q, each compared with the byte before it: `dot` marks
+ * a '.' right after an LF (a line start to look at), `bare` a byte after a
+ * CR that is not LF (the CR before it is bare: it ends a line, and is an
+ * anomaly). Two loads and seven operations per sixteen bytes; reads
+ * q[-1..16). */
+static inline void pop3_skim_lanes(const uint8_t *q, __m128i *dot, __m128i *bare)
 {
-    __m128i here = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
-    __m128i before = _mm_loadu_si128((const __m128i *)(const void *)(p + j - 1));
-    __m128i after = _mm_loadu_si128((const __m128i *)(const void *)(p + j + 1));
+    __m128i prev = _mm_loadu_si128((const __m128i *)(const void *)(q - 1));
+    __m128i here = _mm_loadu_si128((const __m128i *)(const void *)q);
     __m128i lf = _mm_set1_epi8('\n');
-    __m128i dot = _mm_and_si128(_mm_cmpeq_epi8(here, _mm_set1_epi8('.')), _mm_cmpeq_epi8(before, lf));
-    __m128i bare_cr = _mm_andnot_si128(_mm_cmpeq_epi8(after, lf), _mm_cmpeq_epi8(here, _mm_set1_epi8('\r')));
 
-    return _mm_or_si128(dot, bare_cr);
+    *dot = _mm_and_si128(_mm_cmpeq_epi8(prev, lf), _mm_cmpeq_epi8(here, _mm_set1_epi8('.')));
+    *bare = _mm_andnot_si128(_mm_cmpeq_epi8(here, lf), _mm_cmpeq_epi8(prev, _mm_set1_epi8('\r')));
 }
 
-/* Index of the first such byte from j on, stopping short of the last 16
- * bytes (which pop3_skim_lanes cannot look past); 32 bytes per test. */
+static inline __m128i pop3_skim_any(const uint8_t *q)
+{
+    __m128i dot, bare;
+
+    pop3_skim_lanes(q, &dot, &bare);
+    return _mm_or_si128(dot, bare);
+}
+
+/* The first byte of the sixteen at p + j that pop3_skim_any flagged: a
+ * '.' itself, or the CR before a flagged byte (which may be p[j - 1]). */
+static size_t pop3_skim_first(const uint8_t *p, size_t j)
+{
+    __m128i dot, bare;
+    unsigned d, b;
+    size_t at = SIZE_MAX;
+
+    pop3_skim_lanes(p + j, &dot, &bare);
+    d = (unsigned)_mm_movemask_epi8(dot);
+    b = (unsigned)_mm_movemask_epi8(bare);
+    if (d != 0)
+        at = j + (size_t)__builtin_ctz(d);
+    if (b != 0 && j + (size_t)__builtin_ctz(b) - 1 < at)
+        at = j + (size_t)__builtin_ctz(b) - 1;
+    return at;
+}
+
+/* From j (p[j - 1] readable and not a bare CR), the index of the first
+ * byte the line-by-line path must see, or where it is to go on: 64 bytes
+ * per test, then 16, then one last block that ends at n and overlaps what
+ * was already found clean. A CR is judged with the byte after it, so a
+ * block vouches for the CR before it, never for its own last byte: a CR
+ * there is left to the next block or to the line-by-line path. */
 static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
 {
-    for (; j + 33 <= n; j += 32) {
-        __m128i lo = pop3_skim_lanes(p, j), hi = pop3_skim_lanes(p, j + 16);
+    size_t from = j;
 
-        if (_mm_movemask_epi8(_mm_or_si128(lo, hi)) != 0) {
-            unsigned hit = (unsigned)_mm_movemask_epi8(lo) | (unsigned)_mm_movemask_epi8(hi) << 16;
+    for (; n - j >= 64; j += 64) {
+        __m128i any = _mm_or_si128(_mm_or_si128(pop3_skim_any(p + j), pop3_skim_any(p + j + 16)),
+                                   _mm_or_si128(pop3_skim_any(p + j + 32), pop3_skim_any(p + j + 48)));
 
-            return j + (size_t)__builtin_ctz(hit);
-        }
+        if (_mm_movemask_epi8(any) != 0)
+            break;
     }
-    for (; j + 17 <= n; j += 16) {
-        unsigned hit = (unsigned)_mm_movemask_epi8(pop3_skim_lanes(p, j));
-
-        if (hit != 0)
-            return j + (size_t)__builtin_ctz(hit);
+    for (; n - j >= 16; j += 16) {
+        if (_mm_movemask_epi8(pop3_skim_any(p + j)) != 0)
+            return pop3_skim_first(p, j);
     }
+    if (j < n && n >= 17) {
+        /* Bytes before j are clean, so a hit here is at j - 1 or later. */
+        if (_mm_movemask_epi8(pop3_skim_any(p + n - 16)) != 0)
+            return pop3_skim_first(p, n - 16);
+        j = n;
+    }
+    if (j > from && p[j - 1] == '\r')
+        j--; /* its LF (or not) is the line-by-line path's to see */
     return j;
+}
+#else
+/* Without SSE2: from line end to line end, eight bytes per step
+ * (pop3_line_end), looking only at what follows each CR and LF. */
+static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
+{
+    if (j < n && p[j - 1] == '\n' && p[j] == '.')
+        return j;
+    while (j < n) {
+        size_t k = j + pop3_line_end(p + j, n - j);
+
+        if (k == n)
+            return n;
+        if (p[k] == '\r') {
+            if (k + 1 >= n || p[k + 1] != '\n')
+                return k;
+            k++;
+        }
+        if (k + 1 < n && p[k + 1] == '.')
+            return k + 1;
+        j = k + 1;
+    }
+    return n;
 }
 #endif
 
@@ -1053,12 +1117,10 @@ static size_t pop3_body_skim(struct pop3_body *b, const uint8_t *p, size_t n)
 
     if (n > 0)
         j = pop3_skim_byte(p, n, 0, &start);
-#if POP3_SKIM_SSE2
     if (j > 0) {
         j = pop3_skim_wide(p, n, j);
         start = p[j - 1] == '\n';
     }
-#endif
     while (j < n && (step = pop3_skim_byte(p, n, j, &start)) > 0)
         j += step;
     b->octets += j;
@@ -1586,11 +1648,6 @@ void pop3_session_note_anomaly(struct pop3_session *s, enum event_anomaly anomal
 {
     if (s != NULL)
         pop3_anomaly(s, anomaly);
-}
-
-int pop3_session_is_encrypted(const struct pop3_session *s)
-{
-    return s != NULL && s->state == POP3_STATE_ENCRYPTED;
 }
 
 void pop3_session_count(struct pop3_session *s, enum pop3_direction dir, uint64_t len, struct event_time ts)

@@ -45,9 +45,20 @@ void pop3_session_set_implicit_tls(struct pop3_session *s);
 /* Anomalies seen below the tracker (stream overlaps, snaplen cuts...). */
 void pop3_session_note_anomaly(struct pop3_session *s, enum event_anomaly anomaly);
 
+/* The first member of every struct pop3_session, so that the one question
+ * the caller asks per packet is a single load that inlines, not a call
+ * into the tracker (1.2% of cycles as a call). Read it only through
+ * pop3_session_is_encrypted; the tracker alone writes it. */
+struct pop3_session_head {
+    int encrypted; /* set once, with the state POP3_STATE_ENCRYPTED */
+};
+
 /* True once the session carries only TLS bytes: the caller may stop
  * reassembling and only count. */
-int pop3_session_is_encrypted(const struct pop3_session *s);
+static inline int pop3_session_is_encrypted(const struct pop3_session *s)
+{
+    return s != NULL && ((const struct pop3_session_head *)(const void *)s)->encrypted;
+}
 
 /* Count bytes without parsing them (encrypted sessions). */
 void pop3_session_count(struct pop3_session *s, enum pop3_direction dir, uint64_t len, struct event_time ts);
