@@ -29,6 +29,23 @@ struct pop3_session;
 struct pop3_session *pop3_session_new(const struct pop3_limits *limits, const struct event_flow *flow,
                                       struct event_time start, event_sink_fn sink, void *sink_ctx);
 
+/* Freed trackers kept for reuse: a tracker is one allocation of ~37 KiB
+ * (the line buffers), and a capture starts and ends thousands. A pool keeps
+ * at most min(keep, 16) (keep 0: 16); it belongs to one thread, and must
+ * outlive every session made in it. */
+struct pop3_pool;
+
+struct pop3_pool *pop3_pool_new(size_t keep);
+
+/* Frees the kept trackers. Sessions made in the pool must be freed first. */
+void pop3_pool_free(struct pop3_pool *pool);
+
+/* Like pop3_session_new, taking a kept tracker from pool when there is
+ * one; pop3_session_free gives it back. pool may be NULL. */
+struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct pop3_limits *limits,
+                                         const struct event_flow *flow, struct event_time start, event_sink_fn sink,
+                                         void *sink_ctx);
+
 /* In-order bytes of one direction. Any split of the stream into calls must
  * give the same events. */
 void pop3_session_feed(struct pop3_session *s, enum pop3_direction dir, const uint8_t *data, size_t len,

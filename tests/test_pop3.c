@@ -188,7 +188,8 @@ static struct event_time test_time(size_t step)
     return t;
 }
 
-static struct pop3_session *test_session(const struct test_script *sc, struct test_sink *sink)
+static struct pop3_session *test_session_in(struct pop3_pool *pool, const struct test_script *sc,
+                                            struct test_sink *sink)
 {
     struct pop3_limits lim = { POP3_DEFAULT_MAX_LINE, POP3_DEFAULT_MAX_PENDING };
     struct event_flow flow;
@@ -202,11 +203,16 @@ static struct pop3_session *test_session(const struct test_script *sc, struct te
         lim.max_line = sc->max_line;
     if (sc->max_pending != 0)
         lim.max_pending = sc->max_pending;
-    s = pop3_session_new(&lim, &flow, test_time(0), test_sink_fn, sink);
+    s = pop3_session_new_in(pool, &lim, &flow, test_time(0), test_sink_fn, sink);
     assert_non_null(s);
     if (sc->implicit_tls)
         pop3_session_set_implicit_tls(s);
     return s;
+}
+
+static struct pop3_session *test_session(const struct test_script *sc, struct test_sink *sink)
+{
+    return test_session_in(NULL, sc, sink);
 }
 
 /* cut: 0 feeds the step whole, SIZE_MAX byte by byte, otherwise in two
@@ -232,10 +238,10 @@ static void test_feed_step(struct pop3_session *s, const struct test_step *st, s
 
 /* Runs a script; step `cut_step` is cut at `cut` (see test_feed_step), or
  * every step when cut_step is SIZE_MAX. Returns the serialized events. */
-static char *test_run(const struct test_script *sc, size_t cut_step, size_t cut)
+static char *test_run_in(struct pop3_pool *pool, const struct test_script *sc, size_t cut_step, size_t cut)
 {
     struct test_sink sink = { NULL, 0, 0, 0 };
-    struct pop3_session *s = test_session(sc, &sink);
+    struct pop3_session *s = test_session_in(pool, sc, &sink);
 
     for (size_t i = 0; i < sc->count; i++)
         test_feed_step(s, &sc->steps[i], test_time(i + 1), (cut_step == SIZE_MAX || cut_step == i) ? cut : 0);
@@ -244,6 +250,11 @@ static char *test_run(const struct test_script *sc, size_t cut_step, size_t cut)
     pop3_session_free(s);
     assert_int_equal(sink.sessions, 1);
     return sink.text;
+}
+
+static char *test_run(const struct test_script *sc, size_t cut_step, size_t cut)
+{
+    return test_run_in(NULL, sc, cut_step, cut);
 }
 
 static void test_script_expected(void **state)
@@ -530,6 +541,47 @@ static void test_body_skim_matches_bytewise(void **state)
     }
 }
 
+/* A tracker taken from the pool must start as clean as a new one: every
+ * script, each run on the tracker the one before it left (in every state
+ * a script can leave: mid-body, mid-AUTH, TLS, gaps...), must still give
+ * exactly its events. */
+static void test_pool_reuse(void **state)
+{
+    struct pop3_pool *pool = pop3_pool_new(2);
+    struct test_sink sink = { NULL, 0, 0, 0 };
+    struct pop3_limits small = { 128, 4 };
+    struct pop3_session *a, *b, *c;
+    struct event_flow flow;
+
+    (void)state;
+    assert_non_null(pool);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < TEST_SCRIPT_COUNT; k++) {
+            char *got = test_run_in(pool, &test_scripts[k], 0, 0);
+
+            if (strcmp(got, test_scripts[k].expected) != 0)
+                fail_msg("%s on a reused tracker gives\n%s\ninstead of\n%s", test_scripts[k].name, got,
+                         test_scripts[k].expected);
+            free(got);
+        }
+    }
+    /* Reuse happens (same limits), and only with the same limits. */
+    memset(&flow, 0, sizeof flow);
+    a = pop3_session_new_in(pool, NULL, &flow, test_time(0), test_sink_fn, &sink);
+    assert_non_null(a);
+    pop3_session_free(a);
+    b = pop3_session_new_in(pool, NULL, &flow, test_time(0), test_sink_fn, &sink);
+    assert_ptr_equal(a, b);
+    c = pop3_session_new_in(pool, &small, &flow, test_time(0), test_sink_fn, &sink);
+    assert_non_null(c);
+    assert_ptr_not_equal(c, b);
+    pop3_session_free(c); /* the pool takes it: it was empty */
+    pop3_session_free(b); /* another size: freed */
+    pop3_pool_free(pool);
+    pop3_pool_free(NULL);
+    free(sink.text);
+}
+
 static void test_implicit_tls_is_encrypted(void **state)
 {
     struct test_sink sink = { NULL, 0, 0, 0 };
@@ -767,6 +819,7 @@ int main(void)
         cmocka_unit_test(test_implicit_tls_is_encrypted),
         cmocka_unit_test(test_mpop_window),
         cmocka_unit_test(test_body_skim_matches_bytewise),
+        cmocka_unit_test(test_pool_reuse),
         cmocka_unit_test(test_command_lookup),
         cmocka_unit_test(test_command_bodies),
         cmocka_unit_test(test_command_parse),
