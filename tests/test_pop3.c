@@ -609,6 +609,11 @@ static void test_command_lookup(void **state)
     assert_int_equal(pop3_command_lookup(xsender, sizeof xsender - 1)->id, POP3_CMD_XSENDER);
     assert_int_equal(pop3_command_lookup(long_word, sizeof long_word - 1)->id, POP3_CMD_UNKNOWN);
     assert_int_equal(pop3_command_lookup((const uint8_t *)"US", 2)->id, POP3_CMD_UNKNOWN);
+    /* Words are compared packed with NULs: a NUL in the word is not padding. */
+    assert_int_equal(pop3_command_lookup((const uint8_t *)"USER\0", 5)->id, POP3_CMD_UNKNOWN);
+    assert_int_equal(pop3_command_lookup((const uint8_t *)"TOP\0", 4)->id, POP3_CMD_UNKNOWN);
+    assert_int_equal(pop3_command_lookup((const uint8_t *)"TO\0", 3)->id, POP3_CMD_UNKNOWN);
+    assert_int_equal(pop3_command_lookup((const uint8_t *)"user", 3)->id, POP3_CMD_UNKNOWN);
     assert_int_equal(pop3_command_lookup((const uint8_t *)"", 0)->id, POP3_CMD_UNKNOWN);
     assert_int_equal(pop3_command_lookup(NULL, 4)->id, POP3_CMD_UNKNOWN);
     assert_int_equal(pop3_command_info((enum pop3_command_id)999)->id, POP3_CMD_UNKNOWN);
