@@ -1081,12 +1081,6 @@ static size_t pop3_skim_first(const uint8_t *p, size_t j)
     return at;
 }
 
-/* From j (p[j - 1] readable and not a bare CR), the index of the first
- * byte the line-by-line path must see, or where it is to go on: 64 bytes
- * per test, then 16, then one last block that ends at n and overlaps what
- * was already found clean. A CR is judged with the byte after it, so a
- * block vouches for the CR before it, never for its own last byte: a CR
- * there is left to the next block or to the line-by-line path. */
 #if POP3_SKIM_AVX2
 /* pop3_skim_lanes on 32 bytes; reads q[-1..32). */
 __attribute__((target("avx2"))) static inline __m256i pop3_skim_any32(const uint8_t *q)
@@ -1114,6 +1108,12 @@ __attribute__((target("avx2"))) static size_t pop3_skim_avx2(const uint8_t *p, s
 }
 #endif
 
+/* From j (p[j - 1] readable and not a bare CR), the index of the first
+ * byte the line-by-line path must see, or where it is to go on: 64 bytes
+ * per test, then 16, then one last block that ends at n and overlaps what
+ * was already found clean. A CR is judged with the byte after it, so a
+ * block vouches for the CR before it, never for its own last byte: a CR
+ * there is left to the next block or to the line-by-line path. */
 static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
 {
     size_t from = j;
