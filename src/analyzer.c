@@ -27,6 +27,7 @@ struct analyzer {
     struct flow *ending; /* the flow whose session event is being emitted */
     struct flow *reading; /* the flow whose bytes the tracker is reading */
     uint64_t session_bytes; /* heap one tracker takes (stats event) */
+    struct pop3_pool *trackers; /* freed trackers kept for reuse */
 };
 
 /* The context of one stream delivery: which flow, which direction. */
@@ -154,7 +155,9 @@ struct analyzer *analyzer_new(const struct analyzer_options *opts, event_sink_fn
     an->pool = stream_pool_new(opts->max_held_bytes_total, opts->max_held_bytes_per_stream);
     an->classify = analyzer_classify_new(opts);
     an->frags = ipfrag_new(opts->max_fragments, opts->max_fragment_bytes, opts->fragment_timeout);
-    if (an->flows == NULL || an->pool == NULL || an->classify == NULL || an->frags == NULL) {
+    an->trackers = pop3_pool_new(opts->max_sessions);
+    if (an->flows == NULL || an->pool == NULL || an->classify == NULL || an->frags == NULL || an->trackers == NULL) {
+        pop3_pool_free(an->trackers);
         flow_table_free(an->flows);
         stream_pool_free(an->pool);
         ipfrag_free(an->frags);
@@ -224,7 +227,7 @@ static struct pop3_session *analyzer_session(struct analyzer *an, struct flow *f
         an->stats.sessions_refused++;
         return NULL;
     }
-    s = pop3_session_new(&an->opts.pop3, &f->meta, f->first_ts, analyzer_on_event, an);
+    s = pop3_session_new_in(an->trackers, &an->opts.pop3, &f->meta, f->first_ts, analyzer_on_event, an);
     if (s == NULL) {
         /* Out of memory for this one connection: skip it, keep going. */
         f->verdict = CLASSIFY_OTHER;
@@ -795,6 +798,7 @@ void analyzer_free(struct analyzer *an)
         classify_app_release(an->classify, &f->app);
         flow_remove(an->flows, f);
     }
+    pop3_pool_free(an->trackers); /* after the sessions, which return to it */
     flow_table_free(an->flows);
     stream_pool_free(an->pool);
     ipfrag_free(an->frags);
