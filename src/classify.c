@@ -426,12 +426,12 @@ static int classify_app_start(struct classify_context *c, struct classify_app *a
 /* ------------------------------------------ cleartext POP3 without nDPI */
 
 /* What nDPI 4.2 says about a cleartext POP3 session, from the rules its
- * dissectors apply to one (nDPI 4.2 sources and ndpiReader on every sample
- * and peer capture):
+ * dissectors apply to one (read in nDPI's sources, and checked by feeding
+ * nDPI 4.2 every sample, peer and bench capture packet by packet):
  * - it names it POP3 (mail_pop.c, or from port 110 when it gives up), and
  *   POP3 is of the "unsafe" breed: risk "Unsafe Protocol";
  * - POP3 found on a flow neither of whose ports is 110: "Known Protocol on
- *   Non Standard Port" (ndpi_main.c compares both ports with POP3's);
+ *   Non Standard Port" (nDPI compares both ports with POP3's default one);
  * - "Clear-Text Credentials": a packet that starts with USER or PASS and
  *   has more after them (mail_pop.c); and, because nDPI runs its SMTP
  *   dissector on the same flow, an "AUTH PLAIN" line with an initial
