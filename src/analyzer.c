@@ -100,7 +100,8 @@ static void analyzer_on_event(void *ctx, const struct event *ev)
     an->sink(an->sink_ctx, &copy);
 }
 
-/* Per packet, any verdict: nDPI sees the first packets of every flow. */
+/* Per packet, any verdict: nDPI sees the first packets of every flow but
+ * cleartext POP3 sessions, which classify.c names itself. */
 static void analyzer_classify_packet(struct analyzer *an, struct flow *f, const struct packet_view *v,
                                      struct event_time ts)
 {
@@ -115,7 +116,8 @@ static void analyzer_classify_packet(struct analyzer *an, struct flow *f, const 
      * nothing more from it. */
     if (f->verdict == CLASSIFY_POP3 && f->session != NULL && pop3_session_is_encrypted(f->session))
         classify_app_stop(an->classify, &f->app);
-    classify_app_packet(an->classify, &f->app, v, ts);
+    classify_app_packet(an->classify, &f->app, v, ts, (enum classify_verdict)f->verdict,
+                        flow_direction_of(f, v) == FLOW_FROM_CLIENT);
 }
 
 /* Client bytes after "+OK" to STLS must open a TLS handshake (RFC 2595
