@@ -50,7 +50,7 @@ struct pcapfile {
     bool nano; /* timestamps in nanoseconds */
     bool eof; /* read() said end of file: not asked again, like stdio */
     int linktype;
-    uint32_t snaplen;
+    int32_t snaplen; /* pcap_snapshot(): positive */
     uint8_t *buffer;
     size_t pos; /* next record */
     size_t end; /* bytes read */
@@ -123,8 +123,9 @@ static int pcapfile_dlt(uint32_t linktype, bool swapped)
 
 /* pcap_check_header() for the headers taken here: magic, version 2.4
  * (earlier versions may have caplen and len swapped, a guess left to
- * libpcap), link type, and the snapshot length as pcap_adjust_snapshot()
- * makes it. */
+ * libpcap), link type, and the snapshot length as libpcap 1.10.3 keeps it:
+ * an int, replaced by the maximum only when it is 0 or negative; one over
+ * the maximum stays (records are then held to the maximum instead). */
 static bool pcapfile_header(struct pcapfile *pf)
 {
     const uint8_t *h = pf->buffer;
@@ -147,9 +148,9 @@ static bool pcapfile_header(struct pcapfile *pf)
     if (dlt < 0)
         return false;
     pf->linktype = dlt;
-    pf->snaplen = pcapfile_u32(pf, h + 16);
-    if (pf->snaplen == 0 || pf->snaplen > PCAPFILE_MAX_CAPLEN)
-        pf->snaplen = PCAPFILE_MAX_CAPLEN;
+    pf->snaplen = (int32_t)pcapfile_u32(pf, h + 16);
+    if (pf->snaplen <= 0)
+        pf->snaplen = (int32_t)PCAPFILE_MAX_CAPLEN;
     pf->pos = PCAPFILE_HEADER_SIZE;
     return true;
 }
@@ -184,7 +185,7 @@ int pcapfile_linktype(const struct pcapfile *pf)
 
 int pcapfile_snaplen(const struct pcapfile *pf)
 {
-    return (int)pf->snaplen;
+    return pf->snaplen;
 }
 
 const char *pcapfile_error(const struct pcapfile *pf)
@@ -208,8 +209,8 @@ static enum pcapfile_result pcapfile_body(struct pcapfile *pf, uint32_t caplen)
     if (pf->end - pf->pos >= need)
         return PCAPFILE_RECORD;
     got = pf->end - pf->pos - PCAPFILE_RECORD_HEADER_SIZE;
-    if (caplen > pf->snaplen && got < pf->snaplen)
-        snprintf(pf->error, sizeof pf->error, "truncated dump file; tried to read %u captured bytes, only got %zu",
+    if (caplen > (uint32_t)pf->snaplen && got < (uint32_t)pf->snaplen)
+        snprintf(pf->error, sizeof pf->error, "truncated dump file; tried to read %d captured bytes, only got %zu",
                  pf->snaplen, got);
     else
         snprintf(pf->error, sizeof pf->error, "truncated dump file; tried to read %u captured bytes, only got %zu",
@@ -251,10 +252,12 @@ static enum pcapfile_result pcapfile_record_header(struct pcapfile *pf, struct p
     rec->caplen = pcapfile_u32(pf, h + 8);
     rec->wirelen = pcapfile_u32(pf, h + 12);
     if (rec->caplen > PCAPFILE_MAX_CAPLEN) {
-        /* Over the maximum means over the snapshot length too, which
-         * pcap_adjust_snapshot() keeps under it. */
-        snprintf(pf->error, sizeof pf->error, "invalid packet capture length %u, bigger than snaplen of %d",
-                 rec->caplen, (int)pf->snaplen);
+        if (rec->caplen > (uint32_t)pf->snaplen)
+            snprintf(pf->error, sizeof pf->error, "invalid packet capture length %u, bigger than snaplen of %d",
+                     rec->caplen, pf->snaplen);
+        else
+            snprintf(pf->error, sizeof pf->error, "invalid packet capture length %u, bigger than maximum of %u",
+                     rec->caplen, PCAPFILE_MAX_CAPLEN);
         return PCAPFILE_ERROR;
     }
     return PCAPFILE_RECORD;
@@ -271,8 +274,8 @@ enum pcapfile_result pcapfile_next(struct pcapfile *pf, struct pcapfile_record *
         return r;
     rec->data = pf->buffer + pf->pos + PCAPFILE_RECORD_HEADER_SIZE;
     pf->pos += PCAPFILE_RECORD_HEADER_SIZE + (size_t)rec->caplen;
-    if (rec->caplen > pf->snaplen)
-        rec->caplen = pf->snaplen;
+    if (rec->caplen > (uint32_t)pf->snaplen)
+        rec->caplen = (uint32_t)pf->snaplen;
     return PCAPFILE_RECORD;
 }
 

@@ -18,6 +18,9 @@ libpcap 1.10 does:
   link-unknown.pcap                a link type pop3scope does not decode
   snaplen-{0,huge,allones,100}.pcap  snapshot lengths libpcap adjusts, and
                                    one that cuts records
+  snap-SNAPLEN-CAPLEN.pcap         one record against snapshot lengths
+                                   around the maximum (262144): cut,
+                                   accepted, or refused, in which words
   over-snaplen-{whole,cut-snap,cut-rest}.pcap
                                    a record over the snapshot length,
                                    whole, and the file ending in its first
@@ -141,6 +144,10 @@ def case_snaplen(records, out):
     write(out, "over-snaplen-whole.pcap", header("<", snaplen=1000) + body + over + body)
     write(out, "over-snaplen-cut-snap.pcap", header("<", snaplen=1000) + body + over[:16 + 700])
     write(out, "over-snaplen-cut-rest.pcap", header("<", snaplen=1000) + body + over[:16 + 3000])
+    for snaplen in (0, 1, 100, 262144, 262145, 300000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF):
+        for caplen in (50, 200, 262144, 262145, 270000):
+            blob = header("<", snaplen=snaplen) + record("<", 1, 2, bytes(caplen)) + body
+            write(out, "snap-%d-%d.pcap" % (snaplen, caplen), blob)
 
 
 def case_versions(records, out):
