@@ -10,7 +10,8 @@
 # damaged files, tests/tools/reader-variants.py's (every magic and byte
 # order, link types, timestamp extremes, snapshot lengths, records up to
 # 256 KiB across the reader's block ends), userpass.pcap cut at many
-# offsets, and all of them again through a pipe on stdin.
+# offsets, 400 randomly damaged copies (tests/tools/reader-mutants.py),
+# and most of them again through a pipe on stdin.
 set -u
 shopt -s nullglob
 . "$(dirname "$0")/lib.sh"
@@ -33,7 +34,7 @@ if dir=$(peer_capture_dir); then
 fi
 made=("$work"/made/*)
 
-tap_plan 15
+tap_plan 16
 
 # same_dump FILE: capture-dump's output, stderr and status are the same on
 # both readers. Reads FILE by path, or from a pipe when PIPE=1.
@@ -101,6 +102,17 @@ all_same "userpass.pcap cut at ${#cuts[@]} offsets: the same frames and messages
 some_cuts=()
 for ((i = 0; i < ${#cuts[@]}; i += 7)); do some_cuts+=("${cuts[$i]}"); done
 PIPE=1 all_same "every 7th of those cuts through a pipe" same_dump "${some_cuts[@]}"
+
+# Differential: 400 damaged copies of the classic pcap files above (a
+# fixed seed: the same files every run), which both readers must read
+# alike, frame for frame and word for word.
+mkdir -p "$work/mutants"
+pcaps=()
+for f in "${samples[@]}" "${made[@]}"; do
+    case $f in *.pcap) [ "$(stat -c %s "$f")" -lt 1048576 ] && pcaps+=("$f") ;; esac
+done
+python3 "$SRCDIR/tests/tools/reader-mutants.py" 6 400 "$work/mutants" "${pcaps[@]}"
+all_same "400 damaged copies of them: the same frames, messages and status" same_dump "$work"/mutants/*
 
 "$dump" "$work/made/big-records.pcap" > "$work/big" 2>&1
 tap_check "records up to 256 KiB across block ends: all 310 read" \
