@@ -27,6 +27,7 @@ struct analyzer {
     struct flow *ending; /* the flow whose session event is being emitted */
     struct flow *reading; /* the flow whose bytes the tracker is reading */
     uint64_t session_bytes; /* heap one tracker takes (stats event) */
+    struct pop3_pool *trackers; /* freed trackers kept for reuse */
     /* --threads (see analyzer.h): a front half has front hooks and no
      * flow table; a back half has back hooks. */
     const struct analyzer_front_hooks *front;
@@ -107,7 +108,8 @@ static void analyzer_on_event(void *ctx, const struct event *ev)
     an->sink(an->sink_ctx, &copy);
 }
 
-/* Per packet, any verdict: nDPI sees the first packets of every flow. */
+/* Per packet, any verdict: nDPI sees the first packets of every flow but
+ * cleartext POP3 sessions, which classify.c names itself. */
 static void analyzer_classify_packet(struct analyzer *an, struct flow *f, const struct packet_view *v,
                                      struct event_time ts)
 {
@@ -122,7 +124,8 @@ static void analyzer_classify_packet(struct analyzer *an, struct flow *f, const 
      * nothing more from it. */
     if (f->verdict == CLASSIFY_POP3 && f->session != NULL && pop3_session_is_encrypted(f->session))
         classify_app_stop(an->classify, &f->app);
-    classify_app_packet(an->classify, &f->app, v, ts);
+    classify_app_packet(an->classify, &f->app, v, ts, (enum classify_verdict)f->verdict,
+                        flow_direction_of(f, v) == FLOW_FROM_CLIENT);
 }
 
 /* Client bytes after "+OK" to STLS must open a TLS handshake (RFC 2595
@@ -162,7 +165,9 @@ struct analyzer *analyzer_new(const struct analyzer_options *opts, event_sink_fn
     an->pool = stream_pool_new(opts->max_held_bytes_total, opts->max_held_bytes_per_stream);
     an->classify = analyzer_classify_new(opts);
     an->frags = ipfrag_new(opts->max_fragments, opts->max_fragment_bytes, opts->fragment_timeout);
-    if (an->flows == NULL || an->pool == NULL || an->classify == NULL || an->frags == NULL) {
+    an->trackers = pop3_pool_new(opts->max_sessions);
+    if (an->flows == NULL || an->pool == NULL || an->classify == NULL || an->frags == NULL || an->trackers == NULL) {
+        pop3_pool_free(an->trackers);
         flow_table_free(an->flows);
         stream_pool_free(an->pool);
         ipfrag_free(an->frags);
@@ -237,7 +242,7 @@ static struct pop3_session *analyzer_session(struct analyzer *an, struct flow *f
         an->stats.sessions_refused++;
         return NULL;
     }
-    s = pop3_session_new(&an->opts.pop3, &f->meta, f->first_ts, analyzer_on_event, an);
+    s = pop3_session_new_in(an->trackers, &an->opts.pop3, &f->meta, f->first_ts, analyzer_on_event, an);
     if (s == NULL) {
         /* Out of memory for this one connection: skip it, keep going. */
         f->verdict = CLASSIFY_OTHER;
@@ -372,7 +377,8 @@ static void analyzer_flush(struct analyzer *an, struct flow *f, struct event_tim
 
 /* How long a connection closed by FIN or RST keeps its slot, so its late
  * segments are not taken for a new connection: Linux's TIME-WAIT (2 MSL,
- * RFC 9293 §3.6), or the idle timeout if that is shorter. */
+ * RFC 9293 §3.6), or the idle timeout if that is shorter. The table also
+ * bounds how many do (FLOW_CLOSED_MAX, the latest closed ones). */
 #define ANALYZER_CLOSED_LINGER 60u
 
 static uint32_t analyzer_closed_linger(const struct analyzer *an)
@@ -502,7 +508,8 @@ static uint64_t analyzer_sweep_stop(struct analyzer *an)
 
 /* ------------------------------------------------------------- per packet */
 
-static struct flow *analyzer_new_flow(struct analyzer *an, const struct packet_view *v, struct event_time ts)
+static struct flow *analyzer_new_flow(struct analyzer *an, const struct packet_view *v, uint64_t hash,
+                                      struct event_time ts)
 {
     struct flow *f;
 
@@ -514,7 +521,7 @@ static struct flow *analyzer_new_flow(struct analyzer *an, const struct packet_v
         analyzer_end_flow(an, oldest, END_EVICTED, oldest->last_ts);
         an->stats.flows_evicted++;
     }
-    f = flow_create(an->flows, v, ts, classify_looks_like_server(v->payload, v->payload_len));
+    f = flow_create_hashed(an->flows, v, hash, ts, classify_looks_like_server(v->payload, v->payload_len));
     if (f == NULL)
         return NULL;
     if (an->is_back) {
@@ -683,10 +690,11 @@ static void analyzer_end_replaced(struct analyzer *an, struct flow *f, struct ev
         flow_remove(an->flows, f);
 }
 
-static void analyzer_segment(struct analyzer *an, const struct packet_view *v, struct event_time ts)
+/* hash is flow_hash_view(v): computed once per packet by the caller. */
+static void analyzer_segment(struct analyzer *an, const struct packet_view *v, uint64_t hash, struct event_time ts)
 {
     enum flow_direction dir = FLOW_FROM_CLIENT;
-    struct flow *f = flow_lookup(an->flows, v, &dir);
+    struct flow *f = flow_lookup_hashed(an->flows, v, hash, &dir);
 
     if (f != NULL && analyzer_reopened(f, dir, v)) {
         analyzer_end_replaced(an, f, ts);
@@ -699,7 +707,7 @@ static void analyzer_segment(struct analyzer *an, const struct packet_view *v, s
          * after a connection ended must not open a new one. */
         if ((v->tcp_flags & TCP_FLAG_RST) || (!(v->tcp_flags & TCP_FLAG_SYN) && analyzer_wire_payload(v) == 0))
             return;
-        f = analyzer_new_flow(an, v, ts);
+        f = analyzer_new_flow(an, v, hash, ts);
         if (f == NULL)
             return;
         dir = flow_direction_of(f, v);
@@ -742,10 +750,11 @@ static int analyzer_count_decode(struct analyzer *an, enum decode_result r, uint
 
 /* A fragment goes to reassembly; a datagram it completes goes on as one
  * segment. Conflicting overlaps inside it are the flow's anomaly. */
-static void analyzer_overlap_conflict(struct analyzer *an, const struct packet_view *v, bool conflict)
+static void analyzer_overlap_conflict(struct analyzer *an, const struct packet_view *v, uint64_t hash,
+                                      bool conflict)
 {
     enum flow_direction dir;
-    struct flow *f = conflict ? flow_lookup(an->flows, v, &dir) : NULL;
+    struct flow *f = conflict ? flow_lookup_hashed(an->flows, v, hash, &dir) : NULL;
 
     if (f != NULL && !(f->flags & FLOW_F_CLOSED))
         analyzer_note(f, ANOMALY_OVERLAP_CONFLICT);
@@ -763,11 +772,13 @@ static void analyzer_fragment(struct analyzer *an, const struct packet_view *fra
         memcpy(v.dst_addr, dg.dst_addr, 16);
         if (analyzer_count_decode(an, decode_reassembled(dg.protocol, dg.payload, dg.len, dg.missing, &v),
                                   frame->number)) {
+            uint64_t hash = flow_hash_view(&v);
+
             if (an->front != NULL) {
-                an->front->segment(an->front->ctx, an->stats.frames, &v, frame->ts, dg.overlap_conflict);
+                an->front->segment(an->front->ctx, an->stats.frames, &v, hash, frame->ts, dg.overlap_conflict);
             } else {
-                analyzer_segment(an, &v, frame->ts);
-                analyzer_overlap_conflict(an, &v, dg.overlap_conflict);
+                analyzer_segment(an, &v, hash, frame->ts);
+                analyzer_overlap_conflict(an, &v, hash, dg.overlap_conflict);
             }
         }
     }
@@ -787,9 +798,9 @@ void analyzer_frame(struct analyzer *an, const struct capture_frame *frame)
         if (r == DECODE_FRAGMENT)
             analyzer_fragment(an, &v, frame);
     } else if (an->front != NULL) {
-        an->front->segment(an->front->ctx, an->stats.frames, &v, frame->ts, false);
+        an->front->segment(an->front->ctx, an->stats.frames, &v, flow_hash_view(&v), frame->ts, false);
     } else {
-        analyzer_segment(an, &v, frame->ts);
+        analyzer_segment(an, &v, flow_hash_view(&v), frame->ts);
     }
 }
 
@@ -877,6 +888,7 @@ void analyzer_free(struct analyzer *an)
         classify_app_release(an->classify, &f->app);
         flow_remove(an->flows, f);
     }
+    pop3_pool_free(an->trackers); /* after the sessions, which return to it */
     flow_table_free(an->flows);
     stream_pool_free(an->pool);
     ipfrag_free(an->frags);
@@ -921,14 +933,14 @@ void analyzer_back_sweep(struct analyzer *an, uint64_t frame, struct event_time 
     analyzer_sweep_flows(an);
 }
 
-void analyzer_back_segment(struct analyzer *an, uint64_t frame, const struct packet_view *v, struct event_time ts,
-                           bool overlap_conflict)
+void analyzer_back_segment(struct analyzer *an, uint64_t frame, const struct packet_view *v, uint64_t hash,
+                           struct event_time ts, bool overlap_conflict)
 {
     an->frame = frame;
     analyzer_back_clock(an, ts);
     an->back.order(an->back.ctx, 0);
-    analyzer_segment(an, v, ts);
-    analyzer_overlap_conflict(an, v, overlap_conflict);
+    analyzer_segment(an, v, hash, ts);
+    analyzer_overlap_conflict(an, v, hash, overlap_conflict);
 }
 
 void analyzer_back_finish(struct analyzer *an, enum event_end how)

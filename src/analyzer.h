@@ -106,10 +106,10 @@ struct analyzer_front_hooks {
     /* A sweep is due before this frame's packet (once per second of
      * packet time); `now` is the newest packet time. */
     void (*sweep)(void *ctx, uint64_t frame, struct event_time now);
-    /* One TCP segment of this frame; its payload is valid during the
-     * call. `overlap_conflict`: a reassembled datagram whose fragments
+    /* One TCP segment of this frame, hash = flow_hash_view(v); its payload
+     * is valid during the call. `overlap_conflict`: a reassembled datagram whose fragments
      * overlapped with different bytes. */
-    void (*segment)(void *ctx, uint64_t frame, const struct packet_view *v, struct event_time ts,
+    void (*segment)(void *ctx, uint64_t frame, const struct packet_view *v, uint64_t hash, struct event_time ts,
                     bool overlap_conflict);
     void *ctx;
 };
@@ -140,8 +140,8 @@ void analyzer_set_back(struct analyzer *an, const struct analyzer_back_hooks *ho
 
 /* The front's sweep and segment, replayed in a back half. */
 void analyzer_back_sweep(struct analyzer *an, uint64_t frame, struct event_time now);
-void analyzer_back_segment(struct analyzer *an, uint64_t frame, const struct packet_view *v, struct event_time ts,
-                           bool overlap_conflict);
+void analyzer_back_segment(struct analyzer *an, uint64_t frame, const struct packet_view *v, uint64_t hash,
+                           struct event_time ts, bool overlap_conflict);
 
 /* End of input in a back half: ends every flow (flow_id order), without
  * the app summary. */

@@ -1,11 +1,17 @@
-/* Packet sources: capture files through libpcap, which recognises pcap and
- * pcapng by their magic numbers and reads stdin for "-", and live
- * interfaces (pcap_create + pcap_activate, a kernel filter, non-blocking
- * handles polled together in one thread). Both hand every frame to the
- * caller's callback with its packet time and link type. */
+/* Packet sources: capture files and live interfaces (pcap_create +
+ * pcap_activate, a kernel filter, non-blocking handles polled together in
+ * one thread). Both hand every frame to the caller's callback with its
+ * packet time and link type.
+ *
+ * Files ("-" is stdin) in the classic pcap format, the common case, are
+ * read by pcapfile.c, which hands records over in place from large blocks;
+ * everything else (pcapng, damaged headers, rare versions and link types)
+ * by libpcap, which recognises pcap and pcapng by their magic numbers and
+ * words the errors. The two give the same frames and messages. */
 #include "capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -13,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "decode.h"
+#include "pcapfile.h"
 
 /* What the user called the source, for messages that name it. */
 static const char *capture_source_name(const char *path)
@@ -33,9 +41,8 @@ static const char *capture_open_reason(const char *path, const char *errbuf)
     return errbuf;
 }
 
-static bool capture_check_link(pcap_t *handle, const char *name)
+static bool capture_check_linktype(int linktype, const char *name)
 {
-    int linktype = pcap_datalink(handle);
     const char *link_name;
 
     if (decode_link_supported(linktype))
@@ -46,6 +53,11 @@ static bool capture_check_link(pcap_t *handle, const char *name)
             "LINUX_SLL2, NULL, LOOP, RAW, IPV4 and IPV6\n",
             name, link_name != NULL ? link_name : "unknown", linktype);
     return false;
+}
+
+static bool capture_check_link(pcap_t *handle, const char *name)
+{
+    return capture_check_linktype(pcap_datalink(handle), name);
 }
 
 /* The filter is applied in our loop with pcap_offline_filter() rather than
@@ -98,21 +110,13 @@ static enum capture_status capture_deliver(pcap_t *handle, const char *name, con
     }
 }
 
-enum capture_status capture_read_file(const char *path, const char *bpf_filter, capture_frame_fn fn, void *ctx)
+/* Reads a file libpcap has opened, to its end. */
+static enum capture_status capture_read_handle(pcap_t *handle, const char *name, const char *bpf_filter,
+                                               capture_frame_fn fn, void *ctx)
 {
-    char errbuf[PCAP_ERRBUF_SIZE];
-    const char *name = capture_source_name(path);
     struct bpf_program program;
     enum capture_status status;
-    pcap_t *handle;
 
-    errbuf[0] = '\0';
-    handle = pcap_open_offline(path, errbuf);
-    if (handle == NULL) {
-        fprintf(stderr, "pop3scope: %s: cannot read as a capture file: %s\n", name,
-                capture_open_reason(path, errbuf));
-        return CAPTURE_OPEN_FAILED;
-    }
     if (!capture_check_link(handle, name)) {
         pcap_close(handle);
         return CAPTURE_OPEN_FAILED;
@@ -126,6 +130,152 @@ enum capture_status capture_read_file(const char *path, const char *bpf_filter, 
         pcap_freecode(&program);
     pcap_close(handle);
     return status;
+}
+
+/* Through libpcap: by path, or from `stream` when it is not NULL (a pipe
+ * pcapfile.c has begun to read; the stream gives those bytes again). */
+static enum capture_status capture_read_libpcap(const char *path, FILE *stream, const char *bpf_filter,
+                                                capture_frame_fn fn, void *ctx)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    const char *name = capture_source_name(path);
+    pcap_t *handle;
+
+    errbuf[0] = '\0';
+    handle = stream != NULL ? pcap_fopen_offline(stream, errbuf) : pcap_open_offline(path, errbuf);
+    if (handle == NULL) {
+        if (stream != NULL)
+            fclose(stream); /* pcap_fopen_offline keeps it only on success */
+        fprintf(stderr, "pop3scope: %s: cannot read as a capture file: %s\n", name,
+                capture_open_reason(path, errbuf));
+        return CAPTURE_OPEN_FAILED;
+    }
+    return capture_read_handle(handle, name, bpf_filter, fn, ctx);
+}
+
+/* The filter of capture_compile_filter(), for a file libpcap has not
+ * opened: a dead handle with the file's link type and snapshot length
+ * compiles the same program. */
+static bool capture_fast_filter(const struct pcapfile *pf, const char *name, const char *expression,
+                                struct bpf_program *program)
+{
+    pcap_t *dead = pcap_open_dead(pcapfile_linktype(pf), pcapfile_snaplen(pf));
+    bool ok;
+
+    if (dead == NULL) {
+        fprintf(stderr, "pop3scope: %s: out of memory\n", name);
+        return false;
+    }
+    ok = capture_compile_filter(dead, name, expression, program);
+    pcap_close(dead);
+    return ok;
+}
+
+/* capture_deliver() for pcapfile.c: the same numbering, filtering and
+ * messages. */
+static enum capture_status capture_fast_deliver(struct pcapfile *pf, const char *name,
+                                                const struct bpf_program *filter, capture_frame_fn fn, void *ctx)
+{
+    struct pcapfile_record rec;
+    struct capture_frame frame;
+    struct pcap_pkthdr header;
+    uint64_t number = 0;
+    enum pcapfile_result r;
+
+    memset(&frame, 0, sizeof(frame));
+    memset(&header, 0, sizeof(header));
+    frame.linktype = pcapfile_linktype(pf);
+    while ((r = pcapfile_next(pf, &rec)) == PCAPFILE_RECORD) {
+        number++;
+        if (filter != NULL) {
+            header.ts.tv_sec = (time_t)rec.sec;
+            header.ts.tv_usec = (suseconds_t)rec.usec;
+            header.caplen = rec.caplen;
+            header.len = rec.wirelen;
+            if (pcap_offline_filter(filter, &header, rec.data) == 0)
+                continue;
+        }
+        frame.ts.sec = rec.sec;
+        frame.ts.usec = rec.usec;
+        frame.data = rec.data;
+        frame.caplen = rec.caplen;
+        frame.wirelen = rec.wirelen;
+        frame.number = number;
+        fn(ctx, &frame);
+    }
+    if (r == PCAPFILE_END)
+        return CAPTURE_OK;
+    fprintf(stderr, "pop3scope: %s: record %" PRIu64 ": %s; analysis of the frames before it stands\n", name,
+            number + 1, pcapfile_error(pf));
+    return CAPTURE_READ_ERROR;
+}
+
+static enum capture_status capture_read_fast(struct pcapfile *pf, const char *name, const char *bpf_filter,
+                                             capture_frame_fn fn, void *ctx)
+{
+    struct bpf_program program;
+    enum capture_status status;
+
+    if (!capture_check_linktype(pcapfile_linktype(pf), name))
+        return CAPTURE_OPEN_FAILED;
+    if (bpf_filter != NULL && !capture_fast_filter(pf, name, bpf_filter, &program))
+        return CAPTURE_OPEN_FAILED;
+    status = capture_fast_deliver(pf, name, bpf_filter != NULL ? &program : NULL, fn, ctx);
+    if (bpf_filter != NULL)
+        pcap_freecode(&program);
+    return status;
+}
+
+static bool capture_libpcap_forced(void)
+{
+    const char *v = getenv("POP3SCOPE_LIBPCAP_READER");
+
+    return v != NULL && strcmp(v, "1") == 0;
+}
+
+enum capture_status capture_read_file(const char *path, const char *bpf_filter, capture_frame_fn fn, void *ctx)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    struct pcapfile *pf;
+    enum capture_status status;
+    off_t start;
+    int fd;
+
+    if (capture_libpcap_forced())
+        return capture_read_libpcap(path, NULL, bpf_filter, fn, ctx);
+    /* A file that cannot be opened is left to libpcap, which words why. */
+    fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return capture_read_libpcap(path, NULL, bpf_filter, fn, ctx);
+    start = lseek(fd, 0, SEEK_CUR);
+    pf = pcapfile_open(fd, !is_stdin);
+    if (pf != NULL && pcapfile_fast(pf)) {
+        status = capture_read_fast(pf, capture_source_name(path), bpf_filter, fn, ctx);
+        pcapfile_free(pf);
+        return status;
+    }
+    /* Not ours to read. What was read of a pipe cannot be read again: a
+     * stream replays it to libpcap. Anything else is rewound and opened by
+     * libpcap afresh, exactly as without pcapfile.c. */
+    if (pf != NULL && start < 0) {
+        FILE *stream = pcapfile_replay_stream(pf);
+
+        status = stream != NULL ? capture_read_libpcap(path, stream, bpf_filter, fn, ctx) : CAPTURE_OPEN_FAILED;
+        if (stream == NULL)
+            fprintf(stderr, "pop3scope: %s: cannot read as a capture file: out of memory\n",
+                    capture_source_name(path));
+        pcapfile_free(pf);
+        return status;
+    }
+    if (pf != NULL)
+        pcapfile_free(pf);
+    else if (!is_stdin)
+        close(fd);
+    if (is_stdin && start >= 0 && lseek(fd, start, SEEK_SET) != start) {
+        fprintf(stderr, "pop3scope: stdin: cannot read as a capture file: %s\n", strerror(errno));
+        return CAPTURE_OPEN_FAILED;
+    }
+    return capture_read_libpcap(path, NULL, bpf_filter, fn, ctx);
 }
 
 /* ------------------------------------------------------------------ live */

@@ -12,7 +12,7 @@
 struct capture_frame {
     struct event_time ts;
     int linktype;
-    const uint8_t *data; /* libpcap's buffer: valid only during the callback */
+    const uint8_t *data; /* the reader's buffer: valid only during the callback */
     uint32_t caplen;
     uint32_t wirelen;
     uint64_t number; /* 1-based record number within its file; records a
@@ -30,7 +30,13 @@ enum capture_status {
 
 /* Reads `path` ("-" is stdin) to its end, calling fn for every frame, after
  * applying an optional BPF filter (NULL: none). On failure writes one clear
- * line to stderr naming the file (and record) and returns the status. */
+ * line to stderr naming the file (and record) and returns the status.
+ *
+ * Classic pcap files are read by pcapfile.c, others by libpcap; both give
+ * the same frames and messages. POP3SCOPE_LIBPCAP_READER=1 in the
+ * environment sends every file through libpcap: the reference that
+ * tests/reader.sh compares the fast reader with, and a way out should the
+ * two ever differ. */
 enum capture_status capture_read_file(const char *path, const char *bpf_filter, capture_frame_fn fn, void *ctx);
 
 /* ------------------------------------------------------------- live */

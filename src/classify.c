@@ -1,9 +1,12 @@
 #include "classify.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <ndpi/ndpi_api.h>
+
+#include "cursor.h"
 
 /* nDPI's main() is a few hundred microseconds per flow at most; the packet
  * it reads starts at the IP header, which the decoder does not keep, so
@@ -18,6 +21,17 @@ enum classify_app_state {
     CLASSIFY_APP_IDLE = 0, /* no payload yet: nDPI not involved */
     CLASSIFY_APP_FED,      /* nDPI has a state for it and is learning */
     CLASSIFY_APP_NAMED,    /* settled: nDPI will see no more of it */
+    CLASSIFY_APP_OWN,      /* cleartext POP3, named here: watching for credentials */
+};
+
+/* struct classify_app flags. */
+enum {
+    CLASSIFY_APP_F_NOT_NAMED = 1u << 0,  /* the nDPI flow limit kept it from being fed */
+    CLASSIFY_APP_F_GREETING = 1u << 1,   /* the flow's first payload: the server, a POP3 status line */
+    CLASSIFY_APP_F_AUTH_LOGIN = 1u << 2, /* AUTH LOGIN sent; its next line exposes a credential */
+    CLASSIFY_APP_F_CREDENTIALS = 1u << 3, /* credentials crossed in clear (while nDPI was fed) */
+    CLASSIFY_APP_F_POP3_PORT = 1u << 4,  /* one of its ports is 110 */
+    CLASSIFY_APP_F_OWN = 1u << 5,        /* named here, not by nDPI */
 };
 
 /* nDPI's per-flow state, recycled through a free list. */
@@ -401,7 +415,7 @@ static int classify_app_start(struct classify_context *c, struct classify_app *a
     }
     a->ndpi = classify_ndpi_acquire(c);
     if (a->ndpi == NULL) {
-        a->not_named = 1;
+        a->flags |= CLASSIFY_APP_F_NOT_NAMED;
         a->state = CLASSIFY_APP_NAMED;
         return 0;
     }
@@ -409,8 +423,158 @@ static int classify_app_start(struct classify_context *c, struct classify_app *a
     return 1;
 }
 
+/* ------------------------------------------ cleartext POP3 without nDPI */
+
+/* What nDPI 4.2 says about a cleartext POP3 session, from the rules its
+ * dissectors apply to one (read in nDPI's sources, and checked by feeding
+ * nDPI 4.2 every sample, peer and bench capture packet by packet):
+ * - it names it POP3 (mail_pop.c, or from port 110 when it gives up), and
+ *   POP3 is of the "unsafe" breed: risk "Unsafe Protocol";
+ * - POP3 found on a flow neither of whose ports is 110: "Known Protocol on
+ *   Non Standard Port" (nDPI compares both ports with POP3's default one);
+ * - "Clear-Text Credentials": a packet that starts with USER or PASS and
+ *   has more after them (mail_pop.c); and, because nDPI runs its SMTP
+ *   dissector on the same flow, an "AUTH PLAIN" line with an initial
+ *   response, or any line of 5 or more bytes whose 4th is not a space
+ *   after an "AUTH LOGIN" line (the base64 user or password; mail_smtp.c
+ *   decodes them as SMTP's). An "AUTH PLAIN" answered in a later line
+ *   does not raise it in nDPI 4.2, so not here either.
+ * Where we answer on purpose otherwise than nDPI would (no 16-packet
+ * window, no guesses from the server's network, POP3 whatever other
+ * dissector matched first), the README says so. */
+
+#define CLASSIFY_RISK(r) (UINT64_C(1) << (r))
+
+/* The longest line nDPI's SMTP dissector reads (it skips longer packets). */
+#define CLASSIFY_LINE_SCAN_MAX 2048u
+
+/* `bytes` (n of them) start with `word`, letters in any case. */
+static int classify_starts_with(const uint8_t *bytes, size_t n, const char *word)
+{
+    size_t i;
+
+    for (i = 0; word[i] != '\0'; i++) {
+        if (i >= n || classify_upper(bytes[i]) != (uint8_t)word[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* A line nDPI's SMTP dissector takes for a base64 credential once it has
+ * seen AUTH LOGIN: 5 bytes or more, the 4th not a space ("+ VXNl...",
+ * "dXNlcg==", "-ERR ..."; not "+OK ..."). */
+static int classify_credential_line(const uint8_t *line, size_t len)
+{
+    return len >= 5 && line[3] != ' ';
+}
+
+/* One line of the session (without its CRLF). Returns 1 once credentials
+ * are known to have crossed. */
+static int classify_own_line(struct classify_app *a, const uint8_t *line, size_t len, bool from_client)
+{
+    if ((a->flags & CLASSIFY_APP_F_AUTH_LOGIN) && classify_credential_line(line, len))
+        return 1;
+    if (!from_client || len < 5 || !classify_starts_with(line, len, "AUTH "))
+        return 0;
+    /* RFC 4616 §2: a PLAIN initial response holds the password. */
+    if (classify_starts_with(line + 5, len - 5, "PLAIN ") && len > 11)
+        return 1;
+    if (classify_starts_with(line + 5, len - 5, "LOGIN"))
+        a->flags |= CLASSIFY_APP_F_AUTH_LOGIN;
+    return 0;
+}
+
+/* A payload packet of a cleartext POP3 session: does it show credentials
+ * sent in clear? Returns 1 when it does. */
+static int classify_own_packet(struct classify_app *a, const uint8_t *p, size_t len, bool from_client)
+{
+    struct cursor cur;
+
+    /* mail_pop.c: a client command at the start of a packet, with more
+     * after it (RFC 1939 §7: USER name, PASS string). */
+    if (from_client && len > 4 && (classify_starts_with(p, len, "USER") || classify_starts_with(p, len, "PASS")))
+        return 1;
+    /* Only the AUTH exchange matters below; most packets (message bodies
+     * above all) are neither a client line nor one after AUTH LOGIN. */
+    if (!from_client && !(a->flags & CLASSIFY_APP_F_AUTH_LOGIN))
+        return 0;
+    cursor_init(&cur, p, len > CLASSIFY_LINE_SCAN_MAX ? CLASSIFY_LINE_SCAN_MAX : len);
+    while (cursor_remaining(&cur) > 0) {
+        ptrdiff_t lf = cursor_find_byte(&cur, '\n');
+        size_t take = lf >= 0 ? (size_t)lf + 1 : cursor_remaining(&cur);
+        size_t line_len = lf >= 0 ? (size_t)lf : take;
+        const uint8_t *line = cursor_get_bytes(&cur, take);
+
+        if (line_len > 0 && line[line_len - 1] == '\r')
+            line_len--;
+        if (classify_own_line(a, line, line_len, from_client))
+            return 1;
+    }
+    return 0;
+}
+
+/* The session is named here from now on: POP3, unsafe, and on a port that
+ * is not POP3's, the port risk. */
+static void classify_own_start(struct classify_context *c, struct classify_app *a)
+{
+    /* What nDPI learnt from the first packets is not wanted: drop it. */
+    classify_ndpi_put(c, a);
+    a->flags |= CLASSIFY_APP_F_OWN;
+    a->master = NDPI_PROTOCOL_UNKNOWN;
+    a->app = NDPI_PROTOCOL_MAIL_POP;
+    a->risks = CLASSIFY_RISK(NDPI_UNSAFE_PROTOCOL);
+    if (!(a->flags & CLASSIFY_APP_F_POP3_PORT))
+        a->risks |= CLASSIFY_RISK(NDPI_KNOWN_PROTOCOL_ON_NON_STANDARD_PORT);
+    if (a->flags & CLASSIFY_APP_F_CREDENTIALS)
+        a->risks |= CLASSIFY_RISK(NDPI_CLEAR_TEXT_CREDENTIALS);
+    a->state = (a->flags & CLASSIFY_APP_F_CREDENTIALS) ? CLASSIFY_APP_NAMED : CLASSIFY_APP_OWN;
+}
+
+/* Watching a session named here; named for good once credentials showed. */
+static void classify_own_watch(struct classify_app *a, const struct packet_view *v, bool from_client)
+{
+    if (classify_own_packet(a, v->payload, v->payload_len, from_client)) {
+        a->flags |= CLASSIFY_APP_F_CREDENTIALS;
+        a->risks |= CLASSIFY_RISK(NDPI_CLEAR_TEXT_CREDENTIALS);
+        a->state = CLASSIFY_APP_NAMED;
+    }
+}
+
+/* Before any nDPI work: is this flow, or is it now, one we name ourselves?
+ * The flow's first payload from the server, a POP3 status line, marks it;
+ * a POP3 verdict then decides (at once on port 110, or when the probe
+ * confirms it, which is after nDPI saw the greeting and the first
+ * command). Returns 1 when the packet was handled. */
+static int classify_own_check(struct classify_context *c, struct classify_app *a, const struct packet_view *v,
+                              enum classify_verdict verdict, bool from_client)
+{
+    if (a->state == CLASSIFY_APP_OWN) {
+        classify_own_watch(a, v, from_client);
+        return 1;
+    }
+    if (a->state == CLASSIFY_APP_IDLE && !from_client && classify_looks_like_server(v->payload, v->payload_len)) {
+        a->flags |= CLASSIFY_APP_F_GREETING;
+        if (v->src_port == CLASSIFY_PORT_POP3 || v->dst_port == CLASSIFY_PORT_POP3)
+            a->flags |= CLASSIFY_APP_F_POP3_PORT;
+    }
+    if ((a->flags & (CLASSIFY_APP_F_GREETING | CLASSIFY_APP_F_OWN)) != CLASSIFY_APP_F_GREETING)
+        return 0;
+    if (verdict == CLASSIFY_POP3) {
+        classify_own_start(c, a);
+        if (a->state == CLASSIFY_APP_OWN)
+            classify_own_watch(a, v, from_client);
+        return 1;
+    }
+    /* Undecided yet: keep what nDPI would have seen in the first packets,
+     * should the probe confirm POP3. */
+    if (verdict == CLASSIFY_UNDECIDED && !(a->flags & CLASSIFY_APP_F_CREDENTIALS) &&
+        classify_own_packet(a, v->payload, v->payload_len, from_client))
+        a->flags |= CLASSIFY_APP_F_CREDENTIALS;
+    return 0;
+}
+
 void classify_app_packet(struct classify_context *c, struct classify_app *a, const struct packet_view *v,
-                         struct event_time ts)
+                         struct event_time ts, enum classify_verdict verdict, bool from_client)
 {
     ndpi_protocol p;
     size_t len;
@@ -418,7 +582,8 @@ void classify_app_packet(struct classify_context *c, struct classify_app *a, con
 
     a->bytes += (uint64_t)v->payload_len + v->payload_missing;
     /* Bare ACKs teach nDPI nothing it needs to name a flow. */
-    if (v->payload_len == 0 || a->state == CLASSIFY_APP_NAMED)
+    if (v->payload_len == 0 || c->ndpi == NULL || classify_own_check(c, a, v, verdict, from_client) ||
+        a->state == CLASSIFY_APP_NAMED)
         return;
     if (a->state == CLASSIFY_APP_IDLE && !classify_app_start(c, a))
         return;
@@ -455,7 +620,8 @@ void classify_app_stop(struct classify_context *c, struct classify_app *a)
 
 void classify_app_login(struct classify_context *c, struct classify_app *a)
 {
-    classify_app_stop(c, a);
+    if (a->state != CLASSIFY_APP_OWN)
+        classify_app_stop(c, a);
 }
 
 void classify_app_release(struct classify_context *c, struct classify_app *a)
@@ -477,6 +643,9 @@ void classify_app_end(struct classify_context *c, struct classify_app *a, bool p
 {
     struct classify_total *t;
 
+    if (pop3_session && c->ndpi != NULL &&
+        (a->flags & (CLASSIFY_APP_F_GREETING | CLASSIFY_APP_F_OWN)) == CLASSIFY_APP_F_GREETING)
+        classify_own_start(c, a); /* confirmed by the probe at its last packet */
     classify_app_stop(c, a);
     if (pop3_session)
         return; /* counted from its session event */
@@ -484,10 +653,10 @@ void classify_app_end(struct classify_context *c, struct classify_app *a, bool p
         c->empty_flows++;
         return;
     }
-    if (c->ndpi == NULL || a->not_named) {
+    if (c->ndpi == NULL || (a->flags & CLASSIFY_APP_F_NOT_NAMED)) {
         c->unnamed_flows++;
         c->unnamed_bytes += a->bytes;
-        c->not_named += a->not_named;
+        c->not_named += (a->flags & CLASSIFY_APP_F_NOT_NAMED) ? 1u : 0u;
         return;
     }
     t = &c->totals[classify_total_slot(c, a)];

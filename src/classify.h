@@ -87,10 +87,17 @@ const char *classify_ndpi_version(void);
 /* ------------------------------------------------ naming applications */
 
 /* nDPI names what every flow carries: the application behind each
- * non-POP3 flow for the end-of-run picture, and the app_proto and risks of
- * POP3 sessions. It is fed a bounded number of payload packets per flow,
- * then its per-flow state goes back to a pool; a flow that never carries
- * payload costs nothing. No nDPI type leaves classify.c. */
+ * non-POP3 flow for the end-of-run picture, and POP3S sessions. It is fed
+ * a bounded number of payload packets per flow, then its per-flow state
+ * goes back to a pool; a flow that never carries payload costs nothing.
+ * No nDPI type leaves classify.c.
+ *
+ * A cleartext POP3 session (verdict POP3, and the server's first payload
+ * a POP3 status line) is not given to nDPI: its dissectors would cost
+ * ~100k instructions per session to say what our own tracker already
+ * knows. It is named "POP3" here, with nDPI 4.2's risks for it, by the
+ * rules nDPI applies to POP3 (see classify.c and the README, "What nDPI
+ * says about a POP3 session"). */
 
 /* Payload packets fed per flow. nDPI 4.2 names a cleartext POP3 session
  * within its login, a TLS one within its handshake (certificate included);
@@ -133,7 +140,7 @@ struct classify_app {
     uint8_t state; /* internal: idle, fed, named */
     uint8_t packets; /* payload packets fed to nDPI */
     uint8_t stls; /* enum classify_stls_check */
-    uint8_t not_named; /* the nDPI flow limit kept it from being fed */
+    uint8_t flags; /* internal: CLASSIFY_APP_F_* in classify.c */
 };
 
 /* NULL on ENOMEM or when nDPI cannot start. */
@@ -141,9 +148,13 @@ struct classify_context *classify_context_new(const struct classify_options *opt
 void classify_context_free(struct classify_context *c);
 
 /* One packet of the flow (any verdict, any direction): counts its payload
- * and feeds nDPI while nDPI is still learning something. */
+ * and feeds nDPI while nDPI is still learning something. `verdict` is the
+ * flow's verdict before this packet's bytes are read; a POP3 flow whose
+ * server spoke first, with a POP3 status line, is named here instead
+ * (also when the probe decides it after nDPI was given its first packets:
+ * nDPI's state is then dropped). */
 void classify_app_packet(struct classify_context *c, struct classify_app *a, const struct packet_view *v,
-                         struct event_time ts);
+                         struct event_time ts, enum classify_verdict verdict, bool from_client);
 
 /* nDPI will see no more of this flow (it ended, or went where nDPI 4.2
  * does not follow, like TLS after STLS): its name and risks are settled
@@ -155,11 +166,14 @@ void classify_app_stop(struct classify_context *c, struct classify_app *a);
  * risk) in the authorization phase; after it, each packet fed would cost
  * ~20k instructions for nothing (bench: the same names and risks on every
  * sample, peer capture and the bench capture, 144 M of 1,702 M instructions
- * saved), so nDPI is stopped as by classify_app_stop. */
+ * saved), so nDPI is stopped as by classify_app_stop. A session named by
+ * classify.c goes on being watched for credentials sent in clear. */
 void classify_app_login(struct classify_context *c, struct classify_app *a);
 
 /* The flow ended: stops nDPI, and a flow that was not a POP3 session is
- * added to the per-application totals. Call once per flow. */
+ * added to the per-application totals. A POP3 session that the probe
+ * confirmed at its very last packet is named by classify.c here, like
+ * one confirmed earlier. Call once per flow. */
 void classify_app_end(struct classify_context *c, struct classify_app *a, bool pop3_session);
 
 /* Frees the flow's nDPI state without counting it (tear-down). */

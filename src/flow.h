@@ -31,6 +31,7 @@ enum flow_direction {
 
 struct flow {
     struct flow *hash_next;
+    uint64_t hash;         /* flow_hash_view() of its packets: chains compare this first */
     struct flow *lru_prev; /* towards the least recently seen */
     struct flow *lru_next;
     struct event_flow meta; /* the key too: client and server endpoints */
@@ -50,6 +51,21 @@ struct flow {
 
 struct flow_table;
 
+/* At most this many closed connections keep their slot (flow_close): when
+ * one more closes, the one that closed first is forgotten. See flow.c. */
+#define FLOW_CLOSED_MAX 4096u
+
+/* Seeds the process-wide secret key of flow_hash_view from getrandom().
+ * Idempotent and safe to call from several threads; main() calls it once
+ * before any thread starts, flow_table_new() calls it too. */
+void flow_hash_init(void);
+
+/* The hash of the connection a packet belongs to: the same value for both
+ * directions, keyed by the secret so no sender can aim connections at one
+ * bucket. Pure after flow_hash_init() (it seeds on first use otherwise),
+ * thread-safe. Every bit is usable (e.g. hash % threads). */
+uint64_t flow_hash_view(const struct packet_view *v);
+
 /* Capacity is fixed at max_flows (at least 1). NULL on ENOMEM. */
 struct flow_table *flow_table_new(size_t max_flows);
 
@@ -60,6 +76,11 @@ void flow_table_free(struct flow_table *t);
 /* The flow this packet belongs to, or NULL; *dir says which way it goes. */
 struct flow *flow_lookup(struct flow_table *t, const struct packet_view *v, enum flow_direction *dir);
 
+/* The same, with hash = flow_hash_view(v) already computed by the caller,
+ * so a packet is hashed once for its lookup and a possible create. */
+struct flow *flow_lookup_hashed(struct flow_table *t, const struct packet_view *v, uint64_t hash,
+                                enum flow_direction *dir);
+
 /* A new flow for this packet, with roles decided: the sender of a SYN
  * without ACK is the client, of a SYN-ACK the server; else the side on
  * port 110 or 995 is the server; else the sender is the server when
@@ -68,6 +89,10 @@ struct flow *flow_lookup(struct flow_table *t, const struct packet_view *v, enum
  * full (evict first) or memory ran out. */
 struct flow *flow_create(struct flow_table *t, const struct packet_view *v, struct event_time ts,
                          int sender_looks_like_server);
+
+/* flow_create with hash = flow_hash_view(v) already computed. */
+struct flow *flow_create_hashed(struct flow_table *t, const struct packet_view *v, uint64_t hash, struct event_time ts,
+                                int sender_looks_like_server);
 
 /* Direction of a packet of this flow. */
 enum flow_direction flow_direction_of(const struct flow *f, const struct packet_view *v);
@@ -79,7 +104,8 @@ void flow_touch(struct flow_table *t, struct flow *f, struct event_time ts);
  * released): the flow keeps its slot, on a list of its own in the order
  * flows closed, so a retransmission or a late segment of it is not taken
  * for a new connection (RFC 9293 §3.6 TIME-WAIT: the network may still
- * deliver old segments). A closed slot is the first one reused. */
+ * deliver old segments). A closed slot is the first one reused; beyond
+ * FLOW_CLOSED_MAX closed flows, the earliest closed is removed here. */
 void flow_close(struct flow_table *t, struct flow *f, struct event_time ts);
 
 /* The least recently seen open flow (first to time out or be evicted), or
@@ -101,11 +127,5 @@ int flow_table_full(const struct flow_table *t);
 /* Bytes the table holds: the bucket array and every flow slot created
  * (slots are recycled, never returned before flow_table_free). */
 size_t flow_table_memory(const struct flow_table *t);
-
-/* --threads: which worker owns a connection. The same value from either
- * direction; keyed per process (flow_hash_init, once, before any thread
- * starts), so no peer can aim every flow at one worker. */
-void flow_hash_init(void);
-uint64_t flow_hash_view(const struct packet_view *v);
 
 #endif

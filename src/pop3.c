@@ -14,12 +14,48 @@
 #include "pop3_reply.h"
 #include "sasl.h"
 
-/* SSE2 is part of x86-64; elsewhere the body skim goes byte by byte. */
-#if defined(__SSE2__) && defined(__GNUC__)
+/* AddressSanitizer (gcc says __SANITIZE_ADDRESS__, clang __has_feature):
+ * a tracker kept in the pool is poisoned, so a use after
+ * pop3_session_free is still reported; and the buffers that share the
+ * tracker's allocation are parted by poisoned red zones, so an overrun
+ * from one into the next is reported too. */
+#if defined(__SANITIZE_ADDRESS__)
+#define POP3_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POP3_ASAN 1
+#endif
+#endif
+#ifdef POP3_ASAN
+#include <sanitizer/asan_interface.h>
+#define POP3_REDZONE 64
+#define POP3_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define POP3_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POP3_REDZONE 0
+#define POP3_POISON(p, n) ((void)(p), (void)(n))
+#define POP3_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* SSE2 is part of x86-64; elsewhere the body skim goes from line end to
+ * line end. POP3_SKIM_PORTABLE forces the latter, so that make check tests
+ * it on x86-64 too (tests/test_pop3_portable). */
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(POP3_SKIM_PORTABLE)
 #include <emmintrin.h>
 #define POP3_SKIM_SSE2 1
 #else
 #define POP3_SKIM_SSE2 0
+#endif
+/* Most x86-64 machines have AVX2 as well: 32 bytes per compare, with
+ * unaligned memory operands, is under half the instructions. It is chosen
+ * at run time (__builtin_cpu_supports), so the binary still runs on any
+ * x86-64. POP3_SKIM_NO_AVX2 leaves it out, so that make check tests the
+ * SSE2 loop on a machine that has AVX2 (tests/test_pop3_sse2). */
+#if POP3_SKIM_SSE2 && defined(__x86_64__) && !defined(POP3_SKIM_NO_AVX2)
+#include <immintrin.h>
+#define POP3_SKIM_AVX2 1
+#else
+#define POP3_SKIM_AVX2 0
 #endif
 
 /* RFC 2449 §4: a command is at most 255 octets, the first line of a
@@ -166,6 +202,9 @@ struct pop3_listing {
 };
 
 struct pop3_session {
+    struct pop3_session_head pub; /* first: pop3.h reads it through a cast */
+    struct pop3_pool *pool; /* where pop3_session_free returns it, or NULL */
+    size_t alloc_size; /* the struct and its buffers, one allocation */
     struct pop3_limits limits;
     struct event_flow flow;
     event_sink_fn sink;
@@ -229,6 +268,7 @@ static void pop3_set_state(struct pop3_session *s, enum pop3_state state)
     /* Nothing after STLS or on POP3S can be read, so nothing leaves it. */
     if (s->state != POP3_STATE_ENCRYPTED)
         s->state = state;
+    s->pub.encrypted = s->state == POP3_STATE_ENCRYPTED;
 }
 
 static void pop3_anomaly(struct pop3_session *s, enum event_anomaly anomaly)
@@ -1000,40 +1040,131 @@ static size_t pop3_skim_byte(const uint8_t *p, size_t n, size_t j, bool *start)
 }
 
 #if POP3_SKIM_SSE2
-/* Sixteen bytes: which of p[j..j+16) is a '.' right after an LF, or a CR
- * not followed by LF (0xFF lanes). Needs p[j-1] and p[j+16] readable. */
-static inline __m128i pop3_skim_lanes(const uint8_t *p, size_t j)
+/* Sixteen bytes at q, each compared with the byte before it: `dot` marks
+ * a '.' right after an LF (a line start to look at), `bare` a byte after a
+ * CR that is not LF (the CR before it is bare: it ends a line, and is an
+ * anomaly). Two loads and seven operations per sixteen bytes; reads
+ * q[-1..16). */
+static inline void pop3_skim_lanes(const uint8_t *q, __m128i *dot, __m128i *bare)
 {
-    __m128i here = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
-    __m128i before = _mm_loadu_si128((const __m128i *)(const void *)(p + j - 1));
-    __m128i after = _mm_loadu_si128((const __m128i *)(const void *)(p + j + 1));
+    __m128i prev = _mm_loadu_si128((const __m128i *)(const void *)(q - 1));
+    __m128i here = _mm_loadu_si128((const __m128i *)(const void *)q);
     __m128i lf = _mm_set1_epi8('\n');
-    __m128i dot = _mm_and_si128(_mm_cmpeq_epi8(here, _mm_set1_epi8('.')), _mm_cmpeq_epi8(before, lf));
-    __m128i bare_cr = _mm_andnot_si128(_mm_cmpeq_epi8(after, lf), _mm_cmpeq_epi8(here, _mm_set1_epi8('\r')));
 
-    return _mm_or_si128(dot, bare_cr);
+    *dot = _mm_and_si128(_mm_cmpeq_epi8(prev, lf), _mm_cmpeq_epi8(here, _mm_set1_epi8('.')));
+    *bare = _mm_andnot_si128(_mm_cmpeq_epi8(here, lf), _mm_cmpeq_epi8(prev, _mm_set1_epi8('\r')));
 }
 
-/* Index of the first such byte from j on, stopping short of the last 16
- * bytes (which pop3_skim_lanes cannot look past); 32 bytes per test. */
-static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
+static inline __m128i pop3_skim_any(const uint8_t *q)
 {
-    for (; j + 33 <= n; j += 32) {
-        __m128i lo = pop3_skim_lanes(p, j), hi = pop3_skim_lanes(p, j + 16);
+    __m128i dot, bare;
 
-        if (_mm_movemask_epi8(_mm_or_si128(lo, hi)) != 0) {
-            unsigned hit = (unsigned)_mm_movemask_epi8(lo) | (unsigned)_mm_movemask_epi8(hi) << 16;
+    pop3_skim_lanes(q, &dot, &bare);
+    return _mm_or_si128(dot, bare);
+}
 
-            return j + (size_t)__builtin_ctz(hit);
-        }
-    }
-    for (; j + 17 <= n; j += 16) {
-        unsigned hit = (unsigned)_mm_movemask_epi8(pop3_skim_lanes(p, j));
+/* The first byte of the sixteen at p + j that pop3_skim_any flagged: a
+ * '.' itself, or the CR before a flagged byte (which may be p[j - 1]). */
+static size_t pop3_skim_first(const uint8_t *p, size_t j)
+{
+    __m128i dot, bare;
+    unsigned d, b;
+    size_t at = SIZE_MAX;
 
-        if (hit != 0)
-            return j + (size_t)__builtin_ctz(hit);
+    pop3_skim_lanes(p + j, &dot, &bare);
+    d = (unsigned)_mm_movemask_epi8(dot);
+    b = (unsigned)_mm_movemask_epi8(bare);
+    if (d != 0)
+        at = j + (size_t)__builtin_ctz(d);
+    if (b != 0 && j + (size_t)__builtin_ctz(b) - 1 < at)
+        at = j + (size_t)__builtin_ctz(b) - 1;
+    return at;
+}
+
+#if POP3_SKIM_AVX2
+/* pop3_skim_lanes on 32 bytes; reads q[-1..32). */
+__attribute__((target("avx2"))) static inline __m256i pop3_skim_any32(const uint8_t *q)
+{
+    __m256i prev = _mm256_loadu_si256((const __m256i *)(const void *)(q - 1));
+    __m256i here = _mm256_loadu_si256((const __m256i *)(const void *)q);
+    __m256i lf = _mm256_set1_epi8('\n');
+    __m256i dot = _mm256_and_si256(_mm256_cmpeq_epi8(prev, lf), _mm256_cmpeq_epi8(here, _mm256_set1_epi8('.')));
+    __m256i bare = _mm256_andnot_si256(_mm256_cmpeq_epi8(here, lf), _mm256_cmpeq_epi8(prev, _mm256_set1_epi8('\r')));
+
+    return _mm256_or_si256(dot, bare);
+}
+
+/* Passes the 64-byte blocks from j that hold nothing to see; the SSE2
+ * code goes on from the first one that does (or from the tail). */
+__attribute__((target("avx2"))) static size_t pop3_skim_avx2(const uint8_t *p, size_t n, size_t j)
+{
+    for (; n - j >= 64; j += 64) {
+        __m256i any = _mm256_or_si256(pop3_skim_any32(p + j), pop3_skim_any32(p + j + 32));
+
+        if (_mm256_movemask_epi8(any) != 0)
+            break;
     }
     return j;
+}
+#endif
+
+/* From j (p[j - 1] readable and not a bare CR), the index of the first
+ * byte the line-by-line path must see, or where it is to go on: 64 bytes
+ * per test, then 16, then one last block that ends at n and overlaps what
+ * was already found clean. A CR is judged with the byte after it, so a
+ * block vouches for the CR before it, never for its own last byte: a CR
+ * there is left to the next block or to the line-by-line path. */
+static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
+{
+    size_t from = j;
+
+#if POP3_SKIM_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        j = pop3_skim_avx2(p, n, j);
+#endif
+    for (; n - j >= 64; j += 64) {
+        __m128i any = _mm_or_si128(_mm_or_si128(pop3_skim_any(p + j), pop3_skim_any(p + j + 16)),
+                                   _mm_or_si128(pop3_skim_any(p + j + 32), pop3_skim_any(p + j + 48)));
+
+        if (_mm_movemask_epi8(any) != 0)
+            break;
+    }
+    for (; n - j >= 16; j += 16) {
+        if (_mm_movemask_epi8(pop3_skim_any(p + j)) != 0)
+            return pop3_skim_first(p, j);
+    }
+    if (j < n && n >= 17) {
+        /* Bytes before j are clean, so a hit here is at j - 1 or later. */
+        if (_mm_movemask_epi8(pop3_skim_any(p + n - 16)) != 0)
+            return pop3_skim_first(p, n - 16);
+        j = n;
+    }
+    if (j > from && p[j - 1] == '\r')
+        j--; /* its LF (or not) is the line-by-line path's to see */
+    return j;
+}
+#else
+/* Without SSE2: from line end to line end, eight bytes per step
+ * (pop3_line_end), looking only at what follows each CR and LF. */
+static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
+{
+    if (j < n && p[j - 1] == '\n' && p[j] == '.')
+        return j;
+    while (j < n) {
+        size_t k = j + pop3_line_end(p + j, n - j);
+
+        if (k == n)
+            return n;
+        if (p[k] == '\r') {
+            if (k + 1 >= n || p[k + 1] != '\n')
+                return k;
+            k++;
+        }
+        if (k + 1 < n && p[k + 1] == '.')
+            return k + 1;
+        j = k + 1;
+    }
+    return n;
 }
 #endif
 
@@ -1053,12 +1184,10 @@ static size_t pop3_body_skim(struct pop3_body *b, const uint8_t *p, size_t n)
 
     if (n > 0)
         j = pop3_skim_byte(p, n, 0, &start);
-#if POP3_SKIM_SSE2
     if (j > 0) {
         j = pop3_skim_wide(p, n, j);
         start = p[j - 1] == '\n';
     }
-#endif
     while (j < n && (step = pop3_skim_byte(p, n, j, &start)) > 0)
         j += step;
     b->octets += j;
@@ -1404,21 +1533,141 @@ static size_t pop3_after_cr(struct pop3_session *s, enum pop3_direction dir, uin
 
 /* ------------------------------------------------------------ public API */
 
-static bool pop3_size_add(size_t *total, size_t count, size_t size)
+/* Where each buffer lies in the tracker's one allocation. Each starts on
+ * a 16-byte boundary, after POP3_REDZONE bytes left unused (and poisoned,
+ * in a sanitizer build) behind the one before it. */
+struct pop3_layout {
+    size_t attempts;
+    size_t pending;
+    size_t line[2];
+    size_t scratch;
+    size_t sasl_scratch;
+    size_t size; /* the whole allocation */
+    size_t ends[6]; /* where each buffer ends, to poison what follows */
+};
+
+/* Places count * size bytes at the next boundary after *at; false if the
+ * total would overflow. */
+static bool pop3_layout_add(size_t *at, size_t count, size_t size, size_t *offset)
 {
-    if (size != 0 && count > (SIZE_MAX - *total) / size)
+    size_t start = *at;
+
+    if (start > SIZE_MAX - POP3_REDZONE - 15)
         return false;
-    *total += count * size;
+    start = (start + POP3_REDZONE + 15) & ~(size_t)15;
+    if (size != 0 && count > (SIZE_MAX - start) / size)
+        return false;
+    *offset = start;
+    *at = start + count * size;
     return true;
 }
 
-struct pop3_session *pop3_session_new(const struct pop3_limits *limits, const struct event_flow *flow,
-                                      struct event_time start, event_sink_fn sink, void *sink_ctx)
+static bool pop3_layout_make(const struct pop3_limits *lim, size_t scratch, struct pop3_layout *out)
+{
+    size_t at = sizeof(struct pop3_session);
+    bool ok = pop3_layout_add(&at, POP3_ATTEMPT_SLOTS, sizeof(struct pop3_attempt), &out->attempts);
+
+    out->ends[0] = at;
+    ok = ok && pop3_layout_add(&at, lim->max_pending, sizeof(struct pop3_pending), &out->pending);
+    out->ends[1] = at;
+    ok = ok && pop3_layout_add(&at, 1, lim->max_line, &out->line[POP3_FROM_CLIENT]);
+    out->ends[2] = at;
+    ok = ok && pop3_layout_add(&at, 1, lim->max_line, &out->line[POP3_FROM_SERVER]);
+    out->ends[3] = at;
+    ok = ok && pop3_layout_add(&at, 1, scratch, &out->scratch);
+    out->ends[4] = at;
+    ok = ok && pop3_layout_add(&at, 1, POP3_SASL_SCRATCH, &out->sasl_scratch);
+    out->ends[5] = at;
+    out->size = at;
+    return ok;
+}
+
+/* Sanitizer build: the gaps between the buffers become red zones. */
+static void pop3_layout_poison(uint8_t *base, const struct pop3_layout *l)
+{
+    const size_t starts[6] = { l->pending, l->line[0], l->line[1], l->scratch, l->sasl_scratch, l->size };
+
+    POP3_POISON(base + sizeof(struct pop3_session), l->attempts - sizeof(struct pop3_session));
+    for (size_t i = 0; i < 6; i++)
+        POP3_POISON(base + l->ends[i], starts[i] - l->ends[i]);
+    (void)base;
+    (void)starts;
+}
+
+/* ------------------------------------------------------------ the pool */
+
+/* At most this many freed trackers are kept. The pool only has to absorb
+ * the churn of sessions ending and starting (a bench capture ends and
+ * starts one every few hundred packets); every tracker kept is ~37 KiB
+ * that no live session uses, so keeping as many as max_sessions could
+ * hold hundreds of MiB after a burst. 16 is ~0.6 MiB at the defaults. */
+#define POP3_POOL_MAX 16
+
+struct pop3_pool {
+    size_t keep; /* bound: min(POP3_POOL_MAX, what the caller allows) */
+    size_t count;
+    size_t alloc_size; /* size of the trackers kept (one set of limits) */
+    struct pop3_session *kept[POP3_POOL_MAX];
+};
+
+struct pop3_pool *pop3_pool_new(size_t keep)
+{
+    struct pop3_pool *pool = calloc(1, sizeof *pool);
+
+    if (pool == NULL)
+        return NULL;
+    pool->keep = keep == 0 || keep > POP3_POOL_MAX ? POP3_POOL_MAX : keep;
+    return pool;
+}
+
+void pop3_pool_free(struct pop3_pool *pool)
+{
+    if (pool == NULL)
+        return;
+    for (size_t i = 0; i < pool->count; i++) {
+        POP3_UNPOISON(pool->kept[i], pool->alloc_size);
+        free(pool->kept[i]);
+    }
+    free(pool);
+}
+
+/* A kept tracker of exactly `size` bytes, or NULL. */
+static struct pop3_session *pop3_pool_take(struct pop3_pool *pool, size_t size)
+{
+    struct pop3_session *s;
+
+    if (pool == NULL || pool->count == 0 || pool->alloc_size != size)
+        return NULL;
+    s = pool->kept[--pool->count];
+    POP3_UNPOISON(s, size);
+    return s;
+}
+
+/* Keeps s if there is room and it has the size of those kept. */
+static bool pop3_pool_put(struct pop3_pool *pool, struct pop3_session *s)
+{
+    if (pool == NULL || pool->count >= pool->keep)
+        return false;
+    if (pool->count == 0)
+        pool->alloc_size = s->alloc_size;
+    if (s->alloc_size != pool->alloc_size)
+        return false;
+    POP3_POISON(s, s->alloc_size);
+    pool->kept[pool->count++] = s;
+    return true;
+}
+
+/* ------------------------------------------------------------ public API */
+
+struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct pop3_limits *limits,
+                                         const struct event_flow *flow, struct event_time start, event_sink_fn sink,
+                                         void *sink_ctx)
 {
     struct pop3_limits lim = { POP3_DEFAULT_MAX_LINE, POP3_DEFAULT_MAX_PENDING };
-    size_t total = sizeof(struct pop3_session), scratch;
+    struct pop3_layout layout;
     struct pop3_session *s;
-    uint8_t *bytes;
+    size_t scratch;
+    uint8_t *base;
 
     if (limits != NULL)
         lim = *limits;
@@ -1427,19 +1676,24 @@ struct pop3_session *pop3_session_new(const struct pop3_limits *limits, const st
     lim.max_pending = lim.max_pending < 1 ? 1 : lim.max_pending;
     lim.max_pending = lim.max_pending > POP3_PENDING_MAX ? POP3_PENDING_MAX : lim.max_pending;
     scratch = (lim.max_line / 4 + 1) * 3; /* what sasl_base64_decode asks for */
-    if (!pop3_size_add(&total, POP3_ATTEMPT_SLOTS, sizeof(struct pop3_attempt)) ||
-        !pop3_size_add(&total, lim.max_pending, sizeof(struct pop3_pending)) ||
-        !pop3_size_add(&total, 2, lim.max_line) || !pop3_size_add(&total, 1, scratch) ||
-        !pop3_size_add(&total, 1, POP3_SASL_SCRATCH))
+    if (!pop3_layout_make(&lim, scratch, &layout))
         return NULL;
-    /* Only the struct is zeroed: the ~40 KB of buffers after it cost more
-     * to clear than a whole short session costs to parse (bench: 5% of all
-     * instructions went to calloc's memset). */
-    s = malloc(total);
+    /* A tracker from the pool is set up exactly as a new one: the struct
+     * is zeroed, the buffers are not. Only the struct is zeroed: the ~40
+     * KB of buffers after it cost more to clear than a whole short session
+     * costs to parse (bench: 5% of all instructions went to calloc's
+     * memset). */
+    s = pop3_pool_take(pool, layout.size);
+    if (s == NULL)
+        s = malloc(layout.size);
     if (s == NULL)
         return NULL;
+    base = (uint8_t *)s;
+    pop3_layout_poison(base, &layout);
     memset(s, 0, sizeof *s);
-    s->attempts = (struct pop3_attempt *)(void *)(s + 1);
+    s->pool = pool;
+    s->alloc_size = layout.size;
+    s->attempts = (struct pop3_attempt *)(void *)(base + layout.attempts);
     for (size_t i = 0; i < POP3_ATTEMPT_SLOTS; i++)
         s->attempts[i].id = 0;
     s->limits = lim;
@@ -1450,14 +1704,19 @@ struct pop3_session *pop3_session_new(const struct pop3_limits *limits, const st
     s->now = start;
     s->summary.ts_start = start;
     s->state = POP3_STATE_GREETING;
-    s->pending = (struct pop3_pending *)(void *)(s->attempts + POP3_ATTEMPT_SLOTS);
-    bytes = (uint8_t *)(s->pending + lim.max_pending);
-    s->framer[POP3_FROM_CLIENT].buf = bytes;
-    s->framer[POP3_FROM_SERVER].buf = bytes + lim.max_line;
-    s->scratch = bytes + 2 * lim.max_line;
+    s->pending = (struct pop3_pending *)(void *)(base + layout.pending);
+    s->framer[POP3_FROM_CLIENT].buf = base + layout.line[POP3_FROM_CLIENT];
+    s->framer[POP3_FROM_SERVER].buf = base + layout.line[POP3_FROM_SERVER];
+    s->scratch = base + layout.scratch;
     s->scratch_size = scratch;
-    s->sasl_scratch = s->scratch + scratch;
+    s->sasl_scratch = base + layout.sasl_scratch;
     return s;
+}
+
+struct pop3_session *pop3_session_new(const struct pop3_limits *limits, const struct event_flow *flow,
+                                      struct event_time start, event_sink_fn sink, void *sink_ctx)
+{
+    return pop3_session_new_in(NULL, limits, flow, start, sink, sink_ctx);
 }
 
 static void pop3_count_bytes(struct pop3_session *s, enum pop3_direction dir, uint64_t len)
@@ -1588,11 +1847,6 @@ void pop3_session_note_anomaly(struct pop3_session *s, enum event_anomaly anomal
         pop3_anomaly(s, anomaly);
 }
 
-int pop3_session_is_encrypted(const struct pop3_session *s)
-{
-    return s != NULL && s->state == POP3_STATE_ENCRYPTED;
-}
-
 void pop3_session_count(struct pop3_session *s, enum pop3_direction dir, uint64_t len, struct event_time ts)
 {
     if (s == NULL || s->ended || !pop3_direction_valid(dir))
@@ -1650,5 +1904,7 @@ void pop3_session_end(struct pop3_session *s, enum event_end how, struct event_t
 
 void pop3_session_free(struct pop3_session *s)
 {
+    if (s != NULL && pop3_pool_put(s->pool, s))
+        return;
     free(s);
 }

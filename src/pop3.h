@@ -29,6 +29,23 @@ struct pop3_session;
 struct pop3_session *pop3_session_new(const struct pop3_limits *limits, const struct event_flow *flow,
                                       struct event_time start, event_sink_fn sink, void *sink_ctx);
 
+/* Freed trackers kept for reuse: a tracker is one allocation of ~37 KiB
+ * (the line buffers), and a capture starts and ends thousands. A pool keeps
+ * at most min(keep, 16) (keep 0: 16); it belongs to one thread, and must
+ * outlive every session made in it. */
+struct pop3_pool;
+
+struct pop3_pool *pop3_pool_new(size_t keep);
+
+/* Frees the kept trackers. Sessions made in the pool must be freed first. */
+void pop3_pool_free(struct pop3_pool *pool);
+
+/* Like pop3_session_new, taking a kept tracker from pool when there is
+ * one; pop3_session_free gives it back. pool may be NULL. */
+struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct pop3_limits *limits,
+                                         const struct event_flow *flow, struct event_time start, event_sink_fn sink,
+                                         void *sink_ctx);
+
 /* In-order bytes of one direction. Any split of the stream into calls must
  * give the same events. */
 void pop3_session_feed(struct pop3_session *s, enum pop3_direction dir, const uint8_t *data, size_t len,
@@ -45,9 +62,20 @@ void pop3_session_set_implicit_tls(struct pop3_session *s);
 /* Anomalies seen below the tracker (stream overlaps, snaplen cuts...). */
 void pop3_session_note_anomaly(struct pop3_session *s, enum event_anomaly anomaly);
 
+/* The first member of every struct pop3_session, so that the one question
+ * the caller asks per packet is a single load that inlines, not a call
+ * into the tracker (1.2% of cycles as a call). Read it only through
+ * pop3_session_is_encrypted; the tracker alone writes it. */
+struct pop3_session_head {
+    int encrypted; /* set once, with the state POP3_STATE_ENCRYPTED */
+};
+
 /* True once the session carries only TLS bytes: the caller may stop
  * reassembling and only count. */
-int pop3_session_is_encrypted(const struct pop3_session *s);
+static inline int pop3_session_is_encrypted(const struct pop3_session *s)
+{
+    return s != NULL && ((const struct pop3_session_head *)(const void *)s)->encrypted;
+}
 
 /* Count bytes without parsing them (encrypted sessions). */
 void pop3_session_count(struct pop3_session *s, enum pop3_direction dir, uint64_t len, struct event_time ts);

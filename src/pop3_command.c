@@ -13,6 +13,18 @@ static const struct pop3_command_info pop3_commands[] = { POP3_COMMAND_LIST(POP3
 /* The longest keyword in the table (XSENDER); longer words cannot match. */
 #define POP3_KEYWORD_MAX 7
 
+/* Each keyword as 8 bytes padded with NULs, and its length: a lookup (one
+ * per client line) packs the upper-cased word the same way and compares
+ * one 64-bit value per row, with no strlen. An 8-letter keyword would
+ * still compile here (C drops the NUL) but never match: the length table
+ * keeps 8, above POP3_KEYWORD_MAX, and test_command_lookup fails. */
+#define POP3_KEY_ROW(id, keyword, arg, body, states) keyword,
+static const char pop3_keyword_bytes[][POP3_KEYWORD_MAX + 1] = { POP3_COMMAND_LIST(POP3_KEY_ROW) };
+#undef POP3_KEY_ROW
+#define POP3_LEN_ROW(id, keyword, arg, body, states) sizeof(keyword) - 1,
+static const uint8_t pop3_keyword_len[] = { POP3_COMMAND_LIST(POP3_LEN_ROW) };
+#undef POP3_LEN_ROW
+
 const char *pop3_state_name(enum pop3_state state)
 {
     return (unsigned)state < POP3_STATE_COUNT ? pop3_state_names[state] : "invalid";
@@ -33,18 +45,19 @@ static uint8_t pop3_ascii_upper(uint8_t c)
 /* RFC 1939 §3: keywords are case-insensitive. */
 const struct pop3_command_info *pop3_command_lookup(const uint8_t *keyword, size_t len)
 {
-    if (keyword != NULL && len > 0 && len <= POP3_KEYWORD_MAX) {
-        for (size_t i = 0; i < POP3_CMD_UNKNOWN; i++) {
-            const char *name = pop3_commands[i].keyword;
-            size_t j = 0;
+    uint8_t upper[POP3_KEYWORD_MAX + 1] = { 0 };
+    uint64_t word, name;
 
-            if (strlen(name) != len)
-                continue;
-            while (j < len && pop3_ascii_upper(keyword[j]) == (uint8_t)name[j])
-                j++;
-            if (j == len)
-                return &pop3_commands[i];
-        }
+    if (keyword == NULL || len == 0 || len > POP3_KEYWORD_MAX)
+        return &pop3_commands[POP3_CMD_UNKNOWN];
+    for (size_t j = 0; j < len; j++)
+        upper[j] = pop3_ascii_upper(keyword[j]);
+    memcpy(&word, upper, sizeof word);
+    for (size_t i = 0; i < POP3_CMD_UNKNOWN; i++) {
+        memcpy(&name, pop3_keyword_bytes[i], sizeof name);
+        /* The length too: "USER\0" packs like "USER". */
+        if (name == word && pop3_keyword_len[i] == len)
+            return &pop3_commands[i];
     }
     return &pop3_commands[POP3_CMD_UNKNOWN];
 }

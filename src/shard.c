@@ -49,6 +49,7 @@ struct shard_item {
     uint32_t kind;
     uint32_t arg; /* segment: overlap conflict; finish: enum event_end */
     uint64_t frame;
+    uint64_t hash; /* segment: flow_hash_view, so the worker hashes no more */
     struct event_time ts; /* segment: its time; sweep: the clock */
     struct packet_view view;
 };
@@ -300,11 +301,19 @@ static void shard_on_sweep(void *ctx, uint64_t frame, struct event_time now)
     }
 }
 
-static void shard_on_segment(void *ctx, uint64_t frame, const struct packet_view *v, struct event_time ts,
-                             bool overlap_conflict)
+/* The worker from the hash's high half: the flow tables' buckets take the
+ * low bits, and a shard whose flows all share them would use a fraction
+ * of its buckets. */
+static unsigned shard_of(const struct shard *s, uint64_t hash)
+{
+    return (unsigned)(((hash >> 32) * s->workers) >> 32);
+}
+
+static void shard_on_segment(void *ctx, uint64_t frame, const struct packet_view *v, uint64_t hash,
+                             struct event_time ts, bool overlap_conflict)
 {
     struct shard *s = ctx;
-    struct shard_worker *w = &s->w[flow_hash_view(v) % s->workers];
+    struct shard_worker *w = &s->w[shard_of(s, hash)];
     size_t len = v->payload_len;
     struct shard_item *it;
 
@@ -316,6 +325,7 @@ static void shard_on_segment(void *ctx, uint64_t frame, const struct packet_view
     it->kind = SHARD_SEGMENT;
     it->arg = overlap_conflict;
     it->frame = frame;
+    it->hash = hash;
     it->ts = ts;
     it->view = *v;
     it->view.payload = NULL;
@@ -497,7 +507,7 @@ static bool shard_worker_step(struct shard_worker *w, const struct shard_item *i
         w->pos = 2u * it->frame + 1u;
         v = it->view;
         v.payload = (const uint8_t *)(it + 1);
-        analyzer_back_segment(w->an, it->frame, &v, it->ts, it->arg != 0);
+        analyzer_back_segment(w->an, it->frame, &v, it->hash, it->ts, it->arg != 0);
         w->snapshot_stale = true;
         return true;
     case SHARD_FINISH:

@@ -82,7 +82,7 @@ static void feed(struct classify_context *c, struct classify_app *a, struct conn
 {
     struct packet_view v = conn_view(k, from_client, TCP_FLAG_ACK | TCP_FLAG_PSH, payload, len);
 
-    classify_app_packet(c, a, &v, at(1));
+    classify_app_packet(c, a, &v, at(1), classify_by_ports(v.src_port, v.dst_port), from_client);
 }
 
 static struct classify_context *context(bool ndpi, size_t max_flows)
@@ -104,6 +104,21 @@ static const char *name_of(struct classify_context *c, const struct classify_app
     static char buf[64];
 
     return classify_app_name(c, a, v, buf, sizeof buf);
+}
+
+/* The flow's risks as one string, nDPI's names joined by ',' in nDPI's
+ * order ("" when none). */
+static const char *risks_of(const struct classify_app *a)
+{
+    static char buf[256];
+    const char *names[64];
+    size_t n = classify_app_risk_names(a, names, 64);
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s", i > 0 ? "," : "", names[i]);
+    return buf;
 }
 
 /* A TLS 1.2 ClientHello: record header, handshake header, version, random,
@@ -222,29 +237,207 @@ static void test_ndpi_names_pops_with_risks(void **state)
     classify_context_free(c);
 }
 
-static void test_ndpi_pop3_cleartext_credentials_risk(void **state)
+/* A cleartext POP3 session on port 110 is named here: no nDPI state,
+ * nDPI 4.2's name and risks for it. */
+static void test_pop3_named_without_ndpi(void **state)
 {
     struct classify_context *c = context(true, 0);
     struct classify_app a;
     struct conn k;
-    const char *risks[64];
-    size_t n;
-    bool clear = false;
 
     (void)state;
     memset(&a, 0, sizeof a);
     conn_init(&k, 3, 40002, CLASSIFY_PORT_POP3);
     feed(c, &a, &k, false, TEXT("+OK ready\r\n"));
+    assert_null(a.ndpi);
+    feed(c, &a, &k, true, TEXT("CAPA\r\n"));
+    assert_string_equal(risks_of(&a), "Unsafe Protocol");
     feed(c, &a, &k, true, TEXT("USER alice\r\n"));
     feed(c, &a, &k, false, TEXT("+OK\r\n"));
     feed(c, &a, &k, true, TEXT("PASS alice-secret-1\r\n"));
     feed(c, &a, &k, false, TEXT("+OK Logged in.\r\n"));
+    assert_null(a.ndpi);
+    assert_int_equal(a.packets, 0);
     classify_app_end(c, &a, true);
     assert_string_equal(name_of(c, &a, CLASSIFY_POP3), "POP3");
-    n = classify_app_risk_names(&a, risks, 64);
-    for (size_t i = 0; i < n; i++)
-        clear = clear || strcmp(risks[i], "Clear-Text Credentials") == 0;
-    assert_true(clear);
+    assert_string_equal(risks_of(&a), "Unsafe Protocol,Clear-Text Credentials");
+    classify_context_free(c);
+}
+
+/* One cleartext POP3 session on port 110 whose client sends `lines` (one
+ * packet each, the server answering "+OK" or what `replies` holds); its
+ * risks. */
+static const char *pop3_risks(const char *const *lines, const char *const *replies, size_t n)
+{
+    struct classify_context *c = context(true, 0);
+    struct classify_app a;
+    struct conn k;
+    static char out[256];
+
+    memset(&a, 0, sizeof a);
+    conn_init(&k, 30, 40030, CLASSIFY_PORT_POP3);
+    feed(c, &a, &k, false, TEXT("+OK POP3 ready\r\n"));
+    for (size_t i = 0; i < n; i++) {
+        const char *reply = replies != NULL && replies[i] != NULL ? replies[i] : "+OK\r\n";
+
+        feed(c, &a, &k, true, (const uint8_t *)lines[i], strlen(lines[i]));
+        feed(c, &a, &k, false, (const uint8_t *)reply, strlen(reply));
+    }
+    assert_null(a.ndpi);
+    classify_app_end(c, &a, true);
+    snprintf(out, sizeof out, "%s", risks_of(&a));
+    classify_context_free(c);
+    return out;
+}
+
+/* The rules nDPI 4.2 applies (checked against it on every sample, peer
+ * and bench capture): USER/PASS at the start of a packet; AUTH PLAIN with
+ * an initial response; AUTH LOGIN followed by a credential line. */
+static void test_pop3_clear_text_credentials_rules(void **state)
+{
+    static const char *const user[] = {"user alice\r\n"};
+    static const char *const pass_only[] = {"PASS secret\r\n"};
+    static const char *const plain_later[] = {"AUTH PLAIN\r\n", "AGFsaWNlAHNlY3JldA==\r\n"};
+    static const char *const plain_later_replies[] = {"+ \r\n", "+OK Logged in.\r\n"};
+    static const char *const plain_ir[] = {"AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n"};
+    static const char *const plain_ir_replies[] = {"-ERR [AUTH] Authentication failed.\r\n"};
+    static const char *const login[] = {"AUTH LOGIN\r\n"};
+    static const char *const login_replies[] = {"+ VXNlcm5hbWU6\r\n"};
+    static const char *const cram[] = {"AUTH CRAM-MD5\r\n", "YWxpY2UgNjM0ODc2YjFhZGI4NjBhNjM0ODc2YjE=\r\n"};
+    static const char *const cram_replies[] = {"+ PDEyMzQ1QGhvc3Q+\r\n", "+OK Logged in.\r\n"};
+    static const char *const pipelined[] = {"CAPA\r\nUSER alice\r\n"}; /* nDPI reads where the packet starts */
+
+    (void)state;
+    assert_string_equal(pop3_risks(user, NULL, 1), "Unsafe Protocol,Clear-Text Credentials");
+    assert_string_equal(pop3_risks(pass_only, NULL, 1), "Unsafe Protocol,Clear-Text Credentials");
+    assert_string_equal(pop3_risks(plain_later, plain_later_replies, 2), "Unsafe Protocol");
+    assert_string_equal(pop3_risks(plain_ir, plain_ir_replies, 1), "Unsafe Protocol,Clear-Text Credentials");
+    assert_string_equal(pop3_risks(login, login_replies, 1), "Unsafe Protocol,Clear-Text Credentials");
+    assert_string_equal(pop3_risks(cram, cram_replies, 2), "Unsafe Protocol");
+    assert_string_equal(pop3_risks(pipelined, NULL, 1), "Unsafe Protocol");
+}
+
+/* Where we answer on purpose otherwise than nDPI: no packet window (a
+ * USER as the 40th packet still counts), and only the client's packets
+ * count (a server line starting "USER" is a CAPA line, not a login). */
+static void test_pop3_credentials_beyond_ndpi_window(void **state)
+{
+    struct classify_context *c = context(true, 0);
+    struct classify_app a;
+    struct conn k;
+
+    (void)state;
+    memset(&a, 0, sizeof a);
+    conn_init(&k, 31, 40031, CLASSIFY_PORT_POP3);
+    feed(c, &a, &k, false, TEXT("+OK ready\r\n"));
+    feed(c, &a, &k, false, TEXT("USER\r\nSASL PLAIN\r\n.\r\n"));
+    for (int i = 0; i < 2 * CLASSIFY_NDPI_MAX_PACKETS; i++) {
+        feed(c, &a, &k, true, TEXT("NOOP\r\n"));
+        feed(c, &a, &k, false, TEXT("+OK\r\n"));
+    }
+    assert_string_equal(risks_of(&a), "Unsafe Protocol");
+    /* A successful login does not end the watch; TLS after STLS does. */
+    classify_app_login(c, &a);
+    feed(c, &a, &k, true, TEXT("USER bob\r\n"));
+    assert_string_equal(risks_of(&a), "Unsafe Protocol,Clear-Text Credentials");
+    classify_app_end(c, &a, true);
+    classify_context_free(c);
+}
+
+static void test_pop3_watch_ends_with_stls(void **state)
+{
+    struct classify_context *c = context(true, 0);
+    struct classify_app a;
+    struct conn k;
+
+    (void)state;
+    memset(&a, 0, sizeof a);
+    conn_init(&k, 32, 40032, CLASSIFY_PORT_POP3);
+    feed(c, &a, &k, false, TEXT("+OK ready\r\n"));
+    feed(c, &a, &k, true, TEXT("STLS\r\n"));
+    feed(c, &a, &k, false, TEXT("+OK Begin TLS\r\n"));
+    classify_app_stop(c, &a); /* the analyzer: the session is now TLS */
+    feed(c, &a, &k, true, TEXT("USER not-a-command-but-tls-bytes\r\n"));
+    classify_app_end(c, &a, true);
+    assert_string_equal(name_of(c, &a, CLASSIFY_POP3), "POP3");
+    assert_string_equal(risks_of(&a), "Unsafe Protocol");
+    classify_context_free(c);
+}
+
+/* nDPI still names what does not open with a POP3 server line, POP3
+ * verdict or not: a client speaking first, implicit TLS. */
+static void test_pop3_port_client_first_goes_to_ndpi(void **state)
+{
+    struct classify_context *c = context(true, 0);
+    struct classify_app a;
+    struct conn k;
+
+    (void)state;
+    memset(&a, 0, sizeof a);
+    conn_init(&k, 33, 40033, CLASSIFY_PORT_POP3);
+    feed(c, &a, &k, true, client_hello, sizeof client_hello);
+    assert_non_null(a.ndpi);
+    feed(c, &a, &k, false, TEXT("+OK ready\r\n"));
+    assert_non_null(a.ndpi);
+    classify_app_end(c, &a, true);
+    assert_null(a.ndpi);
+    classify_context_free(c);
+}
+
+/* On another port nDPI sees the greeting and the first command before
+ * the probe decides; then its state is dropped, and the command it saw
+ * still counts. */
+static void test_pop3_probe_switch_drops_ndpi(void **state)
+{
+    struct classify_context *c = context(true, 1);
+    struct classify_app a, b;
+    struct conn k;
+    struct packet_view v;
+
+    (void)state;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    conn_init(&k, 34, 40034, 1110);
+    v = conn_view(&k, false, TCP_FLAG_ACK | TCP_FLAG_PSH, TEXT("+OK ready\r\n"));
+    classify_app_packet(c, &a, &v, at(1), CLASSIFY_UNDECIDED, false);
+    v = conn_view(&k, true, TCP_FLAG_ACK | TCP_FLAG_PSH, TEXT("USER alice\r\n"));
+    classify_app_packet(c, &a, &v, at(1), CLASSIFY_UNDECIDED, true);
+    assert_non_null(a.ndpi);
+    v = conn_view(&k, false, TCP_FLAG_ACK | TCP_FLAG_PSH, TEXT("+OK\r\n"));
+    classify_app_packet(c, &a, &v, at(1), CLASSIFY_POP3, false);
+    assert_null(a.ndpi);
+    assert_string_equal(risks_of(&a),
+                        "Known Protocol on Non Standard Port,Unsafe Protocol,Clear-Text Credentials");
+    /* The only nDPI state (limit 1) went back to the pool. */
+    conn_init(&k, 35, 40035, 80);
+    feed(c, &b, &k, true, TEXT("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"));
+    classify_app_end(c, &b, false);
+    assert_string_equal(name_of(c, &b, CLASSIFY_OTHER), "HTTP");
+    classify_app_end(c, &a, true);
+    assert_string_equal(name_of(c, &a, CLASSIFY_POP3), "POP3");
+    classify_context_free(c);
+}
+
+/* Confirmed by the probe at the flow's last packet: named here at its
+ * end, like one confirmed earlier. */
+static void test_pop3_probe_confirmed_at_end(void **state)
+{
+    struct classify_context *c = context(true, 0);
+    struct classify_app a;
+    struct conn k;
+    struct packet_view v;
+
+    (void)state;
+    memset(&a, 0, sizeof a);
+    conn_init(&k, 36, 40036, 2110);
+    v = conn_view(&k, false, TCP_FLAG_ACK | TCP_FLAG_PSH, TEXT("+OK ready\r\n"));
+    classify_app_packet(c, &a, &v, at(1), CLASSIFY_UNDECIDED, false);
+    v = conn_view(&k, true, TCP_FLAG_ACK | TCP_FLAG_PSH, TEXT("AUTH CRAM-MD5\r\n"));
+    classify_app_packet(c, &a, &v, at(1), CLASSIFY_UNDECIDED, true);
+    classify_app_end(c, &a, true);
+    assert_null(a.ndpi);
+    assert_string_equal(name_of(c, &a, CLASSIFY_POP3), "POP3");
+    assert_string_equal(risks_of(&a), "Known Protocol on Non Standard Port,Unsafe Protocol");
     classify_context_free(c);
 }
 
@@ -284,7 +477,7 @@ static void test_ndpi_no_state_without_payload(void **state)
     memset(&b, 0, sizeof b);
     conn_init(&k, 5, 40004, 22);
     v = conn_view(&k, true, TCP_FLAG_SYN, NULL, 0);
-    classify_app_packet(c, &a, &v, at(0));
+    classify_app_packet(c, &a, &v, at(0), CLASSIFY_UNDECIDED, true);
     assert_null(a.ndpi);
     classify_app_end(c, &a, false);
     /* The limit is one state: the scan above did not take it. */
@@ -606,7 +799,7 @@ static void test_analyzer_pop3_on_other_port_and_summary(void **state)
     assert_int_equal(seen.sessions, 1);
     assert_int_equal(seen.tls[0], TLS_NONE);
     assert_string_equal(seen.app_proto[0], "POP3");
-    assert_true(seen.risk_count[0] >= 1);
+    assert_int_equal(seen.risk_count[0], 3); /* port, unsafe, clear-text credentials */
     assert_int_equal(seen.summaries, 1);
     assert_true(seen.summary_last);
     assert_int_equal(seen.summary.mail_sessions[TLS_NONE], 1);
@@ -647,7 +840,13 @@ int main(void)
         cmocka_unit_test(test_stls_refuted_by_cleartext),
         cmocka_unit_test(test_ndpi_names_http_and_frees_its_state),
         cmocka_unit_test(test_ndpi_names_pops_with_risks),
-        cmocka_unit_test(test_ndpi_pop3_cleartext_credentials_risk),
+        cmocka_unit_test(test_pop3_named_without_ndpi),
+        cmocka_unit_test(test_pop3_clear_text_credentials_rules),
+        cmocka_unit_test(test_pop3_credentials_beyond_ndpi_window),
+        cmocka_unit_test(test_pop3_watch_ends_with_stls),
+        cmocka_unit_test(test_pop3_port_client_first_goes_to_ndpi),
+        cmocka_unit_test(test_pop3_probe_switch_drops_ndpi),
+        cmocka_unit_test(test_pop3_probe_confirmed_at_end),
         cmocka_unit_test(test_ndpi_fed_a_bounded_number_of_packets),
         cmocka_unit_test(test_ndpi_no_state_without_payload),
         cmocka_unit_test(test_ndpi_flow_limit_counted),

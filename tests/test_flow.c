@@ -166,6 +166,259 @@ static void test_closed_list(void **state)
     flow_table_free(t);
 }
 
+/* ------------------------------------------------------------ hashing */
+
+static struct packet_view reversed(const struct packet_view *v)
+{
+    struct packet_view r = *v;
+
+    memcpy(r.src_addr, v->dst_addr, 16);
+    memcpy(r.dst_addr, v->src_addr, 16);
+    r.src_port = v->dst_port;
+    r.dst_port = v->src_port;
+    return r;
+}
+
+/* An IPv6 view: addresses differ from 2001:db8:: in their last two bytes. */
+static struct packet_view view6(uint16_t src_tail, uint16_t sport, uint16_t dst_tail, uint16_t dport)
+{
+    struct packet_view v;
+
+    memset(&v, 0, sizeof v);
+    v.ip_version = 6;
+    memcpy(v.src_addr, "\x20\x01\x0d\xb8", 4);
+    memcpy(v.dst_addr, "\x20\x01\x0d\xb8", 4);
+    v.src_addr[14] = (uint8_t)(src_tail >> 8);
+    v.src_addr[15] = (uint8_t)src_tail;
+    v.dst_addr[14] = (uint8_t)(dst_tail >> 8);
+    v.dst_addr[15] = (uint8_t)dst_tail;
+    v.src_port = sport;
+    v.dst_port = dport;
+    v.tcp_flags = TCP_FLAG_ACK;
+    v.payload = (const uint8_t *)"";
+    return v;
+}
+
+/* Both directions of a connection hash alike, whichever endpoint sorts
+ * first: by address, and by port alone when the addresses are equal. */
+static void test_hash_both_directions(void **state)
+{
+    struct packet_view vs[] = {
+        view(4, "\x0a\0\0\x01", 40000, "\x0a\0\0\x02", 110, TCP_FLAG_SYN, ""),
+        view(4, "\xc0\xa8\x01\x01", 110, "\x0a\0\0\x02", 65535, TCP_FLAG_ACK, ""),
+        view(4, "\x0a\0\0\x01", 40000, "\x0a\0\0\x01", 110, TCP_FLAG_ACK, ""), /* same host */
+        view(4, "\x0a\0\0\x01", 110, "\x0a\0\0\x01", 110, TCP_FLAG_ACK, ""),   /* itself */
+        view6(1, 40000, 2, 110),
+        view6(0xff00, 110, 0x00ff, 40000),
+        view6(7, 40000, 7, 110),
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) {
+        struct packet_view r = reversed(&vs[i]);
+
+        assert_int_equal(flow_hash_view(&vs[i]), flow_hash_view(&r));
+    }
+    /* The first word of an IPv6 address sorts them too. */
+    {
+        struct packet_view v = view6(1, 40000, 1, 110);
+        struct packet_view r;
+
+        v.src_addr[0] = 0xfe;
+        r = reversed(&v);
+        assert_int_equal(flow_hash_view(&v), flow_hash_view(&r));
+    }
+}
+
+/* Changing any part of the key changes the hash (64 bits: a chance
+ * collision here has odds of 2^-64), including the swaps a symmetric but
+ * careless hash would merge: ports exchanged between the hosts, addresses
+ * exchanged while ports stay. Seeding twice keeps the key. */
+static void test_hash_keys_differ(void **state)
+{
+    struct packet_view base = view(4, "\x0a\0\0\x01", 40000, "\x0a\0\0\x02", 110, TCP_FLAG_SYN, "");
+    struct packet_view base6 = view6(1, 40000, 2, 110);
+    uint64_t h = flow_hash_view(&base);
+    uint64_t h6 = flow_hash_view(&base6);
+    struct packet_view v;
+
+    (void)state;
+    flow_hash_init();
+    assert_int_equal(flow_hash_view(&base), h);
+    assert_int_not_equal(h, h6);
+    for (int byte = 0; byte < 4; byte++) {
+        v = base;
+        v.src_addr[byte] ^= 0x01;
+        assert_int_not_equal(flow_hash_view(&v), h);
+        v = base;
+        v.dst_addr[byte] ^= 0x80;
+        assert_int_not_equal(flow_hash_view(&v), h);
+    }
+    for (int byte = 0; byte < 16; byte++) {
+        v = base6;
+        v.src_addr[byte] ^= 0x01;
+        assert_int_not_equal(flow_hash_view(&v), h6);
+        v = base6;
+        v.dst_addr[byte] ^= 0x01;
+        assert_int_not_equal(flow_hash_view(&v), h6);
+    }
+    v = base;
+    v.src_port++;
+    assert_int_not_equal(flow_hash_view(&v), h);
+    v = base;
+    v.dst_port = 995;
+    assert_int_not_equal(flow_hash_view(&v), h);
+    v = base; /* 10.0.0.1:110 <-> 10.0.0.2:40000 */
+    v.src_port = 110;
+    v.dst_port = 40000;
+    assert_int_not_equal(flow_hash_view(&v), h);
+    v = base6;
+    v.src_port = 110;
+    v.dst_port = 40000;
+    assert_int_not_equal(flow_hash_view(&v), h6);
+    v = base; /* the same 16 address bytes as IPv6 */
+    v.ip_version = 6;
+    assert_int_not_equal(flow_hash_view(&v), h);
+    v = base; /* the payload, flags and sequence numbers are not the key */
+    v.tcp_flags = TCP_FLAG_ACK;
+    v.seq = 12345;
+    v.payload = (const uint8_t *)"+OK\r\n";
+    v.payload_len = 5;
+    assert_int_equal(flow_hash_view(&v), h);
+}
+
+/* Connection i of a mixed table: odd ones IPv6, even ones IPv4. */
+static struct packet_view mixed_view(uint16_t i)
+{
+    if (i % 2)
+        return view6(i, (uint16_t)(40000 + i), 99, 110);
+    return view(4, "\x0a\0\0\x01", (uint16_t)(40000 + i), "\x0a\0\0\x02", 110, TCP_FLAG_SYN, "");
+}
+
+/* What the analyzer does, hashing once, finds what flow_lookup finds, and
+ * a flow keeps the hash it was created with. */
+static void test_hashed_lookup_equals_plain(void **state)
+{
+    struct flow_table *t = flow_table_new(64);
+    enum flow_direction d1 = FLOW_FROM_CLIENT;
+    enum flow_direction d2 = FLOW_FROM_SERVER;
+
+    (void)state;
+    for (uint16_t i = 0; i < 32; i++) {
+        struct packet_view v = mixed_view(i);
+        uint64_t h = flow_hash_view(&v);
+        struct flow *f = flow_create_hashed(t, &v, h, t0, 0);
+
+        assert_non_null(f);
+        assert_int_equal(f->hash, h);
+    }
+    for (uint16_t i = 0; i < 40; i++) { /* 32..39 are absent */
+        struct packet_view v = mixed_view(i);
+        struct packet_view r = reversed(&v);
+        struct flow *f = flow_lookup(t, &v, &d1);
+
+        assert_ptr_equal(f, flow_lookup_hashed(t, &v, flow_hash_view(&v), &d2));
+        assert_true(i < 32 ? f != NULL : f == NULL);
+        if (f == NULL)
+            continue;
+        assert_int_equal(d1, d2);
+        assert_int_equal(d1, FLOW_FROM_CLIENT);
+        assert_ptr_equal(flow_lookup_hashed(t, &r, flow_hash_view(&v), &d2), f);
+        assert_int_equal(d2, FLOW_FROM_SERVER);
+    }
+    flow_table_free(t);
+}
+
+/* Keys that share all but their last bytes, all in one chain (the caller
+ * passes the same hash for every one, the worst a hostile capture could
+ * hope for): each is still found from both sides with its direction, a
+ * near miss is not, and removal from the middle of the chain keeps the
+ * rest reachable. */
+static void test_colliding_keys(void **state)
+{
+    enum { N = 200 };
+    const uint64_t same = 0x5eedull;
+    struct flow_table *t = flow_table_new(N);
+    struct flow *f[N];
+    enum flow_direction dir;
+
+    (void)state;
+    for (uint16_t i = 0; i < N; i++) {
+        struct packet_view v = view6(i, 40000, (uint16_t)(i + 1), 110);
+
+        f[i] = flow_create_hashed(t, &v, same, t0, 0);
+        assert_non_null(f[i]);
+    }
+    assert_true(flow_table_full(t));
+    for (uint16_t i = 0; i < N; i++) {
+        struct packet_view v = view6(i, 40000, (uint16_t)(i + 1), 110);
+        struct packet_view r = reversed(&v);
+        struct packet_view miss = view6(i, 40000, (uint16_t)(i + 2), 110);
+
+        assert_ptr_equal(flow_lookup_hashed(t, &v, same, &dir), f[i]);
+        assert_int_equal(dir, FLOW_FROM_CLIENT);
+        assert_ptr_equal(flow_lookup_hashed(t, &r, same, &dir), f[i]);
+        assert_int_equal(dir, FLOW_FROM_SERVER);
+        if (i + 1 < N) /* i:40000 -> i+2:110 is nobody's key */
+            assert_null(flow_lookup_hashed(t, &miss, same, &dir));
+        miss = view6(i, 40001, (uint16_t)(i + 1), 110); /* one port off */
+        assert_null(flow_lookup_hashed(t, &miss, same, &dir));
+    }
+    for (uint16_t i = 1; i < N; i += 2)
+        flow_remove(t, f[i]);
+    for (uint16_t i = 0; i < N; i++) {
+        struct packet_view v = view6(i, 40000, (uint16_t)(i + 1), 110);
+
+        assert_ptr_equal(flow_lookup_hashed(t, &v, same, &dir), i % 2 ? NULL : f[i]);
+    }
+    assert_int_equal(flow_count(t), N / 2);
+    flow_table_free(t);
+}
+
+/* The closed list holds at most FLOW_CLOSED_MAX flows: closing one more
+ * forgets the earliest closed, so memory does not grow with the rate at
+ * which connections close. */
+static void test_closed_list_bounded(void **state)
+{
+    const size_t n = FLOW_CLOSED_MAX + 10;
+    struct flow_table *t = flow_table_new(n + 1);
+    enum flow_direction dir;
+    size_t memory;
+
+    (void)state;
+    for (size_t i = 0; i < n; i++) {
+        struct packet_view v = view(4, "\x0a\0\0\x01", (uint16_t)(1024 + i), "\x0a\0\0\x02", 110, TCP_FLAG_SYN, "");
+        struct flow *f = create(t, &v);
+
+        assert_non_null(f);
+        flow_close(t, f, t0);
+        assert_int_equal(flow_closed_count(t), i < FLOW_CLOSED_MAX ? i + 1 : FLOW_CLOSED_MAX);
+        assert_int_equal(flow_count(t), flow_closed_count(t));
+    }
+    memory = flow_table_memory(t);
+    for (size_t i = 0; i < n; i++) {
+        struct packet_view v = view(4, "\x0a\0\0\x02", 110, "\x0a\0\0\x01", (uint16_t)(1024 + i), TCP_FLAG_ACK, "");
+        struct flow *f = flow_lookup(t, &v, &dir);
+
+        if (i < n - FLOW_CLOSED_MAX) {
+            assert_null(f);
+        } else {
+            assert_non_null(f);
+            assert_int_equal(f->meta.client_port, 1024 + i);
+        }
+    }
+    assert_int_equal(flow_oldest_closed(t)->meta.client_port, 1024 + n - FLOW_CLOSED_MAX);
+    /* The slots come back: churning on allocates nothing. */
+    for (size_t i = 0; i < 1000; i++) {
+        struct packet_view v = view(4, "\x0a\0\0\x03", (uint16_t)(1024 + i), "\x0a\0\0\x02", 110, TCP_FLAG_SYN, "");
+
+        flow_close(t, create(t, &v), t0);
+    }
+    assert_int_equal(flow_closed_count(t), FLOW_CLOSED_MAX);
+    assert_int_equal(flow_table_memory(t), memory);
+    flow_table_free(t);
+}
+
 /* --------------------------------------------------- connection lifecycle */
 
 static struct peer client_peer(uint16_t port)
@@ -621,6 +874,11 @@ int main(void)
         cmocka_unit_test(test_lookup_both_ways),
         cmocka_unit_test(test_capacity_lru_recycling),
         cmocka_unit_test(test_closed_list),
+        cmocka_unit_test(test_hash_both_directions),
+        cmocka_unit_test(test_hash_keys_differ),
+        cmocka_unit_test(test_hashed_lookup_equals_plain),
+        cmocka_unit_test(test_colliding_keys),
+        cmocka_unit_test(test_closed_list_bounded),
         cmocka_unit_test(test_fin_either_order),
         cmocka_unit_test(test_rst_then_late_data),
         cmocka_unit_test(test_blind_rst_ignored),

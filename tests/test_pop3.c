@@ -188,7 +188,8 @@ static struct event_time test_time(size_t step)
     return t;
 }
 
-static struct pop3_session *test_session(const struct test_script *sc, struct test_sink *sink)
+static struct pop3_session *test_session_in(struct pop3_pool *pool, const struct test_script *sc,
+                                            struct test_sink *sink)
 {
     struct pop3_limits lim = { POP3_DEFAULT_MAX_LINE, POP3_DEFAULT_MAX_PENDING };
     struct event_flow flow;
@@ -202,11 +203,16 @@ static struct pop3_session *test_session(const struct test_script *sc, struct te
         lim.max_line = sc->max_line;
     if (sc->max_pending != 0)
         lim.max_pending = sc->max_pending;
-    s = pop3_session_new(&lim, &flow, test_time(0), test_sink_fn, sink);
+    s = pop3_session_new_in(pool, &lim, &flow, test_time(0), test_sink_fn, sink);
     assert_non_null(s);
     if (sc->implicit_tls)
         pop3_session_set_implicit_tls(s);
     return s;
+}
+
+static struct pop3_session *test_session(const struct test_script *sc, struct test_sink *sink)
+{
+    return test_session_in(NULL, sc, sink);
 }
 
 /* cut: 0 feeds the step whole, SIZE_MAX byte by byte, otherwise in two
@@ -232,10 +238,10 @@ static void test_feed_step(struct pop3_session *s, const struct test_step *st, s
 
 /* Runs a script; step `cut_step` is cut at `cut` (see test_feed_step), or
  * every step when cut_step is SIZE_MAX. Returns the serialized events. */
-static char *test_run(const struct test_script *sc, size_t cut_step, size_t cut)
+static char *test_run_in(struct pop3_pool *pool, const struct test_script *sc, size_t cut_step, size_t cut)
 {
     struct test_sink sink = { NULL, 0, 0, 0 };
-    struct pop3_session *s = test_session(sc, &sink);
+    struct pop3_session *s = test_session_in(pool, sc, &sink);
 
     for (size_t i = 0; i < sc->count; i++)
         test_feed_step(s, &sc->steps[i], test_time(i + 1), (cut_step == SIZE_MAX || cut_step == i) ? cut : 0);
@@ -244,6 +250,11 @@ static char *test_run(const struct test_script *sc, size_t cut_step, size_t cut)
     pop3_session_free(s);
     assert_int_equal(sink.sessions, 1);
     return sink.text;
+}
+
+static char *test_run(const struct test_script *sc, size_t cut_step, size_t cut)
+{
+    return test_run_in(NULL, sc, cut_step, cut);
 }
 
 static void test_script_expected(void **state)
@@ -459,6 +470,118 @@ static void test_mpop_window(void **state)
     free(sink.text);
 }
 
+/* Feeds one RETR exchange whose body is `body` (then CRLF "." CRLF), the
+ * server side in pieces of `piece` bytes (0: whole); returns the events. */
+static char *test_run_body(const uint8_t *body, size_t len, size_t piece)
+{
+    struct test_step none[] = { SV("") };
+    struct test_script sc = { "body", none, 0, 0, 0, END_FIN, false, "" };
+    struct test_sink sink = { NULL, 0, 0, 0 };
+    struct pop3_session *s = test_session(&sc, &sink);
+    static uint8_t reply[1024];
+    size_t n = 0;
+
+    assert_true(len + 16 <= sizeof reply);
+    memcpy(reply, "+OK\r\n", 5);
+    n = 5;
+    memcpy(reply + n, body, len);
+    n += len;
+    memcpy(reply + n, "\r\n.\r\n", 5);
+    n += 5;
+    pop3_session_feed(s, POP3_FROM_SERVER, (const uint8_t *)"+OK hi\r\n", 8, test_time(1));
+    pop3_session_feed(s, POP3_FROM_CLIENT, (const uint8_t *)"RETR 1\r\n", 8, test_time(2));
+    for (size_t i = 0; i < n; i += piece == 0 ? n : piece)
+        pop3_session_feed(s, POP3_FROM_SERVER, reply + i, piece == 0 || n - i < piece ? n - i : piece, test_time(3));
+    pop3_session_end(s, END_FIN, test_time(4));
+    pop3_session_free(s);
+    return sink.text;
+}
+
+/* The body skim takes 16 and 64 bytes at a time (SSE2) or a line at a
+ * time: wherever a '.', a bare CR, a CRLF or a bare LF falls against those
+ * blocks, it must count and flag what the byte-by-byte path does (a piece
+ * of one byte never reaches the wide skim). Bodies are drawn mostly from
+ * ordinary bytes and line ends, so most lines are long enough to cross a
+ * block edge. */
+static void test_body_skim_matches_bytewise(void **state)
+{
+    static const char rare[] = ".\r\n.\r.\n..";
+    uint32_t seed = 777;
+    uint8_t body[900];
+
+    (void)state;
+    for (int round = 0; round < 3000; round++) {
+        size_t len, density;
+        char *bytewise;
+
+        seed = seed * 1103515245u + 12345u;
+        len = 1 + (seed >> 8) % (sizeof body - 1);
+        density = 2 + (seed >> 20) % 60; /* one special byte in `density` */
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            if ((seed >> 16) % density != 0)
+                body[i] = (uint8_t)('a' + (seed >> 24) % 26);
+            else if ((seed >> 12) % 4 == 0)
+                body[i] = (uint8_t)rare[(seed >> 24) % (sizeof rare - 1)];
+            else if (i + 1 < len)
+                memcpy(body + i++, "\r\n", 2);
+            else
+                body[i] = '\n';
+        }
+        bytewise = test_run_body(body, len, 1);
+        for (size_t piece = 0; piece <= 80; piece += piece < 20 ? 7 : 29) {
+            char *got = test_run_body(body, len, piece);
+
+            if (strcmp(got, bytewise) != 0)
+                fail_msg("round %d (%zu bytes, pieces of %zu) gives\n%s\ninstead of\n%s", round, len, piece, got,
+                         bytewise);
+            free(got);
+        }
+        free(bytewise);
+    }
+}
+
+/* A tracker taken from the pool must start as clean as a new one: every
+ * script, each run on the tracker the one before it left (in every state
+ * a script can leave: mid-body, mid-AUTH, TLS, gaps...), must still give
+ * exactly its events. */
+static void test_pool_reuse(void **state)
+{
+    struct pop3_pool *pool = pop3_pool_new(2);
+    struct test_sink sink = { NULL, 0, 0, 0 };
+    struct pop3_limits small = { 128, 4 };
+    struct pop3_session *a, *b, *c;
+    struct event_flow flow;
+
+    (void)state;
+    assert_non_null(pool);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < TEST_SCRIPT_COUNT; k++) {
+            char *got = test_run_in(pool, &test_scripts[k], 0, 0);
+
+            if (strcmp(got, test_scripts[k].expected) != 0)
+                fail_msg("%s on a reused tracker gives\n%s\ninstead of\n%s", test_scripts[k].name, got,
+                         test_scripts[k].expected);
+            free(got);
+        }
+    }
+    /* Reuse happens (same limits), and only with the same limits. */
+    memset(&flow, 0, sizeof flow);
+    a = pop3_session_new_in(pool, NULL, &flow, test_time(0), test_sink_fn, &sink);
+    assert_non_null(a);
+    pop3_session_free(a);
+    b = pop3_session_new_in(pool, NULL, &flow, test_time(0), test_sink_fn, &sink);
+    assert_ptr_equal(a, b);
+    c = pop3_session_new_in(pool, &small, &flow, test_time(0), test_sink_fn, &sink);
+    assert_non_null(c);
+    assert_ptr_not_equal(c, b);
+    pop3_session_free(c); /* the pool takes it: it was empty */
+    pop3_session_free(b); /* another size: freed */
+    pop3_pool_free(pool);
+    pop3_pool_free(NULL);
+    free(sink.text);
+}
+
 static void test_implicit_tls_is_encrypted(void **state)
 {
     struct test_sink sink = { NULL, 0, 0, 0 };
@@ -486,6 +609,11 @@ static void test_command_lookup(void **state)
     assert_int_equal(pop3_command_lookup(xsender, sizeof xsender - 1)->id, POP3_CMD_XSENDER);
     assert_int_equal(pop3_command_lookup(long_word, sizeof long_word - 1)->id, POP3_CMD_UNKNOWN);
     assert_int_equal(pop3_command_lookup((const uint8_t *)"US", 2)->id, POP3_CMD_UNKNOWN);
+    /* Words are compared packed with NULs: a NUL in the word is not padding. */
+    assert_int_equal(pop3_command_lookup((const uint8_t *)"USER\0", 5)->id, POP3_CMD_UNKNOWN);
+    assert_int_equal(pop3_command_lookup((const uint8_t *)"TOP\0", 4)->id, POP3_CMD_UNKNOWN);
+    assert_int_equal(pop3_command_lookup((const uint8_t *)"TO\0", 3)->id, POP3_CMD_UNKNOWN);
+    assert_int_equal(pop3_command_lookup((const uint8_t *)"user", 3)->id, POP3_CMD_UNKNOWN);
     assert_int_equal(pop3_command_lookup((const uint8_t *)"", 0)->id, POP3_CMD_UNKNOWN);
     assert_int_equal(pop3_command_lookup(NULL, 4)->id, POP3_CMD_UNKNOWN);
     assert_int_equal(pop3_command_info((enum pop3_command_id)999)->id, POP3_CMD_UNKNOWN);
@@ -695,6 +823,8 @@ int main(void)
         cmocka_unit_test(test_long_secret_is_flagged),
         cmocka_unit_test(test_implicit_tls_is_encrypted),
         cmocka_unit_test(test_mpop_window),
+        cmocka_unit_test(test_body_skim_matches_bytewise),
+        cmocka_unit_test(test_pool_reuse),
         cmocka_unit_test(test_command_lookup),
         cmocka_unit_test(test_command_bodies),
         cmocka_unit_test(test_command_parse),
