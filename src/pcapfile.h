@@ -60,7 +60,7 @@ typedef void (*pcapfile_release_fn)(void *ctx, uint64_t block);
  * and calls release before it reuses one, and once more for everything
  * in pcapfile_free(). False when out of memory: records are then valid
  * until the next call, as without it. */
-#define PCAPFILE_HOLD_BLOCKS 8u
+#define PCAPFILE_HOLD_BLOCKS 4u
 bool pcapfile_hold(struct pcapfile *pf, pcapfile_release_fn release, void *ctx);
 
 /* Only when pcapfile_fast(). */
