@@ -53,8 +53,10 @@
 #define SHARD_BLOCKS 64u
 /* A reader that must wait for a block sleeps until the workers are done
  * with this many more blocks after it, if it has delivered them: it then
- * reads several blocks at one go instead of waking once per block. */
-#define SHARD_RELEASE_AHEAD 3u
+ * reads two blocks at one go instead of waking once per block, and the
+ * workers keep the other two (of PCAPFILE_HOLD_BLOCKS) to work on; waiting
+ * for all of them would leave the workers dry while it reads. */
+#define SHARD_RELEASE_AHEAD 1u
 /* A producer facing a full ring polls it this often. */
 #define SHARD_FULL_POLL_NS 100000L
 
