@@ -201,6 +201,7 @@ static enum capture_status capture_fast_deliver(struct pcapfile *pf, const char 
         frame.caplen = rec.caplen;
         frame.wirelen = rec.wirelen;
         frame.number = number;
+        frame.block = rec.block;
         fn(ctx, &frame);
     }
     if (r == PCAPFILE_END)
@@ -235,6 +236,12 @@ static bool capture_libpcap_forced(void)
 
 enum capture_status capture_read_file(const char *path, const char *bpf_filter, capture_frame_fn fn, void *ctx)
 {
+    return capture_read_file_held(path, bpf_filter, fn, NULL, ctx);
+}
+
+enum capture_status capture_read_file_held(const char *path, const char *bpf_filter, capture_frame_fn fn,
+                                           capture_release_fn release, void *ctx)
+{
     bool is_stdin = strcmp(path, "-") == 0;
     struct pcapfile *pf;
     enum capture_status status;
@@ -250,6 +257,9 @@ enum capture_status capture_read_file(const char *path, const char *bpf_filter, 
     start = lseek(fd, 0, SEEK_CUR);
     pf = pcapfile_open(fd, !is_stdin);
     if (pf != NULL && pcapfile_fast(pf)) {
+        /* Out of memory for the blocks: frames are then copied as usual. */
+        if (release != NULL)
+            (void)pcapfile_hold(pf, release, ctx);
         status = capture_read_fast(pf, capture_source_name(path), bpf_filter, fn, ctx);
         pcapfile_free(pf);
         return status;
@@ -453,6 +463,7 @@ static void capture_live_packet(u_char *user, const struct pcap_pkthdr *header, 
     frame.caplen = header->caplen;
     frame.wirelen = header->len;
     frame.number = ++live->number;
+    frame.block = 0;
     live->fn(live->ctx, &frame);
 }
 

@@ -12,15 +12,24 @@
 struct capture_frame {
     struct event_time ts;
     int linktype;
-    const uint8_t *data; /* the reader's buffer: valid only during the callback */
+    const uint8_t *data; /* the reader's buffer: valid only during the callback,
+                            unless `block` says otherwise */
     uint32_t caplen;
     uint32_t wirelen;
     uint64_t number; /* 1-based record number within its file; records a
                         filter dropped are counted too, so numbers match
                         what tcpdump -r / Wireshark show */
+    uint64_t block; /* 0, or (capture_read_file_held) data stays valid
+                       until the release hook is called with block or a
+                       later one */
 };
 
 typedef void (*capture_frame_fn)(void *ctx, const struct capture_frame *frame);
+
+/* capture_read_file_held: the capture is about to reuse the bytes of
+ * every frame whose block is at most `block`; the hook returns once none
+ * of them is read any more (by any thread). */
+typedef void (*capture_release_fn)(void *ctx, uint64_t block);
 
 enum capture_status {
     CAPTURE_OK, /* read to the end */
@@ -38,6 +47,14 @@ enum capture_status {
  * tests/reader.sh compares the fast reader with, and a way out should the
  * two ever differ. */
 enum capture_status capture_read_file(const char *path, const char *bpf_filter, capture_frame_fn fn, void *ctx);
+
+/* capture_read_file, where frames the fast reader delivers keep their
+ * bytes after the callback (block != 0) until `release` says so: a
+ * consumer on other threads reads them in place instead of copying them.
+ * Frames from libpcap have block 0 (copy what you keep). Costs a few MiB
+ * of buffers more per file. */
+enum capture_status capture_read_file_held(const char *path, const char *bpf_filter, capture_frame_fn fn,
+                                           capture_release_fn release, void *ctx);
 
 /* ------------------------------------------------------------- live */
 

@@ -476,6 +476,15 @@ static void main_on_frame(void *ctx, const struct capture_frame *frame)
         analyzer_frame(e->an, frame);
 }
 
+/* Threads read the frames of the fast file reader in place (no copy):
+ * the reader's blocks go back to it only once the workers are done. */
+static void main_on_release(void *ctx, uint64_t block)
+{
+    struct main_engine *e = ctx;
+
+    shard_release(e->shard, block);
+}
+
 static void main_engine_finish(struct main_engine *e, enum event_end how)
 {
     if (e->shard != NULL)
@@ -812,7 +821,8 @@ static int main_run(const struct main_config *cfg, FILE *out_stream, struct capt
         /* Files are one continuous capture, in the order given, so a
          * capture rotated by tcpdump -C/-G still pairs commands with replies. */
         for (size_t i = 0; i < cfg->input_count; i++) {
-            if (capture_read_file(cfg->inputs[i], cfg->bpf_filter, main_on_frame, &engine) != CAPTURE_OK)
+            if (capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, main_on_frame,
+                                       engine.shard != NULL ? main_on_release : NULL, &engine) != CAPTURE_OK)
                 status = EXIT_INPUT_PROBLEM;
         }
         main_engine_finish(&engine, END_END_OF_INPUT);

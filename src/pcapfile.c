@@ -6,7 +6,9 @@
  * pop3scope's time on a large file. Here one read() fills most of a
  * 1.25 MiB buffer, a record is parsed where it lies, and the only copy is
  * of the one record cut by the end of a block, moved to the front before
- * the next read.
+ * the next read. With --threads (pcapfile_hold) the workers read records
+ * where they lie, on other threads: the reader then rotates through a few
+ * blocks, and the cut record is copied to the start of the next one.
  *
  * What must not change is what a reader sees: every value, limit and error
  * message below is libpcap 1.10's (sf-pcap.c, pcap-common.c), so the
@@ -52,6 +54,11 @@ struct pcapfile {
     int linktype;
     int32_t snaplen; /* pcap_snapshot(): positive */
     uint8_t *buffer;
+    /* pcapfile_hold(): buffer is blocks[block % PCAPFILE_HOLD_BLOCKS]. */
+    uint8_t *blocks[PCAPFILE_HOLD_BLOCKS];
+    uint64_t block; /* 0 until held; then the current block's number */
+    pcapfile_release_fn release;
+    void *release_ctx;
     size_t pos; /* next record */
     size_t end; /* bytes read */
     size_t replayed; /* bytes of the buffer the replay stream gave out */
@@ -79,7 +86,20 @@ static uint16_t pcapfile_u16(const struct pcapfile *pf, const uint8_t *p)
  * front, and one read() fills the rest. False on a read error. */
 static bool pcapfile_fill(struct pcapfile *pf, size_t need)
 {
-    if (pf->pos > 0) {
+    if (pf->pos > 0 && pf->block != 0) {
+        /* Records of the current block may still be read elsewhere: the
+         * cut one goes to the next block, once whoever read that block's
+         * records last time round is done with them. */
+        uint8_t *next = pf->blocks[(pf->block + 1u) % PCAPFILE_HOLD_BLOCKS];
+
+        if (pf->block + 1u >= 2u * PCAPFILE_HOLD_BLOCKS)
+            pf->release(pf->release_ctx, pf->block + 1u - PCAPFILE_HOLD_BLOCKS);
+        memcpy(next, pf->buffer + pf->pos, pf->end - pf->pos);
+        pf->buffer = next;
+        pf->block++;
+        pf->end -= pf->pos;
+        pf->pos = 0;
+    } else if (pf->pos > 0) {
         memmove(pf->buffer, pf->buffer + pf->pos, pf->end - pf->pos);
         pf->end -= pf->pos;
         pf->pos = 0;
@@ -273,10 +293,34 @@ enum pcapfile_result pcapfile_next(struct pcapfile *pf, struct pcapfile_record *
     if (r != PCAPFILE_RECORD)
         return r;
     rec->data = pf->buffer + pf->pos + PCAPFILE_RECORD_HEADER_SIZE;
+    rec->block = pf->block;
     pf->pos += PCAPFILE_RECORD_HEADER_SIZE + (size_t)rec->caplen;
     if (rec->caplen > (uint32_t)pf->snaplen)
         rec->caplen = (uint32_t)pf->snaplen;
     return PCAPFILE_RECORD;
+}
+
+bool pcapfile_hold(struct pcapfile *pf, pcapfile_release_fn release, void *ctx)
+{
+    pf->blocks[0] = pf->buffer;
+    for (unsigned i = 1; i < PCAPFILE_HOLD_BLOCKS; i++) {
+        pf->blocks[i] = malloc(PCAPFILE_BUFFER_SIZE);
+        if (pf->blocks[i] == NULL) {
+            for (unsigned j = 1; j < i; j++) {
+                free(pf->blocks[j]);
+                pf->blocks[j] = NULL;
+            }
+            return false;
+        }
+    }
+    pf->release = release;
+    pf->release_ctx = ctx;
+    /* Block b lives in blocks[b % PCAPFILE_HOLD_BLOCKS]; numbering starts
+     * at PCAPFILE_HOLD_BLOCKS for the buffer in use (0 means "not held"),
+     * so the first block to be released is that one, once every buffer
+     * has been used. */
+    pf->block = PCAPFILE_HOLD_BLOCKS;
+    return true;
 }
 
 /* fopencookie read: first what pcapfile_open() already took (the buffer
@@ -324,6 +368,12 @@ void pcapfile_free(struct pcapfile *pf)
         return;
     if (pf->own_fd)
         close(pf->fd);
+    if (pf->block != 0) {
+        pf->release(pf->release_ctx, pf->block);
+        for (unsigned i = 1; i < PCAPFILE_HOLD_BLOCKS; i++)
+            free(pf->blocks[i]);
+        pf->buffer = pf->blocks[0];
+    }
     free(pf->buffer);
     free(pf);
 }

@@ -18,7 +18,10 @@ struct pcapfile_record {
     uint32_t usec;
     uint32_t caplen;
     uint32_t wirelen;
-    const uint8_t *data; /* in the reader's buffer: valid until the next call */
+    const uint8_t *data; /* in the reader's buffer: valid until the next call,
+                            or, once pcapfile_hold() succeeded, until the
+                            release hook has been called with `block` */
+    uint64_t block; /* pcapfile_hold(): the block holding data (1, 2, ...) */
 };
 
 enum pcapfile_result {
@@ -45,6 +48,20 @@ bool pcapfile_fast(const struct pcapfile *pf);
  * as pcap_snapshot() gives it. */
 int pcapfile_linktype(const struct pcapfile *pf);
 int pcapfile_snaplen(const struct pcapfile *pf);
+
+/* Before the reader overwrites block `block` (or frees it), so every
+ * record from blocks up to `block` must no longer be in use when this
+ * returns. */
+typedef void (*pcapfile_release_fn)(void *ctx, uint64_t block);
+
+/* Only when pcapfile_fast(), before the first pcapfile_next(): records
+ * stay valid after the call, so a consumer on other threads can read them
+ * in place. The reader then rotates through PCAPFILE_HOLD_BLOCKS buffers
+ * and calls release before it reuses one, and once more for everything
+ * in pcapfile_free(). False when out of memory: records are then valid
+ * until the next call, as without it. */
+#define PCAPFILE_HOLD_BLOCKS 4u
+bool pcapfile_hold(struct pcapfile *pf, pcapfile_release_fn release, void *ctx);
 
 /* Only when pcapfile_fast(). */
 enum pcapfile_result pcapfile_next(struct pcapfile *pf, struct pcapfile_record *rec);

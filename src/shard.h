@@ -37,6 +37,12 @@ struct shard *shard_new(const struct analyzer_options *opts, unsigned threads, e
 /* A capture_frame_fn (ctx is the struct shard): the reader's step. */
 void shard_frame(void *ctx, const struct capture_frame *frame);
 
+/* For a capture_release_fn: held frames (block !=
+ * 0) of blocks up to `block` are to be reused. Segments of held frames go
+ * to the workers by reference; this waits until every worker is done
+ * with the records of those frames. */
+void shard_release(struct shard *s, uint64_t block);
+
 /* The reader is about to wait for packets (live capture): hands over
  * what it has batched, so no segment waits for the next one. */
 void shard_flush(struct shard *s);

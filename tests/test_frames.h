@@ -219,6 +219,7 @@ static inline void rig_feed(struct rig *g, const struct frame *f, int linktype)
     cf.caplen = f->len;
     cf.wirelen = f->len;
     cf.number = ++g->number;
+    cf.block = 0;
     analyzer_frame(g->an, &cf);
     g->now.usec += 10; /* packets 10 µs apart unless a test moves the clock */
     if (g->now.usec >= 1000000u) {
