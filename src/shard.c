@@ -350,6 +350,17 @@ static unsigned shard_of(const struct shard *s, uint64_t hash)
     return (unsigned)(((hash >> 32) * s->workers) >> 32);
 }
 
+static void shard_fill_segment(struct shard_item *it, uint64_t frame, const struct packet_view *v, uint64_t hash,
+                               struct event_time ts, bool overlap_conflict)
+{
+    it->kind = SHARD_SEGMENT;
+    it->arg = overlap_conflict;
+    it->frame = frame;
+    it->hash = hash;
+    it->ts = ts;
+    it->view = *v;
+}
+
 static void shard_on_segment(void *ctx, uint64_t frame, const struct packet_view *v, uint64_t hash,
                              struct event_time ts, bool overlap_conflict)
 {
@@ -366,12 +377,7 @@ static void shard_on_segment(void *ctx, uint64_t frame, const struct packet_view
          * capture asks for them back (shard_release): the worker reads
          * them there, and they cross memory once less. */
         it = shard_reserve_in(s, w, sizeof *it);
-        it->kind = SHARD_SEGMENT;
-        it->arg = overlap_conflict;
-        it->frame = frame;
-        it->hash = hash;
-        it->ts = ts;
-        it->view = *v;
+        shard_fill_segment(it, frame, v, hash, ts, overlap_conflict);
         shard_commit_in(w);
         return;
     }
@@ -381,12 +387,7 @@ static void shard_on_segment(void *ctx, uint64_t frame, const struct packet_view
     if (len > ring_max_record(&w->in) - sizeof *it)
         len = ring_max_record(&w->in) - sizeof *it;
     it = shard_reserve_in(s, w, sizeof *it + len);
-    it->kind = SHARD_SEGMENT;
-    it->arg = overlap_conflict;
-    it->frame = frame;
-    it->hash = hash;
-    it->ts = ts;
-    it->view = *v;
+    shard_fill_segment(it, frame, v, hash, ts, overlap_conflict);
     it->view.payload = NULL;
     it->view.payload_len = (uint32_t)len;
     it->view.payload_missing += v->payload_len - (uint32_t)len;

@@ -33,23 +33,15 @@ import random
 import struct
 import sys
 
+import pcap_records  # tests/tools/, on sys.path as the running script's directory
+
 # Ethernet header of the good capture's frames is taken from its first record.
 ETH_IPV4 = 0x0800
 ETH_IPV6 = 0x86DD
 
 
 def read_pcap(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:4] != b"\xd4\xc3\xb2\xa1":
-        sys.exit("malformed-pcap: %s: expected a little-endian microsecond pcap" % path)
-    snaplen, linktype = struct.unpack("<II", data[16:24])
-    records, pos = [], 24
-    while pos + 16 <= len(data):
-        sec, usec, caplen, wirelen = struct.unpack("<IIII", data[pos:pos + 16])
-        records.append((sec, usec, wirelen, data[pos + 16:pos + 16 + caplen]))
-        pos += 16 + caplen
-    return linktype, snaplen, records
+    return pcap_records.read_pcap(path, "malformed-pcap")
 
 
 def pcap_header(linktype, snaplen, magic=b"\xd4\xc3\xb2\xa1"):

@@ -37,22 +37,14 @@ import random
 import struct
 import sys
 
+import pcap_records  # tests/tools/, on sys.path as the running script's directory
+
 MICRO_MAGIC = 0xA1B2C3D4
 NANO_MAGIC = 0xA1B23C4D
 
 
 def read_pcap(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:4] != b"\xd4\xc3\xb2\xa1":
-        sys.exit("reader-variants: %s: expected a little-endian microsecond pcap" % path)
-    snaplen, linktype = struct.unpack("<II", data[16:24])
-    records, pos = [], 24
-    while pos + 16 <= len(data):
-        sec, usec, caplen, wirelen = struct.unpack("<IIII", data[pos:pos + 16])
-        records.append((sec, usec, wirelen, data[pos + 16:pos + 16 + caplen]))
-        pos += 16 + caplen
-    return linktype, snaplen, records
+    return pcap_records.read_pcap(path, "reader-variants")
 
 
 def header(order, magic=MICRO_MAGIC, major=2, minor=4, snaplen=65535, linktype=1):
