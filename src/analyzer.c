@@ -110,8 +110,8 @@ static void analyzer_on_event(void *ctx, const struct event *ev)
 
 /* Per packet, any verdict: nDPI sees the first packets of every flow but
  * cleartext POP3 sessions, which classify.c names itself. */
-static void analyzer_classify_packet(struct analyzer *an, struct flow *f, const struct packet_view *v,
-                                     struct event_time ts)
+static void analyzer_classify_packet(struct analyzer *an, struct flow *f, enum flow_direction dir,
+                                     const struct packet_view *v, struct event_time ts)
 {
     /* TLS from the first byte on the cleartext port: implicit TLS, counted
      * like POP3S (RFC 8314 §3.3 puts it on 995; some clients don't). */
@@ -124,8 +124,7 @@ static void analyzer_classify_packet(struct analyzer *an, struct flow *f, const 
      * nothing more from it. */
     if (f->verdict == CLASSIFY_POP3 && f->session != NULL && pop3_session_is_encrypted(f->session))
         classify_app_stop(an->classify, &f->app);
-    classify_app_packet(an->classify, &f->app, v, ts, (enum classify_verdict)f->verdict,
-                        flow_direction_of(f, v) == FLOW_FROM_CLIENT);
+    classify_app_packet(an->classify, &f->app, v, ts, (enum classify_verdict)f->verdict, dir == FLOW_FROM_CLIENT);
 }
 
 /* Client bytes after "+OK" to STLS must open a TLS handshake (RFC 2595
@@ -720,7 +719,7 @@ static void analyzer_segment(struct analyzer *an, const struct packet_view *v, u
      * a blind one must not end the connection we are watching. */
     if ((v->tcp_flags & TCP_FLAG_RST) && stream_rst_in_window(&f->streams[dir], v->seq))
         f->flags |= FLOW_F_RST;
-    analyzer_classify_packet(an, f, v, ts);
+    analyzer_classify_packet(an, f, dir, v, ts);
     if (f->verdict != CLASSIFY_OTHER) {
         if (f->flags & FLOW_F_COUNT_ONLY)
             analyzer_count_only(an, f, dir, v, ts);
