@@ -145,9 +145,12 @@ struct pop3_pending {
     bool has_arg;
 };
 
-/* Line assembly for one direction. A CR ends a line at once (so a crafted
- * CR-ended line cannot glue to the next); an LF right after it is then
- * swallowed, and anything else makes it a bare CR. */
+/* Line assembly for one direction, as servers frame lines: an LF ends a
+ * line and one CR right before it is dropped (RFC 1939 §3 says CRLF;
+ * dovecot's i_stream_next_line, like most servers, reads to LF). A CR
+ * followed by anything else is a byte of the line (bare_cr): dovecot takes
+ * "NOOP\rNOOP\r\n" as one unknown command and answers once, so splitting
+ * there would pair every later reply with the wrong command. */
 struct pop3_framer {
     uint8_t *buf; /* limits.max_line bytes */
     size_t len; /* bytes kept of the current line */
@@ -157,13 +160,16 @@ struct pop3_framer {
     /* After a gap the first bytes may be the tail of a broken line or a
      * whole new one: lines are skipped until one is plainly POP3. */
     bool resync;
-    bool skip_lf; /* the last line ended with CR */
-    bool skip_lf_body; /* ... and was a body line: its LF is body octets */
+    /* The data so far ended with a CR: a CRLF's if an LF comes next, else
+     * a bare one. Outside a body it is not in buf yet; in a body it is
+     * counted already. */
+    bool cr_pending;
 };
 
 enum pop3_body_pos {
     POP3_BODY_AT_START,
     POP3_BODY_AT_DOT, /* a line began with "." */
+    POP3_BODY_AT_DOT_CR, /* ... then a CR: the terminator if LF follows */
     POP3_BODY_IN_LINE,
     POP3_BODY_SKIP, /* after a gap: drop bytes up to the next LF */
 };
@@ -918,44 +924,20 @@ static void pop3_body_line(struct pop3_session *s)
     b->pos = POP3_BODY_AT_START;
 }
 
-/* Index of the first CR or LF in p[0..n), or n. Message bodies are most of
- * the bytes, so this is the hottest loop: eight bytes per step with the
- * classic "has a zero byte" test on the word XOR CR and XOR LF. Its lowest
- * set bit is always a real match (false bits only appear above one), so on
- * a little-endian machine it gives the position at once. One pass, so a
- * hostile stream of bare CRs or bare LFs stays linear. */
-static size_t pop3_line_end(const uint8_t *p, size_t n)
-{
-    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-    size_t i = 0;
-
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w, cr, lf, hit;
-
-        memcpy(&w, p + i, sizeof w);
-        cr = w ^ (ones * '\r');
-        lf = w ^ (ones * '\n');
-        hit = ((cr - ones) & ~cr & highs) | ((lf - ones) & ~lf & highs);
-        if (hit != 0) {
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            return i + (size_t)__builtin_ctzll(hit) / 8;
-#else
-            break;
-#endif
-        }
-    }
-    while (i < n && p[i] != '\r' && p[i] != '\n')
-        i++;
-    return i;
-}
-
 /* Counts body bytes up to the end of the line; of a listing, the first
  * POP3_HEAD_SIZE are kept to be read. */
 static size_t pop3_body_run(struct pop3_session *s, const uint8_t *p, size_t n)
 {
     struct pop3_body *b = &s->body;
-    size_t k = pop3_line_end(p, n);
+    const uint8_t *lf = memchr(p, '\n', n);
+    size_t k = lf != NULL ? (size_t)(lf - p) : n;
     size_t room = sizeof b->head - b->head_len;
+    size_t inner = k > 0 && p[k - 1] == '\r' ? k - 1 : k; /* without a CRLF's CR */
+
+    if (lf == NULL && inner < k)
+        s->framer[POP3_FROM_SERVER].cr_pending = true; /* CRLF or bare: the next byte tells */
+    if (memchr(p, '\r', inner) != NULL)
+        pop3_anomaly(s, ANOMALY_BARE_CR);
 
     if (pop3_body_is_listing(b->cmd)) {
         if (room < k)
@@ -966,14 +948,14 @@ static size_t pop3_body_run(struct pop3_session *s, const uint8_t *p, size_t n)
         b->head_len += room;
     }
     b->octets += k;
-    if (k == n)
+    if (lf == NULL)
         return n;
     b->octets++;
+    /* The CR of the CRLF is no part of a listing line (it may have come
+     * in an earlier piece: then it is the last byte kept). */
+    if (!b->head_cut && b->head_len > 0 && b->head[b->head_len - 1] == '\r')
+        b->head_len--;
     pop3_body_line(s);
-    if (p[k] == '\r') {
-        s->framer[POP3_FROM_SERVER].skip_lf = true;
-        s->framer[POP3_FROM_SERVER].skip_lf_body = true;
-    }
     return k + 1;
 }
 
@@ -981,12 +963,28 @@ static size_t pop3_body_run(struct pop3_session *s, const uint8_t *p, size_t n)
  * stuffing and is not counted. */
 static size_t pop3_body_after_dot(struct pop3_session *s, uint8_t c)
 {
-    if (c == '\r' || c == '\n') {
+    if (c == '\n') {
         pop3_body_end(s);
-        s->framer[POP3_FROM_SERVER].skip_lf = c == '\r';
-        s->framer[POP3_FROM_SERVER].skip_lf_body = false;
         return 1;
     }
+    if (c == '\r') {
+        s->body.pos = POP3_BODY_AT_DOT_CR;
+        return 1;
+    }
+    s->body.pos = s->body.after_gap ? POP3_BODY_SKIP : POP3_BODY_IN_LINE;
+    return 0;
+}
+
+/* ".\r" then LF is the terminator; anything else makes the CR a bare one
+ * inside a stuffed line, counted as a byte of it. */
+static size_t pop3_body_after_dot_cr(struct pop3_session *s, uint8_t c)
+{
+    if (c == '\n') {
+        pop3_body_end(s);
+        return 1;
+    }
+    pop3_anomaly(s, ANOMALY_BARE_CR);
+    s->body.octets++;
     s->body.pos = s->body.after_gap ? POP3_BODY_SKIP : POP3_BODY_IN_LINE;
     return 0;
 }
@@ -1144,6 +1142,37 @@ static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
     return j;
 }
 #else
+/* Index of the first CR or LF in p[0..n), or n. Message bodies are most of
+ * the bytes, so this is the hottest loop: eight bytes per step with the
+ * classic "has a zero byte" test on the word XOR CR and XOR LF. Its lowest
+ * set bit is always a real match (false bits only appear above one), so on
+ * a little-endian machine it gives the position at once. One pass, so a
+ * hostile stream of bare CRs or bare LFs stays linear. */
+static size_t pop3_line_end(const uint8_t *p, size_t n)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, cr, lf, hit;
+
+        memcpy(&w, p + i, sizeof w);
+        cr = w ^ (ones * '\r');
+        lf = w ^ (ones * '\n');
+        hit = ((cr - ones) & ~cr & highs) | ((lf - ones) & ~lf & highs);
+        if (hit != 0) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + (size_t)__builtin_ctzll(hit) / 8;
+#else
+            break;
+#endif
+        }
+    }
+    while (i < n && p[i] != '\r' && p[i] != '\n')
+        i++;
+    return i;
+}
+
 /* Without SSE2: from line end to line end, eight bytes per step
  * (pop3_line_end), looking only at what follows each CR and LF. */
 static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
@@ -1201,7 +1230,7 @@ static size_t pop3_body_feed(struct pop3_session *s, const uint8_t *p, size_t n)
     struct pop3_body *b = &s->body;
     size_t i = 0;
 
-    while (i < n && b->active && !s->framer[POP3_FROM_SERVER].skip_lf) {
+    while (i < n && b->active) {
         if (!pop3_body_is_listing(b->cmd) && !b->after_gap &&
             (b->pos == POP3_BODY_AT_START || b->pos == POP3_BODY_IN_LINE)) {
             i += pop3_body_skim(b, p + i, n - i);
@@ -1214,6 +1243,9 @@ static size_t pop3_body_feed(struct pop3_session *s, const uint8_t *p, size_t n)
             break;
         case POP3_BODY_AT_DOT:
             i += pop3_body_after_dot(s, p[i]);
+            break;
+        case POP3_BODY_AT_DOT_CR:
+            i += pop3_body_after_dot_cr(s, p[i]);
             break;
         case POP3_BODY_SKIP:
             if (p[i++] == '\n') {
@@ -1486,6 +1518,8 @@ static void pop3_frame_keep(struct pop3_session *s, struct pop3_framer *f, const
         return;
     if (memchr(p, '\0', n) != NULL)
         f->nul = true;
+    if (memchr(p, '\r', n) != NULL)
+        pop3_anomaly(s, ANOMALY_BARE_CR); /* a line's own CR is never kept */
     if (n > room) {
         /* Flagged at the cut, not at the line's end: a line that never
          * ends (a 100 MB flood without LF) must still be reported. */
@@ -1498,36 +1532,44 @@ static void pop3_frame_keep(struct pop3_session *s, struct pop3_framer *f, const
     f->len += room;
 }
 
-/* Consumes bytes until one line is complete (and handled) or the data ends. */
+/* Consumes bytes until one line is complete (and handled) or the data
+ * ends. A CR at the end of the data is held back: the next byte says
+ * whether it ends the line (pop3_after_cr). */
 static size_t pop3_frame_feed(struct pop3_session *s, enum pop3_direction dir, const uint8_t *p, size_t n)
 {
     struct pop3_framer *f = &s->framer[dir];
-    size_t i = pop3_line_end(p, n);
+    const uint8_t *lf = memchr(p, '\n', n);
+    size_t k = lf != NULL ? (size_t)(lf - p) : n;
+    size_t keep = k > 0 && p[k - 1] == '\r' ? k - 1 : k;
 
-    pop3_frame_keep(s, f, p, i);
-    if (i == n)
+    pop3_frame_keep(s, f, p, keep);
+    if (lf == NULL) {
+        f->cr_pending = keep < k;
         return n;
-    pop3_line_done(s, dir);
-    if (p[i] == '\r') {
-        f->skip_lf = true;
-        f->skip_lf_body = false;
     }
-    return i + 1;
+    pop3_line_done(s, dir);
+    return k + 1;
 }
 
-/* The byte after a line-ending CR: LF completes CRLF; anything else is
- * left for the next line and the CR was bare. */
+/* The byte after a CR that ended the data: LF completes CRLF; anything
+ * else makes the CR a byte of the line (bare_cr). In a body the CR was
+ * counted already; only the anomaly is left to tell. */
 static size_t pop3_after_cr(struct pop3_session *s, enum pop3_direction dir, uint8_t c)
 {
     struct pop3_framer *f = &s->framer[dir];
+    static const uint8_t cr = '\r';
 
-    f->skip_lf = false;
-    if (c != '\n') {
-        pop3_anomaly(s, ANOMALY_BARE_CR);
+    f->cr_pending = false;
+    if (dir == POP3_FROM_SERVER && s->body.active) {
+        if (c != '\n')
+            pop3_anomaly(s, ANOMALY_BARE_CR);
         return 0;
     }
-    if (f->skip_lf_body && s->body.active)
-        s->body.octets++;
+    if (c != '\n') {
+        pop3_frame_keep(s, f, &cr, 1);
+        return 0;
+    }
+    pop3_line_done(s, dir);
     return 1;
 }
 
@@ -1737,7 +1779,7 @@ void pop3_session_feed(struct pop3_session *s, enum pop3_direction dir, const ui
     s->now = ts;
     pop3_count_bytes(s, dir, len);
     while (pos < len && s->state != POP3_STATE_ENCRYPTED) {
-        if (s->framer[dir].skip_lf) {
+        if (s->framer[dir].cr_pending) {
             pos += pop3_after_cr(s, dir, data[pos]);
             continue;
         }
@@ -1817,7 +1859,7 @@ void pop3_session_gap(struct pop3_session *s, enum pop3_direction dir, uint64_t 
     if (s->state == POP3_STATE_ENCRYPTED)
         return;
     f = &s->framer[dir];
-    f->skip_lf = false;
+    f->cr_pending = false;
     if (dir == POP3_FROM_SERVER && s->body.active) {
         /* Only body bytes are lost: stay in the body, find its ".". */
         s->body.pos = POP3_BODY_AT_START;

@@ -252,13 +252,19 @@ static const struct test_step steps_junk_before_status[] = {
     SV("+OK Bye\n"),
 };
 
-/* A CR alone ends a line: "NOOP\rSTAT" is two commands, not one. */
+/* Lines end at LF, as dovecot frames them: "NOOP\rNOOP" is one unknown
+ * command with one -ERR (dovecot 2.3.19 answers exactly that), so the
+ * PASS after it gets the -ERR [AUTH], not a +OK meant for something else.
+ * A bare CR in a body is a byte of its line, and ".\r" not followed by LF
+ * is a stuffed line, not the terminator: 5 + 4 octets. */
 static const struct test_step steps_bare_cr[] = {
-    SV("+OK ready\r"),
-    CL("USER hal\rPASS pw\r"),
-    SV("+OK\r+OK\r"),
-    CL("NOOP\rSTAT\r\n"),
-    SV("+OK\r+OK 4 400\r\n"),
+    SV("+OK ready\r\n"),
+    CL("USER hal\r\nNOOP\rNOOP\r\nPASS wrong\r\n"),
+    SV("+OK\r\n-ERR Unknown command.\r\n-ERR [AUTH] Authentication failed.\r\n"),
+    CL("USER hal\r\nNOOP\rNOOP\r\nPASS pw\r\n"),
+    SV("+OK\r\n-ERR Unknown command.\r\n+OK Logged in.\r\n"),
+    CL("STAT\r\nRETR 1\r\n"),
+    SV("+OK 4 400\r\n+OK 9 octets\r\na\rb\r\n.\rx\r\n.\r\n"),
 };
 
 static const struct test_step steps_unknown_commands[] = {
@@ -1043,11 +1049,13 @@ static const struct test_script test_scripts[] = {
       "user=\"zeek@zeek.org\" method=USER attempts=1 failures=0 tls=none maildrop=1/236 retr=0/0 top=0 dele=0 "
       "committed=no deleted=0 commands=4 bytes=39/128 end=quit gap=0 anomalies=[junk_server_line,bare_cr]\n" },
     { "bare_cr", STEPS(steps_bare_cr), 0, 0, END_FIN, false,
-      "auth t=1003.000000 flow=7 #1 method=USER user=\"hal\" authzid=- outcome=success exposure=cleartext "
-      "password=\"pw\" response=\"\" code=- valid=yes\n"
-      "session start=1000.000000 end=1006.000000 flow=7 banner=\"ready\" apop=- user=\"hal\" method=USER attempts=1 "
-      "failures=0 tls=none maildrop=4/400 retr=0/0 top=0 dele=0 committed=no deleted=0 commands=4 bytes=28/33 "
-      "end=fin gap=0 anomalies=[bare_cr]\n" },
+      "auth t=1003.000000 flow=7 #1 method=USER user=\"hal\" authzid=- outcome=failure exposure=cleartext "
+      "password=\"wrong\" response=\"Authentication failed.\" code=AUTH valid=no\n"
+      "auth t=1005.000000 flow=7 #2 method=USER user=\"hal\" authzid=- outcome=success exposure=cleartext "
+      "password=\"pw\" response=\"Logged in.\" code=- valid=yes\n"
+      "session start=1000.000000 end=1008.000000 flow=7 banner=\"ready\" apop=- user=\"hal\" method=USER attempts=2 "
+      "failures=1 tls=none maildrop=4/400 retr=1/9 top=0 dele=0 committed=no deleted=0 commands=8 bytes=77/157 "
+      "end=fin gap=0 anomalies=[unknown_command,bare_cr]\n" },
     { "unknown_commands", STEPS(steps_unknown_commands), 0, 0, END_FIN, false,
       "auth t=1003.000000 flow=7 #1 method=USER user=\"ivy\" authzid=- outcome=success exposure=cleartext "
       "password=\"pw\" response=\"\" code=- valid=yes\n"
