@@ -85,6 +85,12 @@
  * absent rather than overflowing. Once an attempt's fields are copied out,
  * the same bytes hold its hashcat/John line while the event is emitted. */
 #define POP3_SASL_SCRATCH 4096
+/* Client lines that wait for the server to say whether they answer a SASL
+ * prompt or are pipelined commands (pop3_hold_put). Commands are at most
+ * 255 octets (RFC 2449 §4); a longer line that does not fit is judged by
+ * its look, which is reliable for long lines (no command is long base64). */
+#define POP3_HOLD_SIZE 1024
+#define POP3_HOLD_HEADER 6 /* per line: 2-byte length, 4-byte octets */
 
 /* Smallest buffers that still hold a status word and a short argument;
  * largest that a configuration typo cannot turn into an allocation storm. */
@@ -245,6 +251,16 @@ struct pop3_session {
     struct pop3_attempt *attempts; /* POP3_ATTEMPT_SLOTS */
     uint32_t next_attempt_id;
     uint32_t auth_active; /* the AUTH whose exchange owns client lines */
+    /* RFC 5034 §4: each "+ " prompt takes exactly the client's next line
+     * as its answer; what the client sends beyond its answers while the
+     * exchange is open (a PIPELINING client queues its commands behind
+     * AUTH, RFC 2449 §6.6) waits in `hold` for the server's next line: a
+     * prompt takes the oldest held line, the verdict makes them all
+     * commands. Dovecot 2.3 answers pipelined input exactly so. */
+    unsigned prompts; /* prompts seen that no client line answered yet */
+    uint8_t *hold; /* POP3_HOLD_SIZE bytes: [len:2][octets:4][bytes]... */
+    size_t hold_used;
+    size_t hold_count;
     /* A client gap lost an unknown number of commands, whose replies come
      * before those of the commands queued after it: until a reply arrives
      * that pairs with nothing (the lost commands' answers are through),
@@ -476,8 +492,10 @@ static void pop3_emit_attempt(struct pop3_session *s, struct pop3_attempt *a, en
     auth.credentials_valid = pop3_credentials_valid(s, outcome, a->secret.present, reply);
     auth.crack = pop3_crack(s, a);
     pop3_emit_auth(s, &auth, reply);
-    if (s->auth_active == a->id)
+    if (s->auth_active == a->id) {
         s->auth_active = 0;
+        s->prompts = 0;
+    }
     a->id = 0;
 }
 
@@ -627,8 +645,27 @@ static void pop3_sasl_end(struct pop3_session *s, struct pop3_attempt *a)
         pop3_reply_lost(s, &entry);
 }
 
-/* A client line while an AUTH exchange is open (RFC 5034 §4). False when
- * the exchange turns out to be over: the line is then a command. */
+/* A client line known to answer a prompt (RFC 5034 §4): base64 or "*". */
+static void pop3_sasl_answer(struct pop3_session *s, struct pop3_attempt *a, const uint8_t *line, size_t len)
+{
+    if (s->prompts > 0)
+        s->prompts--;
+    a->verdict_in_doubt = false; /* the client answered a challenge */
+    if (len == 1 && line[0] == '*') {
+        /* The server must answer -ERR; for the client the exchange ends
+         * here, so its next line is a command whether or not that -ERR is
+         * ever seen. */
+        a->aborted = true;
+        s->auth_active = 0;
+        s->prompts = 0;
+        return;
+    }
+    pop3_sasl_step(s, a, line, len);
+}
+
+/* A client line of an open AUTH exchange judged by its look, when the
+ * server's side cannot tell (one direction captured, bytes lost). False
+ * when the exchange turns out to be over: the line is then a command. */
 static bool pop3_sasl_response(struct pop3_session *s, const uint8_t *line, size_t len)
 {
     struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
@@ -637,21 +674,11 @@ static bool pop3_sasl_response(struct pop3_session *s, const uint8_t *line, size
         s->auth_active = 0;
         return true;
     }
-    if (len == 1 && line[0] == '*') {
-        /* The server must answer -ERR; for the client the exchange ends
-         * here, so its next line is a command whether or not that -ERR is
-         * ever seen. */
-        a->aborted = true;
-        a->verdict_in_doubt = false;
-        s->auth_active = 0;
-        return true;
-    }
-    if (pop3_sasl_ended_by(s, a, line, len)) {
+    if (!(len == 1 && line[0] == '*') && pop3_sasl_ended_by(s, a, line, len)) {
         pop3_sasl_end(s, a);
         return false;
     }
-    a->verdict_in_doubt = false; /* the client answered a challenge */
-    pop3_sasl_step(s, a, line, len);
+    pop3_sasl_answer(s, a, line, len);
     return true;
 }
 
@@ -716,6 +743,7 @@ static uint32_t pop3_begin_auth(struct pop3_session *s, struct event_bytes arg)
     sasl_mechanism_name(mech.data, mech.len, method, sizeof method);
     a = pop3_attempt_new(s, method);
     s->auth_active = a->id;
+    s->prompts = 0;
     if (initial.data == NULL)
         return a->id;
     if (initial.len == 1 && initial.data[0] == '=')
@@ -791,16 +819,12 @@ static bool pop3_head_is_auth(const struct pop3_session *s, uint32_t attempt_id)
     return s->pending_count > 0 && head->cmd == POP3_CMD_AUTH && head->ref == attempt_id;
 }
 
-static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
+/* A client line taken as a command. */
+static void pop3_command(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
 {
     struct pop3_framer *f = &s->framer[POP3_FROM_CLIENT];
     struct pop3_command_line cmd;
 
-    if (s->auth_active != 0) {
-        f->resync = false;
-        if (pop3_sasl_response(s, line, len))
-            return;
-    }
     pop3_command_parse(line, len, &cmd);
     if (f->resync && cmd.info->id == POP3_CMD_UNKNOWN)
         return; /* after a gap, wait for a known command */
@@ -815,6 +839,153 @@ static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t
         pop3_set_state(s, POP3_STATE_AUTHORIZATION);
     }
     pop3_enqueue(s, cmd.info->id, cmd.has_arg, pop3_command_sent(s, &cmd));
+}
+
+/* ------------------------------------------------------------ held lines */
+
+/* Appends a line to the hold; false when it does not fit. */
+static bool pop3_hold_put(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
+{
+    uint8_t *at = s->hold + s->hold_used;
+    uint16_t n16 = (uint16_t)len;
+    uint32_t o32 = octets > UINT32_MAX ? UINT32_MAX : (uint32_t)octets;
+
+    if (len > POP3_HOLD_SIZE - POP3_HOLD_HEADER || POP3_HOLD_SIZE - s->hold_used < POP3_HOLD_HEADER + len)
+        return false;
+    memcpy(at, &n16, sizeof n16);
+    memcpy(at + 2, &o32, sizeof o32);
+    if (len > 0)
+        memcpy(at + POP3_HOLD_HEADER, line, len);
+    s->hold_used += POP3_HOLD_HEADER + len;
+    s->hold_count++;
+    return true;
+}
+
+/* The oldest held line (hold_count > 0); it stays in place until
+ * pop3_hold_drop, so nothing may be held while it is in use. */
+static const uint8_t *pop3_hold_first(const struct pop3_session *s, size_t *len, uint64_t *octets)
+{
+    uint16_t n16;
+    uint32_t o32;
+
+    memcpy(&n16, s->hold, sizeof n16);
+    memcpy(&o32, s->hold + 2, sizeof o32);
+    *len = n16;
+    *octets = o32;
+    return s->hold + POP3_HOLD_HEADER;
+}
+
+static void pop3_hold_drop(struct pop3_session *s, size_t len)
+{
+    size_t first = POP3_HOLD_HEADER + len;
+
+    memmove(s->hold, s->hold + first, s->hold_used - first);
+    s->hold_used -= first;
+    s->hold_count--;
+}
+
+/* The exchange ended: the held lines are commands, in order, until one
+ * of them opens another exchange (whose lines they then are). */
+static void pop3_hold_release(struct pop3_session *s)
+{
+    bool released = false;
+
+    while (s->hold_count > 0 && s->auth_active == 0) {
+        size_t len;
+        uint64_t octets;
+        const uint8_t *line = pop3_hold_first(s, &len, &octets);
+
+        pop3_command(s, line, len, octets);
+        pop3_hold_drop(s, len);
+        released = true;
+    }
+    /* The client spoke POP3 before it knew of a security layer. */
+    if (released)
+        s->layer_check = false;
+}
+
+/* The server's side will not tell (bytes lost, the session ended, no
+ * room): every held line is judged by its look, as without a hold. */
+static void pop3_hold_guess(struct pop3_session *s)
+{
+    while (s->hold_count > 0) {
+        size_t len;
+        uint64_t octets;
+        const uint8_t *line = pop3_hold_first(s, &len, &octets);
+
+        if (s->auth_active == 0 || !pop3_sasl_response(s, line, len))
+            pop3_command(s, line, len, octets);
+        pop3_hold_drop(s, len);
+    }
+}
+
+/* A prompt arrived: the oldest held line is its answer. */
+static void pop3_hold_answer(struct pop3_session *s, struct pop3_attempt *a)
+{
+    size_t len;
+    uint64_t octets;
+    const uint8_t *line = pop3_hold_first(s, &len, &octets);
+
+    pop3_sasl_answer(s, a, line, len);
+    pop3_hold_drop(s, len);
+}
+
+/* A "+ " prompt (decoded by pop3_sasl_challenge): the client's next line,
+ * or the oldest one held, answers it. */
+static void pop3_prompt(struct pop3_session *s)
+{
+    struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
+
+    if (a == NULL)
+        return;
+    if (s->hold_count > 0)
+        pop3_hold_answer(s, a);
+    else
+        s->prompts++;
+}
+
+/* A client line while an AUTH exchange is open: true when it was taken
+ * as a SASL answer or held, false when it is a command. */
+static bool pop3_auth_client_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
+{
+    struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
+
+    if (a == NULL) {
+        s->auth_active = 0;
+        return false;
+    }
+    if (s->prompts > 0) {
+        pop3_sasl_answer(s, a, line, len);
+        return true;
+    }
+    if (a->verdict_in_doubt || a->sasl_lost)
+        return pop3_sasl_response(s, line, len);
+    if (pop3_hold_put(s, line, len, octets))
+        return true;
+    pop3_hold_guess(s);
+    return s->auth_active != 0 && pop3_sasl_response(s, line, len);
+}
+
+static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
+{
+    if (s->hold_count > 0 && s->auth_active == 0)
+        pop3_hold_release(s);
+    if (s->auth_active != 0) {
+        s->framer[POP3_FROM_CLIENT].resync = false;
+        if (s->hold_count > 0) {
+            /* Behind held lines, whatever it is. */
+            if (!pop3_hold_put(s, line, len, octets)) {
+                pop3_hold_guess(s);
+                if (s->auth_active != 0 && pop3_sasl_response(s, line, len))
+                    return;
+                pop3_command(s, line, len, octets);
+            }
+            return;
+        }
+        if (pop3_auth_client_line(s, line, len, octets))
+            return;
+    }
+    pop3_command(s, line, len, octets);
 }
 
 /* ------------------------------------------------------------ bodies */
@@ -1466,7 +1637,7 @@ static void pop3_status(struct pop3_session *s, const struct pop3_reply *reply)
     }
 }
 
-static void pop3_server_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
+static void pop3_server_reply(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
 {
     struct pop3_framer *f = &s->framer[POP3_FROM_SERVER];
     struct pop3_reply reply;
@@ -1481,6 +1652,7 @@ static void pop3_server_line(struct pop3_session *s, const uint8_t *line, size_t
     f->resync = false;
     if (reply.kind == POP3_REPLY_CONTINUE) {
         pop3_sasl_challenge(s, reply.text);
+        pop3_prompt(s);
         return;
     }
     if (octets > POP3_RESPONSE_OCTETS_MAX)
@@ -1489,6 +1661,15 @@ static void pop3_server_line(struct pop3_session *s, const uint8_t *line, size_t
         pop3_greeting(s, &reply);
     else
         pop3_status(s, &reply);
+}
+
+/* A verdict (or a lost one) ends the exchange: what the client held back
+ * behind it were commands, and their replies come next. */
+static void pop3_server_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
+{
+    pop3_server_reply(s, line, len, octets);
+    if (s->hold_count > 0 && s->auth_active == 0)
+        pop3_hold_release(s);
 }
 
 /* ------------------------------------------------------------ framing */
@@ -1584,8 +1765,9 @@ struct pop3_layout {
     size_t line[2];
     size_t scratch;
     size_t sasl_scratch;
+    size_t hold;
     size_t size; /* the whole allocation */
-    size_t ends[6]; /* where each buffer ends, to poison what follows */
+    size_t ends[7]; /* where each buffer ends, to poison what follows */
 };
 
 /* Places count * size bytes at the next boundary after *at; false if the
@@ -1620,6 +1802,8 @@ static bool pop3_layout_make(const struct pop3_limits *lim, size_t scratch, stru
     out->ends[4] = at;
     ok = ok && pop3_layout_add(&at, 1, POP3_SASL_SCRATCH, &out->sasl_scratch);
     out->ends[5] = at;
+    ok = ok && pop3_layout_add(&at, 1, POP3_HOLD_SIZE, &out->hold);
+    out->ends[6] = at;
     out->size = at;
     return ok;
 }
@@ -1627,10 +1811,10 @@ static bool pop3_layout_make(const struct pop3_limits *lim, size_t scratch, stru
 /* Sanitizer build: the gaps between the buffers become red zones. */
 static void pop3_layout_poison(uint8_t *base, const struct pop3_layout *l)
 {
-    const size_t starts[6] = { l->pending, l->line[0], l->line[1], l->scratch, l->sasl_scratch, l->size };
+    const size_t starts[7] = { l->pending, l->line[0], l->line[1], l->scratch, l->sasl_scratch, l->hold, l->size };
 
     POP3_POISON(base + sizeof(struct pop3_session), l->attempts - sizeof(struct pop3_session));
-    for (size_t i = 0; i < 6; i++)
+    for (size_t i = 0; i < 7; i++)
         POP3_POISON(base + l->ends[i], starts[i] - l->ends[i]);
     (void)base;
     (void)starts;
@@ -1752,6 +1936,7 @@ struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct po
     s->scratch = base + layout.scratch;
     s->scratch_size = scratch;
     s->sasl_scratch = base + layout.sasl_scratch;
+    s->hold = base + layout.hold;
     return s;
 }
 
@@ -1816,6 +2001,8 @@ static void pop3_server_gap(struct pop3_session *s)
      * either side tells which (pop3_sasl_ended_by). */
     if (a != NULL && pop3_head_is_auth(s, a->id)) {
         a->verdict_in_doubt = true;
+        /* Held lines can no longer be placed by the prompts. */
+        pop3_hold_guess(s);
         return;
     }
     if (pop3_dequeue(s, &entry))
@@ -1833,8 +2020,13 @@ static void pop3_server_gap(struct pop3_session *s)
  * and its reply comes before those of the commands that follow. */
 static void pop3_client_gap(struct pop3_session *s)
 {
-    struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
+    struct pop3_attempt *a;
 
+    /* The lost bytes come after the held lines and may have answered a
+     * prompt: from here on, lines are judged by their look. */
+    pop3_hold_guess(s);
+    s->prompts = 0;
+    a = pop3_attempt_find(s, s->auth_active);
     if (a != NULL && !a->verdict_in_doubt) {
         a->sasl_lost = true;
         return;
@@ -1873,6 +2065,8 @@ void pop3_session_gap(struct pop3_session *s, enum pop3_direction dir, uint64_t 
         pop3_server_gap(s);
     else
         pop3_client_gap(s);
+    if (s->hold_count > 0 && s->auth_active == 0)
+        pop3_hold_release(s);
 }
 
 void pop3_session_set_implicit_tls(struct pop3_session *s)
@@ -1933,6 +2127,8 @@ void pop3_session_end(struct pop3_session *s, enum event_end how, struct event_t
         s->body.damaged = true;
         pop3_body_end(s);
     }
+    /* No server line will place the held lines any more. */
+    pop3_hold_guess(s);
     /* Bounded by the slots: each report frees one. */
     for (size_t i = 0; i < POP3_ATTEMPT_SLOTS && (a = pop3_attempt_oldest(s)) != NULL; i++)
         pop3_emit_attempt(s, a, OUTCOME_UNKNOWN, NULL);

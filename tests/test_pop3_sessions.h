@@ -920,6 +920,51 @@ static const struct test_step steps_auth_command_client_only[] = {
     CL("PASS dan-pw\r\n"),
 };
 
+/* Issue 12.1: a PIPELINING client (RFC 2449 §6.6) queues its commands
+ * behind AUTH with an initial response; dovecot 2.3.19 answers the verdict,
+ * then each command in order. STAT and UIDL read as base64 too: only the
+ * server's next line (a verdict, not a "+ " prompt) makes them commands. */
+static const struct test_step steps_pipelined_plain_ir[] = {
+    SV("+OK ready\r\n"),
+    CL("AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\nSTAT\r\nUIDL\r\nRETR 1\r\nDELE 1\r\nTOP 2 1\r\nQUIT\r\n"),
+    SV("+OK Logged in.\r\n+OK 2 320\r\n+OK\r\n1 aa\r\n2 bb\r\n.\r\n+OK 5 octets\r\nabc\r\n.\r\n"
+       "+OK Marked to be deleted.\r\n+OK\r\nhdr\r\n\r\nx\r\n.\r\n+OK Logging out, messages deleted.\r\n"),
+};
+
+/* The answers pipelined too, before any prompt: each "+ " takes the oldest
+ * line held back, the verdict makes the rest commands. */
+static const struct test_step steps_pipelined_login_noir[] = {
+    SV("+OK ready\r\n"),
+    CL("AUTH LOGIN\r\nYWxpY2U=\r\nc2VjcmV0\r\nSTAT\r\nLIST\r\nQUIT\r\n"),
+    SV("+ VXNlcm5hbWU6\r\n"),
+    SV("+ UGFzc3dvcmQ6\r\n+OK Logged in.\r\n+OK 1 10\r\n+OK\r\n1 10\r\n.\r\n+OK Bye\r\n"),
+};
+
+/* Commands pipelined right behind the last SASL answer (RFC 2195 example). */
+static const struct test_step steps_pipelined_cram_md5[] = {
+    SV("+OK ready\r\n"),
+    CL("AUTH CRAM-MD5\r\n"),
+    SV("+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"),
+    CL("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\nSTAT\r\nQUIT\r\n"),
+    SV("+OK CRAM authentication successful\r\n+OK 3 30\r\n+OK\r\n"),
+};
+
+/* A refused login with commands behind it: dovecot answers each in the
+ * AUTHORIZATION state. Nothing is paired with the wrong reply. */
+static const struct test_step steps_pipelined_auth_fail[] = {
+    SV("+OK ready\r\n"),
+    CL("AUTH PLAIN AGFsaWNlAHdyb25n\r\nSTAT\r\nUSER alice\r\nPASS secret\r\n"),
+    SV("-ERR [AUTH] Authentication failed.\r\n-ERR Unknown command.\r\n+OK\r\n+OK Logged in.\r\n"),
+};
+
+/* A "*" held back is an answer like any other: the prompt takes it, the
+ * exchange is aborted (RFC 5034 §4), the lines behind it are commands. */
+static const struct test_step steps_pipelined_cancel[] = {
+    SV("+OK ready\r\n"),
+    CL("AUTH LOGIN\r\n*\r\nUSER alice\r\nPASS secret\r\n"),
+    SV("+ VXNlcm5hbWU6\r\n-ERR Authentication aborted\r\n+OK\r\n+OK Logged in.\r\n"),
+};
+
 static const struct test_script test_scripts[] = {
     { "userpass_full", STEPS(steps_userpass_full), 0, 0, END_FIN, false,
       "auth t=1005.000000 flow=7 #1 method=USER user=\"alice\" authzid=- outcome=success exposure=cleartext "
@@ -1406,6 +1451,42 @@ static const struct test_script test_scripts[] = {
       "session start=1000.000000 end=1006.000000 flow=7 banner=- apop=- user=- method=- attempts=2 failures=0 "
       "tls=none maildrop=- retr=0/0 top=0 dele=0 committed=no deleted=0 commands=3 bytes=63/0 end=fin gap=0 "
       "anomalies=[no_greeting]\n" },
+    { "pipelined_plain_ir", STEPS(steps_pipelined_plain_ir), 0, 0, END_FIN, false,
+      "auth t=1003.000000 flow=7 #1 method=PLAIN user=\"alice\" authzid=- outcome=success "
+      "exposure=cleartext password=\"secret\" response=\"Logged in.\" code=- valid=yes\n"
+      "session start=1000.000000 end=1004.000000 flow=7 banner=\"ready\" apop=- user=\"alice\" method=PLAIN "
+      "attempts=1 failures=0 tls=none maildrop=2/320 retr=1/5 top=1 dele=1 committed=yes deleted=1 "
+      "commands=7 bytes=76/161 end=quit gap=0 anomalies=[]\n" },
+    { "pipelined_login_noir", STEPS(steps_pipelined_login_noir), 0, 0, END_FIN, false,
+      "auth t=1004.000000 flow=7 #1 method=LOGIN user=\"alice\" authzid=- outcome=success "
+      "exposure=cleartext password=\"secret\" response=\"Logged in.\" code=- valid=yes\n"
+      "session start=1000.000000 end=1005.000000 flow=7 banner=\"ready\" apop=- user=\"alice\" method=LOGIN "
+      "attempts=1 failures=0 tls=none maildrop=1/10 retr=0/0 top=0 dele=0 committed=no deleted=0 commands=4 "
+      "bytes=50/92 end=quit gap=0 anomalies=[]\n" },
+    { "pipelined_cram_md5", STEPS(steps_pipelined_cram_md5), 0, 0, END_FIN, false,
+      "auth t=1005.000000 flow=7 #1 method=CRAM-MD5 user=\"tim\" authzid=- outcome=success exposure=hash "
+      "password=\"b913a602c7eda7a495b4e6e7334d3890\" response=\"CRAM authentication successful\" code=- "
+      "valid=yes "
+      "crack=\"$cram_md5$PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+$dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\"\n"
+      "session start=1000.000000 end=1006.000000 flow=7 banner=\"ready\" apop=- user=\"tim\" "
+      "method=CRAM-MD5 attempts=1 failures=0 tls=none maildrop=3/30 retr=0/0 top=0 dele=0 committed=no "
+      "deleted=0 commands=3 bytes=77/122 end=quit gap=0 anomalies=[]\n" },
+    { "pipelined_auth_fail", STEPS(steps_pipelined_auth_fail), 0, 0, END_FIN, false,
+      "auth t=1003.000000 flow=7 #1 method=PLAIN user=\"alice\" authzid=- outcome=failure "
+      "exposure=cleartext password=\"wrong\" response=\"Authentication failed.\" code=AUTH valid=no\n"
+      "auth t=1003.000000 flow=7 #2 method=USER user=\"alice\" authzid=- outcome=success exposure=cleartext "
+      "password=\"secret\" response=\"Logged in.\" code=- valid=yes\n"
+      "session start=1000.000000 end=1004.000000 flow=7 banner=\"ready\" apop=- user=\"alice\" method=USER "
+      "attempts=2 failures=1 tls=none maildrop=- retr=0/0 top=0 dele=0 committed=no deleted=0 commands=4 "
+      "bytes=60/91 end=fin gap=0 anomalies=[]\n" },
+    { "pipelined_cancel", STEPS(steps_pipelined_cancel), 0, 0, END_FIN, false,
+      "auth t=1003.000000 flow=7 #1 method=LOGIN user=- authzid=- outcome=aborted exposure=none password=- "
+      "response=\"Authentication aborted\" code=- valid=?\n"
+      "auth t=1003.000000 flow=7 #2 method=USER user=\"alice\" authzid=- outcome=success exposure=cleartext "
+      "password=\"secret\" response=\"Logged in.\" code=- valid=yes\n"
+      "session start=1000.000000 end=1004.000000 flow=7 banner=\"ready\" apop=- user=\"alice\" method=USER "
+      "attempts=2 failures=0 tls=none maildrop=- retr=0/0 top=0 dele=0 committed=no deleted=0 commands=3 "
+      "bytes=40/77 end=fin gap=0 anomalies=[]\n" },
 };
 
 #define TEST_SCRIPT_COUNT (sizeof test_scripts / sizeof test_scripts[0])
