@@ -191,6 +191,13 @@ struct pop3_body {
     size_t head_len;
     bool head_cut; /* the line was longer than head */
     uint64_t octets; /* un-stuffed bytes, line terminators included */
+    /* Bytes on the wire since the status line (stuffing, terminator and
+     * gaps included), and the size "+OK N octets" announced (RFC 1939 §7
+     * RETR example; dovecot always sends it): after a cut, the body cannot
+     * have ended before N + 3 bytes (".\r\n"). */
+    uint64_t wire;
+    uint64_t announced;
+    bool announced_known;
     uint8_t head[POP3_HEAD_SIZE];
 };
 
@@ -230,6 +237,12 @@ struct pop3_session {
     bool stls_offered; /* CAPA listed STLS, or the greeting said so */
     bool clear_login; /* a login command crossed before any TLS */
     bool layer_check; /* an AUTH just succeeded: is a security layer on? */
+    /* The line being handled was cut by the capture (snaplen): only whole
+     * words of its visible part are read; a response code may be unseen;
+     * a command argument is only its visible start. */
+    bool reply_cut;
+    bool reply_code_unseen;
+    bool command_cut;
     uint64_t marked; /* DELE +OK since the last RSET */
     enum pop3_maildrop_source maildrop_source;
     struct pop3_listing listing;
@@ -282,6 +295,7 @@ static void pop3_server_line(struct pop3_session *s, const uint8_t *line, size_t
 static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets);
 static bool pop3_dequeue(struct pop3_session *s, struct pop3_pending *out);
 static bool pop3_head_is_auth(const struct pop3_session *s, uint32_t attempt_id);
+static void pop3_body_end(struct pop3_session *s);
 
 /* ------------------------------------------------------------ small helpers */
 
@@ -342,6 +356,28 @@ static struct event_bytes pop3_bytes(const uint8_t *data, size_t len, bool prese
     return b;
 }
 
+/* Of a line the capture cut, the text up to its last visible space: a
+ * number or word running into the cut may be longer on the wire. */
+static struct event_bytes pop3_whole_words(const struct pop3_session *s, struct event_bytes text)
+{
+    if (!s->reply_cut || text.data == NULL)
+        return text;
+    while (text.len > 0 && text.data[text.len - 1] != ' ')
+        text.len--;
+    if (text.len > 0)
+        text.len--;
+    return text;
+}
+
+/* A field taken from the visible start of a cut line. */
+static void pop3_mark_cut(struct pop3_session *s, bool *cut, bool present)
+{
+    if (!present)
+        return;
+    *cut = true;
+    pop3_anomaly(s, ANOMALY_FIELD_TRUNCATED);
+}
+
 /* Exposure only grows: cleartext > token > hash > none. */
 static int pop3_exposure_rank(enum event_exposure e)
 {
@@ -381,6 +417,8 @@ static void pop3_emit_auth(struct pop3_session *s, struct event_auth *auth, cons
     if (reply != NULL) {
         auth->response = reply->text;
         auth->resp_code = pop3_code_text(s, reply->code);
+        if (s->reply_cut && reply->text.len > 0)
+            pop3_anomaly(s, ANOMALY_FIELD_TRUNCATED); /* only its start is known */
     }
     memset(&ev, 0, sizeof ev);
     ev.type = EVENT_AUTH;
@@ -402,7 +440,7 @@ static enum event_tristate pop3_credentials_valid(const struct pop3_session *s, 
 {
     if (outcome == OUTCOME_SUCCESS)
         return TRISTATE_YES;
-    if (outcome != OUTCOME_FAILURE || reply == NULL)
+    if (outcome != OUTCOME_FAILURE || reply == NULL || s->reply_code_unseen)
         return TRISTATE_UNKNOWN;
     if (pop3_reply_code_is(reply->code, "IN-USE"))
         return TRISTATE_YES;
@@ -708,11 +746,15 @@ static uint32_t pop3_begin_pass(struct pop3_session *s, struct event_bytes pass)
 {
     struct pop3_attempt *a = pop3_attempt_new(s, "USER");
 
-    if (s->user_sent.present)
+    if (s->user_sent.present) {
         POP3_STORE(&a->user, s->user_sent.data, s->user_sent.len);
+        a->user.cut = a->user.cut || s->user_sent.cut;
+    }
     if (pass.data != NULL) {
         POP3_STORE(&a->secret, pass.data, pass.len);
         a->exposure = EXPOSURE_CLEARTEXT;
+        if (s->command_cut)
+            pop3_mark_cut(s, &a->secret.cut, true);
     }
     return a->id;
 }
@@ -724,6 +766,22 @@ static uint32_t pop3_begin_apop(struct pop3_session *s, struct event_bytes arg)
     struct pop3_attempt *a = pop3_attempt_new(s, "APOP");
     struct sasl_result r;
 
+    if (s->command_cut) {
+        /* Cut in the digest: an APOP attempt by that user, the digest
+         * only begun (no crack line); cut in the name: only its start. */
+        struct event_bytes name = pop3_command_word(arg, 0), digest = pop3_command_word(arg, 1);
+
+        if (name.data != NULL)
+            POP3_STORE(&a->user, name.data, name.len);
+        if (digest.data == NULL) {
+            pop3_mark_cut(s, &a->user.cut, a->user.present);
+            return a->id;
+        }
+        POP3_STORE(&a->secret, digest.data, digest.len);
+        pop3_mark_cut(s, &a->secret.cut, true);
+        a->exposure = EXPOSURE_HASH;
+        return a->id;
+    }
     memset(&r, 0, sizeof r);
     (void)sasl_apop_parse(arg.data, arg.len, &r);
     if (r.secret.data == NULL)
@@ -746,6 +804,13 @@ static uint32_t pop3_begin_auth(struct pop3_session *s, struct event_bytes arg)
     s->prompts = 0;
     if (initial.data == NULL)
         return a->id;
+    if (s->command_cut) {
+        /* Part of a base64 message decodes to a part of its fields, which
+         * could pass for whole ones: not decoded. */
+        a->sasl_step++;
+        pop3_anomaly(s, ANOMALY_FIELD_TRUNCATED);
+        return a->id;
+    }
     if (initial.len == 1 && initial.data[0] == '=')
         pop3_sasl_merge(s, a, s->scratch, 0); /* "=" is an empty response */
     else
@@ -760,6 +825,8 @@ static uint32_t pop3_command_sent(struct pop3_session *s, const struct pop3_comm
     switch (cmd->info->id) {
     case POP3_CMD_USER:
         POP3_STORE(&s->user_sent, cmd->arg.data, cmd->arg.len);
+        if (s->command_cut)
+            pop3_mark_cut(s, &s->user_sent.cut, s->user_sent.present);
         return ++s->user_seq;
     case POP3_CMD_PASS:
         s->clear_login = true;
@@ -771,6 +838,9 @@ static uint32_t pop3_command_sent(struct pop3_session *s, const struct pop3_comm
         if (!cmd->has_arg)
             return 0; /* a bare AUTH only asks for the mechanism list */
         s->clear_login = true;
+        /* The mechanism's name is whole only if a space follows it. */
+        if (s->command_cut && pop3_command_word(cmd->arg, 1).data == NULL)
+            return 0;
         return pop3_begin_auth(s, cmd->arg);
     case POP3_CMD_QUIT:
         s->quit_sent = true;
@@ -838,6 +908,9 @@ static void pop3_command(struct pop3_session *s, const uint8_t *line, size_t len
         pop3_anomaly(s, ANOMALY_SERVER_SPOKE_FIRST_MISSING);
         pop3_set_state(s, POP3_STATE_AUTHORIZATION);
     }
+    /* "LIST " cut after the space: an argument followed (no body). */
+    if (s->command_cut && cmd.info->arg != POP3_ARG_NONE)
+        cmd.has_arg = true;
     pop3_enqueue(s, cmd.info->id, cmd.has_arg, pop3_command_sent(s, &cmd));
 }
 
@@ -968,6 +1041,12 @@ static bool pop3_auth_client_line(struct pop3_session *s, const uint8_t *line, s
 
 static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
 {
+    /* A body whose terminator the capture lost, and the client, which had
+     * nothing else in flight, speaks again: it has read the whole body. */
+    if (s->body.active && s->body.damaged && s->pending_count == 0) {
+        pop3_body_end(s);
+        s->framer[POP3_FROM_SERVER].resync = true;
+    }
     if (s->hold_count > 0 && s->auth_active == 0)
         pop3_hold_release(s);
     if (s->auth_active != 0) {
@@ -1027,8 +1106,9 @@ static void pop3_body_end(struct pop3_session *s)
     const struct pop3_body *b = &s->body;
     bool whole = !b->damaged && s->listing.valid;
 
+    /* Bytes lost: the size the server announced is the message's. */
     if (b->cmd == POP3_CMD_RETR)
-        s->summary.retr_octets += b->octets;
+        s->summary.retr_octets += b->damaged && b->announced_known ? b->announced : b->octets;
     /* A bare LIST or UIDL lists every message not marked deleted (RFC
      * 1939 §5): the maildrop, when no STAT says it. */
     if (whole && b->cmd == POP3_CMD_LIST)
@@ -1172,6 +1252,15 @@ static size_t pop3_body_at_start(struct pop3_session *s, uint8_t c)
     if (c == '.') {
         b->pos = POP3_BODY_AT_DOT;
         return 1;
+    }
+    if ((c == '+' || c == '-') && b->after_gap && b->announced_known && b->wire >= b->announced + 3) {
+        /* Bytes were lost, the terminator with them, but as many went by
+         * as the announced size and ".\r\n" take: a line starting like a
+         * status right after the loss is the next reply. It still has to
+         * prove itself one (the framer resynchronises). */
+        pop3_body_end(s);
+        s->framer[POP3_FROM_SERVER].resync = true;
+        return 0;
     }
     if ((c == '+' || c == '-') && pop3_body_is_listing(b->cmd)) {
         /* A listing's lines start with a number or a keyword (RFC 1939
@@ -1440,6 +1529,8 @@ static void pop3_greeting(struct pop3_session *s, const struct pop3_reply *reply
     struct sasl_field stamp;
 
     POP3_STORE(&s->banner, reply->rest.data, reply->rest.len);
+    if (s->reply_cut)
+        pop3_mark_cut(s, &s->banner.cut, s->banner.present);
     if (reply->kind != POP3_REPLY_OK) {
         pop3_set_state(s, POP3_STATE_REFUSED);
         return;
@@ -1469,7 +1560,7 @@ static void pop3_login(struct pop3_session *s, const struct pop3_attempt *a, con
     pop3_set_state(s, POP3_STATE_TRANSACTION);
     s->session_user = a->user;
     snprintf(s->auth_method, sizeof s->auth_method, "%s", a->method);
-    if (pop3_reply_maildrop(reply->text, &messages, &octets, &octets_known))
+    if (pop3_reply_maildrop(pop3_whole_words(s, reply->text), &messages, &octets, &octets_known))
         pop3_maildrop_offer(s, POP3_MAILDROP_LOGIN, messages, octets, octets_known);
 }
 
@@ -1552,7 +1643,7 @@ static void pop3_transaction_reply(struct pop3_session *s, enum pop3_command_id 
 
     switch (id) {
     case POP3_CMD_STAT:
-        if (pop3_reply_stat(reply->text, &messages, &octets))
+        if (pop3_reply_stat(pop3_whole_words(s, reply->text), &messages, &octets))
             pop3_maildrop_offer(s, POP3_MAILDROP_STAT, messages, octets, true);
         break;
     case POP3_CMD_RETR:
@@ -1571,6 +1662,21 @@ static void pop3_transaction_reply(struct pop3_session *s, enum pop3_command_id 
     default:
         break;
     }
+}
+
+/* "+OK 120 octets" (RFC 1939 §7): the leading number, when a space or
+ * the end of the text follows it. */
+static bool pop3_reply_size(struct event_bytes text, uint64_t *octets)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+
+    for (; text.data != NULL && i < text.len && text.data[i] >= '0' && text.data[i] <= '9' && i < 19; i++)
+        v = v * 10 + (uint64_t)(text.data[i] - '0');
+    if (i == 0 || (i < text.len && text.data[i] != ' '))
+        return false;
+    *octets = v;
+    return true;
 }
 
 static void pop3_reply_to(struct pop3_session *s, const struct pop3_pending *entry, const struct pop3_reply *reply)
@@ -1606,8 +1712,11 @@ static void pop3_reply_to(struct pop3_session *s, const struct pop3_pending *ent
             pop3_transaction_reply(s, info->id, reply);
         break;
     }
-    if (ok && pop3_command_has_body(info, entry->has_arg))
+    if (ok && pop3_command_has_body(info, entry->has_arg)) {
         pop3_body_begin(s, info->id);
+        if (info->id == POP3_CMD_RETR)
+            s->body.announced_known = pop3_reply_size(pop3_whole_words(s, reply->text), &s->body.announced);
+    }
 }
 
 /* USER and the commands that carry a secret: their replies are verdicts. */
@@ -1977,9 +2086,12 @@ void pop3_session_feed(struct pop3_session *s, enum pop3_direction dir, const ui
         }
         if (dir == POP3_FROM_CLIENT && s->quit_sent)
             pop3_anomaly(s, ANOMALY_CLIENT_DATA_AFTER_QUIT);
-        if (dir == POP3_FROM_SERVER && s->body.active)
-            pos += pop3_body_feed(s, data + pos, len - pos);
-        else
+        if (dir == POP3_FROM_SERVER && s->body.active) {
+            size_t used = pop3_body_feed(s, data + pos, len - pos);
+
+            s->body.wire += used;
+            pos += used;
+        } else
             pos += pop3_frame_feed(s, dir, data + pos, len - pos);
     }
 }
@@ -2039,6 +2151,71 @@ static void pop3_client_gap(struct pop3_session *s)
     }
 }
 
+/* Lost bytes inside a body: stay in it, find its "." (or, after the
+ * announced size, the next reply: pop3_body_at_start). */
+static void pop3_body_gap(struct pop3_session *s, uint64_t missing)
+{
+    s->body.pos = POP3_BODY_AT_START;
+    s->body.after_gap = true;
+    s->body.damaged = true;
+    s->body.wire += missing;
+}
+
+/* A server line cut by the capture: a status whose word is visible
+ * decides the oldest command (pop3_reply_parse_cut); a visible "+ " in an
+ * AUTH exchange is a prompt, its challenge unknown. */
+static bool pop3_cut_status(struct pop3_session *s)
+{
+    struct pop3_framer *f = &s->framer[POP3_FROM_SERVER];
+    struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
+    struct pop3_reply reply;
+    bool code_seen;
+
+    if (f->truncated || f->len == 0)
+        return false;
+    if (a != NULL && f->len >= 2 && f->buf[0] == '+' && f->buf[1] == ' ') {
+        a->challenge.present = false;
+        a->verdict_in_doubt = false;
+        pop3_prompt(s);
+        return true;
+    }
+    if (!pop3_reply_parse_cut(f->buf, f->len, &reply, &code_seen))
+        return false;
+    f->resync = false;
+    s->reply_cut = true;
+    s->reply_code_unseen = !code_seen;
+    if (s->state == POP3_STATE_GREETING)
+        pop3_greeting(s, &reply);
+    else
+        pop3_status(s, &reply);
+    s->reply_cut = false;
+    s->reply_code_unseen = false;
+    return true;
+}
+
+/* A client line cut by the capture: its command, in turn, with the
+ * visible start of its argument. A keyword not followed by a space may be
+ * cut itself: the line still takes its place in the queue, unnamed. */
+static bool pop3_cut_command(struct pop3_session *s)
+{
+    struct pop3_framer *f = &s->framer[POP3_FROM_CLIENT];
+    bool whole = f->len > 0 && memchr(f->buf, ' ', f->len) != NULL;
+
+    if (f->truncated || f->len == 0 || s->auth_active != 0 || s->hold_count > 0 || (f->resync && !whole))
+        return false;
+    if (!whole) {
+        s->summary.commands++;
+        if (s->state == POP3_STATE_GREETING)
+            pop3_set_state(s, POP3_STATE_AUTHORIZATION);
+        pop3_enqueue(s, POP3_CMD_UNKNOWN, false, 0);
+        return true;
+    }
+    s->command_cut = true;
+    pop3_command(s, f->buf, f->len, f->octets);
+    s->command_cut = false;
+    return true;
+}
+
 void pop3_session_gap(struct pop3_session *s, enum pop3_direction dir, uint64_t missing, struct event_time ts)
 {
     struct pop3_framer *f;
@@ -2053,18 +2230,33 @@ void pop3_session_gap(struct pop3_session *s, enum pop3_direction dir, uint64_t 
     f = &s->framer[dir];
     f->cr_pending = false;
     if (dir == POP3_FROM_SERVER && s->body.active) {
-        /* Only body bytes are lost: stay in the body, find its ".". */
-        s->body.pos = POP3_BODY_AT_START;
-        s->body.after_gap = true;
-        s->body.damaged = true;
+        pop3_body_gap(s, missing);
         return;
     }
-    pop3_framer_reset(f);
-    f->resync = true;
-    if (dir == POP3_FROM_SERVER)
-        pop3_server_gap(s);
-    else
-        pop3_client_gap(s);
+    /* The visible start of a line the capture cut (snaplen) is evidence. */
+    if (dir == POP3_FROM_SERVER && pop3_cut_status(s)) {
+        pop3_framer_reset(f);
+        if (s->body.active) {
+            pop3_body_gap(s, missing); /* the body begins in the lost bytes */
+            return;
+        }
+        f->resync = true;
+    } else if (dir == POP3_FROM_CLIENT && pop3_cut_command(s)) {
+        pop3_framer_reset(f);
+        f->resync = true;
+        /* Beyond the rest of that line the lost bytes may hold more
+         * commands: as for any lost client bytes. The shortest command
+         * line, "TOP\n", is 4 bytes. */
+        if (missing >= 5)
+            pop3_client_gap(s);
+    } else {
+        pop3_framer_reset(f);
+        f->resync = true;
+        if (dir == POP3_FROM_SERVER)
+            pop3_server_gap(s);
+        else
+            pop3_client_gap(s);
+    }
     if (s->hold_count > 0 && s->auth_active == 0)
         pop3_hold_release(s);
 }
