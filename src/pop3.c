@@ -85,6 +85,12 @@
  * absent rather than overflowing. Once an attempt's fields are copied out,
  * the same bytes hold its hashcat/John line while the event is emitted. */
 #define POP3_SASL_SCRATCH 4096
+/* Client lines that wait for the server to say whether they answer a SASL
+ * prompt or are pipelined commands (pop3_hold_put). Commands are at most
+ * 255 octets (RFC 2449 §4); a longer line that does not fit is judged by
+ * its look, which is reliable for long lines (no command is long base64). */
+#define POP3_HOLD_SIZE 1024
+#define POP3_HOLD_HEADER 6 /* per line: 2-byte length, 4-byte octets */
 
 /* Smallest buffers that still hold a status word and a short argument;
  * largest that a configuration typo cannot turn into an allocation storm. */
@@ -145,9 +151,12 @@ struct pop3_pending {
     bool has_arg;
 };
 
-/* Line assembly for one direction. A CR ends a line at once (so a crafted
- * CR-ended line cannot glue to the next); an LF right after it is then
- * swallowed, and anything else makes it a bare CR. */
+/* Line assembly for one direction, as servers frame lines: an LF ends a
+ * line and one CR right before it is dropped (RFC 1939 §3 says CRLF;
+ * dovecot's i_stream_next_line, like most servers, reads to LF). A CR
+ * followed by anything else is a byte of the line (bare_cr): dovecot takes
+ * "NOOP\rNOOP\r\n" as one unknown command and answers once, so splitting
+ * there would pair every later reply with the wrong command. */
 struct pop3_framer {
     uint8_t *buf; /* limits.max_line bytes */
     size_t len; /* bytes kept of the current line */
@@ -157,13 +166,16 @@ struct pop3_framer {
     /* After a gap the first bytes may be the tail of a broken line or a
      * whole new one: lines are skipped until one is plainly POP3. */
     bool resync;
-    bool skip_lf; /* the last line ended with CR */
-    bool skip_lf_body; /* ... and was a body line: its LF is body octets */
+    /* The data so far ended with a CR: a CRLF's if an LF comes next, else
+     * a bare one. Outside a body it is not in buf yet; in a body it is
+     * counted already. */
+    bool cr_pending;
 };
 
 enum pop3_body_pos {
     POP3_BODY_AT_START,
     POP3_BODY_AT_DOT, /* a line began with "." */
+    POP3_BODY_AT_DOT_CR, /* ... then a CR: the terminator if LF follows */
     POP3_BODY_IN_LINE,
     POP3_BODY_SKIP, /* after a gap: drop bytes up to the next LF */
 };
@@ -179,6 +191,13 @@ struct pop3_body {
     size_t head_len;
     bool head_cut; /* the line was longer than head */
     uint64_t octets; /* un-stuffed bytes, line terminators included */
+    /* Bytes on the wire since the status line (stuffing, terminator and
+     * gaps included), and the size "+OK N octets" announced (RFC 1939 §7
+     * RETR example; dovecot always sends it): after a cut, the body cannot
+     * have ended before N + 3 bytes (".\r\n"). */
+    uint64_t wire;
+    uint64_t announced;
+    bool announced_known;
     uint8_t head[POP3_HEAD_SIZE];
 };
 
@@ -218,6 +237,12 @@ struct pop3_session {
     bool stls_offered; /* CAPA listed STLS, or the greeting said so */
     bool clear_login; /* a login command crossed before any TLS */
     bool layer_check; /* an AUTH just succeeded: is a security layer on? */
+    /* The line being handled was cut by the capture (snaplen): only whole
+     * words of its visible part are read; a response code may be unseen;
+     * a command argument is only its visible start. */
+    bool reply_cut;
+    bool reply_code_unseen;
+    bool command_cut;
     uint64_t marked; /* DELE +OK since the last RSET */
     enum pop3_maildrop_source maildrop_source;
     struct pop3_listing listing;
@@ -239,6 +264,16 @@ struct pop3_session {
     struct pop3_attempt *attempts; /* POP3_ATTEMPT_SLOTS */
     uint32_t next_attempt_id;
     uint32_t auth_active; /* the AUTH whose exchange owns client lines */
+    /* RFC 5034 §4: each "+ " prompt takes exactly the client's next line
+     * as its answer; what the client sends beyond its answers while the
+     * exchange is open (a PIPELINING client queues its commands behind
+     * AUTH, RFC 2449 §6.6) waits in `hold` for the server's next line: a
+     * prompt takes the oldest held line, the verdict makes them all
+     * commands. Dovecot 2.3 answers pipelined input exactly so. */
+    unsigned prompts; /* prompts seen that no client line answered yet */
+    uint8_t *hold; /* POP3_HOLD_SIZE bytes: [len:2][octets:4][bytes]... */
+    size_t hold_used;
+    size_t hold_count;
     /* A client gap lost an unknown number of commands, whose replies come
      * before those of the commands queued after it: until a reply arrives
      * that pairs with nothing (the lost commands' answers are through),
@@ -260,6 +295,7 @@ static void pop3_server_line(struct pop3_session *s, const uint8_t *line, size_t
 static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets);
 static bool pop3_dequeue(struct pop3_session *s, struct pop3_pending *out);
 static bool pop3_head_is_auth(const struct pop3_session *s, uint32_t attempt_id);
+static void pop3_body_end(struct pop3_session *s);
 
 /* ------------------------------------------------------------ small helpers */
 
@@ -320,6 +356,28 @@ static struct event_bytes pop3_bytes(const uint8_t *data, size_t len, bool prese
     return b;
 }
 
+/* Of a line the capture cut, the text up to its last visible space: a
+ * number or word running into the cut may be longer on the wire. */
+static struct event_bytes pop3_whole_words(const struct pop3_session *s, struct event_bytes text)
+{
+    if (!s->reply_cut || text.data == NULL)
+        return text;
+    while (text.len > 0 && text.data[text.len - 1] != ' ')
+        text.len--;
+    if (text.len > 0)
+        text.len--;
+    return text;
+}
+
+/* A field taken from the visible start of a cut line. */
+static void pop3_mark_cut(struct pop3_session *s, bool *cut, bool present)
+{
+    if (!present)
+        return;
+    *cut = true;
+    pop3_anomaly(s, ANOMALY_FIELD_TRUNCATED);
+}
+
 /* Exposure only grows: cleartext > token > hash > none. */
 static int pop3_exposure_rank(enum event_exposure e)
 {
@@ -359,6 +417,8 @@ static void pop3_emit_auth(struct pop3_session *s, struct event_auth *auth, cons
     if (reply != NULL) {
         auth->response = reply->text;
         auth->resp_code = pop3_code_text(s, reply->code);
+        if (s->reply_cut && reply->text.len > 0)
+            pop3_anomaly(s, ANOMALY_FIELD_TRUNCATED); /* only its start is known */
     }
     memset(&ev, 0, sizeof ev);
     ev.type = EVENT_AUTH;
@@ -380,7 +440,7 @@ static enum event_tristate pop3_credentials_valid(const struct pop3_session *s, 
 {
     if (outcome == OUTCOME_SUCCESS)
         return TRISTATE_YES;
-    if (outcome != OUTCOME_FAILURE || reply == NULL)
+    if (outcome != OUTCOME_FAILURE || reply == NULL || s->reply_code_unseen)
         return TRISTATE_UNKNOWN;
     if (pop3_reply_code_is(reply->code, "IN-USE"))
         return TRISTATE_YES;
@@ -470,8 +530,10 @@ static void pop3_emit_attempt(struct pop3_session *s, struct pop3_attempt *a, en
     auth.credentials_valid = pop3_credentials_valid(s, outcome, a->secret.present, reply);
     auth.crack = pop3_crack(s, a);
     pop3_emit_auth(s, &auth, reply);
-    if (s->auth_active == a->id)
+    if (s->auth_active == a->id) {
         s->auth_active = 0;
+        s->prompts = 0;
+    }
     a->id = 0;
 }
 
@@ -621,8 +683,27 @@ static void pop3_sasl_end(struct pop3_session *s, struct pop3_attempt *a)
         pop3_reply_lost(s, &entry);
 }
 
-/* A client line while an AUTH exchange is open (RFC 5034 §4). False when
- * the exchange turns out to be over: the line is then a command. */
+/* A client line known to answer a prompt (RFC 5034 §4): base64 or "*". */
+static void pop3_sasl_answer(struct pop3_session *s, struct pop3_attempt *a, const uint8_t *line, size_t len)
+{
+    if (s->prompts > 0)
+        s->prompts--;
+    a->verdict_in_doubt = false; /* the client answered a challenge */
+    if (len == 1 && line[0] == '*') {
+        /* The server must answer -ERR; for the client the exchange ends
+         * here, so its next line is a command whether or not that -ERR is
+         * ever seen. */
+        a->aborted = true;
+        s->auth_active = 0;
+        s->prompts = 0;
+        return;
+    }
+    pop3_sasl_step(s, a, line, len);
+}
+
+/* A client line of an open AUTH exchange judged by its look, when the
+ * server's side cannot tell (one direction captured, bytes lost). False
+ * when the exchange turns out to be over: the line is then a command. */
 static bool pop3_sasl_response(struct pop3_session *s, const uint8_t *line, size_t len)
 {
     struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
@@ -631,21 +712,11 @@ static bool pop3_sasl_response(struct pop3_session *s, const uint8_t *line, size
         s->auth_active = 0;
         return true;
     }
-    if (len == 1 && line[0] == '*') {
-        /* The server must answer -ERR; for the client the exchange ends
-         * here, so its next line is a command whether or not that -ERR is
-         * ever seen. */
-        a->aborted = true;
-        a->verdict_in_doubt = false;
-        s->auth_active = 0;
-        return true;
-    }
-    if (pop3_sasl_ended_by(s, a, line, len)) {
+    if (!(len == 1 && line[0] == '*') && pop3_sasl_ended_by(s, a, line, len)) {
         pop3_sasl_end(s, a);
         return false;
     }
-    a->verdict_in_doubt = false; /* the client answered a challenge */
-    pop3_sasl_step(s, a, line, len);
+    pop3_sasl_answer(s, a, line, len);
     return true;
 }
 
@@ -675,11 +746,15 @@ static uint32_t pop3_begin_pass(struct pop3_session *s, struct event_bytes pass)
 {
     struct pop3_attempt *a = pop3_attempt_new(s, "USER");
 
-    if (s->user_sent.present)
+    if (s->user_sent.present) {
         POP3_STORE(&a->user, s->user_sent.data, s->user_sent.len);
+        a->user.cut = a->user.cut || s->user_sent.cut;
+    }
     if (pass.data != NULL) {
         POP3_STORE(&a->secret, pass.data, pass.len);
         a->exposure = EXPOSURE_CLEARTEXT;
+        if (s->command_cut)
+            pop3_mark_cut(s, &a->secret.cut, true);
     }
     return a->id;
 }
@@ -691,6 +766,22 @@ static uint32_t pop3_begin_apop(struct pop3_session *s, struct event_bytes arg)
     struct pop3_attempt *a = pop3_attempt_new(s, "APOP");
     struct sasl_result r;
 
+    if (s->command_cut) {
+        /* Cut in the digest: an APOP attempt by that user, the digest
+         * only begun (no crack line); cut in the name: only its start. */
+        struct event_bytes name = pop3_command_word(arg, 0), digest = pop3_command_word(arg, 1);
+
+        if (name.data != NULL)
+            POP3_STORE(&a->user, name.data, name.len);
+        if (digest.data == NULL) {
+            pop3_mark_cut(s, &a->user.cut, a->user.present);
+            return a->id;
+        }
+        POP3_STORE(&a->secret, digest.data, digest.len);
+        pop3_mark_cut(s, &a->secret.cut, true);
+        a->exposure = EXPOSURE_HASH;
+        return a->id;
+    }
     memset(&r, 0, sizeof r);
     (void)sasl_apop_parse(arg.data, arg.len, &r);
     if (r.secret.data == NULL)
@@ -710,8 +801,16 @@ static uint32_t pop3_begin_auth(struct pop3_session *s, struct event_bytes arg)
     sasl_mechanism_name(mech.data, mech.len, method, sizeof method);
     a = pop3_attempt_new(s, method);
     s->auth_active = a->id;
+    s->prompts = 0;
     if (initial.data == NULL)
         return a->id;
+    if (s->command_cut) {
+        /* Part of a base64 message decodes to a part of its fields, which
+         * could pass for whole ones: not decoded. */
+        a->sasl_step++;
+        pop3_anomaly(s, ANOMALY_FIELD_TRUNCATED);
+        return a->id;
+    }
     if (initial.len == 1 && initial.data[0] == '=')
         pop3_sasl_merge(s, a, s->scratch, 0); /* "=" is an empty response */
     else
@@ -726,6 +825,8 @@ static uint32_t pop3_command_sent(struct pop3_session *s, const struct pop3_comm
     switch (cmd->info->id) {
     case POP3_CMD_USER:
         POP3_STORE(&s->user_sent, cmd->arg.data, cmd->arg.len);
+        if (s->command_cut)
+            pop3_mark_cut(s, &s->user_sent.cut, s->user_sent.present);
         return ++s->user_seq;
     case POP3_CMD_PASS:
         s->clear_login = true;
@@ -737,6 +838,9 @@ static uint32_t pop3_command_sent(struct pop3_session *s, const struct pop3_comm
         if (!cmd->has_arg)
             return 0; /* a bare AUTH only asks for the mechanism list */
         s->clear_login = true;
+        /* The mechanism's name is whole only if a space follows it. */
+        if (s->command_cut && pop3_command_word(cmd->arg, 1).data == NULL)
+            return 0;
         return pop3_begin_auth(s, cmd->arg);
     case POP3_CMD_QUIT:
         s->quit_sent = true;
@@ -785,16 +889,12 @@ static bool pop3_head_is_auth(const struct pop3_session *s, uint32_t attempt_id)
     return s->pending_count > 0 && head->cmd == POP3_CMD_AUTH && head->ref == attempt_id;
 }
 
-static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
+/* A client line taken as a command. */
+static void pop3_command(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
 {
     struct pop3_framer *f = &s->framer[POP3_FROM_CLIENT];
     struct pop3_command_line cmd;
 
-    if (s->auth_active != 0) {
-        f->resync = false;
-        if (pop3_sasl_response(s, line, len))
-            return;
-    }
     pop3_command_parse(line, len, &cmd);
     if (f->resync && cmd.info->id == POP3_CMD_UNKNOWN)
         return; /* after a gap, wait for a known command */
@@ -808,7 +908,163 @@ static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t
         pop3_anomaly(s, ANOMALY_SERVER_SPOKE_FIRST_MISSING);
         pop3_set_state(s, POP3_STATE_AUTHORIZATION);
     }
+    /* "LIST " cut after the space: an argument followed (no body). */
+    if (s->command_cut && cmd.info->arg != POP3_ARG_NONE)
+        cmd.has_arg = true;
     pop3_enqueue(s, cmd.info->id, cmd.has_arg, pop3_command_sent(s, &cmd));
+}
+
+/* ------------------------------------------------------------ held lines */
+
+/* Appends a line to the hold; false when it does not fit. */
+static bool pop3_hold_put(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
+{
+    uint8_t *at = s->hold + s->hold_used;
+    uint16_t n16 = (uint16_t)len;
+    uint32_t o32 = octets > UINT32_MAX ? UINT32_MAX : (uint32_t)octets;
+
+    if (len > POP3_HOLD_SIZE - POP3_HOLD_HEADER || POP3_HOLD_SIZE - s->hold_used < POP3_HOLD_HEADER + len)
+        return false;
+    memcpy(at, &n16, sizeof n16);
+    memcpy(at + 2, &o32, sizeof o32);
+    if (len > 0)
+        memcpy(at + POP3_HOLD_HEADER, line, len);
+    s->hold_used += POP3_HOLD_HEADER + len;
+    s->hold_count++;
+    return true;
+}
+
+/* The oldest held line (hold_count > 0); it stays in place until
+ * pop3_hold_drop, so nothing may be held while it is in use. */
+static const uint8_t *pop3_hold_first(const struct pop3_session *s, size_t *len, uint64_t *octets)
+{
+    uint16_t n16;
+    uint32_t o32;
+
+    memcpy(&n16, s->hold, sizeof n16);
+    memcpy(&o32, s->hold + 2, sizeof o32);
+    *len = n16;
+    *octets = o32;
+    return s->hold + POP3_HOLD_HEADER;
+}
+
+static void pop3_hold_drop(struct pop3_session *s, size_t len)
+{
+    size_t first = POP3_HOLD_HEADER + len;
+
+    memmove(s->hold, s->hold + first, s->hold_used - first);
+    s->hold_used -= first;
+    s->hold_count--;
+}
+
+/* The exchange ended: the held lines are commands, in order, until one
+ * of them opens another exchange (whose lines they then are). */
+static void pop3_hold_release(struct pop3_session *s)
+{
+    bool released = false;
+
+    while (s->hold_count > 0 && s->auth_active == 0) {
+        size_t len;
+        uint64_t octets;
+        const uint8_t *line = pop3_hold_first(s, &len, &octets);
+
+        pop3_command(s, line, len, octets);
+        pop3_hold_drop(s, len);
+        released = true;
+    }
+    /* The client spoke POP3 before it knew of a security layer. */
+    if (released)
+        s->layer_check = false;
+}
+
+/* The server's side will not tell (bytes lost, the session ended, no
+ * room): every held line is judged by its look, as without a hold. */
+static void pop3_hold_guess(struct pop3_session *s)
+{
+    while (s->hold_count > 0) {
+        size_t len;
+        uint64_t octets;
+        const uint8_t *line = pop3_hold_first(s, &len, &octets);
+
+        if (s->auth_active == 0 || !pop3_sasl_response(s, line, len))
+            pop3_command(s, line, len, octets);
+        pop3_hold_drop(s, len);
+    }
+}
+
+/* A prompt arrived: the oldest held line is its answer. */
+static void pop3_hold_answer(struct pop3_session *s, struct pop3_attempt *a)
+{
+    size_t len;
+    uint64_t octets;
+    const uint8_t *line = pop3_hold_first(s, &len, &octets);
+
+    pop3_sasl_answer(s, a, line, len);
+    pop3_hold_drop(s, len);
+}
+
+/* A "+ " prompt (decoded by pop3_sasl_challenge): the client's next line,
+ * or the oldest one held, answers it. */
+static void pop3_prompt(struct pop3_session *s)
+{
+    struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
+
+    if (a == NULL)
+        return;
+    if (s->hold_count > 0)
+        pop3_hold_answer(s, a);
+    else
+        s->prompts++;
+}
+
+/* A client line while an AUTH exchange is open: true when it was taken
+ * as a SASL answer or held, false when it is a command. */
+static bool pop3_auth_client_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
+{
+    struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
+
+    if (a == NULL) {
+        s->auth_active = 0;
+        return false;
+    }
+    if (s->prompts > 0) {
+        pop3_sasl_answer(s, a, line, len);
+        return true;
+    }
+    if (a->verdict_in_doubt || a->sasl_lost)
+        return pop3_sasl_response(s, line, len);
+    if (pop3_hold_put(s, line, len, octets))
+        return true;
+    pop3_hold_guess(s);
+    return s->auth_active != 0 && pop3_sasl_response(s, line, len);
+}
+
+static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
+{
+    /* A body whose terminator the capture lost, and the client, which had
+     * nothing else in flight, speaks again: it has read the whole body. */
+    if (s->body.active && s->body.damaged && s->pending_count == 0) {
+        pop3_body_end(s);
+        s->framer[POP3_FROM_SERVER].resync = true;
+    }
+    if (s->hold_count > 0 && s->auth_active == 0)
+        pop3_hold_release(s);
+    if (s->auth_active != 0) {
+        s->framer[POP3_FROM_CLIENT].resync = false;
+        if (s->hold_count > 0) {
+            /* Behind held lines, whatever it is. */
+            if (!pop3_hold_put(s, line, len, octets)) {
+                pop3_hold_guess(s);
+                if (s->auth_active != 0 && pop3_sasl_response(s, line, len))
+                    return;
+                pop3_command(s, line, len, octets);
+            }
+            return;
+        }
+        if (pop3_auth_client_line(s, line, len, octets))
+            return;
+    }
+    pop3_command(s, line, len, octets);
 }
 
 /* ------------------------------------------------------------ bodies */
@@ -850,8 +1106,9 @@ static void pop3_body_end(struct pop3_session *s)
     const struct pop3_body *b = &s->body;
     bool whole = !b->damaged && s->listing.valid;
 
+    /* Bytes lost: the size the server announced is the message's. */
     if (b->cmd == POP3_CMD_RETR)
-        s->summary.retr_octets += b->octets;
+        s->summary.retr_octets += b->damaged && b->announced_known ? b->announced : b->octets;
     /* A bare LIST or UIDL lists every message not marked deleted (RFC
      * 1939 §5): the maildrop, when no STAT says it. */
     if (whole && b->cmd == POP3_CMD_LIST)
@@ -918,44 +1175,20 @@ static void pop3_body_line(struct pop3_session *s)
     b->pos = POP3_BODY_AT_START;
 }
 
-/* Index of the first CR or LF in p[0..n), or n. Message bodies are most of
- * the bytes, so this is the hottest loop: eight bytes per step with the
- * classic "has a zero byte" test on the word XOR CR and XOR LF. Its lowest
- * set bit is always a real match (false bits only appear above one), so on
- * a little-endian machine it gives the position at once. One pass, so a
- * hostile stream of bare CRs or bare LFs stays linear. */
-static size_t pop3_line_end(const uint8_t *p, size_t n)
-{
-    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-    size_t i = 0;
-
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w, cr, lf, hit;
-
-        memcpy(&w, p + i, sizeof w);
-        cr = w ^ (ones * '\r');
-        lf = w ^ (ones * '\n');
-        hit = ((cr - ones) & ~cr & highs) | ((lf - ones) & ~lf & highs);
-        if (hit != 0) {
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            return i + (size_t)__builtin_ctzll(hit) / 8;
-#else
-            break;
-#endif
-        }
-    }
-    while (i < n && p[i] != '\r' && p[i] != '\n')
-        i++;
-    return i;
-}
-
 /* Counts body bytes up to the end of the line; of a listing, the first
  * POP3_HEAD_SIZE are kept to be read. */
 static size_t pop3_body_run(struct pop3_session *s, const uint8_t *p, size_t n)
 {
     struct pop3_body *b = &s->body;
-    size_t k = pop3_line_end(p, n);
+    const uint8_t *lf = memchr(p, '\n', n);
+    size_t k = lf != NULL ? (size_t)(lf - p) : n;
     size_t room = sizeof b->head - b->head_len;
+    size_t inner = k > 0 && p[k - 1] == '\r' ? k - 1 : k; /* without a CRLF's CR */
+
+    if (lf == NULL && inner < k)
+        s->framer[POP3_FROM_SERVER].cr_pending = true; /* CRLF or bare: the next byte tells */
+    if (memchr(p, '\r', inner) != NULL)
+        pop3_anomaly(s, ANOMALY_BARE_CR);
 
     if (pop3_body_is_listing(b->cmd)) {
         if (room < k)
@@ -966,14 +1199,14 @@ static size_t pop3_body_run(struct pop3_session *s, const uint8_t *p, size_t n)
         b->head_len += room;
     }
     b->octets += k;
-    if (k == n)
+    if (lf == NULL)
         return n;
     b->octets++;
+    /* The CR of the CRLF is no part of a listing line (it may have come
+     * in an earlier piece: then it is the last byte kept). */
+    if (!b->head_cut && b->head_len > 0 && b->head[b->head_len - 1] == '\r')
+        b->head_len--;
     pop3_body_line(s);
-    if (p[k] == '\r') {
-        s->framer[POP3_FROM_SERVER].skip_lf = true;
-        s->framer[POP3_FROM_SERVER].skip_lf_body = true;
-    }
     return k + 1;
 }
 
@@ -981,12 +1214,28 @@ static size_t pop3_body_run(struct pop3_session *s, const uint8_t *p, size_t n)
  * stuffing and is not counted. */
 static size_t pop3_body_after_dot(struct pop3_session *s, uint8_t c)
 {
-    if (c == '\r' || c == '\n') {
+    if (c == '\n') {
         pop3_body_end(s);
-        s->framer[POP3_FROM_SERVER].skip_lf = c == '\r';
-        s->framer[POP3_FROM_SERVER].skip_lf_body = false;
         return 1;
     }
+    if (c == '\r') {
+        s->body.pos = POP3_BODY_AT_DOT_CR;
+        return 1;
+    }
+    s->body.pos = s->body.after_gap ? POP3_BODY_SKIP : POP3_BODY_IN_LINE;
+    return 0;
+}
+
+/* ".\r" then LF is the terminator; anything else makes the CR a bare one
+ * inside a stuffed line, counted as a byte of it. */
+static size_t pop3_body_after_dot_cr(struct pop3_session *s, uint8_t c)
+{
+    if (c == '\n') {
+        pop3_body_end(s);
+        return 1;
+    }
+    pop3_anomaly(s, ANOMALY_BARE_CR);
+    s->body.octets++;
     s->body.pos = s->body.after_gap ? POP3_BODY_SKIP : POP3_BODY_IN_LINE;
     return 0;
 }
@@ -1003,6 +1252,15 @@ static size_t pop3_body_at_start(struct pop3_session *s, uint8_t c)
     if (c == '.') {
         b->pos = POP3_BODY_AT_DOT;
         return 1;
+    }
+    if ((c == '+' || c == '-') && b->after_gap && b->announced_known && b->wire >= b->announced + 3) {
+        /* Bytes were lost, the terminator with them, but as many went by
+         * as the announced size and ".\r\n" take: a line starting like a
+         * status right after the loss is the next reply. It still has to
+         * prove itself one (the framer resynchronises). */
+        pop3_body_end(s);
+        s->framer[POP3_FROM_SERVER].resync = true;
+        return 0;
     }
     if ((c == '+' || c == '-') && pop3_body_is_listing(b->cmd)) {
         /* A listing's lines start with a number or a keyword (RFC 1939
@@ -1144,6 +1402,37 @@ static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
     return j;
 }
 #else
+/* Index of the first CR or LF in p[0..n), or n. Message bodies are most of
+ * the bytes, so this is the hottest loop: eight bytes per step with the
+ * classic "has a zero byte" test on the word XOR CR and XOR LF. Its lowest
+ * set bit is always a real match (false bits only appear above one), so on
+ * a little-endian machine it gives the position at once. One pass, so a
+ * hostile stream of bare CRs or bare LFs stays linear. */
+static size_t pop3_line_end(const uint8_t *p, size_t n)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, cr, lf, hit;
+
+        memcpy(&w, p + i, sizeof w);
+        cr = w ^ (ones * '\r');
+        lf = w ^ (ones * '\n');
+        hit = ((cr - ones) & ~cr & highs) | ((lf - ones) & ~lf & highs);
+        if (hit != 0) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + (size_t)__builtin_ctzll(hit) / 8;
+#else
+            break;
+#endif
+        }
+    }
+    while (i < n && p[i] != '\r' && p[i] != '\n')
+        i++;
+    return i;
+}
+
 /* Without SSE2: from line end to line end, eight bytes per step
  * (pop3_line_end), looking only at what follows each CR and LF. */
 static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
@@ -1201,7 +1490,7 @@ static size_t pop3_body_feed(struct pop3_session *s, const uint8_t *p, size_t n)
     struct pop3_body *b = &s->body;
     size_t i = 0;
 
-    while (i < n && b->active && !s->framer[POP3_FROM_SERVER].skip_lf) {
+    while (i < n && b->active) {
         if (!pop3_body_is_listing(b->cmd) && !b->after_gap &&
             (b->pos == POP3_BODY_AT_START || b->pos == POP3_BODY_IN_LINE)) {
             i += pop3_body_skim(b, p + i, n - i);
@@ -1214,6 +1503,9 @@ static size_t pop3_body_feed(struct pop3_session *s, const uint8_t *p, size_t n)
             break;
         case POP3_BODY_AT_DOT:
             i += pop3_body_after_dot(s, p[i]);
+            break;
+        case POP3_BODY_AT_DOT_CR:
+            i += pop3_body_after_dot_cr(s, p[i]);
             break;
         case POP3_BODY_SKIP:
             if (p[i++] == '\n') {
@@ -1237,6 +1529,8 @@ static void pop3_greeting(struct pop3_session *s, const struct pop3_reply *reply
     struct sasl_field stamp;
 
     POP3_STORE(&s->banner, reply->rest.data, reply->rest.len);
+    if (s->reply_cut)
+        pop3_mark_cut(s, &s->banner.cut, s->banner.present);
     if (reply->kind != POP3_REPLY_OK) {
         pop3_set_state(s, POP3_STATE_REFUSED);
         return;
@@ -1266,7 +1560,7 @@ static void pop3_login(struct pop3_session *s, const struct pop3_attempt *a, con
     pop3_set_state(s, POP3_STATE_TRANSACTION);
     s->session_user = a->user;
     snprintf(s->auth_method, sizeof s->auth_method, "%s", a->method);
-    if (pop3_reply_maildrop(reply->text, &messages, &octets, &octets_known))
+    if (pop3_reply_maildrop(pop3_whole_words(s, reply->text), &messages, &octets, &octets_known))
         pop3_maildrop_offer(s, POP3_MAILDROP_LOGIN, messages, octets, octets_known);
 }
 
@@ -1349,7 +1643,7 @@ static void pop3_transaction_reply(struct pop3_session *s, enum pop3_command_id 
 
     switch (id) {
     case POP3_CMD_STAT:
-        if (pop3_reply_stat(reply->text, &messages, &octets))
+        if (pop3_reply_stat(pop3_whole_words(s, reply->text), &messages, &octets))
             pop3_maildrop_offer(s, POP3_MAILDROP_STAT, messages, octets, true);
         break;
     case POP3_CMD_RETR:
@@ -1368,6 +1662,21 @@ static void pop3_transaction_reply(struct pop3_session *s, enum pop3_command_id 
     default:
         break;
     }
+}
+
+/* "+OK 120 octets" (RFC 1939 §7): the leading number, when a space or
+ * the end of the text follows it. */
+static bool pop3_reply_size(struct event_bytes text, uint64_t *octets)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+
+    for (; text.data != NULL && i < text.len && text.data[i] >= '0' && text.data[i] <= '9' && i < 19; i++)
+        v = v * 10 + (uint64_t)(text.data[i] - '0');
+    if (i == 0 || (i < text.len && text.data[i] != ' '))
+        return false;
+    *octets = v;
+    return true;
 }
 
 static void pop3_reply_to(struct pop3_session *s, const struct pop3_pending *entry, const struct pop3_reply *reply)
@@ -1403,8 +1712,11 @@ static void pop3_reply_to(struct pop3_session *s, const struct pop3_pending *ent
             pop3_transaction_reply(s, info->id, reply);
         break;
     }
-    if (ok && pop3_command_has_body(info, entry->has_arg))
+    if (ok && pop3_command_has_body(info, entry->has_arg)) {
         pop3_body_begin(s, info->id);
+        if (info->id == POP3_CMD_RETR)
+            s->body.announced_known = pop3_reply_size(pop3_whole_words(s, reply->text), &s->body.announced);
+    }
 }
 
 /* USER and the commands that carry a secret: their replies are verdicts. */
@@ -1434,7 +1746,7 @@ static void pop3_status(struct pop3_session *s, const struct pop3_reply *reply)
     }
 }
 
-static void pop3_server_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
+static void pop3_server_reply(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
 {
     struct pop3_framer *f = &s->framer[POP3_FROM_SERVER];
     struct pop3_reply reply;
@@ -1449,6 +1761,7 @@ static void pop3_server_line(struct pop3_session *s, const uint8_t *line, size_t
     f->resync = false;
     if (reply.kind == POP3_REPLY_CONTINUE) {
         pop3_sasl_challenge(s, reply.text);
+        pop3_prompt(s);
         return;
     }
     if (octets > POP3_RESPONSE_OCTETS_MAX)
@@ -1457,6 +1770,15 @@ static void pop3_server_line(struct pop3_session *s, const uint8_t *line, size_t
         pop3_greeting(s, &reply);
     else
         pop3_status(s, &reply);
+}
+
+/* A verdict (or a lost one) ends the exchange: what the client held back
+ * behind it were commands, and their replies come next. */
+static void pop3_server_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
+{
+    pop3_server_reply(s, line, len, octets);
+    if (s->hold_count > 0 && s->auth_active == 0)
+        pop3_hold_release(s);
 }
 
 /* ------------------------------------------------------------ framing */
@@ -1486,6 +1808,8 @@ static void pop3_frame_keep(struct pop3_session *s, struct pop3_framer *f, const
         return;
     if (memchr(p, '\0', n) != NULL)
         f->nul = true;
+    if (memchr(p, '\r', n) != NULL)
+        pop3_anomaly(s, ANOMALY_BARE_CR); /* a line's own CR is never kept */
     if (n > room) {
         /* Flagged at the cut, not at the line's end: a line that never
          * ends (a 100 MB flood without LF) must still be reported. */
@@ -1498,36 +1822,44 @@ static void pop3_frame_keep(struct pop3_session *s, struct pop3_framer *f, const
     f->len += room;
 }
 
-/* Consumes bytes until one line is complete (and handled) or the data ends. */
+/* Consumes bytes until one line is complete (and handled) or the data
+ * ends. A CR at the end of the data is held back: the next byte says
+ * whether it ends the line (pop3_after_cr). */
 static size_t pop3_frame_feed(struct pop3_session *s, enum pop3_direction dir, const uint8_t *p, size_t n)
 {
     struct pop3_framer *f = &s->framer[dir];
-    size_t i = pop3_line_end(p, n);
+    const uint8_t *lf = memchr(p, '\n', n);
+    size_t k = lf != NULL ? (size_t)(lf - p) : n;
+    size_t keep = k > 0 && p[k - 1] == '\r' ? k - 1 : k;
 
-    pop3_frame_keep(s, f, p, i);
-    if (i == n)
+    pop3_frame_keep(s, f, p, keep);
+    if (lf == NULL) {
+        f->cr_pending = keep < k;
         return n;
-    pop3_line_done(s, dir);
-    if (p[i] == '\r') {
-        f->skip_lf = true;
-        f->skip_lf_body = false;
     }
-    return i + 1;
+    pop3_line_done(s, dir);
+    return k + 1;
 }
 
-/* The byte after a line-ending CR: LF completes CRLF; anything else is
- * left for the next line and the CR was bare. */
+/* The byte after a CR that ended the data: LF completes CRLF; anything
+ * else makes the CR a byte of the line (bare_cr). In a body the CR was
+ * counted already; only the anomaly is left to tell. */
 static size_t pop3_after_cr(struct pop3_session *s, enum pop3_direction dir, uint8_t c)
 {
     struct pop3_framer *f = &s->framer[dir];
+    static const uint8_t cr = '\r';
 
-    f->skip_lf = false;
-    if (c != '\n') {
-        pop3_anomaly(s, ANOMALY_BARE_CR);
+    f->cr_pending = false;
+    if (dir == POP3_FROM_SERVER && s->body.active) {
+        if (c != '\n')
+            pop3_anomaly(s, ANOMALY_BARE_CR);
         return 0;
     }
-    if (f->skip_lf_body && s->body.active)
-        s->body.octets++;
+    if (c != '\n') {
+        pop3_frame_keep(s, f, &cr, 1);
+        return 0;
+    }
+    pop3_line_done(s, dir);
     return 1;
 }
 
@@ -1542,8 +1874,9 @@ struct pop3_layout {
     size_t line[2];
     size_t scratch;
     size_t sasl_scratch;
+    size_t hold;
     size_t size; /* the whole allocation */
-    size_t ends[6]; /* where each buffer ends, to poison what follows */
+    size_t ends[7]; /* where each buffer ends, to poison what follows */
 };
 
 /* Places count * size bytes at the next boundary after *at; false if the
@@ -1578,6 +1911,8 @@ static bool pop3_layout_make(const struct pop3_limits *lim, size_t scratch, stru
     out->ends[4] = at;
     ok = ok && pop3_layout_add(&at, 1, POP3_SASL_SCRATCH, &out->sasl_scratch);
     out->ends[5] = at;
+    ok = ok && pop3_layout_add(&at, 1, POP3_HOLD_SIZE, &out->hold);
+    out->ends[6] = at;
     out->size = at;
     return ok;
 }
@@ -1585,10 +1920,10 @@ static bool pop3_layout_make(const struct pop3_limits *lim, size_t scratch, stru
 /* Sanitizer build: the gaps between the buffers become red zones. */
 static void pop3_layout_poison(uint8_t *base, const struct pop3_layout *l)
 {
-    const size_t starts[6] = { l->pending, l->line[0], l->line[1], l->scratch, l->sasl_scratch, l->size };
+    const size_t starts[7] = { l->pending, l->line[0], l->line[1], l->scratch, l->sasl_scratch, l->hold, l->size };
 
     POP3_POISON(base + sizeof(struct pop3_session), l->attempts - sizeof(struct pop3_session));
-    for (size_t i = 0; i < 6; i++)
+    for (size_t i = 0; i < 7; i++)
         POP3_POISON(base + l->ends[i], starts[i] - l->ends[i]);
     (void)base;
     (void)starts;
@@ -1710,6 +2045,7 @@ struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct po
     s->scratch = base + layout.scratch;
     s->scratch_size = scratch;
     s->sasl_scratch = base + layout.sasl_scratch;
+    s->hold = base + layout.hold;
     return s;
 }
 
@@ -1737,7 +2073,7 @@ void pop3_session_feed(struct pop3_session *s, enum pop3_direction dir, const ui
     s->now = ts;
     pop3_count_bytes(s, dir, len);
     while (pos < len && s->state != POP3_STATE_ENCRYPTED) {
-        if (s->framer[dir].skip_lf) {
+        if (s->framer[dir].cr_pending) {
             pos += pop3_after_cr(s, dir, data[pos]);
             continue;
         }
@@ -1750,9 +2086,12 @@ void pop3_session_feed(struct pop3_session *s, enum pop3_direction dir, const ui
         }
         if (dir == POP3_FROM_CLIENT && s->quit_sent)
             pop3_anomaly(s, ANOMALY_CLIENT_DATA_AFTER_QUIT);
-        if (dir == POP3_FROM_SERVER && s->body.active)
-            pos += pop3_body_feed(s, data + pos, len - pos);
-        else
+        if (dir == POP3_FROM_SERVER && s->body.active) {
+            size_t used = pop3_body_feed(s, data + pos, len - pos);
+
+            s->body.wire += used;
+            pos += used;
+        } else
             pos += pop3_frame_feed(s, dir, data + pos, len - pos);
     }
 }
@@ -1774,6 +2113,8 @@ static void pop3_server_gap(struct pop3_session *s)
      * either side tells which (pop3_sasl_ended_by). */
     if (a != NULL && pop3_head_is_auth(s, a->id)) {
         a->verdict_in_doubt = true;
+        /* Held lines can no longer be placed by the prompts. */
+        pop3_hold_guess(s);
         return;
     }
     if (pop3_dequeue(s, &entry))
@@ -1791,8 +2132,13 @@ static void pop3_server_gap(struct pop3_session *s)
  * and its reply comes before those of the commands that follow. */
 static void pop3_client_gap(struct pop3_session *s)
 {
-    struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
+    struct pop3_attempt *a;
 
+    /* The lost bytes come after the held lines and may have answered a
+     * prompt: from here on, lines are judged by their look. */
+    pop3_hold_guess(s);
+    s->prompts = 0;
+    a = pop3_attempt_find(s, s->auth_active);
     if (a != NULL && !a->verdict_in_doubt) {
         a->sasl_lost = true;
         return;
@@ -1803,6 +2149,71 @@ static void pop3_client_gap(struct pop3_session *s)
         s->client_gap_doubt = true;
         s->gap_trusted = s->pending_count;
     }
+}
+
+/* Lost bytes inside a body: stay in it, find its "." (or, after the
+ * announced size, the next reply: pop3_body_at_start). */
+static void pop3_body_gap(struct pop3_session *s, uint64_t missing)
+{
+    s->body.pos = POP3_BODY_AT_START;
+    s->body.after_gap = true;
+    s->body.damaged = true;
+    s->body.wire += missing;
+}
+
+/* A server line cut by the capture: a status whose word is visible
+ * decides the oldest command (pop3_reply_parse_cut); a visible "+ " in an
+ * AUTH exchange is a prompt, its challenge unknown. */
+static bool pop3_cut_status(struct pop3_session *s)
+{
+    struct pop3_framer *f = &s->framer[POP3_FROM_SERVER];
+    struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
+    struct pop3_reply reply;
+    bool code_seen;
+
+    if (f->truncated || f->len == 0)
+        return false;
+    if (a != NULL && f->len >= 2 && f->buf[0] == '+' && f->buf[1] == ' ') {
+        a->challenge.present = false;
+        a->verdict_in_doubt = false;
+        pop3_prompt(s);
+        return true;
+    }
+    if (!pop3_reply_parse_cut(f->buf, f->len, &reply, &code_seen))
+        return false;
+    f->resync = false;
+    s->reply_cut = true;
+    s->reply_code_unseen = !code_seen;
+    if (s->state == POP3_STATE_GREETING)
+        pop3_greeting(s, &reply);
+    else
+        pop3_status(s, &reply);
+    s->reply_cut = false;
+    s->reply_code_unseen = false;
+    return true;
+}
+
+/* A client line cut by the capture: its command, in turn, with the
+ * visible start of its argument. A keyword not followed by a space may be
+ * cut itself: the line still takes its place in the queue, unnamed. */
+static bool pop3_cut_command(struct pop3_session *s)
+{
+    struct pop3_framer *f = &s->framer[POP3_FROM_CLIENT];
+    bool whole = f->len > 0 && memchr(f->buf, ' ', f->len) != NULL;
+
+    if (f->truncated || f->len == 0 || s->auth_active != 0 || s->hold_count > 0 || (f->resync && !whole))
+        return false;
+    if (!whole) {
+        s->summary.commands++;
+        if (s->state == POP3_STATE_GREETING)
+            pop3_set_state(s, POP3_STATE_AUTHORIZATION);
+        pop3_enqueue(s, POP3_CMD_UNKNOWN, false, 0);
+        return true;
+    }
+    s->command_cut = true;
+    pop3_command(s, f->buf, f->len, f->octets);
+    s->command_cut = false;
+    return true;
 }
 
 void pop3_session_gap(struct pop3_session *s, enum pop3_direction dir, uint64_t missing, struct event_time ts)
@@ -1817,20 +2228,37 @@ void pop3_session_gap(struct pop3_session *s, enum pop3_direction dir, uint64_t 
     if (s->state == POP3_STATE_ENCRYPTED)
         return;
     f = &s->framer[dir];
-    f->skip_lf = false;
+    f->cr_pending = false;
     if (dir == POP3_FROM_SERVER && s->body.active) {
-        /* Only body bytes are lost: stay in the body, find its ".". */
-        s->body.pos = POP3_BODY_AT_START;
-        s->body.after_gap = true;
-        s->body.damaged = true;
+        pop3_body_gap(s, missing);
         return;
     }
-    pop3_framer_reset(f);
-    f->resync = true;
-    if (dir == POP3_FROM_SERVER)
-        pop3_server_gap(s);
-    else
-        pop3_client_gap(s);
+    /* The visible start of a line the capture cut (snaplen) is evidence. */
+    if (dir == POP3_FROM_SERVER && pop3_cut_status(s)) {
+        pop3_framer_reset(f);
+        if (s->body.active) {
+            pop3_body_gap(s, missing); /* the body begins in the lost bytes */
+            return;
+        }
+        f->resync = true;
+    } else if (dir == POP3_FROM_CLIENT && pop3_cut_command(s)) {
+        pop3_framer_reset(f);
+        f->resync = true;
+        /* Beyond the rest of that line the lost bytes may hold more
+         * commands: as for any lost client bytes. The shortest command
+         * line, "TOP\n", is 4 bytes. */
+        if (missing >= 5)
+            pop3_client_gap(s);
+    } else {
+        pop3_framer_reset(f);
+        f->resync = true;
+        if (dir == POP3_FROM_SERVER)
+            pop3_server_gap(s);
+        else
+            pop3_client_gap(s);
+    }
+    if (s->hold_count > 0 && s->auth_active == 0)
+        pop3_hold_release(s);
 }
 
 void pop3_session_set_implicit_tls(struct pop3_session *s)
@@ -1891,6 +2319,8 @@ void pop3_session_end(struct pop3_session *s, enum event_end how, struct event_t
         s->body.damaged = true;
         pop3_body_end(s);
     }
+    /* No server line will place the held lines any more. */
+    pop3_hold_guess(s);
     /* Bounded by the slots: each report frees one. */
     for (size_t i = 0; i < POP3_ATTEMPT_SLOTS && (a = pop3_attempt_oldest(s)) != NULL; i++)
         pop3_emit_attempt(s, a, OUTCOME_UNKNOWN, NULL);

@@ -102,6 +102,51 @@ void pop3_reply_parse(const uint8_t *line, size_t len, struct pop3_reply *out)
         pop3_response_code(out);
 }
 
+/* Does the visible start of a cut line (all of it, when shorter) match
+ * the status word? At least two bytes are needed: "+O" and "-E" begin no
+ * other server line (a SASL prompt is "+ " or "+" alone, RFC 5034 §4),
+ * while a lone "+" or "-" could be anything. */
+static bool pop3_cut_word(struct event_bytes line, const char *word, size_t n, struct event_bytes *rest)
+{
+    size_t seen = line.len < n ? line.len : n;
+
+    if (line.data == NULL || line.len < 2 || !pop3_starts_with((struct event_bytes){ line.data, seen }, word, seen))
+        return false;
+    if (line.len <= n) {
+        rest->data = NULL;
+        rest->len = 0;
+        return true;
+    }
+    return pop3_status_word(line, word, n, rest);
+}
+
+bool pop3_reply_parse_cut(const uint8_t *line, size_t len, struct pop3_reply *out, bool *code_seen)
+{
+    struct event_bytes l = { line, line != NULL ? len : 0 };
+
+    memset(out, 0, sizeof *out);
+    out->kind = POP3_REPLY_OTHER;
+    *code_seen = false;
+    if (pop3_cut_word(l, POP3_LIT("+ok"), &out->rest))
+        out->kind = POP3_REPLY_OK;
+    else if (pop3_cut_word(l, POP3_LIT("-err"), &out->rest))
+        out->kind = POP3_REPLY_ERR;
+    else
+        return false;
+    if (out->rest.data == NULL || out->rest.len == 0)
+        return true; /* the status word alone: text and code unseen */
+    pop3_response_code(out);
+    /* A "[" whose "]" was cut away: the code is unknown, and so is
+     * where the text starts. */
+    if (out->rest.data[0] == '[' && out->code.data == NULL) {
+        out->text.data = NULL;
+        out->text.len = 0;
+        return true;
+    }
+    *code_seen = true;
+    return true;
+}
+
 /* Decimal digits at b[*pos]; false when none or when the value overflows. */
 static bool pop3_number(struct event_bytes b, size_t *pos, uint64_t *value)
 {

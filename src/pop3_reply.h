@@ -30,6 +30,14 @@ struct pop3_reply {
 
 void pop3_reply_parse(const uint8_t *line, size_t len, struct pop3_reply *out);
 
+/* The visible start of a status line that the capture cut: true when it
+ * is certainly "+OK" or "-ERR" (at least "+O" or "-E" seen; a lone "+" or
+ * "-" is not enough, "+ " is a SASL prompt). rest and text hold what is
+ * visible, absent when nothing is; *code_seen is false when a response
+ * code may have been cut away (nothing after the status word, or a "["
+ * without its "]"). */
+bool pop3_reply_parse_cut(const uint8_t *line, size_t len, struct pop3_reply *out, bool *code_seen);
+
 /* RFC 1939 §5 STAT: "nn mm" drop listing. The same shape is a LIST scan
  * listing "msg octets", and text may follow either (RFC 1939 §5). */
 bool pop3_reply_stat(struct event_bytes text, uint64_t *messages, uint64_t *octets);

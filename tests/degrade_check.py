@@ -14,6 +14,8 @@ import copy
 import datetime
 import json
 import os
+import re
+import struct
 import subprocess
 import sys
 import traceback
@@ -249,14 +251,15 @@ def auths(events):
 
 # ---------------------------------------------------------------- rules
 
-def never_invented(clean, damaged):
+def never_invented(clean, damaged, cut=False):
     """Rule "never invent": each damaged auth event is a clean one, in order,
     with some fields possibly unknown (null) and the outcome possibly
-    unknown, never a different user, secret or verdict."""
+    unknown, never a different user, secret or verdict. With `cut` (a
+    snaplen), a field may be the start of the clean one: what was visible."""
     problems = []
     pos = 0
     for d in damaged:
-        match = next((i for i in range(pos, len(clean)) if same_attempt(clean[i], d)), None)
+        match = next((i for i in range(pos, len(clean)) if same_attempt(clean[i], d, cut)), None)
         if match is None:
             problems.append("auth event not in the clean capture: %s" % d)
         else:
@@ -264,18 +267,69 @@ def never_invented(clean, damaged):
     return problems
 
 
-def same_attempt(c, d):
+def same_value(c, d, cut):
+    """d is c, unknown, or (cut) the visible start of c."""
+    if d is None or d == c:
+        return True
+    return cut and isinstance(c, str) and isinstance(d, str) and c.startswith(d)
+
+
+def same_attempt(c, d, cut=False):
     if c["method"] != d["method"]:
         return False
     for f in ("user", "password", "authzid", "realm"):
-        if d.get(f) is not None and d.get(f) != c.get(f):
+        if not same_value(c.get(f), d.get(f), cut):
             return False
     # Without the client's "*" (RFC 5034 §4), the server's -ERR is all
     # there is to see: an aborted exchange may read as a failure.
     if d["outcome"] not in ("unknown", c["outcome"]) and (c["outcome"], d["outcome"]) != ("aborted", "failure"):
         return False
     if d["outcome"] == c["outcome"] and d["outcome"] not in ("unknown", "aborted"):
+        if cut:  # a cut verdict: its text and code as far as they were visible
+            return same_value(c.get("response"), d.get("response"), True) \
+                and d.get("resp_code") in (None, c.get("resp_code")) \
+                and d.get("credentials_valid") in (None, c.get("credentials_valid"))
         return d.get("response") == c.get("response") and d.get("resp_code") == c.get("resp_code")
+    return True
+
+
+def announced_body(server):
+    """(size "+OK N octets" announced, un-stuffed octets that followed up to
+    the terminator) from the server segments of a RETR reply, or None."""
+    data = b"".join(s.payload for s in server)
+    # Pipelined replies may share the segment: the RETR's is the first
+    # status line that announces a size.
+    m = re.search(rb"(?:^|\r\n)\+OK (\d+) octets[^\r\n]*\r\n", data)
+    if m is None:
+        return None
+    rest = data[m.end():]
+    end = (b"\r\n" + rest).find(b"\r\n.\r\n")
+    if end < 0:
+        return None
+    body = rest[:end]  # up to the CRLF before ".\r\n" (end counts the CRLF put in front)
+    return int(m.group(1)), len(body) - body.count(b"\r\n..") - (1 if body.startswith(b"..") else 0)
+
+
+def cut_record(src, dst, record, keep):
+    """Copies a little-endian microsecond pcap, record `record` (1-based, as
+    pcap-degrade list numbers them)
+    cut to its first `keep` bytes (caplen; the wire length stays), as a
+    snaplen would cut it. False for another kind of file."""
+    with open(src, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\xd4\xc3\xb2\xa1":
+        return False
+    out, pos, n = [data[:24]], 24, 0
+    while pos + 16 <= len(data):
+        sec, usec, caplen, wirelen = struct.unpack("<IIII", data[pos:pos + 16])
+        frame = data[pos + 16:pos + 16 + caplen]
+        if n + 1 == record:
+            frame = frame[:keep]
+        out.append(struct.pack("<IIII", sec, usec, len(frame), wirelen) + frame)
+        pos += 16 + caplen
+        n += 1
+    with open(dst, "wb") as f:
+        f.write(b"".join(out))
     return True
 
 
@@ -499,13 +553,55 @@ class Capture:
         self.c.tap(not problems, "%s: verdict %r of attempt %d lost: outcome unknown, everything else as documented"
                    % (self.name, seg.payload.strip()[:40].decode("latin-1"), ev["attempt"]), problems)
 
+    def verdict_cut(self, ev, seg):
+        """Rule "cut verdict": the segment holding exactly a verdict cut by a
+        snaplen to its first 2 payload bytes ("+O" or "-E"): the attempt
+        keeps its outcome, with response and resp_code null and
+        credentials_valid true on success, null on failure (the place of a
+        response code was not seen); the session loses only the cut bytes
+        (gap, truncated_packet) and a maildrop size that verdict alone gave;
+        every other field and event is unchanged."""
+        out = self.c.tmp(os.path.basename(self.path) + ".cut.pcap")
+        if not cut_record(self.path, out, seg.record, seg.offset + 2):
+            return
+        damaged = self.c.events(out, ndpi=False)
+        key, cut = flow_key(ev), seg.wire - 2
+        want = []
+        for e in self.clean_fast:
+            e = dict(e)
+            if e["event"] == "auth" and e == ev:
+                e.update(response=None, resp_code=None,
+                         credentials_valid=True if ev["outcome"] == "success" else None)
+            elif e["event"] == "session" and flow_key(e) == key:
+                e["gap_bytes"] += cut
+                e["server_bytes"] -= cut
+                e["anomalies"] = sorted(set(e["anomalies"]) | {"gap", "truncated_packet"})
+            want.append(e)
+        for w, d in zip(want, damaged):
+            if w["event"] == "session" and flow_key(w) == key and d.get("maildrop_messages") is None \
+                    and "octets" in (ev.get("response") or ""):
+                w.update(maildrop_messages=None, maildrop_octets=None)
+        problems = []
+        want_flows, got_flows = by_flow(want), by_flow(damaged)
+        for k in sorted(set(want_flows) | set(got_flows)):
+            w_list, d_list = want_flows.get(k, []), got_flows.get(k, [])
+            problems += diff(w_list, d_list, ignore=("anomalies",))
+            for w, d in zip(w_list, d_list):
+                if w["event"] == "session" and d["event"] == "session" and \
+                        sorted(w["anomalies"]) != sorted(d["anomalies"]):
+                    problems.append("anomalies %s, want %s" % (d["anomalies"], w["anomalies"]))
+        self.c.tap(not problems, "%s: verdict %r of attempt %d cut to %r: outcome kept, everything else as documented"
+                   % (self.name, seg.payload.strip()[:40].decode("latin-1"), ev["attempt"],
+                      seg.payload[:2].decode("latin-1")), problems)
+
     # -- rule: snaplen ----------------------------------------------------
 
     def snaplen(self, room):
         """Rule "snaplen": every cut byte is reported as a gap of its flow, the
         byte counts lose exactly the cut bytes (TLS: counted from the wire
         length, nothing lost), the flow gets truncated_packet, and logins
-        reported before the first cut packet of their flow are unchanged."""
+        reported before the first cut packet of their flow are unchanged;
+        later ones never invented: a field may be only its visible start."""
         size = max(s.offset for s in self.segments) + room
         damaged = self.c.events(self.c.damage(self.path, ["snaplen", "--bytes", str(size)]), ndpi=False)
         clean_flows, damaged_flows = by_flow(self.clean_fast), by_flow(damaged)
@@ -525,7 +621,7 @@ class Capture:
             before = [e for e in auths(clean) if first_cut is None or seconds(e["ts"]) < first_cut]
             if auths(got)[:len(before)] != before:
                 problems.append("%s: auth events before the first cut changed" % (key,))
-            problems += never_invented(auths(clean), auths(got))
+            problems += never_invented(auths(clean), auths(got), cut=True)
             if len(sessions(clean)) != 1 or len(sessions(got)) != 1:
                 if len(sessions(clean)) != len(sessions(got)):
                     problems.append("%s: %d sessions, want %d" % (key, len(sessions(got)), len(sessions(clean))))
@@ -658,9 +754,13 @@ class Capture:
                                                                               seg.wire))
             # Lost: the dropped bytes and the rest of the line they cut
             # (skipped to its LF); a dot-stuffed line among them counted
-            # one octet less in the clean run.
+            # one octet less in the clean run. But a "+OK N octets" reply
+            # announced the size: that is what the damaged body counts.
             low = b["retr_octets"] - seg.wire - 1000
             high = b["retr_octets"] - seg.wire + seg.payload.count(b"\n.")
+            announced = announced_body(server[start:])
+            if announced is not None:
+                low = high = b["retr_octets"] - announced[1] + announced[0]
             if not low <= d["retr_octets"] <= high:
                 problems.append("retr_octets %d outside [%d, %d]" % (d["retr_octets"], low, high))
             if sorted(set(d["anomalies"]) - {"gap"}) != sorted(set(b["anomalies"]) - {"gap"}):
@@ -688,6 +788,7 @@ def run_capture(checker, path, pool, seeds):
     cap.drop_each(pool)
     for ev, seg in cap.verdict_segments():
         cap.verdict_lost(ev, seg)
+        cap.verdict_cut(ev, seg)
     for room in (40, 160):
         cap.snaplen(room)
     cap.one_direction("client")

@@ -252,13 +252,19 @@ static const struct test_step steps_junk_before_status[] = {
     SV("+OK Bye\n"),
 };
 
-/* A CR alone ends a line: "NOOP\rSTAT" is two commands, not one. */
+/* Lines end at LF, as dovecot frames them: "NOOP\rNOOP" is one unknown
+ * command with one -ERR (dovecot 2.3.19 answers exactly that), so the
+ * PASS after it gets the -ERR [AUTH], not a +OK meant for something else.
+ * A bare CR in a body is a byte of its line, and ".\r" not followed by LF
+ * is a stuffed line, not the terminator: 5 + 4 octets. */
 static const struct test_step steps_bare_cr[] = {
-    SV("+OK ready\r"),
-    CL("USER hal\rPASS pw\r"),
-    SV("+OK\r+OK\r"),
-    CL("NOOP\rSTAT\r\n"),
-    SV("+OK\r+OK 4 400\r\n"),
+    SV("+OK ready\r\n"),
+    CL("USER hal\r\nNOOP\rNOOP\r\nPASS wrong\r\n"),
+    SV("+OK\r\n-ERR Unknown command.\r\n-ERR [AUTH] Authentication failed.\r\n"),
+    CL("USER hal\r\nNOOP\rNOOP\r\nPASS pw\r\n"),
+    SV("+OK\r\n-ERR Unknown command.\r\n+OK Logged in.\r\n"),
+    CL("STAT\r\nRETR 1\r\n"),
+    SV("+OK 4 400\r\n+OK 9 octets\r\na\rb\r\n.\rx\r\n.\r\n"),
 };
 
 static const struct test_step steps_unknown_commands[] = {
@@ -446,7 +452,9 @@ static const struct test_step steps_gap_pass_verdict[] = {
     SV("+OK 2 320\r\n"),
 };
 
-/* A client gap: the rest of the broken line and a non-command are skipped,
+/* A client gap: the visible start of the broken line keeps its place in
+ * the queue (unnamed: its keyword may be cut), so the one reply seen is
+ * its, not STAT's; the rest of the line and a non-command are skipped,
  * then parsing resumes at the next known command. */
 static const struct test_step steps_gap_client[] = {
     SV("+OK ready\r\n"),
@@ -914,6 +922,120 @@ static const struct test_step steps_auth_command_client_only[] = {
     CL("PASS dan-pw\r\n"),
 };
 
+/* Issue 12.1: a PIPELINING client (RFC 2449 §6.6) queues its commands
+ * behind AUTH with an initial response; dovecot 2.3.19 answers the verdict,
+ * then each command in order. STAT and UIDL read as base64 too: only the
+ * server's next line (a verdict, not a "+ " prompt) makes them commands. */
+static const struct test_step steps_pipelined_plain_ir[] = {
+    SV("+OK ready\r\n"),
+    CL("AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\nSTAT\r\nUIDL\r\nRETR 1\r\nDELE 1\r\nTOP 2 1\r\nQUIT\r\n"),
+    SV("+OK Logged in.\r\n+OK 2 320\r\n+OK\r\n1 aa\r\n2 bb\r\n.\r\n+OK 5 octets\r\nabc\r\n.\r\n"
+       "+OK Marked to be deleted.\r\n+OK\r\nhdr\r\n\r\nx\r\n.\r\n+OK Logging out, messages deleted.\r\n"),
+};
+
+/* The answers pipelined too, before any prompt: each "+ " takes the oldest
+ * line held back, the verdict makes the rest commands. */
+static const struct test_step steps_pipelined_login_noir[] = {
+    SV("+OK ready\r\n"),
+    CL("AUTH LOGIN\r\nYWxpY2U=\r\nc2VjcmV0\r\nSTAT\r\nLIST\r\nQUIT\r\n"),
+    SV("+ VXNlcm5hbWU6\r\n"),
+    SV("+ UGFzc3dvcmQ6\r\n+OK Logged in.\r\n+OK 1 10\r\n+OK\r\n1 10\r\n.\r\n+OK Bye\r\n"),
+};
+
+/* Commands pipelined right behind the last SASL answer (RFC 2195 example). */
+static const struct test_step steps_pipelined_cram_md5[] = {
+    SV("+OK ready\r\n"),
+    CL("AUTH CRAM-MD5\r\n"),
+    SV("+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"),
+    CL("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\nSTAT\r\nQUIT\r\n"),
+    SV("+OK CRAM authentication successful\r\n+OK 3 30\r\n+OK\r\n"),
+};
+
+/* A refused login with commands behind it: dovecot answers each in the
+ * AUTHORIZATION state. Nothing is paired with the wrong reply. */
+static const struct test_step steps_pipelined_auth_fail[] = {
+    SV("+OK ready\r\n"),
+    CL("AUTH PLAIN AGFsaWNlAHdyb25n\r\nSTAT\r\nUSER alice\r\nPASS secret\r\n"),
+    SV("-ERR [AUTH] Authentication failed.\r\n-ERR Unknown command.\r\n+OK\r\n+OK Logged in.\r\n"),
+};
+
+/* A "*" held back is an answer like any other: the prompt takes it, the
+ * exchange is aborted (RFC 5034 §4), the lines behind it are commands. */
+static const struct test_step steps_pipelined_cancel[] = {
+    SV("+OK ready\r\n"),
+    CL("AUTH LOGIN\r\n*\r\nUSER alice\r\nPASS secret\r\n"),
+    SV("+ VXNlcm5hbWU6\r\n-ERR Authentication aborted\r\n+OK\r\n+OK Logged in.\r\n"),
+};
+
+/* Issue 12.2, captures cut at a snaplen: each cut line is its visible
+ * start, then a gap. "+O" decides a verdict; an APOP cut in its digest is
+ * an attempt by that user with the digest begun (no crack line); STAT cut
+ * in its numbers gives no maildrop; a RETR body whose terminator was cut
+ * ends when the client, with nothing else in flight, speaks again, and
+ * counts the announced 120 octets; "-E" refuses the DELE. */
+static const struct test_step steps_snaplen_cut[] = {
+    SV("+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n"),
+    CL("APOP mrose c4c9334bac56"),
+    GAP_CL(22),
+    SV("+O"),
+    GAP_SV(40),
+    CL("STAT\r\n"),
+    SV("+OK 2 32"),
+    GAP_SV(3),
+    CL("RETR 1\r\n"),
+    SV("+OK 120 octets\r\nSubject: hi\r\n"),
+    GAP_SV(110),
+    CL("DELE 1\r\n"),
+    SV("-E"),
+    GAP_SV(20),
+    CL("QUIT\r\n"),
+    SV("+OK bye\r\n"),
+};
+
+/* What a cut verdict tells about the credentials: nothing when the place
+ * of a response code was cut ("-ERR", "-ERR [AU"), [AUTH] when visible
+ * (RFC 3206 §4). "+ " is no status, a lone "-" too little: unknown. A USER
+ * cut in its argument gives the visible start of the name. */
+static const struct test_step steps_snaplen_verdicts[] = {
+    SV("+OK ready\r\n"),
+    CL("USER ali"),
+    GAP_CL(4),
+    SV("+OK\r\n"),
+    CL("PASS one\r\n"),
+    SV("-ERR"),
+    GAP_SV(30),
+    CL("PASS two\r\n"),
+    SV("-ERR [AU"),
+    GAP_SV(30),
+    CL("PASS three\r\n"),
+    SV("-ERR [AUTH] Auth"),
+    GAP_SV(20),
+    CL("PASS four\r\n"),
+    SV("+ "),
+    GAP_SV(30),
+    CL("PASS five\r\n"),
+    SV("-"),
+    GAP_SV(30),
+};
+
+/* Bodies cut with an announced size: a "+OK" line inside the first 500
+ * octets is still body; once 50 + 3 bytes went by, a status line right
+ * after the loss is the next reply, here DELE's (pipelined). */
+static const struct test_step steps_snaplen_bodies[] = {
+    SV("+OK ready\r\n"),
+    CL("USER a\r\nPASS b\r\n"),
+    SV("+OK\r\n+OK\r\n"),
+    CL("RETR 2\r\n"),
+    SV("+OK 500 octets\r\nabc"),
+    GAP_SV(10),
+    SV("+OK this is body text\r\nmore\r\n.\r\n"),
+    CL("RETR 1\r\nDELE 1\r\nQUIT\r\n"),
+    SV("+OK 50 octets\r\nline one"),
+    GAP_SV(60),
+    SV("+OK Marked to be deleted.\r\n"),
+    SV("+OK Logging out, messages deleted.\r\n"),
+};
+
 static const struct test_script test_scripts[] = {
     { "userpass_full", STEPS(steps_userpass_full), 0, 0, END_FIN, false,
       "auth t=1005.000000 flow=7 #1 method=USER user=\"alice\" authzid=- outcome=success exposure=cleartext "
@@ -1043,11 +1165,13 @@ static const struct test_script test_scripts[] = {
       "user=\"zeek@zeek.org\" method=USER attempts=1 failures=0 tls=none maildrop=1/236 retr=0/0 top=0 dele=0 "
       "committed=no deleted=0 commands=4 bytes=39/128 end=quit gap=0 anomalies=[junk_server_line,bare_cr]\n" },
     { "bare_cr", STEPS(steps_bare_cr), 0, 0, END_FIN, false,
-      "auth t=1003.000000 flow=7 #1 method=USER user=\"hal\" authzid=- outcome=success exposure=cleartext "
-      "password=\"pw\" response=\"\" code=- valid=yes\n"
-      "session start=1000.000000 end=1006.000000 flow=7 banner=\"ready\" apop=- user=\"hal\" method=USER attempts=1 "
-      "failures=0 tls=none maildrop=4/400 retr=0/0 top=0 dele=0 committed=no deleted=0 commands=4 bytes=28/33 "
-      "end=fin gap=0 anomalies=[bare_cr]\n" },
+      "auth t=1003.000000 flow=7 #1 method=USER user=\"hal\" authzid=- outcome=failure exposure=cleartext "
+      "password=\"wrong\" response=\"Authentication failed.\" code=AUTH valid=no\n"
+      "auth t=1005.000000 flow=7 #2 method=USER user=\"hal\" authzid=- outcome=success exposure=cleartext "
+      "password=\"pw\" response=\"Logged in.\" code=- valid=yes\n"
+      "session start=1000.000000 end=1008.000000 flow=7 banner=\"ready\" apop=- user=\"hal\" method=USER attempts=2 "
+      "failures=1 tls=none maildrop=4/400 retr=1/9 top=0 dele=0 committed=no deleted=0 commands=8 bytes=77/157 "
+      "end=fin gap=0 anomalies=[unknown_command,bare_cr]\n" },
     { "unknown_commands", STEPS(steps_unknown_commands), 0, 0, END_FIN, false,
       "auth t=1003.000000 flow=7 #1 method=USER user=\"ivy\" authzid=- outcome=success exposure=cleartext "
       "password=\"pw\" response=\"\" code=- valid=yes\n"
@@ -1143,7 +1267,7 @@ static const struct test_script test_scripts[] = {
       "auth t=1003.000000 flow=7 #1 method=USER user=\"ola\" authzid=- outcome=success exposure=cleartext "
       "password=\"pw\" response=\"\" code=- valid=yes\n"
       "session start=1000.000000 end=1008.000000 flow=7 banner=\"ready\" apop=- user=\"ola\" method=USER attempts=1 "
-      "failures=0 tls=none maildrop=1/10 retr=0/0 top=0 dele=0 committed=no deleted=0 commands=3 bytes=44/31 end=fin "
+      "failures=0 tls=none maildrop=- retr=0/0 top=0 dele=0 committed=no deleted=0 commands=4 bytes=44/31 end=fin "
       "gap=30 anomalies=[gap]\n" },
     { "auth_bad_base64", STEPS(steps_auth_bad_base64), 0, 0, END_FIN, false,
       "auth t=1007.000000 flow=7 #1 method=LOGIN user=- authzid=- outcome=failure exposure=cleartext "
@@ -1398,6 +1522,69 @@ static const struct test_script test_scripts[] = {
       "session start=1000.000000 end=1006.000000 flow=7 banner=- apop=- user=- method=- attempts=2 failures=0 "
       "tls=none maildrop=- retr=0/0 top=0 dele=0 committed=no deleted=0 commands=3 bytes=63/0 end=fin gap=0 "
       "anomalies=[no_greeting]\n" },
+    { "pipelined_plain_ir", STEPS(steps_pipelined_plain_ir), 0, 0, END_FIN, false,
+      "auth t=1003.000000 flow=7 #1 method=PLAIN user=\"alice\" authzid=- outcome=success "
+      "exposure=cleartext password=\"secret\" response=\"Logged in.\" code=- valid=yes\n"
+      "session start=1000.000000 end=1004.000000 flow=7 banner=\"ready\" apop=- user=\"alice\" method=PLAIN "
+      "attempts=1 failures=0 tls=none maildrop=2/320 retr=1/5 top=1 dele=1 committed=yes deleted=1 "
+      "commands=7 bytes=76/161 end=quit gap=0 anomalies=[]\n" },
+    { "pipelined_login_noir", STEPS(steps_pipelined_login_noir), 0, 0, END_FIN, false,
+      "auth t=1004.000000 flow=7 #1 method=LOGIN user=\"alice\" authzid=- outcome=success "
+      "exposure=cleartext password=\"secret\" response=\"Logged in.\" code=- valid=yes\n"
+      "session start=1000.000000 end=1005.000000 flow=7 banner=\"ready\" apop=- user=\"alice\" method=LOGIN "
+      "attempts=1 failures=0 tls=none maildrop=1/10 retr=0/0 top=0 dele=0 committed=no deleted=0 commands=4 "
+      "bytes=50/92 end=quit gap=0 anomalies=[]\n" },
+    { "pipelined_cram_md5", STEPS(steps_pipelined_cram_md5), 0, 0, END_FIN, false,
+      "auth t=1005.000000 flow=7 #1 method=CRAM-MD5 user=\"tim\" authzid=- outcome=success exposure=hash "
+      "password=\"b913a602c7eda7a495b4e6e7334d3890\" response=\"CRAM authentication successful\" code=- "
+      "valid=yes "
+      "crack=\"$cram_md5$PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+$dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\"\n"
+      "session start=1000.000000 end=1006.000000 flow=7 banner=\"ready\" apop=- user=\"tim\" "
+      "method=CRAM-MD5 attempts=1 failures=0 tls=none maildrop=3/30 retr=0/0 top=0 dele=0 committed=no "
+      "deleted=0 commands=3 bytes=77/122 end=quit gap=0 anomalies=[]\n" },
+    { "pipelined_auth_fail", STEPS(steps_pipelined_auth_fail), 0, 0, END_FIN, false,
+      "auth t=1003.000000 flow=7 #1 method=PLAIN user=\"alice\" authzid=- outcome=failure "
+      "exposure=cleartext password=\"wrong\" response=\"Authentication failed.\" code=AUTH valid=no\n"
+      "auth t=1003.000000 flow=7 #2 method=USER user=\"alice\" authzid=- outcome=success exposure=cleartext "
+      "password=\"secret\" response=\"Logged in.\" code=- valid=yes\n"
+      "session start=1000.000000 end=1004.000000 flow=7 banner=\"ready\" apop=- user=\"alice\" method=USER "
+      "attempts=2 failures=1 tls=none maildrop=- retr=0/0 top=0 dele=0 committed=no deleted=0 commands=4 "
+      "bytes=60/91 end=fin gap=0 anomalies=[]\n" },
+    { "pipelined_cancel", STEPS(steps_pipelined_cancel), 0, 0, END_FIN, false,
+      "auth t=1003.000000 flow=7 #1 method=LOGIN user=- authzid=- outcome=aborted exposure=none password=- "
+      "response=\"Authentication aborted\" code=- valid=?\n"
+      "auth t=1003.000000 flow=7 #2 method=USER user=\"alice\" authzid=- outcome=success exposure=cleartext "
+      "password=\"secret\" response=\"Logged in.\" code=- valid=yes\n"
+      "session start=1000.000000 end=1004.000000 flow=7 banner=\"ready\" apop=- user=\"alice\" method=USER "
+      "attempts=2 failures=0 tls=none maildrop=- retr=0/0 top=0 dele=0 committed=no deleted=0 commands=3 "
+      "bytes=40/77 end=fin gap=0 anomalies=[]\n" },
+    { "snaplen_cut", STEPS(steps_snaplen_cut), 0, 0, END_FIN, false,
+      "auth t=1005.000000 flow=7 #1 method=APOP user=\"mrose\" authzid=- outcome=success exposure=hash "
+      "password=\"c4c9334bac56\" response=- code=- valid=yes\n"
+      "session start=1000.000000 end=1017.000000 flow=7 banner=\"POP3 server ready "
+      "<1896.697170952@dbc.mtview.ca.us>\" apop=\"<1896.697170952@dbc.mtview.ca.us>\" user=\"mrose\" "
+      "method=APOP attempts=1 failures=0 tls=none maildrop=- retr=1/120 top=0 dele=0 committed=no deleted=0 "
+      "commands=5 bytes=51/107 end=quit gap=195 anomalies=[gap,field_truncated]\n" },
+    { "snaplen_verdicts", STEPS(steps_snaplen_verdicts), 0, 0, END_FIN, false,
+      "auth t=1007.000000 flow=7 #1 method=USER user=\"ali\" authzid=- outcome=failure exposure=cleartext "
+      "password=\"one\" response=- code=- valid=?\n"
+      "auth t=1010.000000 flow=7 #2 method=USER user=\"ali\" authzid=- outcome=failure exposure=cleartext "
+      "password=\"two\" response=- code=- valid=?\n"
+      "auth t=1013.000000 flow=7 #3 method=USER user=\"ali\" authzid=- outcome=failure exposure=cleartext "
+      "password=\"three\" response=\"Auth\" code=AUTH valid=no\n"
+      "auth t=1016.000000 flow=7 #4 method=USER user=\"ali\" authzid=- outcome=unknown exposure=cleartext "
+      "password=\"four\" response=- code=- valid=?\n"
+      "auth t=1019.000000 flow=7 #5 method=USER user=\"ali\" authzid=- outcome=unknown exposure=cleartext "
+      "password=\"five\" response=- code=- valid=?\n"
+      "session start=1000.000000 end=1020.000000 flow=7 banner=\"ready\" apop=- user=- method=- attempts=5 "
+      "failures=3 tls=none maildrop=- retr=0/0 top=0 dele=0 committed=no deleted=0 commands=6 bytes=62/47 "
+      "end=fin gap=144 anomalies=[gap,field_truncated]\n" },
+    { "snaplen_bodies", STEPS(steps_snaplen_bodies), 0, 0, END_FIN, false,
+      "auth t=1003.000000 flow=7 #1 method=USER user=\"a\" authzid=- outcome=success exposure=cleartext "
+      "password=\"b\" response=\"\" code=- valid=yes\n"
+      "session start=1000.000000 end=1013.000000 flow=7 banner=\"ready\" apop=- user=\"a\" method=USER "
+      "attempts=1 failures=0 tls=none maildrop=- retr=2/550 top=0 dele=1 committed=yes deleted=1 commands=6 "
+      "bytes=46/158 end=quit gap=70 anomalies=[gap]\n" },
 };
 
 #define TEST_SCRIPT_COUNT (sizeof test_scripts / sizeof test_scripts[0])

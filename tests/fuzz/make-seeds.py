@@ -221,6 +221,20 @@ def hand_seeds(outdir):
         + chunk(S, b"+OK\r\n+OK 2 messages\r\n+OK\r\n1 120\r\n2 200\r\n+OK 2 320\r\n"),
         "bare-lf-nul-cr": bytes([0x0A]) + chunk(S, b"+OK a\rb\n") + chunk(C, b"USER a\x00b\nPASS \r\r\n"),
         "end-then-more": bytes([0x0A]) + chunk(S, b"+OK\r\n") + bytes([0xFE]) + chunk(C, b"QUIT\r\n"),
+        # Issue 12.1: commands held behind an AUTH until a prompt or the verdict.
+        "pipelined-auth": bytes([0x0A]) + chunk(S, b"+OK ready\r\n")
+        + chunk(C, b"AUTH LOGIN\r\nYWxpY2U=\r\nc2VjcmV0\r\nSTAT\r\nUIDL\r\nRETR 1\r\nQUIT\r\n")
+        + chunk(S, b"+ VXNlcm5hbWU6\r\n+ UGFzc3dvcmQ6\r\n+OK Logged in.\r\n+OK 1 5\r\n+OK\r\n1 a\r\n.\r\n"
+                b"+OK 5 octets\r\nabc\r\n.\r\n+OK bye\r\n"),
+        # Issue 13.1: a bare CR stays inside its line, in commands and bodies.
+        "bare-cr-inside": bytes([0x0A]) + chunk(S, b"+OK ready\r\n")
+        + chunk(C, b"USER a\r\nNOOP\rNOOP\r\nPASS b\r\nRETR 1\r\n")
+        + chunk(S, b"+OK\r\n-ERR\r\n+OK\r\n+OK 9 octets\r\na\rb\r\n.\rx\r\n.\r\n"),
+        # Issue 12.2: lines cut at a snaplen, then a gap of the cut size.
+        "snaplen-cut": bytes([0x0A]) + chunk(S, b"+OK ready <1.2@x>\r\n") + chunk(C, b"APOP a 0123")
+        + gap(C, 20) + chunk(S, b"+O") + gap(S, 20) + chunk(C, b"RETR 1\r\n")
+        + chunk(S, b"+OK 50 octets\r\nab") + gap(S, 24) + gap(S, 24) + chunk(S, b"+OK next\r\n")
+        + chunk(C, b"DELE 1\r\n") + chunk(S, b"-E") + gap(S, 3),
     }
     for name, blob in tracker.items():
         write_seed(outdir, "pop3", blob)
