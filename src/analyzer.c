@@ -689,12 +689,140 @@ static void analyzer_end_replaced(struct analyzer *an, struct flow *f, struct ev
         flow_remove(an->flows, f);
 }
 
+/* ------------------------------------------------------------ checksums
+ *
+ * A segment whose IPv4 header or TCP checksum is wrong never reaches the
+ * receiving socket (the kernel counts it in InCsumErrors and drops it), so
+ * it must not reach our stream either: else a forged RST would end the
+ * session we watch and a forged first copy of a command would win over
+ * the copy the server really read. It is dropped before the flow sees it,
+ * counted, and noted on the session as bad_checksum.
+ *
+ * Checksum offload: a capture taken on a sending host sees that host's
+ * segments before the NIC fills their checksum in, so every one of them
+ * is wrong. --checksum-validation auto (Suricata's idea) tells these
+ * apart per direction of each connection, never for the whole capture,
+ * so an attacker's bad segments cannot switch checking off for anyone:
+ *   - the first segment of a direction that is judged decides: right, the
+ *     direction is STRICT and every wrong one after it is dropped; wrong,
+ *     the direction is OFFLOADED. The first is normally the SYN or the
+ *     SYN-ACK, which an attacker must predict to precede. An RST can never
+ *     make a direction OFFLOADED (it is dropped).
+ *   - in an OFFLOADED direction data is not judged (this is what keeps
+ *     offloaded captures cheap), but SYN, FIN and RST are: one that is
+ *     right makes the direction STRICT from then on, so a bad SYN-ACK
+ *     raced ahead of the real one buys nothing once the real one arrives.
+ *   - in a STRICT direction, a wrong segment over 1500 bytes of IP whose
+ *     field holds exactly the pseudo-header sum is a GRO-merged segment
+ *     (the capturing host received and verified its parts) and passes.
+ *   - a right checksum whose field looks unfilled (zero, or the pseudo-
+ *     header sum) passes without deciding anything: an offloading host's
+ *     segment is right that way once in 65536, and one such SYN must not
+ *     make its whole direction STRICT (and its data dropped).
+ * What an attacker can still do: on a connection whose handshake the
+ * capture missed, be the first to send in a direction (accepted, and that
+ * direction is OFFLOADED); on a jumbo-frame network, forge the GRO shape.
+ * What it cannot: end, or put words into, a connection whose direction
+ * has shown one right checksum. Segments cut by the snapshot length
+ * cannot be judged and pass, as before. */
+#define ANALYZER_CSUM_UNKNOWN 0u
+#define ANALYZER_CSUM_STRICT 1u
+#define ANALYZER_CSUM_OFFLOADED 2u
+/* No Ethernet frame without jumbo frames holds a larger IP datagram. */
+#define ANALYZER_CSUM_GRO_MIN_IP 1500u
+
+static unsigned analyzer_csum_state(const struct flow *f, enum flow_direction dir)
+{
+    return f == NULL ? ANALYZER_CSUM_UNKNOWN : (f->checksum_state >> (2u * (unsigned)dir)) & 3u;
+}
+
+static void analyzer_csum_set(struct flow *f, enum flow_direction dir, unsigned state)
+{
+    unsigned shift = 2u * (unsigned)dir;
+
+    f->checksum_state = (uint8_t)((f->checksum_state & ~(3u << shift)) | (state << shift));
+}
+
+/* Only segments that can change what we report are judged: whatever might
+ * start a connection, and on a flow that is (or may become) POP3, the
+ * rest; on a flow written off as not POP3, only a SYN that would replace
+ * it. Non-POP3 traffic costs a flag test. */
+static bool analyzer_csum_wanted(const struct analyzer *an, const struct flow *f, unsigned state,
+                                 const struct packet_view *v)
+{
+    bool syn_only = (v->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+
+    if (f == NULL)
+        return !(v->tcp_flags & TCP_FLAG_RST) && ((v->tcp_flags & TCP_FLAG_SYN) || analyzer_wire_payload(v) > 0);
+    if ((f->flags & FLOW_F_CLOSED) || f->verdict == CLASSIFY_OTHER)
+        return syn_only;
+    if (v->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST))
+        return true;
+    if (state == ANALYZER_CSUM_OFFLOADED && an->opts.checksum_mode == ANALYZER_CHECKSUM_AUTO)
+        return false;
+    return !(f->flags & FLOW_F_COUNT_ONLY);
+}
+
+static bool analyzer_csum_gro_sized(const struct packet_view *v)
+{
+    uint64_t ip_len = (uint64_t)(v->ip_version == 4 ? v->ip_header_len : 40u) + v->tcp_header_len + v->payload_len;
+
+    return ip_len > ANALYZER_CSUM_GRO_MIN_IP;
+}
+
+/* True when the segment goes on; *state is then its direction's trust. */
+static bool analyzer_csum_pass(struct analyzer *an, const struct flow *f, enum flow_direction dir,
+                               const struct packet_view *v, unsigned *state)
+{
+    unsigned st = analyzer_csum_state(f, dir);
+    enum decode_checksum c;
+
+    *state = st;
+    if (an->opts.checksum_mode == ANALYZER_CHECKSUM_NO || !analyzer_csum_wanted(an, f, st, v))
+        return true;
+    c = v->checksum != DECODE_CHECKSUM_UNCHECKED ? (enum decode_checksum)v->checksum : decode_checksum(v);
+    if (c == DECODE_CHECKSUM_UNVERIFIABLE || c == DECODE_CHECKSUM_RIGHT_BY_CHANCE)
+        return true;
+    if (c == DECODE_CHECKSUM_GOOD) {
+        *state = ANALYZER_CSUM_STRICT;
+        return true;
+    }
+    if (an->opts.checksum_mode == ANALYZER_CHECKSUM_YES)
+        return false;
+    if (st == ANALYZER_CSUM_OFFLOADED)
+        return true;
+    if (st == ANALYZER_CSUM_UNKNOWN && !(v->tcp_flags & TCP_FLAG_RST)) {
+        *state = ANALYZER_CSUM_OFFLOADED;
+        an->stats.checksum_offloaded++;
+        return true;
+    }
+    if (st == ANALYZER_CSUM_STRICT && c == DECODE_CHECKSUM_PARTIAL && analyzer_csum_gro_sized(v)) {
+        an->stats.checksum_merged++;
+        return true;
+    }
+    return false;
+}
+
+static void analyzer_csum_dropped(struct analyzer *an, struct flow *f)
+{
+    an->stats.checksum_dropped++;
+    if (f != NULL && !(f->flags & FLOW_F_CLOSED))
+        analyzer_note(f, ANOMALY_BAD_CHECKSUM);
+}
+
 /* hash is flow_hash_view(v): computed once per packet by the caller. */
 static void analyzer_segment(struct analyzer *an, const struct packet_view *v, uint64_t hash, struct event_time ts)
 {
     enum flow_direction dir = FLOW_FROM_CLIENT;
     struct flow *f = flow_lookup_hashed(an->flows, v, hash, &dir);
+    unsigned csum = ANALYZER_CSUM_UNKNOWN;
 
+    /* Before anything else: a segment the kernel drops may neither end,
+     * replace, start nor feed a connection. */
+    if (!analyzer_csum_pass(an, f, dir, v, &csum)) {
+        analyzer_csum_dropped(an, f);
+        return;
+    }
     if (f != NULL && analyzer_reopened(f, dir, v)) {
         analyzer_end_replaced(an, f, ts);
         f = NULL;
@@ -711,6 +839,8 @@ static void analyzer_segment(struct analyzer *an, const struct packet_view *v, u
             return;
         dir = flow_direction_of(f, v);
     }
+    if (csum != analyzer_csum_state(f, dir))
+        analyzer_csum_set(f, dir, csum);
     flow_touch(an->flows, f, ts);
     f->last_frame = an->frame;
     if (v->tcp_flags & TCP_FLAG_FIN)
@@ -784,6 +914,20 @@ static void analyzer_fragment(struct analyzer *an, const struct packet_view *fra
     analyzer_fragment_stats(an);
 }
 
+/* A pcapng if_tsoffset or a damaged record can put a packet anywhere in
+ * 64 bits of seconds; nothing real lies outside 1970-9999, and keeping
+ * them out keeps every sum on packet times (timeouts, windows, the next
+ * sweep) far from overflow. Counted and skipped, like a malformed frame. */
+static bool analyzer_time_ok(struct analyzer *an, const struct capture_frame *frame)
+{
+    if (frame->ts.sec >= ANALYZER_TIME_MIN && frame->ts.sec <= ANALYZER_TIME_MAX)
+        return true;
+    an->stats.bad_times++;
+    if (an->stats.first_bad_time_frame == 0)
+        an->stats.first_bad_time_frame = frame->number;
+    return false;
+}
+
 void analyzer_frame(struct analyzer *an, const struct capture_frame *frame)
 {
     struct packet_view v;
@@ -791,6 +935,8 @@ void analyzer_frame(struct analyzer *an, const struct capture_frame *frame)
 
     an->stats.frames++;
     an->stats.frame_bytes += frame->wirelen;
+    if (!analyzer_time_ok(an, frame))
+        return;
     analyzer_advance_time(an, frame->ts);
     r = decode_packet(frame->linktype, frame->data, frame->caplen, frame->wirelen, &v);
     if (!analyzer_count_decode(an, r, frame->number)) {

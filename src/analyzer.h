@@ -13,6 +13,23 @@
 #include "event.h"
 #include "pop3.h"
 
+/* --checksum-validation (README "Hostile input"): which segments with a
+ * wrong IPv4 header or TCP checksum are dropped before the stream, as the
+ * receiving kernel drops them. */
+enum analyzer_checksum_mode {
+    ANALYZER_CHECKSUM_AUTO, /* drop them, except from a sender whose
+                               checksums the capture shows unfinished
+                               (offload; see analyzer.c) */
+    ANALYZER_CHECKSUM_YES, /* drop every one */
+    ANALYZER_CHECKSUM_NO, /* verify nothing */
+};
+
+/* Packet times outside 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59Z are
+ * refused: nothing real lies there, and every later sum on times stays
+ * far from overflowing. */
+#define ANALYZER_TIME_MIN INT64_C(0)
+#define ANALYZER_TIME_MAX INT64_C(253402300799)
+
 struct analyzer_options {
     size_t max_flows; /* table capacity; the oldest idle flow is evicted */
     size_t max_sessions; /* POP3 trackers at once (each holds its line
@@ -28,6 +45,7 @@ struct analyzer_options {
     bool no_ndpi; /* --no-ndpi: no application naming, nothing fed to nDPI */
     unsigned ndpi_share; /* --threads: nDPI's flow limit is divided by this
                             (0 or 1: whole) */
+    enum analyzer_checksum_mode checksum_mode;
 };
 
 #define ANALYZER_DEFAULT_MAX_FLOWS 262144
@@ -60,6 +78,12 @@ struct analyzer_stats {
     uint64_t gap_bytes; /* bytes reported missing to trackers */
     uint64_t first_bad_frame; /* record number of the first malformed or
                                  truncated frame, 0 if none */
+    uint64_t bad_times; /* frames skipped: packet time outside 1970-9999 */
+    uint64_t first_bad_time_frame; /* record number of the first, 0 if none */
+    uint64_t checksum_dropped; /* segments dropped: wrong checksum */
+    uint64_t checksum_offloaded; /* connection directions whose checksums
+                                    the capture shows unfinished (offload) */
+    uint64_t checksum_merged; /* wrong checksums kept: GRO-merged segments */
 };
 
 void analyzer_options_default(struct analyzer_options *opts);

@@ -76,7 +76,7 @@ static bool capture_compile_filter(pcap_t *handle, const char *name, const char 
 /* Reads every record to the end. Records are numbered from 1 in file order,
  * counting those the filter drops, so a number always points at one record. */
 static enum capture_status capture_deliver(pcap_t *handle, const char *name, const struct bpf_program *filter,
-                                           capture_frame_fn fn, void *ctx)
+                                           const struct pcapfile *guard, capture_frame_fn fn, void *ctx)
 {
     struct pcap_pkthdr *header;
     const u_char *bytes;
@@ -94,7 +94,8 @@ static enum capture_status capture_deliver(pcap_t *handle, const char *name, con
             continue; /* live sources only: the buffer timeout expired */
         if (rc != 1) {
             fprintf(stderr, "pop3scope: %s: record %" PRIu64 ": %s; analysis of the frames before it stands\n",
-                    name, number + 1, pcap_geterr(handle));
+                    name, number + 1,
+                    guard != NULL && pcapfile_refused(guard) ? pcapfile_error(guard) : pcap_geterr(handle));
             return CAPTURE_READ_ERROR;
         }
         number++;
@@ -112,7 +113,7 @@ static enum capture_status capture_deliver(pcap_t *handle, const char *name, con
 
 /* Reads a file libpcap has opened, to its end. */
 static enum capture_status capture_read_handle(pcap_t *handle, const char *name, const char *bpf_filter,
-                                               capture_frame_fn fn, void *ctx)
+                                               const struct pcapfile *guard, capture_frame_fn fn, void *ctx)
 {
     struct bpf_program program;
     enum capture_status status;
@@ -125,17 +126,18 @@ static enum capture_status capture_read_handle(pcap_t *handle, const char *name,
         pcap_close(handle);
         return CAPTURE_OPEN_FAILED;
     }
-    status = capture_deliver(handle, name, bpf_filter != NULL ? &program : NULL, fn, ctx);
+    status = capture_deliver(handle, name, bpf_filter != NULL ? &program : NULL, guard, fn, ctx);
     if (bpf_filter != NULL)
         pcap_freecode(&program);
     pcap_close(handle);
     return status;
 }
 
-/* Through libpcap: by path, or from `stream` when it is not NULL (a pipe
- * pcapfile.c has begun to read; the stream gives those bytes again). */
-static enum capture_status capture_read_libpcap(const char *path, FILE *stream, const char *bpf_filter,
-                                                capture_frame_fn fn, void *ctx)
+/* Through libpcap: by path, or from `stream` when it is not NULL
+ * (pcapfile_replay_stream of `guard`: what pcapfile.c has begun to read,
+ * then the rest, with the pcapng interface limit). */
+static enum capture_status capture_read_libpcap(const char *path, FILE *stream, const struct pcapfile *guard,
+                                                const char *bpf_filter, capture_frame_fn fn, void *ctx)
 {
     char errbuf[PCAP_ERRBUF_SIZE];
     const char *name = capture_source_name(path);
@@ -147,10 +149,10 @@ static enum capture_status capture_read_libpcap(const char *path, FILE *stream, 
         if (stream != NULL)
             fclose(stream); /* pcap_fopen_offline keeps it only on success */
         fprintf(stderr, "pop3scope: %s: cannot read as a capture file: %s\n", name,
-                capture_open_reason(path, errbuf));
+                guard != NULL && pcapfile_refused(guard) ? pcapfile_error(guard) : capture_open_reason(path, errbuf));
         return CAPTURE_OPEN_FAILED;
     }
-    return capture_read_handle(handle, name, bpf_filter, fn, ctx);
+    return capture_read_handle(handle, name, bpf_filter, guard, fn, ctx);
 }
 
 /* The filter of capture_compile_filter(), for a file libpcap has not
@@ -245,18 +247,21 @@ enum capture_status capture_read_file_held(const char *path, const char *bpf_fil
     bool is_stdin = strcmp(path, "-") == 0;
     struct pcapfile *pf;
     enum capture_status status;
-    off_t start;
+    FILE *stream;
     int fd;
 
-    if (capture_libpcap_forced())
-        return capture_read_libpcap(path, NULL, bpf_filter, fn, ctx);
     /* A file that cannot be opened is left to libpcap, which words why. */
     fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return capture_read_libpcap(path, NULL, bpf_filter, fn, ctx);
-    start = lseek(fd, 0, SEEK_CUR);
+        return capture_read_libpcap(path, NULL, NULL, bpf_filter, fn, ctx);
     pf = pcapfile_open(fd, !is_stdin);
-    if (pf != NULL && pcapfile_fast(pf)) {
+    if (pf == NULL) {
+        if (!is_stdin)
+            close(fd);
+        fprintf(stderr, "pop3scope: %s: cannot read as a capture file: out of memory\n", capture_source_name(path));
+        return CAPTURE_OPEN_FAILED;
+    }
+    if (pcapfile_fast(pf) && !capture_libpcap_forced()) {
         /* Out of memory for the blocks: frames are then copied as usual. */
         if (release != NULL)
             (void)pcapfile_hold(pf, release, ctx);
@@ -264,28 +269,15 @@ enum capture_status capture_read_file_held(const char *path, const char *bpf_fil
         pcapfile_free(pf);
         return status;
     }
-    /* Not ours to read. What was read of a pipe cannot be read again: a
-     * stream replays it to libpcap. Anything else is rewound and opened by
-     * libpcap afresh, exactly as without pcapfile.c. */
-    if (pf != NULL && start < 0) {
-        FILE *stream = pcapfile_replay_stream(pf);
-
-        status = stream != NULL ? capture_read_libpcap(path, stream, bpf_filter, fn, ctx) : CAPTURE_OPEN_FAILED;
-        if (stream == NULL)
-            fprintf(stderr, "pop3scope: %s: cannot read as a capture file: out of memory\n",
-                    capture_source_name(path));
-        pcapfile_free(pf);
-        return status;
-    }
-    if (pf != NULL)
-        pcapfile_free(pf);
-    else if (!is_stdin)
-        close(fd);
-    if (is_stdin && start >= 0 && lseek(fd, start, SEEK_SET) != start) {
-        fprintf(stderr, "pop3scope: stdin: cannot read as a capture file: %s\n", strerror(errno));
-        return CAPTURE_OPEN_FAILED;
-    }
-    return capture_read_libpcap(path, NULL, bpf_filter, fn, ctx);
+    /* Not ours to read: libpcap reads it through a stream that gives the
+     * bytes already read again, then the rest (a pipe cannot seek back),
+     * and walks pcapng blocks on the way (PCAPFILE_MAX_INTERFACES). */
+    stream = pcapfile_replay_stream(pf);
+    status = stream != NULL ? capture_read_libpcap(path, stream, pf, bpf_filter, fn, ctx) : CAPTURE_OPEN_FAILED;
+    if (stream == NULL)
+        fprintf(stderr, "pop3scope: %s: cannot read as a capture file: out of memory\n", capture_source_name(path));
+    pcapfile_free(pf);
+    return status;
 }
 
 /* ------------------------------------------------------------------ live */

@@ -76,6 +76,10 @@ struct decode_span {
 struct decode_state {
     struct cursor cur; /* over the whole frame; narrowed, never re-based */
     uint32_t wire_len; /* max(wirelen, caplen) */
+    /* The IP length came from the wire, not the header (TSO/GSO, a
+     * jumbogram), or a routing header changes the pseudo-header's
+     * destination (RFC 8200 §8.1): no checksum verdict then. */
+    bool checksum_unverifiable;
 };
 
 /* Fixed headers are taken from the cursor in one piece (one bounds check
@@ -334,6 +338,7 @@ static enum decode_result decode_ipv4(struct decode_state *st, struct packet_vie
          * super-segment exceeds 64 KiB; the wire length is all there is
          * (tcpdump makes the same guess). */
         total = st->wire_len - (uint32_t)cursor_offset(c) + DECODE_IPV4_HEADER_MIN;
+        st->checksum_unverifiable = true;
     }
     if (total < header_len)
         return DECODE_MALFORMED;
@@ -341,6 +346,8 @@ static enum decode_result decode_ipv4(struct decode_state *st, struct packet_vie
         return DECODE_TRUNCATED;
 
     out->ip_version = 4;
+    out->ip_header = header; /* the options follow it: header_len in all */
+    out->ip_header_len = (uint8_t)header_len;
     memcpy(out->src_addr, header + 12, 4);
     memcpy(out->dst_addr, header + 16, 4);
     if (protocol != DECODE_IPPROTO_TCP)
@@ -427,6 +434,8 @@ static enum decode_result decode_ipv6_option_header(struct decode_state *st, str
         return r;
     inner = cursor_get_u8(&peek);
     units = cursor_get_u8(&peek);
+    if (*next == DECODE_IPPROTO_ROUTING)
+        st->checksum_unverifiable = true;
     size = *next == DECODE_IPPROTO_AH ? (units + 2) * 4 : (units + 1) * 8;
     r = decode_span_consume(st, span, size);
     if (r == DECODE_OK)
@@ -481,6 +490,7 @@ static enum decode_result decode_ipv6(struct decode_state *st, struct packet_vie
         /* A jumbogram (RFC 2675) or a GSO super-segment captured before
          * segmentation: the wire length is the only length there is. */
         payload_len = st->wire_len - (uint32_t)cursor_offset(c);
+        st->checksum_unverifiable = true;
     }
     out->ip_version = 6;
     memcpy(out->src_addr, src, 16);
@@ -503,6 +513,7 @@ static enum decode_result decode_tcp(struct decode_state *st, struct decode_span
     header = cursor_get_bytes(c, DECODE_TCP_HEADER_MIN); /* decode_span_need checked it */
     if (header == NULL)
         return DECODE_TRUNCATED;
+    out->tcp_header = header;
     out->src_port = decode_be16(header);
     out->dst_port = decode_be16(header + 2);
     out->seq = decode_be32(header + 4);
@@ -518,9 +529,11 @@ static enum decode_result decode_tcp(struct decode_state *st, struct decode_span
     r = decode_span_consume(st, span, header_len - DECODE_TCP_HEADER_MIN); /* options */
     if (r != DECODE_OK)
         return r;
+    out->tcp_header_len = (uint8_t)header_len; /* at most 60 */
     out->payload = cursor_ptr(c);
     out->payload_len = (uint32_t)cursor_remaining(c);
     out->payload_missing = span->wire > out->payload_len ? span->wire - out->payload_len : 0;
+    out->checksum_whole = !st->checksum_unverifiable && out->payload_len == span->claimed;
     return DECODE_OK;
 }
 
@@ -536,6 +549,7 @@ enum decode_result decode_packet(int linktype, const uint8_t *data, uint32_t cap
 
     memset(out, 0, sizeof(*out));
     cursor_init(&st.cur, data, caplen);
+    st.checksum_unverifiable = false;
     /* A record claiming fewer wire bytes than it holds is itself damaged;
      * the bytes we hold were certainly on the wire. */
     st.wire_len = wirelen > caplen ? wirelen : caplen;
@@ -565,6 +579,9 @@ enum decode_result decode_reassembled(uint8_t protocol, const uint8_t *payload, 
         return DECODE_MALFORMED;
     cursor_init(&st.cur, payload, len);
     st.wire_len = len + missing;
+    st.checksum_unverifiable = false;
+    out->ip_header = NULL; /* each fragment had its own */
+    out->ip_header_len = 0;
     span.claimed = len + missing;
     span.wire = len + missing;
     memset(&out->fragment, 0, sizeof out->fragment);
@@ -581,6 +598,133 @@ enum decode_result decode_reassembled(uint8_t protocol, const uint8_t *payload, 
     if (r != DECODE_OK)
         return r;
     return decode_tcp(&st, &span, out);
+}
+
+/* ------------------------------------------------------------- checksums */
+
+/* Ones'-complement sum (RFC 1071) with 64-bit accumulation: 32-bit words
+ * added into a 64-bit total cannot carry out of it below 2^32 words, so
+ * the carries are folded once at the end instead of after every add.
+ * Loads go through memcpy: packet bytes have no alignment. The range was
+ * bounds-checked by the cursor when the view was made. */
+static uint64_t decode_sum_words(const uint8_t *p, size_t n, uint64_t acc)
+{
+    uint64_t a, b, c, d;
+    uint8_t tail[8] = {0};
+
+    while (n >= 32) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + 8, 8);
+        memcpy(&c, p + 16, 8);
+        memcpy(&d, p + 24, 8);
+        acc += (a & 0xFFFFFFFFu) + (a >> 32) + (b & 0xFFFFFFFFu) + (b >> 32);
+        acc += (c & 0xFFFFFFFFu) + (c >> 32) + (d & 0xFFFFFFFFu) + (d >> 32);
+        p += 32;
+        n -= 32;
+    }
+    while (n >= 8) {
+        memcpy(&a, p, 8);
+        acc += (a & 0xFFFFFFFFu) + (a >> 32);
+        p += 8;
+        n -= 8;
+    }
+    if (n > 0) {
+        /* An odd last byte is padded with zero (RFC 9293 §3.1). */
+        memcpy(tail, p, n);
+        memcpy(&a, tail, 8);
+        acc += (a & 0xFFFFFFFFu) + (a >> 32);
+    }
+    return acc;
+}
+
+static uint16_t decode_fold(uint64_t acc)
+{
+    acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+    acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+    acc = (acc & 0xFFFFu) + (acc >> 16);
+    acc = (acc & 0xFFFFu) + (acc >> 16);
+    acc = (acc & 0xFFFFu) + (acc >> 16);
+    return (uint16_t)acc;
+}
+
+uint16_t decode_ones_sum(const uint8_t *data, size_t n)
+{
+    return decode_fold(decode_sum_words(data, n, 0));
+}
+
+/* The pseudo-header: RFC 9293 §3.1 (IPv4: addresses, zero, protocol, TCP
+ * length) or RFC 8200 §8.1 (IPv6: addresses, 32-bit length, zeros, next
+ * header). Its bytes are laid out as on the wire, so they add up in the
+ * same byte order as the segment's. */
+static uint64_t decode_pseudo_sum(const struct packet_view *v, uint32_t tcp_len)
+{
+    uint8_t ph[40];
+    size_t n;
+
+    memset(ph, 0, sizeof ph);
+    if (v->ip_version == 4) {
+        memcpy(ph, v->src_addr, 4);
+        memcpy(ph + 4, v->dst_addr, 4);
+        ph[9] = DECODE_IPPROTO_TCP;
+        ph[10] = (uint8_t)(tcp_len >> 8);
+        ph[11] = (uint8_t)tcp_len;
+        n = 12;
+    } else {
+        memcpy(ph, v->src_addr, 16);
+        memcpy(ph + 16, v->dst_addr, 16);
+        ph[32] = (uint8_t)(tcp_len >> 24);
+        ph[33] = (uint8_t)(tcp_len >> 16);
+        ph[34] = (uint8_t)(tcp_len >> 8);
+        ph[35] = (uint8_t)tcp_len;
+        ph[39] = DECODE_IPPROTO_TCP;
+        n = 40;
+    }
+    return decode_sum_words(ph, n, 0);
+}
+
+enum decode_checksum decode_checksum(const struct packet_view *v)
+{
+    uint64_t tcp_len = (uint64_t)v->tcp_header_len + v->payload_len;
+    uint64_t acc;
+    uint16_t pseudo;
+    uint8_t field[2];
+    bool unfilled;
+
+    if (!v->checksum_whole || v->tcp_header == NULL || v->tcp_header_len < DECODE_TCP_HEADER_MIN)
+        return DECODE_CHECKSUM_UNVERIFIABLE;
+    /* RFC 791 §3.1: the header's words, its checksum included, sum to
+     * all ones. */
+    if (v->ip_header != NULL && decode_ones_sum(v->ip_header, v->ip_header_len) != 0xFFFFu)
+        return DECODE_CHECKSUM_BAD;
+    if (tcp_len > (v->ip_version == 4 ? 0xFFFFu : 0xFFFFFFFFu))
+        return DECODE_CHECKSUM_UNVERIFIABLE;
+    acc = decode_pseudo_sum(v, (uint32_t)tcp_len);
+    pseudo = decode_fold(acc);
+    /* The header is a multiple of 4 bytes long, so the payload's words
+     * start on an even offset and the two ranges add up as one. */
+    acc = decode_sum_words(v->tcp_header, v->tcp_header_len, acc);
+    acc = decode_sum_words(v->payload, v->payload_len, acc);
+    /* Linux leaves ~csum_tcpudp_magic(..., 0), the folded pseudo-header
+     * sum, in the field of a segment the NIC is to finish or GRO merged;
+     * generators leave zero. */
+    memcpy(field, v->tcp_header + 16, 2);
+    unfilled = memcmp(field, &pseudo, 2) == 0 || (field[0] == 0 && field[1] == 0);
+    if (decode_fold(acc) == 0xFFFFu)
+        return unfilled ? DECODE_CHECKSUM_RIGHT_BY_CHANCE : DECODE_CHECKSUM_GOOD;
+    return unfilled ? DECODE_CHECKSUM_PARTIAL : DECODE_CHECKSUM_BAD;
+}
+
+const char *decode_checksum_name(enum decode_checksum c)
+{
+    switch (c) {
+    case DECODE_CHECKSUM_UNCHECKED: return "unchecked";
+    case DECODE_CHECKSUM_GOOD: return "good";
+    case DECODE_CHECKSUM_BAD: return "bad";
+    case DECODE_CHECKSUM_PARTIAL: return "partial";
+    case DECODE_CHECKSUM_RIGHT_BY_CHANCE: return "right_by_chance";
+    case DECODE_CHECKSUM_UNVERIFIABLE: return "unverifiable";
+    }
+    return "invalid";
 }
 
 int decode_link_supported(int linktype)

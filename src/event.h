@@ -81,7 +81,8 @@ struct event_flow {
     X(ANOMALY_TRUNCATED_PACKET, "truncated_packet") \
     X(ANOMALY_STLS_OFFERED_NOT_USED, "stls_offered_not_used") \
     X(ANOMALY_TLS_NOT_SEEN_AFTER_STLS, "tls_not_seen_after_stls") \
-    X(ANOMALY_FIELD_TRUNCATED, "field_truncated")
+    X(ANOMALY_FIELD_TRUNCATED, "field_truncated") \
+    X(ANOMALY_BAD_CHECKSUM, "bad_checksum")
 
 /* Capabilities a server can list in its CAPA reply (RFC 2449 §6, RFC 2595
  * §4 STLS, RFC 6856 UTF8 and LANG). */

@@ -44,6 +44,7 @@ struct flow {
     uint64_t pending_anomalies; /* seen before the session existed */
     uint8_t verdict;            /* enum classify_verdict */
     uint8_t flags;              /* FLOW_F_* */
+    uint8_t checksum_state;     /* analyzer.c: checksum trust per direction */
     uint32_t probe_bytes;       /* payload seen while undecided */
     uint64_t last_frame;        /* --threads: frame of the last packet, the
                                    order of idle-sweep events (shard.c) */

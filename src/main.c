@@ -83,6 +83,8 @@ static void main_usage(FILE *to)
           "      --fragment-timeout SEC  wait for missing fragments, packet time (default 30)\n"
           "Classification:\n"
           "      --no-ndpi           do not name other applications with nDPI (faster)\n"
+          "      --checksum-validation auto|yes|no  drop segments with wrong checksums, as\n"
+          "                          the receiver does (auto: not from offloading senders)\n"
           "Live capture (see README \"Live monitoring\"):\n"
           "  -i, --interface IFACE   capture on IFACE (repeatable; \"any\" for all)\n"
           "                          -f then defaults to \"tcp\", applied in the kernel\n"
@@ -154,6 +156,7 @@ enum main_long_only {
     OPT_MAX_FRAGMENT_BYTES,
     OPT_FRAGMENT_TIMEOUT,
     OPT_THREADS,
+    OPT_CHECKSUM_VALIDATION,
 };
 
 /* Live capture and alerts: a range of their own. */
@@ -198,6 +201,7 @@ static const struct option main_long_options[] = {
     { "max-fragment-bytes", required_argument, NULL, OPT_MAX_FRAGMENT_BYTES },
     { "fragment-timeout", required_argument, NULL, OPT_FRAGMENT_TIMEOUT },
     { "threads", required_argument, NULL, OPT_THREADS },
+    { "checksum-validation", required_argument, NULL, OPT_CHECKSUM_VALIDATION },
     { "interface", required_argument, NULL, 'i' },
     { "user", required_argument, NULL, 'Z' },
     { "snaplen", required_argument, NULL, OPT_SNAPLEN },
@@ -371,6 +375,21 @@ static bool main_check_live(struct main_config *cfg)
     return true;
 }
 
+/* --checksum-validation auto|yes|no (README "Hostile input"). */
+static bool main_set_checksum_mode(struct main_config *cfg, const char *arg)
+{
+    static const char *const names[] = {"auto", "yes", "no"}; /* enum analyzer_checksum_mode order */
+
+    for (unsigned i = 0; i < 3; i++) {
+        if (strcmp(arg, names[i]) == 0) {
+            cfg->analyzer.checksum_mode = (enum analyzer_checksum_mode)i;
+            return true;
+        }
+    }
+    fprintf(stderr, "pop3scope: --checksum-validation takes auto, yes or no, not '%s'\n", arg);
+    return false;
+}
+
 /* Returns -1 to go on, or the exit status to leave with. */
 static int main_parse_options(int argc, char **argv, struct main_config *cfg)
 {
@@ -396,6 +415,10 @@ static int main_parse_options(int argc, char **argv, struct main_config *cfg)
             cfg->output.summary_only = true;
             break;
         case OPT_NO_NDPI: cfg->analyzer.no_ndpi = true; break;
+        case OPT_CHECKSUM_VALIDATION:
+            if (!main_set_checksum_mode(cfg, optarg))
+                return EXIT_USAGE;
+            break;
         case 'o': cfg->output_path = optarg; break;
         case 'p': cfg->output.show_passwords = true; break;
         case OPT_LINE_BUFFERED: cfg->output.line_buffered = true; break;
@@ -517,6 +540,16 @@ static void main_report_input_problems(const struct analyzer_stats *st)
                 "pop3scope: %" PRIu64 " IP fragments: %" PRIu64 " datagrams reassembled, %" PRIu64
                 " given up (timeout, limits, bad offsets; see --max-fragments), %" PRIu64 " overlaps that differed\n",
                 st->fragments, st->fragments_reassembled, st->fragments_dropped, st->fragment_overlaps);
+    if (st->bad_times > 0)
+        fprintf(stderr,
+                "pop3scope: %" PRIu64 " frames skipped: packet time outside 1970-9999 (first at record %" PRIu64 ")\n",
+                st->bad_times, st->first_bad_time_frame);
+    if (st->checksum_dropped > 0 || st->checksum_offloaded > 0 || st->checksum_merged > 0)
+        fprintf(stderr,
+                "pop3scope: checksums: %" PRIu64 " segments dropped as wrong (the receiver drops them too), %" PRIu64
+                " connection directions taken for checksum offload, %" PRIu64
+                " GRO-merged segments kept (see --checksum-validation)\n",
+                st->checksum_dropped, st->checksum_offloaded, st->checksum_merged);
     if (st->flows_evicted > 0)
         fprintf(stderr, "pop3scope: connection table full: %" PRIu64 " connections evicted (see --max-flows)\n",
                 st->flows_evicted);

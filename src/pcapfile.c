@@ -44,6 +44,25 @@
  * (LT_LINKTYPE_EXT); pcap_datalink() leaves them out. */
 #define PCAPFILE_LINKTYPE_MASK 0x03FFFFFFu
 
+/* The walk over a pcapng file's block headers (pcapfile_replay_stream):
+ * every block starts with its type and total length (pcapng §3.1), and the
+ * section header block with its byte-order magic after them (§4.1). */
+#define PCAPFILE_NG_SHB 0x0A0D0D0Au
+#define PCAPFILE_NG_IDB 0x00000001u
+#define PCAPFILE_NG_BOM 0x1A2B3C4Du
+
+struct pcapfile_ng_scan {
+    bool off; /* not pcapng, or a block libpcap will refuse anyway */
+    bool refused; /* too many interfaces: the stream fails */
+    bool swapped; /* the current section's byte order is not ours */
+    bool started; /* the first block was seen */
+    uint8_t header[12]; /* type, length, magic: the start of a block */
+    size_t have; /* bytes of header gathered */
+    uint64_t at; /* stream offset of the next byte */
+    uint64_t start; /* stream offset of the block being walked */
+    uint64_t interfaces; /* IDBs in the whole file */
+};
+
 struct pcapfile {
     int fd;
     bool own_fd;
@@ -62,6 +81,7 @@ struct pcapfile {
     size_t pos; /* next record */
     size_t end; /* bytes read */
     size_t replayed; /* bytes of the buffer the replay stream gave out */
+    struct pcapfile_ng_scan ng; /* pcapng blocks seen by the replay stream */
     char error[PCAP_ERRBUF_SIZE];
 };
 
@@ -323,12 +343,82 @@ bool pcapfile_hold(struct pcapfile *pf, pcapfile_release_fn release, void *ctx)
     return true;
 }
 
+static uint32_t pcapfile_ng_u32(const struct pcapfile_ng_scan *ng, const uint8_t *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, sizeof v);
+    return ng->swapped ? __builtin_bswap32(v) : v;
+}
+
+/* One whole block header gathered: counts an IDB, finds the next block. */
+static void pcapfile_ng_block(struct pcapfile *pf, struct pcapfile_ng_scan *ng)
+{
+    uint32_t type, length, magic;
+
+    memcpy(&type, ng->header, 4); /* the SHB's type reads the same either way */
+    if (type == PCAPFILE_NG_SHB) {
+        memcpy(&magic, ng->header + 8, 4);
+        if (magic != PCAPFILE_NG_BOM && magic != __builtin_bswap32(PCAPFILE_NG_BOM)) {
+            ng->off = true; /* libpcap refuses it itself */
+            return;
+        }
+        ng->swapped = magic != PCAPFILE_NG_BOM;
+    } else if (!ng->started) {
+        ng->off = true; /* not pcapng: nothing to count */
+        return;
+    }
+    ng->started = true;
+    type = pcapfile_ng_u32(ng, ng->header);
+    length = pcapfile_ng_u32(ng, ng->header + 4);
+    if (length < sizeof ng->header) {
+        ng->off = true; /* a lie libpcap reports */
+        return;
+    }
+    if (type == PCAPFILE_NG_IDB && ++ng->interfaces > PCAPFILE_MAX_INTERFACES) {
+        ng->refused = true;
+        snprintf(pf->error, sizeof pf->error,
+                 "more than %u interfaces (pcapng interface description blocks) in one file; "
+                 "pop3scope reads no further",
+                 PCAPFILE_MAX_INTERFACES);
+        return;
+    }
+    ng->start += length; /* at least 12: past what was gathered */
+    ng->have = 0;
+}
+
+/* Walks the block headers in the bytes the stream gives out. */
+static void pcapfile_ng_scan(struct pcapfile *pf, const uint8_t *bytes, size_t n)
+{
+    struct pcapfile_ng_scan *ng = &pf->ng;
+    size_t i = 0;
+
+    while (i < n && !ng->off && !ng->refused) {
+        if (ng->at < ng->start) { /* inside a block's body */
+            uint64_t skip = ng->start - ng->at;
+            size_t step = skip < n - i ? (size_t)skip : n - i;
+
+            i += step;
+            ng->at += step;
+            continue;
+        }
+        ng->header[ng->have++] = bytes[i++];
+        ng->at++;
+        if (ng->have == sizeof ng->header)
+            pcapfile_ng_block(pf, ng);
+    }
+}
+
+bool pcapfile_refused(const struct pcapfile *pf)
+{
+    return pf->ng.refused;
+}
+
 /* fopencookie read: first what pcapfile_open() already took (the buffer
  * still starts at the file's first byte, nothing having been parsed),
  * then the descriptor itself. */
-static ssize_t pcapfile_replay_read(void *cookie, char *buf, size_t size)
+static ssize_t pcapfile_replay_take(struct pcapfile *pf, char *buf, size_t size)
 {
-    struct pcapfile *pf = cookie;
     size_t n;
     ssize_t got;
 
@@ -346,6 +436,31 @@ static ssize_t pcapfile_replay_read(void *cookie, char *buf, size_t size)
         got = read(pf->fd, buf, size);
     while (got < 0 && errno == EINTR);
     return got;
+}
+
+/* Hands libpcap the bytes up to the block that broke the limit, then
+ * fails: libpcap never sees that block. */
+static ssize_t pcapfile_replay_read(void *cookie, char *buf, size_t size)
+{
+    struct pcapfile *pf = cookie;
+    uint64_t from = pf->ng.at;
+    ssize_t got;
+
+    if (pf->ng.refused) {
+        errno = EFBIG;
+        return -1;
+    }
+    got = pcapfile_replay_take(pf, buf, size);
+    if (got <= 0)
+        return got;
+    pcapfile_ng_scan(pf, (const uint8_t *)buf, (size_t)got);
+    if (!pf->ng.refused)
+        return got;
+    if (pf->ng.start <= from) {
+        errno = EFBIG;
+        return -1;
+    }
+    return (ssize_t)(pf->ng.start - from);
 }
 
 static int pcapfile_replay_close(void *cookie)

@@ -71,9 +71,20 @@ const char *pcapfile_error(const struct pcapfile *pf);
 
 /* Only when !pcapfile_fast(): a stream that reads the file again from its
  * first byte (the bytes this reader already took, then the rest of fd), for
- * libpcap when fd cannot seek back (a pipe). The reader must outlive the
- * stream; closing the stream leaves fd open. NULL on failure. */
+ * libpcap. The reader must outlive the stream; closing the stream leaves
+ * fd open. NULL on failure.
+ *
+ * On the way through, the blocks of a pcapng file are walked (their
+ * headers only) and its interface description blocks counted: libpcap
+ * keeps a record of every one in memory, so a file of nothing but IDBs
+ * would take more memory than its size. Past PCAPFILE_MAX_INTERFACES the
+ * stream fails (a read error for libpcap) and pcapfile_refused() says
+ * why. */
+#define PCAPFILE_MAX_INTERFACES 65536u
 FILE *pcapfile_replay_stream(struct pcapfile *pf);
+
+/* The stream refused to go on; the reason is pcapfile_error(). */
+bool pcapfile_refused(const struct pcapfile *pf);
 
 void pcapfile_free(struct pcapfile *pf);
 

@@ -81,7 +81,8 @@ struct shard_segment {
     uint8_t overlap_conflict;
     uint8_t ip_version;
     uint8_t tcp_flags;
-    uint8_t pad;
+    uint8_t checksum; /* enum decode_checksum: UNCHECKED when the worker
+                         can judge it in the held frame itself */
     uint64_t frame;
     uint64_t hash; /* flow_hash_view, so the worker hashes no more */
     int64_t ts_sec;
@@ -91,7 +92,8 @@ struct shard_segment {
     uint16_t src_port;
     uint16_t dst_port;
     uint16_t window;
-    uint16_t pad2;
+    uint8_t tcp_header_len; /* held: the TCP and IPv4 headers lie just */
+    uint8_t ip_header_len;  /* before the payload, in the frame */
     uint32_t payload_len;
     uint32_t payload_missing;
     uint32_t pad3;
@@ -177,6 +179,7 @@ struct shard {
     bool writer_started;
     bool finished;
     bool failed; /* setting up failed: no summary to emit */
+    bool checksums; /* --checksum-validation is not "no" */
     /* Writer's state. */
     struct shard_id_map ids;
     uint64_t last_flow_id;
@@ -380,6 +383,19 @@ static size_t shard_addr_len(const struct packet_view *v)
     return v->ip_version == 4 ? 8u : 32u;
 }
 
+/* What the worker gets of the checksum (analyzer.c judges it): in a held
+ * frame the worker reads the headers in place, when it needs them; bytes
+ * that go onto the ring go without their headers, so those segments are
+ * judged here, as one thread would judge them, over the whole payload. */
+static uint8_t shard_checksum(const struct shard *s, const struct packet_view *v, bool held)
+{
+    if (!s->checksums || !v->checksum_whole)
+        return DECODE_CHECKSUM_UNVERIFIABLE;
+    if (held)
+        return DECODE_CHECKSUM_UNCHECKED;
+    return (uint8_t)decode_checksum(v);
+}
+
 /* Reserves, fills and commits a segment record with `copy` payload bytes
  * after it (0: the payload stays in the held frame). */
 static void shard_put_segment(struct shard *s, struct shard_worker *w, uint64_t frame, const struct packet_view *v,
@@ -393,7 +409,7 @@ static void shard_put_segment(struct shard *s, struct shard_worker *w, uint64_t 
     g->overlap_conflict = overlap_conflict;
     g->ip_version = v->ip_version;
     g->tcp_flags = v->tcp_flags;
-    g->pad = 0;
+    g->checksum = shard_checksum(s, v, held);
     g->frame = frame;
     g->hash = hash;
     g->ts_sec = ts.sec;
@@ -403,7 +419,8 @@ static void shard_put_segment(struct shard *s, struct shard_worker *w, uint64_t 
     g->src_port = v->src_port;
     g->dst_port = v->dst_port;
     g->window = v->window;
-    g->pad2 = 0;
+    g->tcp_header_len = v->tcp_header_len;
+    g->ip_header_len = v->ip_header_len;
     g->payload_len = held ? v->payload_len : (uint32_t)copy;
     g->payload_missing = v->payload_missing + (held ? 0u : v->payload_len - (uint32_t)copy);
     g->pad3 = 0;
@@ -700,6 +717,15 @@ static void shard_worker_segment(struct shard_worker *w, const struct shard_segm
     v.payload = g->payload != NULL ? g->payload : addr + alen;
     v.payload_len = g->payload_len;
     v.payload_missing = g->payload_missing;
+    v.checksum = g->checksum;
+    v.tcp_header_len = g->tcp_header_len;
+    v.ip_header_len = g->ip_header_len;
+    if (g->checksum == DECODE_CHECKSUM_UNCHECKED) {
+        /* Held: decode found them there, in the frame, just before. */
+        v.tcp_header = g->payload - g->tcp_header_len;
+        v.ip_header = g->ip_header_len > 0 ? v.tcp_header - g->ip_header_len : NULL;
+        v.checksum_whole = true;
+    }
     ts.sec = g->ts_sec;
     ts.usec = g->ts_usec;
     w->pos = 2u * g->frame + 1u;
@@ -1067,6 +1093,7 @@ struct shard *shard_new(const struct analyzer_options *opts, unsigned threads, e
     if (threads < 2 || threads > SHARD_MAX_THREADS || (s = calloc(1, sizeof *s)) == NULL)
         return NULL;
     s->workers = threads;
+    s->checksums = opts->checksum_mode != ANALYZER_CHECKSUM_NO;
     s->sink = sink;
     s->stats_sink = stats_sink;
     s->sink_ctx = sink_ctx;
@@ -1193,6 +1220,9 @@ static void shard_add_back(struct analyzer_stats *into, const struct analyzer_st
     into->sessions_refused += b->sessions_refused;
     into->held_bytes_dropped += b->held_bytes_dropped;
     into->gap_bytes += b->gap_bytes;
+    into->checksum_dropped += b->checksum_dropped;
+    into->checksum_offloaded += b->checksum_offloaded;
+    into->checksum_merged += b->checksum_merged;
 }
 
 void shard_get_stats(struct shard *s, struct analyzer_stats *out)

@@ -17,9 +17,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$SRCDIR/tests/tools/malformed-pcap.py" "$good" "$work" || tap_skip_all "generator failed"
 
-tap_plan 29
+tap_plan 33
 
 # run NAME [MORE FILES...]: analyze $work/NAME; sets st, out, err.
+# The crafted files start from a capture taken on lo, whose checksums the
+# kernel never filled in (offload): that note is the only stderr line allowed
+# where a case must be silent.
+offload_note='^pop3scope: checksums: 0 segments dropped as wrong (the receiver drops them too), [0-9]* connection directions taken for checksum offload, 0 GRO-merged segments kept'
+
 run() {
     local name=$1
     shift
@@ -109,9 +114,17 @@ run caplen-snaplen.pcap
 check_message "caplen over the snaplen: exit 0, the connection reports truncated_packet" \
     eval '[ $st -eq 0 ] && grep "\"src_port\":5555" "$out" | grep -q truncated_packet'
 check_good caplen-snaplen
+run pcapng-tsoffset.pcapng
+# if_tsoffset is added to every time by libpcap, in 64 bits: INT64_MAX made
+# a signed overflow in analyzer.c (UBSan). Times outside 1970-9999 are now
+# refused: counted, skipped, one stderr line (the sanitizer build of
+# tests/run-suite.sh checks that nothing overflows on the way).
+check_message "pcapng if_tsoffset of INT64_MAX, year 11476 and 1653: exit 0, 3 frames skipped, first at record 6" \
+    eval '[ $st -eq 0 ] && grep -q "3 frames skipped: packet time outside 1970-9999 (first at record 6)" "$err"'
+check_good pcapng-tsoffset
 run pcapng-unknown.pcapng
 check_message "pcapng with unknown, custom, NRB and ISB blocks: exit 0, silent" \
-    eval '[ $st -eq 0 ] && [ ! -s "$err" ]'
+    eval '[ $st -eq 0 ] && ! grep -v "$offload_note" "$err" | grep -q .'
 check_good pcapng-unknown
 
 run seq-jump.pcap
@@ -124,7 +137,7 @@ EOF
 check_good seq-jump
 run rst-flood.pcap
 check_message "1000 RSTs with random sequence numbers: exit 0, nothing on stderr" \
-    eval '[ $st -eq 0 ] && [ ! -s "$err" ]'
+    eval '[ $st -eq 0 ] && ! grep -v "$offload_note" "$err" | grep -q .'
 check_good rst-flood
 # RFC 9293 §3.10.7.4, RFC 5961 §3.2: a receiver accepts an RST only when its
 # sequence number is in the window. The server ignored these blind RSTs; were
@@ -136,6 +149,18 @@ import json, sys
 s = [e for e in map(json.loads, open(sys.argv[1], "rb")) if e["event"] == "session"]
 sys.exit(0 if len(s) == 1 and s[0]["banner"] and s[0]["end"] == "quit" else 1)
 EOF
+
+# 2 million interface description blocks: libpcap keeps a record of each
+# (90 MB of RSS for the 40 MB file before the cap). Past 65536 the file is
+# refused: exit 2, a message naming the limit, memory stays small.
+bomb_rss=$work/bomb.rss
+/usr/bin/time -f %M -o "$bomb_rss" "$POP3SCOPE" --json "$work/big/pcapng-idb-bomb.pcapng" > "$work/bomb.json" 2> "$work/bomb.err"
+st=$?
+err=$work/bomb.err
+check_message "2 million pcapng IDBs: exit 2, names the file and the limit of 65536 interfaces" \
+    eval '[ $st -eq 2 ] && grep "pcapng-idb-bomb.pcapng: record 1:" "$err" | grep -q "more than 65536 interfaces"'
+check_message "2 million pcapng IDBs: peak RSS $(($(tail -1 "$bomb_rss") / 1024)) MiB, under 40 MiB" \
+    eval '[ "$(tail -1 "$bomb_rss")" -lt $((40 * 1024)) ]'
 
 # The whole set at once: every file is read, in order, whatever the others did.
 all=()

@@ -1300,6 +1300,181 @@ struct captured {
     char payload[8][32];
 };
 
+/* ------------------------------------------------------------ checksums */
+
+/* RFC 1071 the slow, obvious way: big-endian 16-bit words, carries folded
+ * as they come. The reference decode_checksum's 64-bit sum must agree with. */
+static uint32_t ref_sum(const uint8_t *p, size_t n, uint32_t sum)
+{
+    for (size_t i = 0; i < n; i += 2) {
+        sum += (uint32_t)p[i] << 8 | (i + 1 < n ? p[i + 1] : 0u);
+        sum = (sum & 0xFFFFu) + (sum >> 16);
+    }
+    return sum;
+}
+
+/* Fills the IPv4 header checksum (when there is one) and the TCP checksum
+ * of a frame the builder made, over the pseudo-header of RFC 9293 §3.1 or
+ * RFC 8200 §8.1. */
+static void fill_checksums(struct builder *b, int version)
+{
+    size_t tcp_len = b->len - b->tcp_off;
+    uint8_t pseudo[40] = { 0 };
+    size_t plen;
+    uint32_t sum;
+
+    if (version == 4) {
+        patch_be16(b, b->ip_off + 10, 0);
+        patch_be16(b, b->ip_off + 10, ~ref_sum(b->bytes + b->ip_off, b->tcp_off - b->ip_off, 0) & 0xFFFFu);
+        memcpy(pseudo, b->bytes + b->ip_off + 12, 8);
+        pseudo[9] = PROTO_TCP;
+        pseudo[10] = (uint8_t)(tcp_len >> 8);
+        pseudo[11] = (uint8_t)tcp_len;
+        plen = 12;
+    } else {
+        memcpy(pseudo, b->bytes + b->ip_off + 8, 32);
+        pseudo[34] = (uint8_t)(tcp_len >> 8);
+        pseudo[35] = (uint8_t)tcp_len;
+        pseudo[39] = PROTO_TCP;
+        plen = 40;
+    }
+    patch_be16(b, b->tcp_off + 16, 0);
+    sum = ref_sum(b->bytes + b->tcp_off, tcp_len, ref_sum(pseudo, plen, 0));
+    patch_be16(b, b->tcp_off + 16, ~sum & 0xFFFFu);
+}
+
+static enum decode_checksum checksum_of(const struct builder *b, int linktype, uint32_t caplen)
+{
+    struct packet_view v;
+
+    assert_int_equal(decode_packet(linktype, b->bytes, caplen, (uint32_t)b->len, &v), DECODE_OK);
+    return decode_checksum(&v);
+}
+
+/* Every payload length from 0 to 99 (odd tails, the 32-byte loop and its
+ * remainders), both IP versions, with and without TCP options: right
+ * checksums are right, one flipped bit anywhere in the segment is wrong. */
+static void checksum_right_and_one_bit_wrong(void **state)
+{
+    char payload[100];
+    struct builder b;
+    (void)state;
+
+    for (int version = 4; version <= 6; version += 2) {
+        for (size_t n = 0; n < sizeof payload; n++) {
+            struct tcp_spec t = client_user;
+
+            for (size_t k = 0; k < n; k++)
+                payload[k] = (char)('!' + (k * 7 + n) % 90);
+            payload[n] = '\0';
+            t.payload = payload;
+            t.options_len = n % 3 == 0 ? 12 : 0;
+            build_tcp(&b, DLT_EN10MB, version, &t);
+            fill_checksums(&b, version);
+            assert_int_equal(checksum_of(&b, DLT_EN10MB, (uint32_t)b.len), DECODE_CHECKSUM_GOOD);
+            size_t at = (n * 13) % (b.len - b.tcp_off);
+
+            b.bytes[b.tcp_off + (at == 12 ? 4 : at)] ^= 0x10; /* not the data offset */
+            assert_int_not_equal(checksum_of(&b, DLT_EN10MB, (uint32_t)b.len), DECODE_CHECKSUM_GOOD);
+        }
+    }
+}
+
+/* decode_ones_sum in the machine's order folds to the reference sum in
+ * network order, byte-swapped or not (RFC 1071 §2(B)). */
+static void ones_sum_matches_reference(void **state)
+{
+    uint8_t data[300] = { 0 };
+    uint32_t seed = 12345;
+    (void)state;
+
+    for (size_t n = 0; n <= sizeof data; n += 7) {
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            data[i] = (uint8_t)(seed >> 16);
+        }
+        uint16_t ours = decode_ones_sum(data, n);
+        uint16_t ref = (uint16_t)ref_sum(data, n, 0);
+        uint16_t swapped = (uint16_t)(ref >> 8 | ref << 8);
+
+        /* 0 and 0xFFFF are the two zeros of ones'-complement. */
+        if (ref == 0 || ref == 0xFFFFu)
+            assert_true(ours == 0 || ours == 0xFFFFu);
+        else
+            assert_true(ours == ref || ours == swapped);
+    }
+}
+
+static void checksum_ipv4_header_wrong_is_bad(void **state)
+{
+    struct builder b;
+    (void)state;
+
+    build_tcp4(&b, DLT_EN10MB, &client_user);
+    fill_checksums(&b, 4);
+    b.bytes[b.ip_off + 8] = 63; /* TTL changed, header checksum not */
+    assert_int_equal(checksum_of(&b, DLT_EN10MB, (uint32_t)b.len), DECODE_CHECKSUM_BAD);
+}
+
+/* What Linux leaves in the field with offload (the folded pseudo-header
+ * sum), and zero, are PARTIAL when wrong; if such a field is right by
+ * chance, it says so rather than GOOD. */
+static void checksum_unfilled_fields(void **state)
+{
+    struct builder b;
+    uint8_t pseudo[12];
+    uint32_t sum;
+    (void)state;
+
+    build_tcp4(&b, DLT_EN10MB, &client_user);
+    fill_checksums(&b, 4);
+    memcpy(pseudo, b.bytes + b.ip_off + 12, 8);
+    pseudo[8] = 0;
+    pseudo[9] = PROTO_TCP;
+    pseudo[10] = (uint8_t)((b.len - b.tcp_off) >> 8);
+    pseudo[11] = (uint8_t)(b.len - b.tcp_off);
+    sum = ref_sum(pseudo, sizeof pseudo, 0);
+    patch_be16(&b, b.tcp_off + 16, sum); /* ~csum_tcpudp_magic(..., 0) */
+    assert_int_equal(checksum_of(&b, DLT_EN10MB, (uint32_t)b.len), DECODE_CHECKSUM_PARTIAL);
+    patch_be16(&b, b.tcp_off + 16, 0);
+    assert_int_equal(checksum_of(&b, DLT_EN10MB, (uint32_t)b.len), DECODE_CHECKSUM_PARTIAL);
+    /* A payload whose words make the zero field right: the urgent pointer
+     * (unused without URG) takes the difference. */
+    sum = ref_sum(b.bytes + b.tcp_off, b.len - b.tcp_off, ref_sum(pseudo, sizeof pseudo, 0));
+    patch_be16(&b, b.tcp_off + 18, ~sum & 0xFFFFu);
+    assert_int_equal(checksum_of(&b, DLT_EN10MB, (uint32_t)b.len), DECODE_CHECKSUM_RIGHT_BY_CHANCE);
+}
+
+/* Cut by snaplen, or an IP length taken from the wire: no verdict. */
+static void checksum_unverifiable(void **state)
+{
+    struct builder b;
+    (void)state;
+
+    build_tcp4(&b, DLT_EN10MB, &client_user);
+    fill_checksums(&b, 4);
+    assert_int_equal(checksum_of(&b, DLT_EN10MB, (uint32_t)b.len - 3), DECODE_CHECKSUM_UNVERIFIABLE);
+    patch_be16(&b, b.ip_off + 2, 0); /* TSO: total length 0 */
+    assert_int_equal(checksum_of(&b, DLT_EN10MB, (uint32_t)b.len), DECODE_CHECKSUM_UNVERIFIABLE);
+    assert_string_equal(decode_checksum_name(DECODE_CHECKSUM_UNVERIFIABLE), "unverifiable");
+    assert_string_equal(decode_checksum_name(DECODE_CHECKSUM_RIGHT_BY_CHANCE), "right_by_chance");
+}
+
+/* Ethernet padding after the IP datagram is not part of the sum. */
+static void checksum_ignores_ethernet_padding(void **state)
+{
+    struct builder b;
+    struct tcp_spec t = client_user;
+    (void)state;
+
+    t.payload = "";
+    build_tcp4(&b, DLT_EN10MB, &t);
+    fill_checksums(&b, 4);
+    put_fill(&b, 0xEE, 6); /* 54 -> 60 bytes: the minimum frame */
+    assert_int_equal(checksum_of(&b, DLT_EN10MB, (uint32_t)b.len), DECODE_CHECKSUM_GOOD);
+}
+
+
 static void collect_frame(void *ctx, const struct capture_frame *frame)
 {
     struct captured *c = ctx;
@@ -1636,6 +1811,12 @@ int main(void)
         cmocka_unit_test(vlan_single_qinq_and_stacks),
         cmocka_unit_test(vlan_stack_too_deep_is_malformed),
         cmocka_unit_test(ipv4_options_are_skipped),
+        cmocka_unit_test(checksum_right_and_one_bit_wrong),
+        cmocka_unit_test(ones_sum_matches_reference),
+        cmocka_unit_test(checksum_ipv4_header_wrong_is_bad),
+        cmocka_unit_test(checksum_unfilled_fields),
+        cmocka_unit_test(checksum_unverifiable),
+        cmocka_unit_test(checksum_ignores_ethernet_padding),
         cmocka_unit_test(tcp_options_are_skipped),
         cmocka_unit_test(ethernet_padding_is_stripped),
         cmocka_unit_test(snaplen_cut_in_payload),

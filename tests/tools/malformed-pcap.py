@@ -25,6 +25,13 @@ test can check the analysis of everything else goes on:
                          not match its header
   pcapng-bad-iface.pcapng  an Enhanced Packet Block naming an interface
                          that was never described
+  pcapng-tsoffset.pcapng the good session as pcapng, and before the login
+                         one packet on each of three more interfaces whose
+                         if_tsoffset puts it at INT64_MAX seconds (beyond
+                         every time_t), in the year 11476, and in 1653
+  big/pcapng-idb-bomb.pcapng  2 million interface description blocks
+                         (40 MB), then the good session (kept out of the
+                         all-files run: it is the one that stops early)
 
 Inserted records are marked by where they go: before record N of the good
 capture ("at N") means they are read after good record N-1."""
@@ -216,9 +223,10 @@ def ng_epb(iface, sec, usec, data, wirelen):
     return ng_block(6, struct.pack("<IIIII", iface, ts >> 32, ts & 0xFFFFFFFF, len(data), wirelen) + data)
 
 
-def ng_file(g, extra_before, tail=b""):
+def ng_file(g, extra_before, tail=b"", interfaces=b""):
     out = bytearray(ng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
     out += ng_block(1, struct.pack("<HHI", g.linktype, 0, 262144))
+    out += interfaces
     for i, (sec, usec, wirelen, data) in enumerate(g.records):
         out += b"".join(extra_before.get(i, []))
         out += ng_epb(0, sec, usec, data, wirelen)
@@ -239,6 +247,15 @@ def case_pcapng(g, out):
     damaged[-4:] = struct.pack("<I", 4096)
     write(os.path.join(out, "pcapng-damaged.pcapng"), ng_file(g, {}, bytes(damaged)))
     write(os.path.join(out, "pcapng-bad-iface.pcapng"), ng_file(g, {}, ng_epb(5, sec, usec, b"\0" * 60, 60)))
+    # if_tsoffset (option 14, pcapng §4.2): seconds added to every time.
+    offsets = [(1 << 63) - 1, 300000000000, -10000000000]
+    idbs = b"".join(ng_block(1, struct.pack("<HHIHHqHH", g.linktype, 0, 262144, 14, 8, off, 0, 0)) for off in offsets)
+    frame = g.records[5][3]
+    odd = [ng_epb(1 + i, sec, usec, frame, len(frame)) for i in range(len(offsets))]
+    write(os.path.join(out, "pcapng-tsoffset.pcapng"), ng_file(g, {BEFORE_LOGIN: odd}, interfaces=idbs))
+    os.makedirs(os.path.join(out, "big"), exist_ok=True)
+    bomb = ng_block(1, struct.pack("<HHI", g.linktype, 0, 262144)) * 2000000
+    write(os.path.join(out, "big", "pcapng-idb-bomb.pcapng"), ng_file(g, {}, interfaces=bomb))
 
 
 def main():
