@@ -489,7 +489,7 @@ static void text_row_and_header_are_exact(void **state)
     const char *want = "TIME (UTC)           CLIENT                 SERVER                 USER                  "
                        "METHOD      OUTCOME  EXPOSURE   PASSWORD              RESPONSE\n"
                        "2026-11-26 05:15:49  192.0.2.10:50123       198.51.100.5:110       alice                 "
-                       "USER        failure  cleartext  (redacted)            [AUTH] Authentication failed.\n";
+                       "USER        failure  cleartext  (redacted)            \"[AUTH] Authentication failed.\"\n";
 
     (void)state;
     capture_open(&c, OUTPUT_TEXT, false);
@@ -512,8 +512,8 @@ static void text_password_column(void **state)
     ev.u.auth.user = BYTES("bob");
     output_event(c.out, &ev); /* none crossed */
     capture_close(&c);
-    assert_non_null(strstr(c.text, "cleartext  hunter2               [AUTH]"));
-    assert_non_null(strstr(c.text, "cleartext  -                     [AUTH]"));
+    assert_non_null(strstr(c.text, "cleartext  hunter2               \"[AUTH]"));
+    assert_non_null(strstr(c.text, "cleartext  -                     \"[AUTH]"));
     assert_null(strstr(c.text, "(redacted)"));
     capture_free(&c);
 }
@@ -556,7 +556,7 @@ static void text_escapes_control_bytes(void **state)
     }
     assert_non_null(strstr(c.text, "\\x1B[31mevil"));
     assert_non_null(strstr(c.text, "\\x9B2J"));
-    assert_non_null(strstr(c.text, "[AUTH] \\x1B]0;\\x07\\xC4\\x0D\\x0A\\x00x\n"));
+    assert_non_null(strstr(c.text, "\"[AUTH] \\x1B]0;\\x07\\xC4\\x0D\\x0A\\x00x\"\n"));
     capture_free(&c);
 }
 
@@ -767,10 +767,188 @@ static void csv_quotes_and_guards_formulas(void **state)
                         "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",failure,cleartext,\"'+1,\"\"2\"\"\","
                         "\"line one\r\nline two, \"\"quoted\"\"\",\r\n"
                         "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
-                        "'@SUM(A1),failure,cleartext,'-2,'\tx,\r\n"
+                        "'@SUM(A1),failure,cleartext,'-2,\"'\tx\",\r\n"
                         "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
                         "a=b\\x1B\\x00\\xC4\\xC2\\x9B\xC3\xA9,failure,cleartext,,\"'\rz\",\r\n");
     capture_free(&c);
+}
+
+/* ------------------------------------------------------ forged fields */
+
+/* The hostile values of issue 13.8, each in every format. */
+#define FORGE_PAIRS "bob client=6.6.6.6 server=7.7.7.7" /* poses as key=value pairs */
+#define FORGE_ESCAPE "\\x1B"                             /* a literal backslash, x, 1, B */
+#define FORGE_FORMULA "x;=1+1"                           /* a formula after ';' */
+/* C1 CSI, DEL, RLO, LRI, RLM, ALM, then é and 日 that must stay as they are. */
+#define FORGE_CONTROLS "\xC2\x9B" "2J\x7F" "\xE2\x80\xAE" "\xE2\x81\xA6" "\xE2\x80\x8F" "\xD8\x9C" "\xC3\xA9\xE6\x97\xA5"
+
+static struct event alert_event(struct event_bytes user)
+{
+    struct event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.type = EVENT_ALERT;
+    ev.u.alert.ts = (struct event_time){ T0, 0 };
+    ev.u.alert.kind = ALERT_BRUTE_FORCE_ACCOUNT;
+    ev.u.alert.flow = &flow_v4;
+    ev.u.alert.user = user;
+    ev.u.alert.count = 3;
+    ev.u.alert.threshold = 3;
+    return ev;
+}
+
+/* How many times `key` starts a word (after a space or at the line's
+ * start) outside double quotes: what a reader splitting on spaces sees. */
+static int text_key_count(const char *line, const char *key)
+{
+    bool quoted = false;
+    int n = 0;
+
+    for (const char *p = line; *p != '\0' && *p != '\n'; p++) {
+        if (*p == '\\' && p[1] != '\0') {
+            p++;
+            continue;
+        }
+        if (*p == '"')
+            quoted = !quoted;
+        else if (!quoted && (p == line || p[-1] == ' ') && strncmp(p, key, strlen(key)) == 0)
+            n++;
+    }
+    return n;
+}
+
+static void text_alert_line_quotes_forged_pairs(void **state)
+{
+    struct capture c;
+    struct event ev = alert_event(BYTES(FORGE_PAIRS));
+
+    (void)state;
+    capture_open(&c, OUTPUT_TEXT, false);
+    output_event(c.out, &ev);
+    ev = alert_event(BYTES(FORGE_ESCAPE));
+    output_event(c.out, &ev);
+    ev = alert_event(BYTES(FORGE_CONTROLS));
+    output_event(c.out, &ev);
+    capture_close(&c);
+    assert_non_null(strstr(c.text, "ALERT brute_force_account at=2026-11-26T05:15:49.000000Z "
+                                   "user=\"bob client=6.6.6.6 server=7.7.7.7\" client=192.0.2.10:50123 "
+                                   "server=198.51.100.5:110 count=3 threshold=3\n"
+                                   "ALERT brute_force_account at=2026-11-26T05:15:49.000000Z user=\\\\x1B "
+                                   "client=192.0.2.10:50123 server=198.51.100.5:110 count=3 threshold=3\n"
+                                   "ALERT brute_force_account at=2026-11-26T05:15:49.000000Z "
+                                   "user=\\xC2\\x9B2J\\x7F\\xE2\\x80\\xAE\\xE2\\x81\\xA6\\xE2\\x80\\x8F\\xD8\\x9C... "
+                                   "client=")); /* cut at the 64-character column */
+    /* Split as a reader would: one client= and one server= per line. */
+    assert_int_equal(text_key_count(c.text, "client="), 1);
+    assert_int_equal(text_key_count(c.text, "server="), 1);
+    capture_free(&c);
+}
+
+static void text_row_and_summary_quote_forged_values(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+    const char *summary;
+
+    (void)state;
+    capture_open(&c, OUTPUT_TEXT, true);
+    ev.u.auth.user = BYTES(FORGE_PAIRS);
+    ev.u.auth.password = BYTES("p w");
+    output_event(c.out, &ev);
+    ev.u.auth.user = BYTES(FORGE_ESCAPE);
+    ev.u.auth.password = BYTES("say \"hi\"");
+    output_event(c.out, &ev);
+    ev.u.auth.user = BYTES("-"); /* not to be read as "no user" */
+    ev.u.auth.password = BYTES("");
+    output_event(c.out, &ev);
+    capture_close(&c);
+    /* Rows: the user column holds the value whole (cut, in quotes). */
+    assert_non_null(strstr(c.text, "  \"bob client=6.6....\"  USER        failure  cleartext  \"p w\"                 \"[AUTH]"));
+    assert_non_null(strstr(c.text, "  \\\\x1B                 USER        failure  cleartext  \"say \\\"hi\\\"\"          \"[AUTH]"));
+    assert_non_null(strstr(c.text, "  \"-\"                   USER        failure  cleartext  \"\"                    \"[AUTH]"));
+    /* Summary: the name cannot pose as "NAME at ADDR (N attempts)". */
+    summary = strstr(c.text, "passwords exposed in cleartext:\n");
+    assert_non_null(summary);
+    assert_non_null(strstr(summary, "\n  \"bob client=6.6.6.6 server=7.7.7.7\" at 198.51.100.5 (1 attempt)\n"));
+    assert_non_null(strstr(summary, "\n  \\\\x1B at 198.51.100.5 (1 attempt)\n"));
+    assert_non_null(strstr(summary, "\n  \"-\" at 198.51.100.5 (1 attempt)\n"));
+    capture_free(&c);
+}
+
+static void csv_forged_values(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+    const char *row;
+
+    (void)state;
+    ev.u.auth.resp_code = NULL;
+    ev.u.auth.password = ABSENT;
+    capture_open(&c, OUTPUT_CSV, false);
+    ev.u.auth.user = BYTES(FORGE_FORMULA);
+    ev.u.auth.response = BYTES(FORGE_PAIRS);
+    output_event(c.out, &ev);
+    ev.u.auth.user = BYTES(FORGE_ESCAPE);
+    ev.u.auth.response = BYTES(FORGE_CONTROLS);
+    output_event(c.out, &ev);
+    ev.u.auth.user = BYTES("a\t@b"); /* TAB separates in pasted text */
+    ev.u.auth.response = BYTES("ok;fine");
+    output_event(c.out, &ev);
+    ev.u.auth.user = BYTES("a,-1");
+    ev.u.auth.response = BYTES("a;b=1");
+    output_event(c.out, &ev);
+    capture_close(&c);
+    row = strchr(c.text, '\n') + 1;
+    assert_string_equal(row,
+                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                        "\"'x;=1+1\",failure,cleartext,,bob client=6.6.6.6 server=7.7.7.7,\r\n"
+                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                        "\\\\x1B,failure,cleartext,,\\xC2\\x9B2J\\x7F\\xE2\\x80\\xAE\\xE2\\x81\\xA6\\xE2\\x80\\x8F"
+                        "\\xD8\\x9C\xC3\xA9\xE6\x97\xA5,\r\n"
+                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                        "\"'a\t@b\",failure,cleartext,,\"ok;fine\",\r\n"
+                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                        "\"'a,-1\",failure,cleartext,,\"a;b=1\",\r\n");
+    capture_free(&c);
+}
+
+/* JSON: C0, DEL, C1 and bidi controls as \uXXXX; other UTF-8 as is; the
+ * parsed value is the wire text again. */
+static void json_escapes_c1_del_and_bidi(void **state)
+{
+    static const char want[] = "\"user\":\"\\u009B2J\\u007F\\u202E\\u2066\\u200F\\u061C\xC3\xA9\xE6\x97\xA5\"";
+    struct event ev = auth_event();
+    struct event al = alert_event(BYTES(FORGE_CONTROLS));
+    const char *value;
+    char *line;
+    json_t *root;
+    size_t len;
+
+    (void)state;
+    ev.u.auth.user = BYTES(FORGE_CONTROLS);
+    ev.u.auth.response = BYTES("\x1b[2J\x7F");
+    for (int k = 0; k < 2; k++) {
+        line = json_line(k == 0 ? &ev : &al, false);
+        assert_non_null(strstr(line, want));
+        assert_null(strstr(line, "\xC2\x9B"));
+        assert_null(strstr(line, "\xE2\x80\xAE"));
+        assert_null(strchr(line, 0x7F));
+        root = json_parse(line);
+        value = json_get_string(root, "user", &len);
+        assert_int_equal(len, sizeof FORGE_CONTROLS - 1);
+        assert_memory_equal(value, FORGE_CONTROLS, len);
+        if (k == 0) {
+            assert_non_null(strstr(line, "\"response\":\"\\u001B[2J\\u007F\""));
+            assert_string_equal(json_get_string(root, "response", &len), "\x1b[2J\x7F");
+        }
+        json_decref(root);
+        free(line);
+    }
+    /* Spaces, '=' and a literal "\x1B" are ordinary JSON string content. */
+    ev.u.auth.user = BYTES(FORGE_PAIRS FORGE_ESCAPE);
+    line = json_line(&ev, false);
+    assert_non_null(strstr(line, "\"user\":\"bob client=6.6.6.6 server=7.7.7.7\\\\x1B\""));
+    free(line);
 }
 
 /* Live use: a reader of the pipe sees each event as it happens, not when
@@ -934,6 +1112,10 @@ int main(void)
         cmocka_unit_test(csv_header_and_row_are_exact),
         cmocka_unit_test(csv_header_even_without_rows),
         cmocka_unit_test(csv_quotes_and_guards_formulas),
+        cmocka_unit_test(text_alert_line_quotes_forged_pairs),
+        cmocka_unit_test(text_row_and_summary_quote_forged_values),
+        cmocka_unit_test(csv_forged_values),
+        cmocka_unit_test(json_escapes_c1_del_and_bidi),
         cmocka_unit_test(line_buffered_flushes_each_event),
         cmocka_unit_test(block_buffered_waits_for_finish),
         cmocka_unit_test(write_failure_on_full_disk_is_reported),
