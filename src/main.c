@@ -666,7 +666,8 @@ static void main_catch_signals(bool catch)
 /* Once the interfaces are open the process needs no privilege at all:
  * from here on it parses traffic anyone can send. So, in this order:
  * 1. while CAP_SETPCAP is still held (root), empty the capability bounding
- *    set, so nothing this process or a child could exec ever gets one back;
+ *    set, so nothing this process or a child could exec ever gets one back
+ *    (without CAP_SETPCAP, as in some containers, it is left as it is);
  * 2. as root, become USER (-Z, default nobody) with setgroups, setgid,
  *    setuid, and check that root cannot be regained;
  * 3. drop every capability left (effective, permitted, inheritable, and
@@ -677,14 +678,21 @@ static void main_catch_signals(bool catch)
  *    raise them again;
  * 5. read the state back and refuse to go on if any capability is left.
  * libcap-ng does the capability work; output files were opened before. */
-static bool main_clear_bounding_set(void)
+/* *cleared says whether the set was emptied: root in a container may lack
+ * CAP_SETPCAP, and then the set is not ours to change (no_new_privs still
+ * keeps any exec from using it). */
+static bool main_clear_bounding_set(bool *cleared)
 {
+    *cleared = false;
     if (capng_get_caps_process() != 0)
         return false;
     if (capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP) == 0)
-        return true; /* not ours to change: no_new_privs covers it */
+        return true;
     capng_clear(CAPNG_SELECT_BOUNDS);
-    return capng_apply(CAPNG_SELECT_BOUNDS) == 0;
+    if (capng_apply(CAPNG_SELECT_BOUNDS) != 0)
+        return false;
+    *cleared = true;
+    return true;
 }
 
 static bool main_become_user(const char *user)
@@ -715,11 +723,11 @@ static bool main_become_user(const char *user)
 
 static bool main_drop_privileges(const char *user)
 {
-    bool root = geteuid() == 0;
+    bool root = geteuid() == 0, bounds_cleared = false;
 
     if (!root && user != NULL)
         fprintf(stderr, "pop3scope: not running as root: -Z %s has no user to change\n", user);
-    if (root && !main_clear_bounding_set()) {
+    if (root && !main_clear_bounding_set(&bounds_cleared)) {
         fprintf(stderr, "pop3scope: cannot empty the capability bounding set; refusing to go on as root\n");
         return false;
     }
@@ -731,7 +739,7 @@ static bool main_drop_privileges(const char *user)
         return false;
     }
     if (capng_get_caps_process() != 0 || capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE ||
-        (root && capng_have_capabilities(CAPNG_SELECT_BOUNDS) != CAPNG_NONE) ||
+        (bounds_cleared && capng_have_capabilities(CAPNG_SELECT_BOUNDS) != CAPNG_NONE) ||
         prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
         fputs("pop3scope: capabilities still held after giving them up; stopping\n", stderr);
         return false;
