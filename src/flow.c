@@ -1,4 +1,5 @@
 #include "flow.h"
+#include "keyed_hash.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -219,6 +220,26 @@ uint64_t flow_hash_view(const struct packet_view *v)
      * it. Anything not IPv4 takes the 16-byte path, which reads only the
      * view's own arrays. */
     return v->ip_version == 4 ? flow_hash_v4(v) : flow_hash_v6(v);
+}
+
+/* keyed_hash.h: the same SipHash-1-3 under the same key, over any bytes
+ * (8-byte words, then the tail with the length in the top byte). */
+uint64_t keyed_hash(const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    size_t full = len - len % 8;
+    uint64_t tail = (uint64_t)len << 56;
+    struct flow_sip sip;
+
+    if (atomic_load_explicit(&flow_hash_state, memory_order_acquire) != FLOW_HASH_READY)
+        flow_hash_init();
+    flow_sip_begin(&sip);
+    for (size_t i = 0; i < full; i += 8)
+        flow_sip_word(&sip, flow_load64(p + i));
+    for (size_t i = 0; i < len % 8; i++)
+        tail |= (uint64_t)p[full + i] << (8 * i);
+    flow_sip_word(&sip, tail);
+    return flow_sip_end(&sip);
 }
 
 /* Address and port equal, by two word compares instead of a memcmp call. */

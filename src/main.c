@@ -14,9 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cap-ng.h>
 
 #include "alert.h"
 #include "analyzer.h"
@@ -455,25 +458,68 @@ static int main_parse_options(int argc, char **argv, struct main_config *cfg)
     return -1;
 }
 
-/* Output files hold credentials: create them 0600 whatever the umask, and
- * never follow a planted symlink into someone else's file. */
+/* Output files hold credentials, so the path must lead to a file only this
+ * process can reach:
+ * - a new file is created exclusively (O_EXCL), mode 0600 whatever the
+ *   umask (fchmod);
+ * - an existing one is used only if it is a regular file, owned by our
+ *   effective uid, with one link. Another owner may hold a descriptor
+ *   opened before and read every password through it; a second link is a
+ *   name elsewhere (another user's directory, /etc) for the same bytes;
+ *   a FIFO would hand the whole output to whoever reads it;
+ * - never through a symlink (O_NOFOLLOW on the last component);
+ * - O_NONBLOCK on open, so a planted FIFO without a reader fails at once
+ *   (ENXIO) instead of hanging the run; cleared once the file passed.
+ * The checks are made with fstat on the descriptor itself, so the object
+ * checked is the object written (no window between check and use).
+ * Nothing is truncated or changed before the checks pass. `append` is the
+ * SIGHUP reopen (log rotation: logrotate's "create" or a file we made on
+ * an earlier HUP is written on after, not emptied). Returns the
+ * descriptor, or -1 with the reason on stderr. */
+static int main_open_output_fd(const char *path, bool append, const char *context)
+{
+    int flags = O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (append ? O_APPEND : 0);
+    int fd = open(path, flags | O_CREAT | O_EXCL, 0600);
+    const char *why = NULL;
+    struct stat st;
+
+    if (fd < 0 && errno == EEXIST)
+        fd = open(path, flags);
+    if (fd < 0) {
+        int err = errno;
+
+        /* ELOOP: the last component is a symlink; ENXIO: a FIFO nobody
+         * reads (or a device without its driver). */
+        fprintf(stderr, "pop3scope: %scannot write %s: %s\n", context, path,
+                err == ELOOP ? "it is a symbolic link" : err == ENXIO ? "not a regular file" : strerror(err));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file (a FIFO, device or socket); redirect standard output instead";
+    else if (st.st_uid != geteuid())
+        why = "it belongs to another user, who could read the output through a descriptor opened before";
+    else if (st.st_nlink != 1)
+        why = "it has more than one hard link";
+    else if (fchmod(fd, 0600) != 0 || (!append && ftruncate(fd, 0) != 0) ||
+             fcntl(fd, F_SETFL, flags & ~(O_NONBLOCK | O_CLOEXEC)) != 0)
+        why = strerror(errno);
+    if (why != NULL) {
+        fprintf(stderr, "pop3scope: %srefusing to write %s: %s\n", context, path, why);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 static FILE *main_open_output(const char *path)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    struct stat st;
+    int fd = main_open_output_fd(path, false, "");
     FILE *f;
 
-    if (fd < 0) {
-        fprintf(stderr, "pop3scope: cannot write %s: %s\n", path, strerror(errno));
+    if (fd < 0)
         return NULL;
-    }
-    /* Only a file is ours to restrict: -o /dev/null run as root must not
-     * make the device unusable for everyone else. */
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fchmod(fd, 0600) != 0) {
-        fprintf(stderr, "pop3scope: cannot restrict %s to mode 0600: %s\n", path, strerror(errno));
-        close(fd);
-        return NULL;
-    }
     f = fdopen(fd, "w");
     if (f == NULL) {
         fprintf(stderr, "pop3scope: cannot write %s: %s\n", path, strerror(errno));
@@ -650,21 +696,46 @@ static void main_catch_signals(bool catch)
     }
 }
 
-/* After the interfaces are open nothing needs root: the parser of hostile
- * traffic runs as USER (default nobody). Output files were opened before. */
-static bool main_drop_privileges(const char *user)
+/* Once the interfaces are open the process needs no privilege at all:
+ * from here on it parses traffic anyone can send. So, in this order:
+ * 1. while CAP_SETPCAP is still held (root), empty the capability bounding
+ *    set, so nothing this process or a child could exec ever gets one back
+ *    (without CAP_SETPCAP, as in some containers, it is left as it is);
+ * 2. as root, become USER (-Z, default nobody) with setgroups, setgid,
+ *    setuid, and check that root cannot be regained;
+ * 3. drop every capability left (effective, permitted, inheritable, and
+ *    with them the ambient set): a run started without root but with file
+ *    capabilities (setcap cap_net_raw,cap_net_admin+eip) held both until
+ *    now, and -Z root keeps uid 0 but not its capabilities;
+ * 4. set no_new_privs, so no exec (setuid binary, file capabilities) can
+ *    raise them again;
+ * 5. read the state back and refuse to go on if any capability is left.
+ * libcap-ng does the capability work; output files were opened before. */
+/* *cleared says whether the set was emptied: root in a container may lack
+ * CAP_SETPCAP, and then the set is not ours to change (no_new_privs still
+ * keeps any exec from using it). */
+static bool main_clear_bounding_set(bool *cleared)
+{
+    *cleared = false;
+    if (capng_get_caps_process() != 0)
+        return false;
+    if (capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP) == 0)
+        return true;
+    capng_clear(CAPNG_SELECT_BOUNDS);
+    if (capng_apply(CAPNG_SELECT_BOUNDS) != 0)
+        return false;
+    *cleared = true;
+    return true;
+}
+
+static bool main_become_user(const char *user)
 {
     const struct passwd *pw;
     gid_t gid;
 
-    if (geteuid() != 0) {
-        if (user != NULL)
-            fprintf(stderr, "pop3scope: not running as root: -Z %s has nothing to give up\n", user);
-        return true;
-    }
     user = user != NULL ? user : "nobody";
     if (strcmp(user, "root") == 0)
-        return true; /* asked for explicitly */
+        return true; /* asked for explicitly: uid 0, but no capability */
     pw = getpwnam(user);
     if (pw == NULL) {
         fprintf(stderr, "pop3scope: -Z %s: no such user; refusing to go on as root\n", user);
@@ -680,6 +751,32 @@ static bool main_drop_privileges(const char *user)
         return false;
     }
     fprintf(stderr, "pop3scope: running as user %s (uid %u)\n", user, (unsigned)getuid());
+    return true;
+}
+
+static bool main_drop_privileges(const char *user)
+{
+    bool root = geteuid() == 0, bounds_cleared = false;
+
+    if (!root && user != NULL)
+        fprintf(stderr, "pop3scope: not running as root: -Z %s has no user to change\n", user);
+    if (root && !main_clear_bounding_set(&bounds_cleared)) {
+        fprintf(stderr, "pop3scope: cannot empty the capability bounding set; refusing to go on as root\n");
+        return false;
+    }
+    if (root && !main_become_user(user))
+        return false;
+    capng_clear(CAPNG_SELECT_ALL);
+    if (capng_apply(CAPNG_SELECT_CAPS) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        fprintf(stderr, "pop3scope: cannot give up the capabilities: %s\n", strerror(errno));
+        return false;
+    }
+    if (capng_get_caps_process() != 0 || capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE ||
+        (bounds_cleared && capng_have_capabilities(CAPNG_SELECT_BOUNDS) != CAPNG_NONE) ||
+        prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
+        fputs("pop3scope: capabilities still held after giving them up; stopping\n", stderr);
+        return false;
+    }
     return true;
 }
 
@@ -725,28 +822,30 @@ static void main_write_stats(struct main_live_run *run)
         main_write_stats_event(run->sink, &ev);
 }
 
-/* SIGHUP (log rotation): the path gets a fresh file, appended to if
- * something already created it, swapped in under the same stream. If it
- * cannot be opened (e.g. after -Z the directory is not writable), writing
- * goes on to the old file and stderr says so. */
+/* SIGHUP (log rotation): the path gets a fresh file, or the file
+ * logrotate's "create" left there (if it passes main_open_output_fd's
+ * checks: ours, regular, one link), appended to, swapped in under the same
+ * stream. If it cannot be used (e.g. after -Z the directory is not
+ * writable, or someone planted a FIFO), writing goes on to the old file
+ * and stderr says so. */
 static void main_reopen_output(const struct main_live_run *run)
 {
     const char *path = run->cfg->output_path;
-    struct stat st;
     int fd;
 
     if (path == NULL || fflush(run->stream) != 0)
         return;
-    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 || fstat(fd, &st) != 0 || (S_ISREG(st.st_mode) && fchmod(fd, 0600) != 0) ||
-        dup2(fd, fileno(run->stream)) < 0) {
+    fd = main_open_output_fd(path, true, "SIGHUP: ");
+    if (fd < 0) {
+        fprintf(stderr, "pop3scope: SIGHUP: still writing to the file opened before\n");
+        return;
+    }
+    if (dup2(fd, fileno(run->stream)) < 0)
         fprintf(stderr, "pop3scope: SIGHUP: cannot reopen %s: %s; still writing to the file opened before\n", path,
                 strerror(errno));
-    } else {
+    else
         (void)fcntl(fileno(run->stream), F_SETFD, FD_CLOEXEC);
-    }
-    if (fd >= 0)
-        close(fd);
+    close(fd);
 }
 
 /* The wall clock, read here only: --stats-interval is about the sensor's

@@ -192,12 +192,18 @@ static size_t output_utf8_sequence(const uint8_t *p, size_t avail)
 /* CSV has no escape of its own for control bytes: a raw ESC or NUL would
  * reach whoever cats the file. TAB, CR and LF stay (RFC 4180 quoting
  * carries them); C1 controls (U+0080..U+009F, encoded C2 80..C2 9F) are
- * escaped because some terminals act on them. */
+ * escaped because some terminals act on them, and the bidi controls
+ * (U+061C, U+200E/F, U+202A..U+202E, U+2066..U+2069) because they reorder
+ * what a spreadsheet or terminal shows around them. */
 static bool output_csv_control(const uint8_t *p, size_t n)
 {
     if (n == 1)
         return (p[0] < 0x20 && p[0] != '\t' && p[0] != '\r' && p[0] != '\n') || p[0] == 0x7F;
-    return n == 2 && p[0] == 0xC2 && p[1] <= 0x9F;
+    if (n == 2)
+        return (p[0] == 0xC2 && p[1] <= 0x9F) || (p[0] == 0xD8 && p[1] == 0x9C);
+    return n == 3 && p[0] == 0xE2 &&
+           ((p[1] == 0x80 && ((p[2] >= 0x8E && p[2] <= 0x8F) || (p[2] >= 0xAA && p[2] <= 0xAE))) ||
+            (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9));
 }
 
 static size_t output_hex_escape(char *dst, const uint8_t *src, size_t n)
@@ -229,7 +235,13 @@ size_t output_utf8(struct output *out, struct event_bytes bytes, enum output_utf
         size_t n = output_utf8_sequence(bytes.data + i, bytes.len - i);
         size_t take = n == 0 ? 1 : n;
         bool escape = n == 0 || (mode == OUTPUT_UTF8_CSV && output_csv_control(bytes.data + i, n));
-        size_t need = escape ? 4 * take : take;
+        /* CSV: a wire backslash is doubled, so "\x1B" typed by the peer
+         * reads "\\x1B" and cannot pass for an escaped ESC. JSON keeps
+         * it single (consumers decode JSON strings and expect the wire
+         * text): there a literal "\xFF" and an invalid byte 0xFF decode
+         * alike, documented in README "Events". */
+        bool backslash = mode == OUTPUT_UTF8_CSV && bytes.data[i] == '\\';
+        size_t need = escape ? 4 * take : backslash ? 2 : take;
 
         if (pos + need > OUTPUT_SCRATCH_MAX) {
             /* Cut at a character boundary so the "..." that says so keeps
@@ -239,6 +251,9 @@ size_t output_utf8(struct output *out, struct event_bytes bytes, enum output_utf
         }
         if (escape) {
             pos += output_hex_escape(dst + pos, bytes.data + i, take);
+        } else if (backslash) {
+            memcpy(dst + pos, "\\\\", 2);
+            pos += 2;
         } else {
             memcpy(dst + pos, bytes.data + i, take);
             pos += take;

@@ -1,5 +1,9 @@
 /* CSV for spreadsheets: auth events only, a header row, RFC 4180 quoting,
- * and a guard against cells a spreadsheet would run as formulas. */
+ * and a guard against cells a spreadsheet would run as formulas. The one
+ * rule for a value (README "Events"): bytes converted by output_utf8
+ * (controls, C1, bidi controls and invalid bytes as \xNN, a backslash
+ * doubled), quoted when it holds '"', ',', ';', TAB, CR or LF, and led by
+ * an apostrophe when it could start a formula. */
 #include <stdint.h>
 #include <string.h>
 
@@ -8,34 +12,47 @@
 /* RFC 4180 §2: records end in CRLF. */
 #define OUTPUT_CSV_EOL "\r\n"
 
+/* Characters a spreadsheet may split cells on: ',' (RFC 4180), ';'
+ * (the separator where ',' is the decimal mark: German, French... Excel
+ * locales), TAB (pasted text), and line ends. */
+static bool output_csv_separator(char c)
+{
+    return c == ',' || c == ';' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool output_csv_formula_char(char c)
+{
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
 /* A cell a spreadsheet would evaluate (OWASP "CSV injection"): the peer
  * picks user names and response text, so "=HYPERLINK(...)" must stay text.
- * A leading apostrophe makes the spreadsheet show the rest as typed. */
+ * Not only the first character: "x;=1+1" read with ';' as separator is
+ * the two cells "x" and "=1+1", so a formula character right after any
+ * separator-like one counts too. Such a cell gets a leading apostrophe
+ * (the spreadsheet shows the rest as typed) and, holding a separator, is
+ * quoted as well (output_csv_needs_quotes): "'x;=1+1". */
 static bool output_csv_formula_start(const char *text, size_t len)
 {
     if (len == 0)
         return false;
-    switch (text[0]) {
-    case '=':
-    case '+':
-    case '-':
-    case '@':
-    case '\t':
-    case '\r':
+    if (output_csv_formula_char(text[0]))
         return true;
-    default:
-        return false;
-    }
+    for (size_t i = 0; i + 1 < len; i++)
+        if (output_csv_separator(text[i]) && output_csv_formula_char(text[i + 1]))
+            return true;
+    return false;
 }
 
 /* RFC 4180 §2: a field holding a comma, quote, CR or LF is quoted, and a
- * quote inside is doubled. */
+ * quote inside is doubled. ';' and TAB are quoted too, so a reader that
+ * splits on them (a ';' locale) keeps the cell whole. */
 static bool output_csv_needs_quotes(const char *text, size_t len)
 {
     size_t i;
 
     for (i = 0; i < len; i++)
-        if (text[i] == ',' || text[i] == '"' || text[i] == '\r' || text[i] == '\n')
+        if (text[i] == '"' || output_csv_separator(text[i]))
             return true;
     return false;
 }

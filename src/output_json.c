@@ -11,12 +11,17 @@
  * instructions in all (about 7,000 per event, most of it escaping wire
  * bytes), no allocation, and one fwrite per event.
  *
- * The bytes are jansson's (JSON_COMPACT | JSON_PRESERVE_ORDER) exactly, so
+ * The bytes are jansson's (JSON_COMPACT | JSON_PRESERVE_ORDER) but for the
+ * characters jansson leaves raw and a terminal or viewer acts on, so
  * earlier output, golden files and tests/test_output.c (which parses the
  * lines back with jansson) still hold: '"' and '\\' escaped, the controls
- * with a short form as \b \f \n \r \t, the others as \u00XX in upper-case
- * hex, everything else (DEL, '/', non-ASCII) as is. Values are valid UTF-8
- * because wire bytes go through output_utf8 first. */
+ * with a short form as \b \f \n \r \t; as \uXXXX in upper-case hex the
+ * other C0 controls, DEL, the C1 controls (U+0080..U+009F: some terminals
+ * take U+009B as CSI) and the bidi controls (U+061C, U+200E, U+200F,
+ * U+202A..U+202E, U+2066..U+2069: they reorder what is shown around them,
+ * so "alice<RLO>nimda" would read as another name); everything else ('/',
+ * other non-ASCII) as is. Values are valid UTF-8 because wire bytes go
+ * through output_utf8 first. */
 #include <stdint.h>
 #include <string.h>
 
@@ -138,29 +143,74 @@ static char output_json_escape_class(uint8_t c)
     case '\n': return 'n';
     case '\r': return 'r';
     case '\t': return 't';
-    default: return c < 0x20 ? 'u' : 0;
+    default: return c < 0x20 || c == 0x7F ? 'u' : 0;
     }
+}
+
+/* A byte that is copied as is without a second look: printable ASCII but
+ * '"' and '\\', and every non-ASCII byte but the lead bytes of the
+ * sequences output_json_unsafe_utf8 looks for (C2, D8, E2; never a
+ * continuation byte, so a run cannot stop inside a character). */
+static inline bool output_json_plain_byte(uint8_t c)
+{
+    if (c < 0x80)
+        return c >= 0x20 && c != '"' && c != '\\' && c != 0x7F;
+    return c != 0xC2 && c != 0xD8 && c != 0xE2;
+}
+
+/* The length of a C1 or bidi control at s (see the top of the file), with
+ * its code point in *cp; 0 for any other character. */
+static size_t output_json_unsafe_utf8(const uint8_t *s, size_t avail, unsigned *cp)
+{
+    if (avail >= 2 && ((s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F) || (s[0] == 0xD8 && s[1] == 0x9C))) {
+        *cp = (unsigned)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+        return 2;
+    }
+    if (avail >= 3 && s[0] == 0xE2 &&
+        ((s[1] == 0x80 && ((s[2] >= 0x8E && s[2] <= 0x8F) || (s[2] >= 0xAA && s[2] <= 0xAE))) ||
+         (s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9))) {
+        *cp = 0x2000u | (unsigned)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+        return 3;
+    }
+    return 0;
+}
+
+static void output_json_unicode_escape(struct output_json_line *l, unsigned cp)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char seq[6] = { '\\', 'u', hex[cp >> 12 & 0x0F], hex[cp >> 8 & 0x0F], hex[cp >> 4 & 0x0F], hex[cp & 0x0F] };
+
+    output_json_raw(l, seq, sizeof seq);
 }
 
 static void output_json_escape(struct output_json_line *l, const uint8_t *s, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
     size_t i = 0;
 
     while (i < n) {
-        size_t run = i;
+        size_t run = i, len;
+        unsigned cp;
         char cls;
 
-        while (run < n && s[run] >= 0x20 && s[run] != '"' && s[run] != '\\')
+        while (run < n && output_json_plain_byte(s[run]))
             run++;
         output_json_raw(l, (const char *)s + i, run - i);
         if (run == n)
             return;
+        if (s[run] >= 0x80) {
+            len = output_json_unsafe_utf8(s + run, n - run, &cp);
+            if (len == 0) {
+                output_json_char(l, (char)s[run]); /* a lead byte of something else */
+                i = run + 1;
+            } else {
+                output_json_unicode_escape(l, cp);
+                i = run + len;
+            }
+            continue;
+        }
         cls = output_json_escape_class(s[run]);
         if (cls == 'u') {
-            char seq[6] = { '\\', 'u', '0', '0', hex[s[run] >> 4], hex[s[run] & 0x0F] };
-
-            output_json_raw(l, seq, sizeof seq);
+            output_json_unicode_escape(l, s[run]);
         } else {
             char seq[2] = { '\\', cls };
 

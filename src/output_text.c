@@ -1,10 +1,12 @@
 /* The table a person reads: one row per login attempt, then a summary of
- * the run. Every wire byte that is not printable ASCII is shown as \xNN:
- * the peer chose these bytes, and a terminal obeys escape sequences. */
+ * the run. Values from the wire follow one rule (output_text_value, README
+ * "Events"): the peer chose these bytes, a terminal obeys escape
+ * sequences, and a reader splits lines on spaces and '='. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "keyed_hash.h"
 #include "output_internal.h"
 
 #define OUTPUT_TEXT_W_TIME 19
@@ -28,9 +30,9 @@
     OUTPUT_TEXT_COL(OUTPUT_TEXT_W_METHOD) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_OUTCOME)          \
     OUTPUT_TEXT_COL(OUTPUT_TEXT_W_EXPOSURE) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_PASSWORD) "%s\n"
 
-/* Escapes bytes into buf (width + 1 bytes) showing at most `width`
- * characters; a longer value is cut on an escape boundary and ends in
- * "...". */
+/* Names that are ours or nDPI's (not the peer's): non-printable bytes as
+ * \xNN, at most `width` characters (buf: width + 1 bytes); a longer name
+ * is cut on an escape boundary and ends in "...". */
 static void output_text_cell(const uint8_t *data, size_t len, char *buf, size_t width)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -60,12 +62,80 @@ static void output_text_cell(const uint8_t *data, size_t len, char *buf, size_t 
     buf[pos] = '\0';
 }
 
+/* The text format's one rule for a value from the wire: printable ASCII
+ * as is, a backslash doubled, every other byte as \xNN; a value that holds a
+ * space, '"' or '=', is empty, or is "-" (what an absent value prints)
+ * goes in double quotes, with '"' inside as \". So a user name cannot add
+ * a "client=" pair to an alert line or a column to a row, and a literal
+ * "\x1B" (printed "\\x1B") cannot pass for an escaped ESC. */
+static bool output_text_needs_quotes(const uint8_t *data, size_t len)
+{
+    if (len == 0 || (len == 1 && data[0] == '-'))
+        return true;
+    for (size_t i = 0; i < len; i++)
+        if (data[i] == ' ' || data[i] == '"' || data[i] == '=')
+            return true;
+    return false;
+}
+
+/* One byte under the rule above into dst (room for 4); its length. */
+static size_t output_text_escape_byte(uint8_t c, char *dst)
+{
+    static const char hex[] = "0123456789ABCDEF";
+
+    if (c == '\\' || c == '"') {
+        dst[0] = '\\';
+        dst[1] = (char)c;
+        return 2;
+    }
+    if (c >= 0x20 && c <= 0x7E) {
+        dst[0] = (char)c;
+        return 1;
+    }
+    dst[0] = '\\';
+    dst[1] = 'x';
+    dst[2] = hex[c >> 4];
+    dst[3] = hex[c & 0x0F];
+    return 4;
+}
+
+/* The value under the rule into buf (width + 1 bytes, width >= 8), at
+ * most `width` characters, quotes included; a longer value is cut on an
+ * escape boundary and ends in "..." (inside the quotes when quoted). */
+static void output_text_value(const uint8_t *data, size_t len, char *buf, size_t width)
+{
+    bool quoted = output_text_needs_quotes(data, len);
+    size_t pos = 0, keep, limit = quoted ? width - 1 : width;
+
+    if (quoted)
+        buf[pos++] = '"';
+    keep = pos;
+    for (size_t i = 0; i < len; i++) {
+        char esc[4];
+        size_t need = output_text_escape_byte(data[i], esc);
+
+        if (pos + need > limit) {
+            pos = keep;
+            memcpy(buf + pos, "...", 3);
+            pos += 3;
+            break;
+        }
+        memcpy(buf + pos, esc, need);
+        pos += need;
+        if (pos + 3 <= limit)
+            keep = pos;
+    }
+    if (quoted)
+        buf[pos++] = '"';
+    buf[pos] = '\0';
+}
+
 static void output_text_bytes(struct event_bytes bytes, char *buf, size_t width)
 {
     if (bytes.data == NULL)
         snprintf(buf, width + 1, "-");
     else
-        output_text_cell(bytes.data, bytes.len, buf, width);
+        output_text_value(bytes.data, bytes.len, buf, width);
 }
 
 static void output_text_cstr(const char *s, char *buf, size_t width)
@@ -108,10 +178,8 @@ static void output_text_password(const struct output *out, struct event_bytes se
         snprintf(buf, width + 1, "-");
     else if (!out->opts.show_passwords)
         snprintf(buf, width + 1, "(redacted)");
-    else if (secret.len == 0)
-        snprintf(buf, width + 1, "\"\"");
     else
-        output_text_cell(secret.data, secret.len, buf, width);
+        output_text_value(secret.data, secret.len, buf, width);
 }
 
 /* "[CODE] text": the response code (RFC 2449 §8) is half the verdict. Only
@@ -140,7 +208,7 @@ static void output_text_response(const struct event_auth *a, char *buf, size_t w
         memcpy(raw + len, a->response.data, n);
         len += n;
     }
-    output_text_cell(raw, len, buf, width);
+    output_text_value(raw, len, buf, width);
 }
 
 static void output_text_row(struct output *out, const struct event_auth *a)
@@ -172,21 +240,24 @@ static size_t output_account_addr_len(uint8_t ip_version)
     return ip_version == 6 ? 16 : 4;
 }
 
-/* FNV-1a: keys are short and the table is bounded, so a simple hash with
- * linear probing is enough; a hostile spray only fills it sooner, and the
- * limit caps the work. */
+/* The keyed hash (keyed_hash.h, SipHash under a per-process secret): the
+ * user names are the peer's, and with a hash they could predict (the
+ * FNV-1a this was) names chosen to share a slot made every lookup walk a
+ * cluster of up to OUTPUT_ACCOUNTS_MAX entries: 200,000 such logins took
+ * 344 times as long as ordinary names (tests/test_output.c). Keys are
+ * hashed as flags, address, then user bytes, so no two keys share bytes. */
 static uint32_t output_account_hash(const struct output_account *key)
 {
-    uint32_t h = 2166136261u;
-    size_t i;
+    uint8_t buf[2 + 16 + OUTPUT_ACCOUNT_USER_MAX];
+    size_t addr_len = output_account_addr_len(key->ip_version), n = 0;
 
-    for (i = 0; i < key->user_len; i++)
-        h = (h ^ key->user[i]) * 16777619u;
-    h = (h ^ (uint32_t)key->has_user ^ ((uint32_t)key->user_truncated << 1) ^ ((uint32_t)key->ip_version << 2)) *
-        16777619u;
-    for (i = 0; i < output_account_addr_len(key->ip_version); i++)
-        h = (h ^ key->server_addr[i]) * 16777619u;
-    return h;
+    buf[n++] = (uint8_t)(key->has_user | (uint8_t)key->user_truncated << 1);
+    buf[n++] = key->ip_version;
+    memcpy(buf + n, key->server_addr, addr_len);
+    n += addr_len;
+    memcpy(buf + n, key->user, key->user_len);
+    n += key->user_len;
+    return (uint32_t)keyed_hash(buf, n);
 }
 
 static bool output_account_equal(const struct output_account *a, const struct output_account *b)
@@ -372,7 +443,7 @@ static void output_text_accounts(struct output *out)
         if (!e->has_user)
             snprintf(user, sizeof user, "(no user)");
         else
-            output_text_cell(e->user, e->user_len, user, OUTPUT_TEXT_W_SUMMARY_USER);
+            output_text_value(e->user, e->user_len, user, OUTPUT_TEXT_W_SUMMARY_USER);
         event_addr_format(e->ip_version, e->server_addr, addr, sizeof addr);
         output_printf(out, "  %s at %s (%llu attempt%s)\n", user, addr, (unsigned long long)e->attempts,
                       e->attempts == 1 ? "" : "s");
@@ -414,7 +485,8 @@ static void output_text_picture(struct output *out)
         for (size_t i = 0; i < s->app_count; i++) {
             char name[OUTPUT_APP_NAME_MAX];
 
-            output_text_cstr(s->apps[i].name, name, 22);
+            output_text_cell((const uint8_t *)s->apps[i].name, s->apps[i].name != NULL ? strlen(s->apps[i].name) : 0,
+                             name, 22);
             output_printf(out, "  %-22s %8llu %-9s %14llu bytes\n", name, (unsigned long long)s->apps[i].flows,
                           output_text_plural(s->apps[i].flows, "flow", "flows"), (unsigned long long)s->apps[i].bytes);
         }

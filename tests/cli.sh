@@ -8,9 +8,20 @@ sample=$SRCDIR/samples/userpass.pcap
 secret=alice-secret-1
 [ -f "$sample" ] || tap_skip_all "samples/userpass.pcap missing"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+scope_pid=
+cleanup() {
+    [ -n "$scope_pid" ] && kill "$scope_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
-tap_plan 20
+# tap_skip DESCRIPTION REASON: a case this machine cannot run.
+tap_skip() {
+    tap_count=$((tap_count + 1))
+    echo "ok $tap_count - $1 # SKIP $2"
+}
+
+tap_plan 33
 
 "$POP3SCOPE" --help > "$work/help" 2>&1; st=$?
 tap_check "--help exits 0 and shows usage" eval '[ $st -eq 0 ] && grep -q "^Usage: pop3scope" "$work/help"'
@@ -67,11 +78,165 @@ tap_check "--show-passwords reveals it" grep -q "\"password\":\"$secret\"" "$wor
 tap_check "-o creates the file mode 0600 even with umask 000" eval '[ "$(stat -c %a "$work/out.json")" = 600 ] && cmp -s "$work/out.json" "$work/pos.json"'
 ln -s "$work/target" "$work/link.json"
 "$POP3SCOPE" --json -o "$work/link.json" "$sample" 2> "$work/err"; st=$?
-tap_check "-o does not follow a symlink" eval '[ $st -eq 3 ] && [ ! -e "$work/target" ]'
+tap_check "-o does not follow a symlink" eval '[ $st -eq 3 ] && [ ! -e "$work/target" ] && grep -q "symbolic link" "$work/err"'
+printf 'an older run\n%.0s' $(seq 1 100) > "$work/mine.json"
+chmod 644 "$work/mine.json"
+"$POP3SCOPE" --json -p -o "$work/mine.json" "$sample"; st=$?
+tap_check "-o on our own regular file: emptied, rewritten, mode 0600" \
+    eval '[ $st -eq 0 ] && cmp -s "$work/mine.json" "$work/pos.json" && [ "$(stat -c %a "$work/mine.json")" = 600 ]'
+printf 'not ours\n' > "$work/linked"
+ln "$work/linked" "$work/hard.json"
+"$POP3SCOPE" --json -p -o "$work/hard.json" "$sample" 2> "$work/err"; st=$?
+tap_check "-o refuses a file with a second hard link and leaves it alone" \
+    eval '[ $st -eq 3 ] && grep -q "hard link" "$work/err" && [ "$(cat "$work/linked")" = "not ours" ]'
+# A planted FIFO: without a reader the open must fail at once (O_NONBLOCK),
+# not wait for one; with a reader, the reader must get nothing.
+mkfifo "$work/fifo.json"
+timeout 10 "$POP3SCOPE" --json -p -o "$work/fifo.json" "$sample" 2> "$work/err"; st=$?
+tap_check "-o refuses a FIFO without a reader, without hanging" eval '[ $st -eq 3 ] && grep -q "not a regular file" "$work/err"'
+timeout 10 cat "$work/fifo.json" > "$work/fifo-got" &
+reader=$!
+sleep 0.3
+timeout 10 "$POP3SCOPE" --json -p -o "$work/fifo.json" "$sample" 2> "$work/err"; st=$?
+wait "$reader"
+tap_check "-o refuses a FIFO with a reader, which reads nothing" \
+    eval '[ $st -eq 3 ] && grep -q "not a regular file" "$work/err" && [ ! -s "$work/fifo-got" ]'
+
+# A file another user created (and may hold open) is refused: root here,
+# as in CI; nobody plants the file through runuser.
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null 2>&1; then
+    mkdir -m 1777 "$work/pub"
+    chmod 711 "$work"
+    runuser -u nobody -- sh -c 'umask 000; printf "planted\n" > "$1"' sh "$work/pub/out.json"
+    "$POP3SCOPE" --json -p -o "$work/pub/out.json" "$sample" 2> "$work/err"; st=$?
+    tap_check "-o refuses a file owned by another user (nobody) and leaves it alone" \
+        eval '[ $st -eq 3 ] && grep -q "another user" "$work/err" && [ "$(cat "$work/pub/out.json")" = planted ] &&
+              [ "$(stat -c %U "$work/pub/out.json")" = nobody ]'
+else
+    tap_skip "-o refuses a file owned by another user" "needs root, the user nobody and runuser"
+fi
 
 "$POP3SCOPE" --csv "$sample" > "$work/out.csv"
 tap_check "--csv starts with its header row" eval 'head -1 "$work/out.csv" | grep -q "^ts,flow_id,src_ip,src_port,dest_ip,dest_port"'
 "$POP3SCOPE" --json -f "tcp port 9" "$sample" > "$work/filtered.json"; st=$?
 tap_check "a BPF filter that matches nothing gives no auth or session events" \
     eval '[ $st -eq 0 ] && [ "$(records "$work/filtered.json")" -eq 0 ]'
+# ------------------------------------------------------------ live capture
+# SIGHUP reopen (log rotation) and what is left of the privileges while
+# pop3scope parses traffic. Capturing on lo needs root (as in CI).
+# wait_for SECONDS COMMAND...: until COMMAND succeeds.
+wait_for() {
+    local tries=$(($1 * 10))
+    shift
+    while [ "$tries" -gt 0 ]; do
+        "$@" && return 0
+        sleep 0.1
+        tries=$((tries - 1))
+    done
+    return 1
+}
+running() { kill -0 "$scope_pid" 2>/dev/null; }
+# status PID FIELD: a field of /proc/PID/status (CapEff, NoNewPrivs...).
+status() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null; }
+stats_in() { grep -c '"event":"stats"' "$1" 2>/dev/null; }
+# stop_scope: SIGTERM; its exit status in $st (137 if it had to be killed).
+stop_scope() {
+    kill -TERM "$scope_pid" 2>/dev/null
+    if ! wait_for 10 eval '! running'; then
+        kill -KILL "$scope_pid" 2>/dev/null
+    fi
+    wait "$scope_pid"
+    st=$?
+    scope_pid=
+}
+zero=0000000000000000
+live_checks=8
+if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
+    for i in $(seq 1 $live_checks); do tap_skip "live capture case $i" "needs root and the user nobody"; done
+    tap_done
+    exit
+fi
+# The log directory is nobody's, as on a sensor: after -Z the SIGHUP
+# reopen creates the new file as nobody.
+logs=$work/logs
+chmod 711 "$work"
+mkdir -m 700 "$logs"
+chown nobody "$logs"
+ev=$logs/events.json
+"$POP3SCOPE" -i lo -f 'tcp port 9' --json -o "$ev" 2> "$work/live.err" &
+scope_pid=$!
+wait_for 20 grep -q 'running as user nobody' "$work/live.err"
+tap_check "as root with -Z nobody (the default): no capability left, bounding set empty, no_new_privs" \
+    eval '[ "$(status $scope_pid Uid)" = "$(id -u nobody)" ] && [ "$(status $scope_pid CapEff)" = $zero ] &&
+          [ "$(status $scope_pid CapPrm)" = $zero ] && [ "$(status $scope_pid CapInh)" = $zero ] &&
+          [ "$(status $scope_pid CapBnd)" = $zero ] && [ "$(status $scope_pid NoNewPrivs)" = 1 ]'
+
+mv "$ev" "$ev.1"
+kill -HUP "$scope_pid"
+wait_for 10 test -e "$ev"
+kill -USR1 "$scope_pid"
+wait_for 10 eval '[ "$(stats_in "$ev")" -ge 1 ]'
+tap_check "SIGHUP after a rename: a new file (0600, nobody's) takes the next event, the renamed one does not" \
+    eval '[ "$(stats_in "$ev")" -eq 1 ] && [ "$(stats_in "$ev.1")" -eq 0 ] &&
+          [ "$(stat -c "%a %U" "$ev")" = "600 nobody" ]'
+
+mv "$ev" "$ev.2"
+mkfifo "$ev"
+kill -HUP "$scope_pid"
+wait_for 10 grep -q "SIGHUP: cannot write $ev: not a regular file" "$work/live.err"
+kill -USR1 "$scope_pid"
+wait_for 10 eval '[ "$(stats_in "$ev.2")" -ge 2 ]'
+tap_check "SIGHUP with a FIFO planted at the path: refused without hanging, writing goes on to the old file" \
+    eval 'running && [ "$(stats_in "$ev.2")" -eq 2 ] && grep -q "still writing to the file opened before" "$work/live.err"'
+
+rm -f "$ev"
+printf 'planted\n' > "$ev" # root's: another user, seen from nobody
+kill -HUP "$scope_pid"
+wait_for 10 grep -q "SIGHUP: refusing to write $ev: it belongs to another user" "$work/live.err"
+kill -USR1 "$scope_pid"
+wait_for 10 eval '[ "$(stats_in "$ev.2")" -ge 3 ]'
+tap_check "SIGHUP with another user's file at the path: refused and left alone" \
+    eval '[ "$(stats_in "$ev.2")" -eq 3 ] && [ "$(cat "$ev")" = planted ]'
+
+rm -f "$ev"
+ln "$ev.2" "$ev" # nobody's file, but with a second name
+kill -HUP "$scope_pid"
+wait_for 10 grep -q "SIGHUP: refusing to write $ev: it has more than one hard link" "$work/live.err"
+stop_scope
+tap_check "SIGHUP with a hard link at the path: refused; SIGTERM still ends the run with exit 0" \
+    eval '[ "$st" -eq 0 ] && grep -q "SIGHUP: refusing to write $ev: it has more than one hard link" "$work/live.err"'
+
+# Without root, with file capabilities: a copy of the binary that only
+# nobody runs, given cap_net_raw and cap_net_admin. It must give both up
+# once lo is open (the bounding set needs CAP_SETPCAP to clear: it stays).
+capbin=$work/capbin
+mkdir -m 755 "$capbin"
+cp "$POP3SCOPE" "$capbin/pop3scope"
+chmod 755 "$capbin/pop3scope"
+if ! command -v setcap >/dev/null 2>&1 || ! setcap cap_net_raw,cap_net_admin+eip "$capbin/pop3scope"; then
+    for i in 1 2 3; do tap_skip "file capabilities case $i" "setcap (libcap2-bin) missing or refused"; done
+    tap_done
+    exit
+fi
+setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups -- \
+    "$capbin/pop3scope" -i lo -f 'tcp port 9' --json -o "$logs/caps.json" 2> "$work/caps.err" &
+scope_pid=$!
+wait_for 20 grep -q 'listening on lo' "$work/caps.err"
+sleep 0.2
+tap_check "as nobody with file capabilities: capturing, with no capability left and no_new_privs" \
+    eval 'running && [ "$(status $scope_pid Uid)" = "$(id -u nobody)" ] && [ "$(status $scope_pid CapEff)" = $zero ] &&
+          [ "$(status $scope_pid CapPrm)" = $zero ] && [ "$(status $scope_pid NoNewPrivs)" = 1 ]'
+# Connections to the closed port 9: SYN and RST on lo, which it must see.
+# Packets reach the analyzer in batches (at most 100 ms late): ask for
+# stats until one counts them.
+saw_packets() {
+    kill -USR1 "$scope_pid"
+    sleep 0.3
+    grep '"event":"stats"' "$logs/caps.json" 2>/dev/null | grep -q '"packets":[1-9]'
+}
+for i in 1 2 3; do (exec 3<>/dev/tcp/127.0.0.1/9) 2>/dev/null; done
+tap_check "without its capabilities it still captures (a stats event counts the packets)" wait_for 10 saw_packets
+stop_scope
+tap_check "it exits 0 on SIGTERM, nothing on stderr but the listening line" \
+    eval '[ "$st" -eq 0 ] && ! grep -v "listening on" "$work/caps.err" | grep -q .'
 tap_done

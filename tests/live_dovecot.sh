@@ -38,7 +38,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-tap_plan 24
+tap_plan 25
 
 if ! dovecot_start >"$work/dovecot-start.log" 2>&1; then
     echo "Bail out! could not start the private dovecot"
@@ -123,6 +123,10 @@ nobody_uid=$(id -u nobody)
 scope_uid=$(awk '/^Uid:/ { print $2 " " $3 " " $4 " " $5 }' "/proc/$scope_pid/status" 2>/dev/null)
 tap_check "after opening lo it runs as nobody (real, effective, saved uid)" \
     [ "$scope_uid" = "$nobody_uid $nobody_uid $nobody_uid $nobody_uid" ]
+zero=0000000000000000
+scope_caps=$(awk '$1 ~ /^(CapInh|CapPrm|CapEff|CapBnd|NoNewPrivs):$/ { printf "%s%s ", $1, $2 }' "/proc/$scope_pid/status" 2>/dev/null)
+tap_check "and holds no capability, an empty bounding set and no_new_privs" \
+    [ "$scope_caps" = "CapInh:$zero CapPrm:$zero CapEff:$zero CapBnd:$zero NoNewPrivs:1 " ]
 tap_check "the output file was created mode 0600" [ "$(stat -c %a "$events" 2>/dev/null)" = 600 ]
 
 alice_port=$(client alice alice-secret-1)

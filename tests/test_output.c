@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -489,7 +490,7 @@ static void text_row_and_header_are_exact(void **state)
     const char *want = "TIME (UTC)           CLIENT                 SERVER                 USER                  "
                        "METHOD      OUTCOME  EXPOSURE   PASSWORD              RESPONSE\n"
                        "2026-11-26 05:15:49  192.0.2.10:50123       198.51.100.5:110       alice                 "
-                       "USER        failure  cleartext  (redacted)            [AUTH] Authentication failed.\n";
+                       "USER        failure  cleartext  (redacted)            \"[AUTH] Authentication failed.\"\n";
 
     (void)state;
     capture_open(&c, OUTPUT_TEXT, false);
@@ -512,8 +513,8 @@ static void text_password_column(void **state)
     ev.u.auth.user = BYTES("bob");
     output_event(c.out, &ev); /* none crossed */
     capture_close(&c);
-    assert_non_null(strstr(c.text, "cleartext  hunter2               [AUTH]"));
-    assert_non_null(strstr(c.text, "cleartext  -                     [AUTH]"));
+    assert_non_null(strstr(c.text, "cleartext  hunter2               \"[AUTH]"));
+    assert_non_null(strstr(c.text, "cleartext  -                     \"[AUTH]"));
     assert_null(strstr(c.text, "(redacted)"));
     capture_free(&c);
 }
@@ -556,7 +557,7 @@ static void text_escapes_control_bytes(void **state)
     }
     assert_non_null(strstr(c.text, "\\x1B[31mevil"));
     assert_non_null(strstr(c.text, "\\x9B2J"));
-    assert_non_null(strstr(c.text, "[AUTH] \\x1B]0;\\x07\\xC4\\x0D\\x0A\\x00x\n"));
+    assert_non_null(strstr(c.text, "\"[AUTH] \\x1B]0;\\x07\\xC4\\x0D\\x0A\\x00x\"\n"));
     capture_free(&c);
 }
 
@@ -767,10 +768,301 @@ static void csv_quotes_and_guards_formulas(void **state)
                         "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",failure,cleartext,\"'+1,\"\"2\"\"\","
                         "\"line one\r\nline two, \"\"quoted\"\"\",\r\n"
                         "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
-                        "'@SUM(A1),failure,cleartext,'-2,'\tx,\r\n"
+                        "'@SUM(A1),failure,cleartext,'-2,\"'\tx\",\r\n"
                         "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
                         "a=b\\x1B\\x00\\xC4\\xC2\\x9B\xC3\xA9,failure,cleartext,,\"'\rz\",\r\n");
     capture_free(&c);
+}
+
+/* Issue 13.9: the summary's account table was FNV-1a, unkeyed, with linear
+ * probing, so names chosen to share one slot made every lookup walk a
+ * cluster of up to OUTPUT_ACCOUNTS_MAX entries. These names are built to
+ * collide under that FNV-1a (for the key alice's attempts have: a user,
+ * IPv4, server 198.51.100.5): after "u" + 6 digits, two bytes b1 b2 are
+ * chosen so the FNV state after the user name has the same low 14 bits
+ * (OUTPUT_ACCOUNT_SLOTS) for all of them; the rest of the key is the same
+ * for all, and FNV's later steps (xor, multiply by an odd number) map equal
+ * low bits to equal low bits. With the keyed hash they are names like any. */
+#define FORGE_ACCOUNTS 200000u
+#define FORGE_NAME_LEN 9u
+#define FNV_PRIME 16777619u
+
+static uint32_t fnv1a(uint32_t h, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * FNV_PRIME;
+    return h;
+}
+
+/* FORGE_ACCOUNTS distinct names of FORGE_NAME_LEN bytes: colliding under
+ * FNV-1a, or (collide false) the same shape without the constraint. */
+static uint8_t *forge_names(bool collide)
+{
+    uint8_t *names = malloc((size_t)FORGE_ACCOUNTS * FORGE_NAME_LEN);
+    size_t count = 0;
+
+    assert_non_null(names);
+    for (unsigned prefix = 0; count < FORGE_ACCOUNTS; prefix++) {
+        char head[8];
+        uint32_t x;
+
+        snprintf(head, sizeof head, "u%06u", prefix % 1000000u);
+        x = fnv1a(2166136261u, (const uint8_t *)head, 7);
+        for (unsigned b1 = 0; b1 < 256 && count < FORGE_ACCOUNTS; b1++) {
+            uint32_t y = (x ^ b1) * FNV_PRIME;
+            uint8_t *name = names + count * FORGE_NAME_LEN;
+            unsigned b2;
+
+            if (collide) {
+                /* (y ^ b2) must be 0 in its low 14 bits: b2 = low byte of
+                 * y, possible when bits 8..13 of y are 0. */
+                if ((y & 0x3F00u) != 0)
+                    continue;
+                b2 = y & 0xFFu;
+            } else {
+                if (b1 % 4 != 0) /* about as many names per prefix */
+                    continue;
+                b2 = b1;
+            }
+            memcpy(name, head, 7);
+            name[7] = (uint8_t)b1;
+            name[8] = (uint8_t)b2;
+            count++;
+        }
+    }
+    return names;
+}
+
+/* CPU seconds to summarise the names: each one a cleartext attempt. */
+static double summarise_seconds(const uint8_t *names)
+{
+    struct output_options opts = { .format = OUTPUT_TEXT, .summary_only = true };
+    struct event ev = auth_event();
+    struct timespec t0, t1;
+    FILE *sink = fopen("/dev/null", "w");
+    struct output *out;
+
+    assert_non_null(sink);
+    out = output_new(&opts, sink);
+    assert_non_null(out);
+    assert_int_equal(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0), 0);
+    for (size_t i = 0; i < FORGE_ACCOUNTS; i++) {
+        ev.u.auth.user = (struct event_bytes){ names + i * FORGE_NAME_LEN, FORGE_NAME_LEN };
+        output_event(out, &ev);
+    }
+    assert_int_equal(output_finish(out), 0);
+    assert_int_equal(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1), 0);
+    output_free(out);
+    fclose(sink);
+    return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+static void text_summary_hash_resists_chosen_names(void **state)
+{
+    uint8_t *colliding = forge_names(true), *plain = forge_names(false);
+    uint32_t slot0 = 0;
+    double base = 1e9, forged = 1e9;
+
+    (void)state;
+    /* The names do collide under FNV-1a: same low 14 bits after the user. */
+    for (size_t i = 0; i < FORGE_ACCOUNTS; i++) {
+        uint32_t slot = fnv1a(2166136261u, colliding + i * FORGE_NAME_LEN, FORGE_NAME_LEN) & 0x3FFFu;
+
+        if (i == 0)
+            slot0 = slot;
+        assert_int_equal(slot, slot0);
+    }
+    /* The best of three runs each: CPU time, so other processes on the
+     * machine cost neither side. A ratio, not a threshold in seconds. */
+    for (int run = 0; run < 3; run++) {
+        double b = summarise_seconds(plain), f = summarise_seconds(colliding);
+
+        base = b < base ? b : base;
+        forged = f < forged ? f : forged;
+    }
+    print_message("summary of %u accounts: %.3f s for ordinary names, %.3f s for FNV-1a colliding ones (x%.1f)\n",
+                  FORGE_ACCOUNTS, base, forged, forged / base);
+    assert_true(forged < 3.0 * base + 0.01);
+    free(colliding);
+    free(plain);
+}
+
+/* ------------------------------------------------------ forged fields */
+
+/* The hostile values of issue 13.8, each in every format. */
+#define FORGE_PAIRS "bob client=6.6.6.6 server=7.7.7.7" /* poses as key=value pairs */
+#define FORGE_ESCAPE "\\x1B"                             /* a literal backslash, x, 1, B */
+#define FORGE_FORMULA "x;=1+1"                           /* a formula after ';' */
+/* C1 CSI, DEL, RLO, LRI, RLM, ALM, then é and 日 that must stay as they are. */
+#define FORGE_CONTROLS "\xC2\x9B" "2J\x7F" "\xE2\x80\xAE" "\xE2\x81\xA6" "\xE2\x80\x8F" "\xD8\x9C" "\xC3\xA9\xE6\x97\xA5"
+
+static struct event alert_event(struct event_bytes user)
+{
+    struct event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.type = EVENT_ALERT;
+    ev.u.alert.ts = (struct event_time){ T0, 0 };
+    ev.u.alert.kind = ALERT_BRUTE_FORCE_ACCOUNT;
+    ev.u.alert.flow = &flow_v4;
+    ev.u.alert.user = user;
+    ev.u.alert.count = 3;
+    ev.u.alert.threshold = 3;
+    return ev;
+}
+
+/* How many times `key` starts a word (after a space or at the line's
+ * start) outside double quotes: what a reader splitting on spaces sees. */
+static int text_key_count(const char *line, const char *key)
+{
+    bool quoted = false;
+    int n = 0;
+
+    for (const char *p = line; *p != '\0' && *p != '\n'; p++) {
+        if (*p == '\\' && p[1] != '\0') {
+            p++;
+            continue;
+        }
+        if (*p == '"')
+            quoted = !quoted;
+        else if (!quoted && (p == line || p[-1] == ' ') && strncmp(p, key, strlen(key)) == 0)
+            n++;
+    }
+    return n;
+}
+
+static void text_alert_line_quotes_forged_pairs(void **state)
+{
+    struct capture c;
+    struct event ev = alert_event(BYTES(FORGE_PAIRS));
+
+    (void)state;
+    capture_open(&c, OUTPUT_TEXT, false);
+    output_event(c.out, &ev);
+    ev = alert_event(BYTES(FORGE_ESCAPE));
+    output_event(c.out, &ev);
+    ev = alert_event(BYTES(FORGE_CONTROLS));
+    output_event(c.out, &ev);
+    capture_close(&c);
+    assert_non_null(strstr(c.text, "ALERT brute_force_account at=2026-11-26T05:15:49.000000Z "
+                                   "user=\"bob client=6.6.6.6 server=7.7.7.7\" client=192.0.2.10:50123 "
+                                   "server=198.51.100.5:110 count=3 threshold=3\n"
+                                   "ALERT brute_force_account at=2026-11-26T05:15:49.000000Z user=\\\\x1B "
+                                   "client=192.0.2.10:50123 server=198.51.100.5:110 count=3 threshold=3\n"
+                                   "ALERT brute_force_account at=2026-11-26T05:15:49.000000Z "
+                                   "user=\\xC2\\x9B2J\\x7F\\xE2\\x80\\xAE\\xE2\\x81\\xA6\\xE2\\x80\\x8F\\xD8\\x9C... "
+                                   "client=")); /* cut at the 64-character column */
+    /* Split as a reader would: one client= and one server= per line. */
+    assert_int_equal(text_key_count(c.text, "client="), 1);
+    assert_int_equal(text_key_count(c.text, "server="), 1);
+    capture_free(&c);
+}
+
+static void text_row_and_summary_quote_forged_values(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+    const char *summary;
+
+    (void)state;
+    capture_open(&c, OUTPUT_TEXT, true);
+    ev.u.auth.user = BYTES(FORGE_PAIRS);
+    ev.u.auth.password = BYTES("p w");
+    output_event(c.out, &ev);
+    ev.u.auth.user = BYTES(FORGE_ESCAPE);
+    ev.u.auth.password = BYTES("say \"hi\"");
+    output_event(c.out, &ev);
+    ev.u.auth.user = BYTES("-"); /* not to be read as "no user" */
+    ev.u.auth.password = BYTES("");
+    output_event(c.out, &ev);
+    capture_close(&c);
+    /* Rows: the user column holds the value whole (cut, in quotes). */
+    assert_non_null(strstr(c.text, "  \"bob client=6.6....\"  USER        failure  cleartext  \"p w\"                 \"[AUTH]"));
+    assert_non_null(strstr(c.text, "  \\\\x1B                 USER        failure  cleartext  \"say \\\"hi\\\"\"          \"[AUTH]"));
+    assert_non_null(strstr(c.text, "  \"-\"                   USER        failure  cleartext  \"\"                    \"[AUTH]"));
+    /* Summary: the name cannot pose as "NAME at ADDR (N attempts)". */
+    summary = strstr(c.text, "passwords exposed in cleartext:\n");
+    assert_non_null(summary);
+    assert_non_null(strstr(summary, "\n  \"bob client=6.6.6.6 server=7.7.7.7\" at 198.51.100.5 (1 attempt)\n"));
+    assert_non_null(strstr(summary, "\n  \\\\x1B at 198.51.100.5 (1 attempt)\n"));
+    assert_non_null(strstr(summary, "\n  \"-\" at 198.51.100.5 (1 attempt)\n"));
+    capture_free(&c);
+}
+
+static void csv_forged_values(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+    const char *row;
+
+    (void)state;
+    ev.u.auth.resp_code = NULL;
+    ev.u.auth.password = ABSENT;
+    capture_open(&c, OUTPUT_CSV, false);
+    ev.u.auth.user = BYTES(FORGE_FORMULA);
+    ev.u.auth.response = BYTES(FORGE_PAIRS);
+    output_event(c.out, &ev);
+    ev.u.auth.user = BYTES(FORGE_ESCAPE);
+    ev.u.auth.response = BYTES(FORGE_CONTROLS);
+    output_event(c.out, &ev);
+    ev.u.auth.user = BYTES("a\t@b"); /* TAB separates in pasted text */
+    ev.u.auth.response = BYTES("ok;fine");
+    output_event(c.out, &ev);
+    ev.u.auth.user = BYTES("a,-1");
+    ev.u.auth.response = BYTES("a;b=1");
+    output_event(c.out, &ev);
+    capture_close(&c);
+    row = strchr(c.text, '\n') + 1;
+    assert_string_equal(row,
+                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                        "\"'x;=1+1\",failure,cleartext,,bob client=6.6.6.6 server=7.7.7.7,\r\n"
+                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                        "\\\\x1B,failure,cleartext,,\\xC2\\x9B2J\\x7F\\xE2\\x80\\xAE\\xE2\\x81\\xA6\\xE2\\x80\\x8F"
+                        "\\xD8\\x9C\xC3\xA9\xE6\x97\xA5,\r\n"
+                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                        "\"'a\t@b\",failure,cleartext,,\"ok;fine\",\r\n"
+                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                        "\"'a,-1\",failure,cleartext,,\"a;b=1\",\r\n");
+    capture_free(&c);
+}
+
+/* JSON: C0, DEL, C1 and bidi controls as \uXXXX; other UTF-8 as is; the
+ * parsed value is the wire text again. */
+static void json_escapes_c1_del_and_bidi(void **state)
+{
+    static const char want[] = "\"user\":\"\\u009B2J\\u007F\\u202E\\u2066\\u200F\\u061C\xC3\xA9\xE6\x97\xA5\"";
+    struct event ev = auth_event();
+    struct event al = alert_event(BYTES(FORGE_CONTROLS));
+    const char *value;
+    char *line;
+    json_t *root;
+    size_t len;
+
+    (void)state;
+    ev.u.auth.user = BYTES(FORGE_CONTROLS);
+    ev.u.auth.response = BYTES("\x1b[2J\x7F");
+    for (int k = 0; k < 2; k++) {
+        line = json_line(k == 0 ? &ev : &al, false);
+        assert_non_null(strstr(line, want));
+        assert_null(strstr(line, "\xC2\x9B"));
+        assert_null(strstr(line, "\xE2\x80\xAE"));
+        assert_null(strchr(line, 0x7F));
+        root = json_parse(line);
+        value = json_get_string(root, "user", &len);
+        assert_int_equal(len, sizeof FORGE_CONTROLS - 1);
+        assert_memory_equal(value, FORGE_CONTROLS, len);
+        if (k == 0) {
+            assert_non_null(strstr(line, "\"response\":\"\\u001B[2J\\u007F\""));
+            assert_string_equal(json_get_string(root, "response", &len), "\x1b[2J\x7F");
+        }
+        json_decref(root);
+        free(line);
+    }
+    /* Spaces, '=' and a literal "\x1B" are ordinary JSON string content. */
+    ev.u.auth.user = BYTES(FORGE_PAIRS FORGE_ESCAPE);
+    line = json_line(&ev, false);
+    assert_non_null(strstr(line, "\"user\":\"bob client=6.6.6.6 server=7.7.7.7\\\\x1B\""));
+    free(line);
 }
 
 /* Live use: a reader of the pipe sees each event as it happens, not when
@@ -931,9 +1223,14 @@ int main(void)
         cmocka_unit_test(text_summary_without_attempts),
         cmocka_unit_test(text_summary_none_exposed),
         cmocka_unit_test(text_exposed_accounts_are_bounded),
+        cmocka_unit_test(text_summary_hash_resists_chosen_names),
         cmocka_unit_test(csv_header_and_row_are_exact),
         cmocka_unit_test(csv_header_even_without_rows),
         cmocka_unit_test(csv_quotes_and_guards_formulas),
+        cmocka_unit_test(text_alert_line_quotes_forged_pairs),
+        cmocka_unit_test(text_row_and_summary_quote_forged_values),
+        cmocka_unit_test(csv_forged_values),
+        cmocka_unit_test(json_escapes_c1_del_and_bidi),
         cmocka_unit_test(line_buffered_flushes_each_event),
         cmocka_unit_test(block_buffered_waits_for_finish),
         cmocka_unit_test(write_failure_on_full_disk_is_reported),
