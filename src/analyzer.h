@@ -28,6 +28,8 @@ struct analyzer_options {
     bool no_ndpi; /* --no-ndpi: no application naming, nothing fed to nDPI */
     unsigned ndpi_share; /* --threads: nDPI's flow limit is divided by this
                             (0 or 1: whole) */
+    unsigned overlap_policy; /* --overlap-policy: enum stream_overlap_policy
+                                (0: linux) */
 };
 
 #define ANALYZER_DEFAULT_MAX_FLOWS 262144
