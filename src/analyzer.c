@@ -577,12 +577,19 @@ static uint32_t analyzer_wire_payload(const struct packet_view *v)
     return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
+static bool analyzer_seq_count_raw(struct flow *f, enum flow_direction dir, const struct packet_view *v);
+
 /* TLS bytes are only counted: no copy, no hold, retransmissions once. */
 static void analyzer_count_only(struct analyzer *an, struct flow *f, enum flow_direction dir,
                                 const struct packet_view *v, struct event_time ts)
 {
-    uint64_t n = stream_count(&f->streams[dir], v->tcp_flags, v->seq, analyzer_wire_payload(v));
+    uint64_t n;
     struct pop3_session *s;
+
+    if (analyzer_seq_count_raw(f, dir, v))
+        n = (v->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_RST)) ? 0 : analyzer_wire_payload(v);
+    else
+        n = stream_count(&f->streams[dir], v->tcp_flags, v->seq, analyzer_wire_payload(v));
 
     if (n == 0)
         return;
@@ -780,6 +787,11 @@ static bool analyzer_seq_route(struct analyzer *an, struct flow *f, enum flow_di
         analyzer_seq_raw(an, f, dir, v->tcp_flags, v->payload, v->payload_len, v->payload_missing, ts);
         return true;
     }
+    /* RFC 9293 §3.10.7.4: once synchronized, a receiver drops a segment
+     * without ACK (Linux: tcp_rcv_established, tcp_rcv_state_process). The
+     * connection has shown ACK, so such a segment is forged or broken. */
+    if ((f->flags & FLOW_F_ACK_SEEN) && !(v->tcp_flags & (TCP_FLAG_ACK | TCP_FLAG_SYN | TCP_FLAG_RST)))
+        return true;
     if (f->flags & FLOW_F_ACK_SEEN)
         return false;
     if (v->tcp_flags & TCP_FLAG_ACK) {
@@ -809,6 +821,32 @@ static bool analyzer_seq_route(struct analyzer *an, struct flow *f, enum flow_di
     /* No room to wait: the sequence numbers keep the benefit of the doubt. */
     analyzer_seq_replay(an, f, false);
     return false;
+}
+
+/* The same evidence for a flow whose bytes are only counted (TLS): with
+ * nothing to replay, a segment in doubt counts as it is, and so does every
+ * segment once the numbers are unusable. */
+static bool analyzer_seq_count_raw(struct flow *f, enum flow_direction dir, const struct packet_view *v)
+{
+    if (f->flags & FLOW_F_SEQ_RAW)
+        return true;
+    if (f->flags & FLOW_F_ACK_SEEN)
+        return false;
+    if (v->tcp_flags & TCP_FLAG_ACK) {
+        f->flags |= FLOW_F_ACK_SEEN;
+        return false;
+    }
+    if (analyzer_wire_payload(v) == 0 && !(v->tcp_flags & TCP_FLAG_SYN))
+        return false;
+    analyzer_seq_judge(f, dir, v);
+    if (f->seqcheck.good > 0)
+        return false;
+    if (f->seqcheck.bad >= ANALYZER_SEQ_EVIDENCE) {
+        f->flags |= FLOW_F_SEQ_RAW;
+        analyzer_note(f, ANOMALY_SEQ_UNUSABLE);
+        return true;
+    }
+    return f->seqcheck.bad > 0 && !(v->tcp_flags & TCP_FLAG_SYN);
 }
 
 static void analyzer_reassemble(struct analyzer *an, struct flow *f, enum flow_direction dir,
@@ -913,7 +951,8 @@ static void analyzer_segment(struct analyzer *an, const struct packet_view *v, u
         f->flags |= dir == FLOW_FROM_CLIENT ? FLOW_F_FIN_CLIENT : FLOW_F_FIN_SERVER;
     /* An RST outside the window is ignored by the receiver (RFC 5961 §3):
      * a blind one must not end the connection we are watching. */
-    if ((v->tcp_flags & TCP_FLAG_RST) && stream_rst_in_window(&f->streams[dir], v->seq))
+    if ((v->tcp_flags & TCP_FLAG_RST) &&
+        ((f->flags & FLOW_F_SEQ_RAW) || stream_rst_in_window(&f->streams[dir], v->seq)))
         f->flags |= FLOW_F_RST;
     analyzer_classify_packet(an, f, dir, v, ts);
     if (f->verdict != CLASSIFY_OTHER) {

@@ -24,6 +24,7 @@
 #include "classify.h"
 #include "output.h"
 #include "shard.h"
+#include "stream.h"
 
 /* Documented in README.md ("Exit codes"). */
 enum main_exit {
@@ -81,6 +82,8 @@ static void main_usage(FILE *to)
           "      --max-fragments N   IP datagrams in reassembly at once (default 1024)\n"
           "      --max-fragment-bytes BYTES  fragment bytes held in all (default 8388608)\n"
           "      --fragment-timeout SEC  wait for missing fragments, packet time (default 30)\n"
+          "      --overlap-policy linux|first|last  which copy of overlapping TCP bytes\n"
+          "                          counts (default linux: what the Linux receiver keeps)\n"
           "Classification:\n"
           "      --no-ndpi           do not name other applications with nDPI (faster)\n"
           "Live capture (see README \"Live monitoring\"):\n"
@@ -154,6 +157,7 @@ enum main_long_only {
     OPT_MAX_FRAGMENT_BYTES,
     OPT_FRAGMENT_TIMEOUT,
     OPT_THREADS,
+    OPT_OVERLAP_POLICY,
 };
 
 /* Live capture and alerts: a range of their own. */
@@ -198,6 +202,7 @@ static const struct option main_long_options[] = {
     { "max-fragment-bytes", required_argument, NULL, OPT_MAX_FRAGMENT_BYTES },
     { "fragment-timeout", required_argument, NULL, OPT_FRAGMENT_TIMEOUT },
     { "threads", required_argument, NULL, OPT_THREADS },
+    { "overlap-policy", required_argument, NULL, OPT_OVERLAP_POLICY },
     { "interface", required_argument, NULL, 'i' },
     { "user", required_argument, NULL, 'Z' },
     { "snaplen", required_argument, NULL, OPT_SNAPLEN },
@@ -396,6 +401,18 @@ static int main_parse_options(int argc, char **argv, struct main_config *cfg)
             cfg->output.summary_only = true;
             break;
         case OPT_NO_NDPI: cfg->analyzer.no_ndpi = true; break;
+        case OPT_OVERLAP_POLICY:
+            if (strcmp(optarg, "linux") == 0)
+                cfg->analyzer.overlap_policy = STREAM_OVERLAP_LINUX;
+            else if (strcmp(optarg, "first") == 0)
+                cfg->analyzer.overlap_policy = STREAM_OVERLAP_FIRST;
+            else if (strcmp(optarg, "last") == 0)
+                cfg->analyzer.overlap_policy = STREAM_OVERLAP_LAST;
+            else {
+                fprintf(stderr, "pop3scope: --overlap-policy: '%s' is not linux, first or last\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'o': cfg->output_path = optarg; break;
         case 'p': cfg->output.show_passwords = true; break;
         case OPT_LINE_BUFFERED: cfg->output.line_buffered = true; break;
