@@ -13,6 +13,28 @@
 _Static_assert((int)FLOW_FROM_CLIENT == (int)POP3_FROM_CLIENT && (int)FLOW_FROM_SERVER == (int)POP3_FROM_SERVER,
                "flow and tracker directions share their numbering");
 
+/* Payload segments of one connection whose sequence numbers are in doubt,
+ * copied in capture order until the evidence decides (analyzer_seq_route).
+ * One connection at a time: another in doubt meanwhile is not held. */
+#define ANALYZER_SEQ_QUEUE_SEGS 8u
+#define ANALYZER_SEQ_QUEUE_BYTES 16384u
+
+struct analyzer_seq_queue {
+    struct flow *flow; /* the owner, or NULL */
+    unsigned count;
+    uint32_t used;
+    struct {
+        uint8_t dir;
+        uint8_t tcp_flags;
+        uint32_t seq;
+        uint32_t len;
+        uint32_t missing;
+        uint32_t off; /* into bytes */
+        struct event_time ts;
+    } seg[ANALYZER_SEQ_QUEUE_SEGS];
+    uint8_t bytes[ANALYZER_SEQ_QUEUE_BYTES];
+};
+
 struct analyzer {
     struct analyzer_options opts;
     event_sink_fn sink;
@@ -34,6 +56,7 @@ struct analyzer {
     struct analyzer_back_hooks back;
     bool is_back;
     uint64_t frame; /* back half: frame of the segment being processed */
+    struct analyzer_seq_queue seq_queue;
 };
 
 /* The context of one stream delivery: which flow, which direction. */
@@ -119,6 +142,8 @@ static void analyzer_classify_packet(struct analyzer *an, struct flow *f, enum f
         !stream_holding(&f->streams[FLOW_FROM_CLIENT]) && !stream_holding(&f->streams[FLOW_FROM_SERVER])) {
         f->verdict = CLASSIFY_POP3S;
         f->flags |= FLOW_F_COUNT_ONLY;
+        stream_release(&f->streams[FLOW_FROM_CLIENT], an->pool); /* the delivered-bytes history */
+        stream_release(&f->streams[FLOW_FROM_SERVER], an->pool);
     }
     /* nDPI 4.2 does not follow STLS: once the session is TLS it learns
      * nothing more from it. */
@@ -162,6 +187,8 @@ struct analyzer *analyzer_new(const struct analyzer_options *opts, event_sink_fn
     an->session_bytes = analyzer_session_bytes(&opts->pop3);
     an->flows = flow_table_new(opts->max_flows);
     an->pool = stream_pool_new(opts->max_held_bytes_total, opts->max_held_bytes_per_stream);
+    if (an->pool != NULL)
+        stream_pool_set_policy(an->pool, (enum stream_overlap_policy)opts->overlap_policy);
     an->classify = analyzer_classify_new(opts);
     an->frags = ipfrag_new(opts->max_fragments, opts->max_fragment_bytes, opts->fragment_timeout);
     an->trackers = pop3_pool_new(opts->max_sessions);
@@ -402,8 +429,11 @@ static void analyzer_retire(struct analyzer *an, struct flow *f, enum event_end 
 
 /* Delivers what is still held, ends the session (if the flow became one)
  * and frees the slot (or keeps it as closed, see analyzer_retire). */
+static void analyzer_seq_replay(struct analyzer *an, struct flow *f, bool raw);
+
 static void analyzer_end_flow(struct analyzer *an, struct flow *f, enum event_end how, struct event_time ts)
 {
+    analyzer_seq_replay(an, f, false); /* still in doubt at the end: trusted */
     analyzer_flush(an, f, ts);
     analyzer_classify_end(an, f);
     an->ending = f;
@@ -423,6 +453,11 @@ static void analyzer_end_flow(struct analyzer *an, struct flow *f, enum event_en
 /* A flow written off as not POP3 keeps only its table slot. */
 static void analyzer_drop_interest(struct analyzer *an, struct flow *f)
 {
+    if (an->seq_queue.flow == f) { /* its held segments go with it */
+        an->seq_queue.flow = NULL;
+        an->seq_queue.count = 0;
+        an->seq_queue.used = 0;
+    }
     stream_release(&f->streams[FLOW_FROM_CLIENT], an->pool);
     stream_release(&f->streams[FLOW_FROM_SERVER], an->pool);
     classify_probe_release(&f->probe);
@@ -542,12 +577,19 @@ static uint32_t analyzer_wire_payload(const struct packet_view *v)
     return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
+static bool analyzer_seq_count_raw(struct flow *f, enum flow_direction dir, const struct packet_view *v);
+
 /* TLS bytes are only counted: no copy, no hold, retransmissions once. */
 static void analyzer_count_only(struct analyzer *an, struct flow *f, enum flow_direction dir,
                                 const struct packet_view *v, struct event_time ts)
 {
-    uint64_t n = stream_count(&f->streams[dir], v->tcp_flags, v->seq, analyzer_wire_payload(v));
+    uint64_t n;
     struct pop3_session *s;
+
+    if (analyzer_seq_count_raw(f, dir, v))
+        n = (v->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_RST)) ? 0 : analyzer_wire_payload(v);
+    else
+        n = stream_count(&f->streams[dir], v->tcp_flags, v->seq, analyzer_wire_payload(v));
 
     if (n == 0)
         return;
@@ -589,20 +631,14 @@ static void analyzer_peer_ack(struct analyzer *an, struct flow *f, enum flow_dir
         stream_ack(&f->streams[other], an->pool, v->ack, analyzer_wire_payload(v) > 0, ts, &sink);
 }
 
-static void analyzer_reassemble(struct analyzer *an, struct flow *f, enum flow_direction dir,
-                                const struct packet_view *v, struct event_time ts)
+/* The segment through the stream of its direction. */
+static void analyzer_reassemble_stream(struct analyzer *an, struct flow *f, enum flow_direction dir,
+                                       const struct packet_view *v, struct event_time ts)
 {
     struct analyzer_delivery d = {an, f, dir};
     struct stream_sink sink = {analyzer_on_data, analyzer_on_gap, &d};
     unsigned events;
 
-    if (f->verdict == CLASSIFY_UNDECIDED && analyzer_probe_exhausted(f, v)) {
-        f->verdict = CLASSIFY_OTHER;
-        analyzer_drop_interest(an, f);
-        return;
-    }
-    if (v->payload_missing > 0)
-        analyzer_note(f, ANOMALY_TRUNCATED_PACKET);
     analyzer_peer_ack(an, f, dir, v, ts);
     if (f->verdict == CLASSIFY_OTHER) {
         analyzer_drop_interest(an, f);
@@ -626,8 +662,206 @@ static void analyzer_reassemble(struct analyzer *an, struct flow *f, enum flow_d
     }
     /* After STLS the rest is TLS: once nothing is held, stop reassembling. */
     if (f->session != NULL && pop3_session_is_encrypted(f->session) && !stream_holding(&f->streams[FLOW_FROM_CLIENT]) &&
-        !stream_holding(&f->streams[FLOW_FROM_SERVER]))
+        !stream_holding(&f->streams[FLOW_FROM_SERVER])) {
         f->flags |= FLOW_F_COUNT_ONLY;
+        stream_release(&f->streams[FLOW_FROM_CLIENT], an->pool); /* the delivered-bytes history */
+        stream_release(&f->streams[FLOW_FROM_SERVER], an->pool);
+    }
+}
+
+/* ------------------------------------------- unusable sequence numbers */
+
+/* Payload segments that must contradict the sequence arithmetic, with none
+ * agreeing, before a connection is read in capture order. The gate that
+ * matters comes first: not one segment of the connection carried ACK. A
+ * real TCP connection acknowledges on every segment after the SYN, so
+ * packets injected into it cannot switch it; only a capture whose writer
+ * cleared ACK (and mangled the sequence numbers) gets here. */
+#define ANALYZER_SEQ_EVIDENCE 2u
+
+/* Judges a segment by where the last one of its direction ended, in
+ * capture order: continuing there is good, a repeat of the last one is
+ * neither, anything else is bad. */
+static void analyzer_seq_judge(struct flow *f, enum flow_direction dir, const struct packet_view *v)
+{
+    struct flow_seqcheck *c = &f->seqcheck;
+    uint32_t len = analyzer_wire_payload(v);
+    uint8_t bit = (uint8_t)(1u << dir);
+    uint32_t end = v->seq + len + ((v->tcp_flags & TCP_FLAG_SYN) ? 1u : 0u);
+
+    if ((c->seen & bit) && !(v->tcp_flags & TCP_FLAG_SYN)) {
+        if (v->seq == c->last_end[dir]) {
+            if (c->good < UINT8_MAX)
+                c->good++;
+        } else if (v->seq != c->last_seq[dir] || end != c->last_end[dir]) {
+            if (c->bad < UINT8_MAX)
+                c->bad++;
+        }
+    }
+    c->seen |= bit;
+    c->last_seq[dir] = v->seq;
+    c->last_end[dir] = end;
+}
+
+/* Capture order: the payload goes to the tracker as it came. A SYN's
+ * bytes are not delivered (nothing can tell whether the peer took them),
+ * nor an RST's. */
+static void analyzer_seq_raw(struct analyzer *an, struct flow *f, enum flow_direction dir, uint8_t tcp_flags,
+                             const uint8_t *payload, uint32_t len, uint32_t missing, struct event_time ts)
+{
+    struct analyzer_delivery d = {an, f, dir};
+
+    if (tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_RST))
+        return;
+    if (len > 0)
+        analyzer_on_data(&d, payload, len, ts);
+    if (missing > 0 && f->verdict != CLASSIFY_OTHER)
+        analyzer_on_gap(&d, missing, ts);
+    if (f->verdict == CLASSIFY_OTHER)
+        analyzer_drop_interest(an, f);
+}
+
+/* The held segments go on: in capture order (raw), or through the streams
+ * as if they arrived now. */
+static void analyzer_seq_replay(struct analyzer *an, struct flow *f, bool raw)
+{
+    struct analyzer_seq_queue *q = &an->seq_queue;
+    unsigned count = q->count;
+
+    if (q->flow != f)
+        return;
+    q->flow = NULL;
+    q->count = 0;
+    q->used = 0;
+    for (unsigned i = 0; i < count && f->verdict != CLASSIFY_OTHER; i++) {
+        enum flow_direction dir = (enum flow_direction)q->seg[i].dir;
+        struct packet_view pv;
+
+        if (raw) {
+            analyzer_seq_raw(an, f, dir, q->seg[i].tcp_flags, q->bytes + q->seg[i].off, q->seg[i].len,
+                             q->seg[i].missing, q->seg[i].ts);
+            continue;
+        }
+        memset(&pv, 0, sizeof pv);
+        pv.tcp_flags = q->seg[i].tcp_flags;
+        pv.seq = q->seg[i].seq;
+        pv.payload = q->bytes + q->seg[i].off;
+        pv.payload_len = q->seg[i].len;
+        pv.payload_missing = q->seg[i].missing;
+        analyzer_reassemble_stream(an, f, dir, &pv, q->seg[i].ts);
+    }
+}
+
+static bool analyzer_seq_enqueue(struct analyzer_seq_queue *q, struct flow *f, enum flow_direction dir,
+                                 const struct packet_view *v, struct event_time ts)
+{
+    if ((q->flow != NULL && q->flow != f) || q->count == ANALYZER_SEQ_QUEUE_SEGS ||
+        v->payload_len > ANALYZER_SEQ_QUEUE_BYTES - q->used)
+        return false;
+    q->flow = f;
+    q->seg[q->count].dir = (uint8_t)dir;
+    q->seg[q->count].tcp_flags = v->tcp_flags;
+    q->seg[q->count].seq = v->seq;
+    q->seg[q->count].len = v->payload_len;
+    q->seg[q->count].missing = v->payload_missing;
+    q->seg[q->count].off = q->used;
+    q->seg[q->count].ts = ts;
+    if (v->payload_len > 0)
+        memcpy(q->bytes + q->used, v->payload, v->payload_len);
+    q->used += v->payload_len;
+    q->count++;
+    return true;
+}
+
+/* Issue: Windows captures (Network Monitor on loopback, converted) carry
+ * zero or byte-swapped sequence numbers and no ACK. Read through the
+ * streams, they turn into overlaps and holes of hundreds of megabytes.
+ * Returns true when this segment was taken care of here (held while in
+ * doubt, or delivered in capture order). */
+static bool analyzer_seq_route(struct analyzer *an, struct flow *f, enum flow_direction dir,
+                               const struct packet_view *v, struct event_time ts)
+{
+    struct analyzer_seq_queue *q = &an->seq_queue;
+
+    if (f->flags & FLOW_F_SEQ_RAW) {
+        analyzer_seq_raw(an, f, dir, v->tcp_flags, v->payload, v->payload_len, v->payload_missing, ts);
+        return true;
+    }
+    /* RFC 9293 §3.10.7.4: once synchronized, a receiver drops a segment
+     * without ACK (Linux: tcp_rcv_established, tcp_rcv_state_process). The
+     * connection has shown ACK, so such a segment is forged or broken. */
+    if ((f->flags & FLOW_F_ACK_SEEN) && !(v->tcp_flags & (TCP_FLAG_ACK | TCP_FLAG_SYN | TCP_FLAG_RST)))
+        return true;
+    if (f->flags & FLOW_F_ACK_SEEN)
+        return false;
+    if (v->tcp_flags & TCP_FLAG_ACK) {
+        f->flags |= FLOW_F_ACK_SEEN;
+        analyzer_seq_replay(an, f, false);
+        return false;
+    }
+    if (analyzer_wire_payload(v) == 0 && !(v->tcp_flags & TCP_FLAG_SYN))
+        return false;
+    analyzer_seq_judge(f, dir, v);
+    if (f->seqcheck.good > 0) {
+        analyzer_seq_replay(an, f, false);
+        return false;
+    }
+    if (f->seqcheck.bad >= ANALYZER_SEQ_EVIDENCE) {
+        f->flags |= FLOW_F_SEQ_RAW;
+        analyzer_note(f, ANOMALY_SEQ_UNUSABLE);
+        analyzer_seq_replay(an, f, true);
+        if (f->verdict != CLASSIFY_OTHER)
+            analyzer_seq_raw(an, f, dir, v->tcp_flags, v->payload, v->payload_len, v->payload_missing, ts);
+        return true;
+    }
+    if (f->seqcheck.bad == 0 || (v->tcp_flags & TCP_FLAG_SYN))
+        return false;
+    if (analyzer_seq_enqueue(q, f, dir, v, ts))
+        return true;
+    /* No room to wait: the sequence numbers keep the benefit of the doubt. */
+    analyzer_seq_replay(an, f, false);
+    return false;
+}
+
+/* The same evidence for a flow whose bytes are only counted (TLS): with
+ * nothing to replay, a segment in doubt counts as it is, and so does every
+ * segment once the numbers are unusable. */
+static bool analyzer_seq_count_raw(struct flow *f, enum flow_direction dir, const struct packet_view *v)
+{
+    if (f->flags & FLOW_F_SEQ_RAW)
+        return true;
+    if (f->flags & FLOW_F_ACK_SEEN)
+        return false;
+    if (v->tcp_flags & TCP_FLAG_ACK) {
+        f->flags |= FLOW_F_ACK_SEEN;
+        return false;
+    }
+    if (analyzer_wire_payload(v) == 0 && !(v->tcp_flags & TCP_FLAG_SYN))
+        return false;
+    analyzer_seq_judge(f, dir, v);
+    if (f->seqcheck.good > 0)
+        return false;
+    if (f->seqcheck.bad >= ANALYZER_SEQ_EVIDENCE) {
+        f->flags |= FLOW_F_SEQ_RAW;
+        analyzer_note(f, ANOMALY_SEQ_UNUSABLE);
+        return true;
+    }
+    return f->seqcheck.bad > 0 && !(v->tcp_flags & TCP_FLAG_SYN);
+}
+
+static void analyzer_reassemble(struct analyzer *an, struct flow *f, enum flow_direction dir,
+                                const struct packet_view *v, struct event_time ts)
+{
+    if (f->verdict == CLASSIFY_UNDECIDED && analyzer_probe_exhausted(f, v)) {
+        f->verdict = CLASSIFY_OTHER;
+        analyzer_drop_interest(an, f);
+        return;
+    }
+    if (v->payload_missing > 0)
+        analyzer_note(f, ANOMALY_TRUNCATED_PACKET);
+    if (analyzer_seq_route(an, f, dir, v, ts))
+        return;
+    analyzer_reassemble_stream(an, f, dir, v, ts);
 }
 
 /* The last ACK acknowledges the other side's FIN (RFC 9293 §3.6): that
@@ -659,7 +893,7 @@ static void analyzer_check_end(struct analyzer *an, struct flow *f, const struct
     }
     if ((f->flags & both_fins) != both_fins)
         return;
-    if (f->verdict == CLASSIFY_OTHER || (pure_ack && analyzer_acks_peer_fin(f, v)) ||
+    if (f->verdict == CLASSIFY_OTHER || (f->flags & FLOW_F_SEQ_RAW) || (pure_ack && analyzer_acks_peer_fin(f, v)) ||
         (stream_complete(&f->streams[FLOW_FROM_CLIENT]) && stream_complete(&f->streams[FLOW_FROM_SERVER])))
         analyzer_end_flow(an, f, END_FIN, ts);
 }
@@ -847,7 +1081,8 @@ static void analyzer_segment(struct analyzer *an, const struct packet_view *v, u
         f->flags |= dir == FLOW_FROM_CLIENT ? FLOW_F_FIN_CLIENT : FLOW_F_FIN_SERVER;
     /* An RST outside the window is ignored by the receiver (RFC 5961 §3):
      * a blind one must not end the connection we are watching. */
-    if ((v->tcp_flags & TCP_FLAG_RST) && stream_rst_in_window(&f->streams[dir], v->seq))
+    if ((v->tcp_flags & TCP_FLAG_RST) &&
+        ((f->flags & FLOW_F_SEQ_RAW) || stream_rst_in_window(&f->streams[dir], v->seq)))
         f->flags |= FLOW_F_RST;
     analyzer_classify_packet(an, f, dir, v, ts);
     if (f->verdict != CLASSIFY_OTHER) {

@@ -46,6 +46,8 @@ struct analyzer_options {
     unsigned ndpi_share; /* --threads: nDPI's flow limit is divided by this
                             (0 or 1: whole) */
     enum analyzer_checksum_mode checksum_mode;
+    unsigned overlap_policy; /* --overlap-policy: enum stream_overlap_policy
+                                (0: linux) */
 };
 
 #define ANALYZER_DEFAULT_MAX_FLOWS 262144

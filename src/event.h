@@ -82,7 +82,8 @@ struct event_flow {
     X(ANOMALY_STLS_OFFERED_NOT_USED, "stls_offered_not_used") \
     X(ANOMALY_TLS_NOT_SEEN_AFTER_STLS, "tls_not_seen_after_stls") \
     X(ANOMALY_FIELD_TRUNCATED, "field_truncated") \
-    X(ANOMALY_BAD_CHECKSUM, "bad_checksum")
+    X(ANOMALY_BAD_CHECKSUM, "bad_checksum") \
+    X(ANOMALY_SEQ_UNUSABLE, "seq_unusable")
 
 /* Capabilities a server can list in its CAPA reply (RFC 2449 §6, RFC 2595
  * §4 STLS, RFC 6856 UTF8 and LANG). */
@@ -161,6 +162,10 @@ struct event_auth {
     /* Offline-guessing material for hashcat/John (APOP, CRAM-MD5, NTLM);
      * outputs print it only with --show-passwords. Absent otherwise. */
     struct event_bytes crack;
+    /* Overlapping TCP copies that differ were seen while the attempt was
+     * open, or before it began and after the previous one: the bytes it
+     * was read from may not be what the server read (stream.c). */
+    bool overlap_conflict;
 };
 
 /* One POP3 connection, emitted when it ends or at the end of input. */

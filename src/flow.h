@@ -28,6 +28,22 @@ enum flow_direction {
 #define FLOW_F_COUNT_ONLY 0x10u /* TLS: bytes are counted, not reassembled */
 #define FLOW_F_CLOSED 0x20u     /* ended by FIN or RST; kept a while so late
                                    packets of it are recognised and ignored */
+#define FLOW_F_ACK_SEEN 0x40u   /* a segment carried ACK: sequence numbers are
+                                   trusted for good (see struct flow_seqcheck) */
+#define FLOW_F_SEQ_RAW 0x80u    /* sequence numbers unusable: payloads go to
+                                   the tracker in capture order */
+
+/* Evidence that a connection's sequence numbers do not follow its payload
+ * (captures that zero or byte-swap them and clear ACK): per direction,
+ * where the last segment ended in capture order, and how many payload
+ * segments continued exactly there (good) or did not (bad). */
+struct flow_seqcheck {
+    uint32_t last_seq[2]; /* of the last payload segment (or SYN) */
+    uint32_t last_end[2];
+    uint8_t seen;         /* bit per direction: last_* is set */
+    uint8_t good;
+    uint8_t bad;
+};
 
 struct flow {
     struct flow *hash_next;
@@ -46,6 +62,7 @@ struct flow {
     uint8_t flags;              /* FLOW_F_* */
     uint8_t checksum_state;     /* analyzer.c: checksum trust per direction */
     uint32_t probe_bytes;       /* payload seen while undecided */
+    struct flow_seqcheck seqcheck;
     uint64_t last_frame;        /* --threads: frame of the last packet, the
                                    order of idle-sweep events (shard.c) */
 };

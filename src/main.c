@@ -27,6 +27,7 @@
 #include "classify.h"
 #include "output.h"
 #include "shard.h"
+#include "stream.h"
 
 /* Documented in README.md ("Exit codes"). */
 enum main_exit {
@@ -84,6 +85,8 @@ static void main_usage(FILE *to)
           "      --max-fragments N   IP datagrams in reassembly at once (default 1024)\n"
           "      --max-fragment-bytes BYTES  fragment bytes held in all (default 8388608)\n"
           "      --fragment-timeout SEC  wait for missing fragments, packet time (default 30)\n"
+          "      --overlap-policy linux|first|last  which copy of overlapping TCP bytes\n"
+          "                          counts (default linux: what the Linux receiver keeps)\n"
           "Classification:\n"
           "      --no-ndpi           do not name other applications with nDPI (faster)\n"
           "      --checksum-validation auto|yes|no  drop segments with wrong checksums, as\n"
@@ -160,6 +163,7 @@ enum main_long_only {
     OPT_FRAGMENT_TIMEOUT,
     OPT_THREADS,
     OPT_CHECKSUM_VALIDATION,
+    OPT_OVERLAP_POLICY,
 };
 
 /* Live capture and alerts: a range of their own. */
@@ -205,6 +209,7 @@ static const struct option main_long_options[] = {
     { "fragment-timeout", required_argument, NULL, OPT_FRAGMENT_TIMEOUT },
     { "threads", required_argument, NULL, OPT_THREADS },
     { "checksum-validation", required_argument, NULL, OPT_CHECKSUM_VALIDATION },
+    { "overlap-policy", required_argument, NULL, OPT_OVERLAP_POLICY },
     { "interface", required_argument, NULL, 'i' },
     { "user", required_argument, NULL, 'Z' },
     { "snaplen", required_argument, NULL, OPT_SNAPLEN },
@@ -421,6 +426,18 @@ static int main_parse_options(int argc, char **argv, struct main_config *cfg)
         case OPT_CHECKSUM_VALIDATION:
             if (!main_set_checksum_mode(cfg, optarg))
                 return EXIT_USAGE;
+            break;
+        case OPT_OVERLAP_POLICY:
+            if (strcmp(optarg, "linux") == 0)
+                cfg->analyzer.overlap_policy = STREAM_OVERLAP_LINUX;
+            else if (strcmp(optarg, "first") == 0)
+                cfg->analyzer.overlap_policy = STREAM_OVERLAP_FIRST;
+            else if (strcmp(optarg, "last") == 0)
+                cfg->analyzer.overlap_policy = STREAM_OVERLAP_LAST;
+            else {
+                fprintf(stderr, "pop3scope: --overlap-policy: '%s' is not linux, first or last\n", optarg);
+                return EXIT_USAGE;
+            }
             break;
         case 'o': cfg->output_path = optarg; break;
         case 'p': cfg->output.show_passwords = true; break;

@@ -509,6 +509,9 @@ static void output_json_auth(struct output_json_line *l, const struct event_auth
     output_json_put_tristate(l, "credentials_valid", a->credentials_valid);
     if (l->out->opts.show_passwords)
         output_json_put_bytes(l, "crack", a->crack);
+    /* Only when set, so the usual record keeps its shape. */
+    if (a->overlap_conflict)
+        output_json_put_bool(l, "overlap_conflict", true);
 }
 
 static void output_json_put_anomalies(struct output_json_line *l, uint64_t bits)

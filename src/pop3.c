@@ -142,6 +142,7 @@ struct pop3_attempt {
      * The client's next line tells (a command means the verdict). */
     bool verdict_in_doubt;
     bool security_layer; /* DIGEST-MD5 qop=auth-int/auth-conf */
+    bool overlap_conflict; /* see pop3_note_overlap_conflict */
 };
 
 /* A queued command: enough to pair its reply and decide on a body. */
@@ -274,6 +275,7 @@ struct pop3_session {
     uint8_t *hold; /* POP3_HOLD_SIZE bytes: [len:2][octets:4][bytes]... */
     size_t hold_used;
     size_t hold_count;
+    bool overlap_conflict_pending; /* for the next attempt to begin */
     /* A client gap lost an unknown number of commands, whose replies come
      * before those of the commands queued after it: until a reply arrives
      * that pairs with nothing (the lost commands' answers are through),
@@ -529,7 +531,9 @@ static void pop3_emit_attempt(struct pop3_session *s, struct pop3_attempt *a, en
     auth.realm = POP3_BYTES(&a->realm);
     auth.credentials_valid = pop3_credentials_valid(s, outcome, a->secret.present, reply);
     auth.crack = pop3_crack(s, a);
+    auth.overlap_conflict = a->overlap_conflict;
     pop3_emit_auth(s, &auth, reply);
+    s->overlap_conflict_pending = false;
     if (s->auth_active == a->id) {
         s->auth_active = 0;
         s->prompts = 0;
@@ -574,6 +578,7 @@ static struct pop3_attempt *pop3_attempt_new(struct pop3_session *s, const char 
     if (++s->next_attempt_id == 0)
         s->next_attempt_id = 1;
     a->id = s->next_attempt_id;
+    a->overlap_conflict = s->overlap_conflict_pending;
     snprintf(a->method, sizeof a->method, "%s", method);
     return a;
 }
@@ -2269,10 +2274,31 @@ void pop3_session_set_implicit_tls(struct pop3_session *s)
     pop3_set_state(s, POP3_STATE_ENCRYPTED);
 }
 
+/* The stream below saw overlapping copies that differ. It cannot say which
+ * line they fall in, so every attempt open now carries it, and so does the
+ * next one to begin if none is open (the USER line, read before the
+ * attempt begins at PASS, may be the one). */
+static void pop3_note_overlap_conflict(struct pop3_session *s)
+{
+    bool open = false;
+
+    for (size_t i = 0; i < POP3_ATTEMPT_SLOTS; i++) {
+        if (s->attempts[i].id != 0) {
+            s->attempts[i].overlap_conflict = true;
+            open = true;
+        }
+    }
+    if (!open)
+        s->overlap_conflict_pending = true;
+}
+
 void pop3_session_note_anomaly(struct pop3_session *s, enum event_anomaly anomaly)
 {
-    if (s != NULL)
-        pop3_anomaly(s, anomaly);
+    if (s == NULL)
+        return;
+    pop3_anomaly(s, anomaly);
+    if (anomaly == ANOMALY_OVERLAP_CONFLICT)
+        pop3_note_overlap_conflict(s);
 }
 
 void pop3_session_count(struct pop3_session *s, enum pop3_direction dir, uint64_t len, struct event_time ts)

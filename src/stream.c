@@ -6,12 +6,16 @@
 #include "decode.h"
 
 /* A held piece of the stream: either copied bytes, or a "missing" marker
- * for bytes the capture cut (snaplen) that sit inside held data. */
+ * for bytes the capture cut (snaplen) that sit inside held data. Pieces
+ * form held segments, as the receiver keeps them (see stream_insert_linux):
+ * a segment is a run of contiguous pieces opened by one with seg_start;
+ * segments are kept in the order of their first byte and may overlap. */
 struct stream_chunk {
     struct stream_chunk *next;
     uint32_t seq;
-    uint32_t len;    /* sequence space covered */
-    uint8_t missing; /* no bytes: the range is a known hole */
+    uint32_t len;      /* sequence space covered */
+    uint8_t missing;   /* no bytes: the range is a known hole */
+    uint8_t seg_start; /* the first piece of a held segment */
     uint8_t data[STREAM_CHUNK_SIZE - 24u];
 };
 
@@ -33,8 +37,14 @@ struct stream_pool {
     struct stream_slab *slabs;
     uint64_t max_chunks;
     uint64_t max_chunks_per_stream;
+    enum stream_overlap_policy policy;
     struct stream_pool_stats stats;
 };
+
+/* Delivered bytes kept per direction to compare retransmissions with: a
+ * ring indexed by sequence number, so 2^32 wraps cleanly (a power of two). */
+#define STREAM_HISTORY_SIZE 1024u
+_Static_assert(STREAM_HISTORY_SIZE <= sizeof(((struct stream_chunk *)0)->data), "the history ring fits a chunk");
 
 /* A segment being processed: captured bytes then `missing` cut bytes. */
 struct stream_seg {
@@ -155,6 +165,104 @@ static void stream_chunk_put(struct stream_pool *pool, struct stream *s, struct 
     pool->stats.chunks_in_use--;
 }
 
+void stream_pool_set_policy(struct stream_pool *pool, enum stream_overlap_policy policy)
+{
+    pool->policy = policy;
+}
+
+/* The history ring of a direction that delivers bytes: one chunk, taken
+ * within the pool's total limit but not the per-direction one (it holds
+ * no out-of-order byte). Without room, retransmissions go uncompared. */
+static struct stream_chunk *stream_history(struct stream_pool *pool, struct stream *s)
+{
+    struct stream_chunk *c = s->history;
+
+    if (c != NULL)
+        return c;
+    /* Histories may take a quarter of the pool at most, so they never
+     * crowd out the out-of-order bytes the limits are for. */
+    if (pool->stats.history_chunks >= pool->max_chunks / 4u)
+        return NULL;
+    if (pool->free_list == NULL && stream_pool_grow(pool) != 0)
+        return NULL;
+    c = pool->free_list;
+    pool->free_list = c->next;
+    c->next = NULL;
+    c->seq = s->next_seq;
+    c->len = 0;
+    pool->stats.chunks_in_use++;
+    pool->stats.history_chunks++;
+    if (pool->stats.chunks_in_use > pool->stats.chunks_peak)
+        pool->stats.chunks_peak = pool->stats.chunks_in_use;
+    s->history = c;
+    return c;
+}
+
+static void stream_history_release(struct stream *s, struct stream_pool *pool)
+{
+    struct stream_chunk *c = s->history;
+
+    if (c == NULL)
+        return;
+    c->next = pool->free_list;
+    pool->free_list = c;
+    pool->stats.chunks_in_use--;
+    pool->stats.history_chunks--;
+    s->history = NULL;
+}
+
+/* Remembers the n bytes about to be delivered at next_seq (their last
+ * STREAM_HISTORY_SIZE). Bytes after a gap start the ring again. */
+static void stream_history_add(struct stream *s, struct stream_pool *pool, const uint8_t *bytes, uint32_t n)
+{
+    struct stream_chunk *h = stream_history(pool, s);
+    uint32_t seq = s->next_seq;
+    uint32_t pos;
+    uint32_t first;
+
+    if (h == NULL)
+        return;
+    if (h->seq != seq)
+        h->len = 0;
+    if (n > STREAM_HISTORY_SIZE) {
+        bytes += n - STREAM_HISTORY_SIZE;
+        seq += n - STREAM_HISTORY_SIZE;
+        n = STREAM_HISTORY_SIZE;
+    }
+    pos = seq & (STREAM_HISTORY_SIZE - 1u);
+    first = STREAM_HISTORY_SIZE - pos < n ? STREAM_HISTORY_SIZE - pos : n;
+    memcpy(h->data + pos, bytes, first);
+    memcpy(h->data, bytes + first, n - first);
+    h->seq = seq + n;
+    h->len = h->len + n > STREAM_HISTORY_SIZE ? STREAM_HISTORY_SIZE : h->len + n;
+}
+
+/* True when bytes [seq, seq + n) differ from what was delivered there, as
+ * far as the history still holds it. */
+static int stream_history_differs(const struct stream *s, uint32_t seq, const uint8_t *bytes, uint32_t n)
+{
+    const struct stream_chunk *h = s->history;
+    uint32_t lo;
+    uint32_t hi;
+
+    if (h == NULL || h->len == 0 || n == 0)
+        return 0;
+    lo = stream_seq_max(seq, h->seq - h->len);
+    hi = stream_seq_min(seq + n, h->seq);
+    for (uint32_t q = lo; stream_seq_before(q, hi); q++)
+        if (h->data[q & (STREAM_HISTORY_SIZE - 1u)] != bytes[q - seq])
+            return 1;
+    return 0;
+}
+
+/* Every delivery of bytes passes here, at next_seq, before it advances. */
+static void stream_deliver(struct stream *s, struct stream_pool *pool, const uint8_t *bytes, uint32_t n,
+                           struct event_time ts, const struct stream_sink *sink)
+{
+    stream_history_add(s, pool, bytes, n);
+    sink->data(sink->ctx, bytes, n, ts);
+}
+
 /* ---------------------------------------------------------------- stream */
 
 void stream_init(struct stream *s)
@@ -188,6 +296,7 @@ void stream_release(struct stream *s, struct stream_pool *pool)
 {
     struct stream_chunk *c;
 
+    stream_history_release(s, pool);
     if (s->flags & STREAM_F_COUNTING)
         return; /* holds no chunk: the union carries holes */
     while ((c = s->held) != NULL) {
@@ -290,6 +399,12 @@ static int stream_trim(struct stream *s, struct stream_pool *pool, struct stream
             *events |= STREAM_EVENT_LATE_DROPPED;
         }
     }
+    /* Bytes the receiver already has are never rewritten, but a copy that
+     * differs is worth saying (RFC 9293 §3.10.7.4 trims it silently).
+     * Except the keep-alive of RFC 9293 §3.8.4: one byte at next - 1, which
+     * many stacks fill with garbage. */
+    if (!(g->len == 1 && old == 1) && stream_history_differs(s, g->seq, g->data, old < g->len ? old : g->len))
+        *events |= STREAM_EVENT_OVERLAP_CONFLICT;
     if (old >= total)
         return 0;
     if (old <= g->len) {
@@ -306,14 +421,14 @@ static int stream_trim(struct stream *s, struct stream_pool *pool, struct stream
 
 /* Delivers the first `take` bytes of an in-order segment: captured bytes
  * straight from the capture buffer, then cut bytes as a gap. */
-static void stream_emit(struct stream *s, struct stream_seg *g, uint32_t take, struct event_time ts,
-                        const struct stream_sink *sink)
+static void stream_emit(struct stream *s, struct stream_pool *pool, struct stream_seg *g, uint32_t take,
+                        struct event_time ts, const struct stream_sink *sink)
 {
     uint32_t n = take < g->len ? take : g->len;
     uint32_t rest = take - n;
 
     if (n > 0) {
-        sink->data(sink->ctx, g->data, n, ts);
+        stream_deliver(s, pool, g->data, n, ts, sink);
         g->data += n;
         g->len -= n;
     }
@@ -331,6 +446,8 @@ static void stream_drain(struct stream *s, struct stream_pool *pool, struct even
 {
     struct stream_chunk *h;
 
+    if (s->flags & STREAM_F_SYN_DATA)
+        return; /* bytes on a SYN wait for the peer's word (stream_syn_data) */
     while ((h = s->held) != NULL && !stream_seq_after(h->seq, s->next_seq)) {
         uint32_t end = h->seq + h->len;
 
@@ -340,7 +457,7 @@ static void stream_drain(struct stream *s, struct stream_pool *pool, struct even
             if (h->missing)
                 sink->gap(sink->ctx, end - s->next_seq, ts);
             else
-                sink->data(sink->ctx, h->data + off, h->len - off, ts);
+                stream_deliver(s, pool, h->data + off, h->len - off, ts, sink);
             s->next_seq = end;
         }
         s->held = h->next;
@@ -402,13 +519,27 @@ static void stream_give_up_acked(struct stream *s, struct stream_pool *pool, int
     }
 }
 
+static void stream_syn_data_drop(struct stream *s, struct stream_pool *pool);
+static void stream_syn_data_take(struct stream *s, struct stream_pool *pool, struct event_time ts,
+                                 const struct stream_sink *sink);
+
 void stream_ack(struct stream *s, struct stream_pool *pool, uint32_t ack, int settle, struct event_time ts,
                 const struct stream_sink *sink)
 {
-    uint32_t ahead = ack - s->next_seq;
+    uint32_t ahead;
 
     if (!(s->flags & STREAM_F_STARTED) || (s->flags & STREAM_F_COUNTING))
         return;
+    /* The peer's word on the bytes of a SYN: an ACK of the SYN alone drops
+     * them (RFC 7413 §4.2.2: a server without a valid cookie; Linux then
+     * acknowledges isn + 1), an ACK beyond it took them. */
+    if (s->flags & STREAM_F_SYN_DATA) {
+        if (ack == s->isn + 1u)
+            stream_syn_data_drop(s, pool);
+        else if ((uint32_t)(ack - s->isn - 1u) < STREAM_MAX_WINDOW)
+            stream_syn_data_take(s, pool, ts, sink);
+    }
+    ahead = ack - s->next_seq;
     /* An ACK at or behind what was delivered says nothing new; one further
      * ahead than any window is forged or belongs elsewhere. */
     if (ahead == 0 || ahead >= STREAM_MAX_WINDOW)
@@ -426,26 +557,38 @@ void stream_ack(struct stream *s, struct stream_pool *pool, uint32_t ack, int se
         stream_give_up_acked(s, pool, (s->flags & STREAM_F_FIN) && s->acked == s->fin_seq, ts, sink);
 }
 
-/* Held bytes that differ from a later copy: the first copy stays. */
-static unsigned stream_compare(const struct stream_chunk *h, uint32_t pos, const struct stream_seg *g, uint32_t stop)
+/* Whether captured bytes of the segment differ from held captured bytes at
+ * the same sequence numbers, in any held piece. */
+static unsigned stream_compare_held(const struct stream *s, const struct stream_seg *g)
 {
     uint32_t cap_end = g->seq + g->len;
-    uint32_t end = stream_seq_min(stop, cap_end);
 
-    if (h->missing || !stream_seq_before(pos, end))
-        return 0;
-    if (memcmp(h->data + (pos - h->seq), g->data + (pos - g->seq), end - pos) != 0)
-        return STREAM_EVENT_OVERLAP_CONFLICT;
+    for (const struct stream_chunk *h = s->held; h != NULL; h = h->next) {
+        uint32_t lo = stream_seq_max(h->seq, g->seq);
+        uint32_t hi = stream_seq_min(h->seq + h->len, cap_end);
+
+        if (h->missing || !stream_seq_before(lo, hi))
+            continue;
+        if (memcmp(h->data + (lo - h->seq), g->data + (lo - g->seq), hi - lo) != 0)
+            return STREAM_EVENT_OVERLAP_CONFLICT;
+    }
     return 0;
 }
 
-/* An in-order segment: delivered in place up to the next held piece; where
- * it overlaps held bytes, the held copy (first seen) is what is delivered. */
+/* An in-order segment. LINUX and LAST: all of it is delivered in place, and
+ * held bytes it ran over are skipped when the stream reaches them (Linux's
+ * tcp_ofo_queue: bytes below rcv_nxt are not delivered again). FIRST: it is
+ * delivered up to the next held piece, whose bytes win. */
 static unsigned stream_in_order(struct stream *s, struct stream_pool *pool, struct stream_seg *g, struct event_time ts,
                                 const struct stream_sink *sink)
 {
-    unsigned events = 0;
+    unsigned events = stream_compare_held(s, g);
 
+    if (pool->policy != STREAM_OVERLAP_FIRST) {
+        stream_emit(s, pool, g, g->len + g->missing, ts, sink);
+        stream_drain(s, pool, ts, sink);
+        return events;
+    }
     for (;;) {
         struct stream_chunk *h = s->held;
         uint32_t total = g->len + g->missing;
@@ -453,10 +596,9 @@ static unsigned stream_in_order(struct stream *s, struct stream_pool *pool, stru
 
         if (h != NULL && stream_seq_before(h->seq, g->seq + total))
             take = h->seq - g->seq;
-        stream_emit(s, g, take, ts, sink);
+        stream_emit(s, pool, g, take, ts, sink);
         if (take == total)
             break;
-        events |= stream_compare(h, h->seq, g, h->seq + h->len);
         stream_drain(s, pool, ts, sink);
         if (!stream_trim(s, pool, g, &events))
             break;
@@ -476,16 +618,18 @@ static struct stream_chunk *stream_piece_new(struct stream *s, struct stream_poo
     c->seq = seq;
     c->len = 0;
     c->missing = (uint8_t)(missing != 0);
+    c->seg_start = 0;
     c->next = **link;
     **link = c;
     *link = &c->next;
     return c;
 }
 
-/* Copies [pos, stop) of the segment (a hole in the held store) into
- * pieces, extending the piece before it when contiguous and not full. */
+/* Copies [pos, stop) of the segment into pieces at *link, extending *prev
+ * when contiguous and not full. With `open`, the first piece made starts
+ * a held segment. */
 static int stream_fill(struct stream *s, struct stream_pool *pool, struct stream_chunk ***link,
-                       struct stream_chunk **prev, const struct stream_seg *g, uint32_t pos, uint32_t stop)
+                       struct stream_chunk **prev, const struct stream_seg *g, uint32_t pos, uint32_t stop, int open)
 {
     uint32_t cap_end = stream_seq_min(stop, g->seq + g->len);
 
@@ -496,10 +640,12 @@ static int stream_fill(struct stream *s, struct stream_pool *pool, struct stream
         uint32_t room = missing ? STREAM_MAX_SEGMENT : STREAM_CHUNK_DATA;
         uint32_t n;
 
-        if (p == NULL || p->seq + p->len != pos || p->missing != missing || p->len >= room) {
+        if (open || p == NULL || p->seq + p->len != pos || p->missing != missing || p->len >= room) {
             p = stream_piece_new(s, pool, link, pos, missing);
             if (p == NULL)
                 return -1;
+            p->seg_start = (uint8_t)open;
+            open = 0;
             *prev = p;
         }
         n = room - p->len < want ? room - p->len : want;
@@ -511,10 +657,20 @@ static int stream_fill(struct stream *s, struct stream_pool *pool, struct stream
     return 0;
 }
 
-/* Stores an out-of-order segment in the gaps of the held store; bytes
- * already held win. Returns -1 when a limit stopped it part-way (what was
- * stored stays, and a retry after freeing room stores the rest). */
-static int stream_insert(struct stream *s, struct stream_pool *pool, const struct stream_seg *g, unsigned *events)
+/* LAST: the new copy's captured bytes replace held ones in [pos, stop). */
+static void stream_overwrite(struct stream_chunk *h, uint32_t pos, const struct stream_seg *g, uint32_t stop)
+{
+    uint32_t end = stream_seq_min(stop, g->seq + g->len);
+
+    if (!h->missing && stream_seq_before(pos, end))
+        memcpy(h->data + (pos - h->seq), g->data + (pos - g->seq), end - pos);
+}
+
+/* FIRST and LAST: stores an out-of-order segment in the gaps of the held
+ * store (disjoint pieces); where it overlaps held bytes, FIRST keeps them,
+ * LAST takes the new ones. Returns -1 when a limit stopped it part-way
+ * (what was stored stays, and a retry after freeing room stores the rest). */
+static int stream_insert_fill(struct stream *s, struct stream_pool *pool, const struct stream_seg *g)
 {
     struct stream_chunk **link = &s->held;
     struct stream_chunk *prev = NULL;
@@ -532,18 +688,193 @@ static int stream_insert(struct stream *s, struct stream_pool *pool, const struc
         }
         if (cur != NULL && !stream_seq_after(cur->seq, pos)) {
             stop = stream_seq_min(end, cur->seq + cur->len);
-            *events |= stream_compare(cur, pos, g, stop);
+            if (pool->policy == STREAM_OVERLAP_LAST)
+                stream_overwrite(cur, pos, g, stop);
             prev = cur;
             link = &cur->next;
         } else {
             if (cur != NULL)
                 stop = stream_seq_min(end, cur->seq);
-            if (stream_fill(s, pool, &link, &prev, g, pos, stop) != 0)
+            if (stream_fill(s, pool, &link, &prev, g, pos, stop, 1) != 0)
                 return -1;
         }
         pos = stop;
     }
     return 0;
+}
+
+/* The end of the held segment whose first piece is c. */
+static uint32_t stream_seg_end(const struct stream_chunk *c)
+{
+    uint32_t end = c->seq + c->len;
+
+    for (c = c->next; c != NULL && !c->seg_start; c = c->next)
+        end = c->seq + c->len;
+    return end;
+}
+
+/* The link to the held segment after the one at *link. */
+static struct stream_chunk **stream_seg_next(struct stream_chunk **link)
+{
+    link = &(*link)->next;
+    while (*link != NULL && !(*link)->seg_start)
+        link = &(*link)->next;
+    return link;
+}
+
+static uint64_t stream_seg_chunks(const struct stream_chunk *c)
+{
+    uint64_t n = 1;
+
+    for (c = c->next; c != NULL && !c->seg_start; c = c->next)
+        n++;
+    return n;
+}
+
+/* Frees the held segment at *link. */
+static void stream_seg_remove(struct stream *s, struct stream_pool *pool, struct stream_chunk **link)
+{
+    struct stream_chunk *c = *link;
+
+    do {
+        struct stream_chunk *next = c->next;
+
+        stream_chunk_put(pool, s, c);
+        c = next;
+    } while (c != NULL && !c->seg_start);
+    *link = c;
+}
+
+/* Whether the store has room for the segment's pieces (at most), counting
+ * `freed` chunks that the insertion releases first. */
+static int stream_room_for(const struct stream *s, const struct stream_pool *pool, const struct stream_seg *g,
+                           uint64_t freed)
+{
+    uint64_t need = (g->len + STREAM_CHUNK_DATA - 1u) / STREAM_CHUNK_DATA + (g->missing > 0 ? 1u : 0u);
+    uint64_t own = pool->max_chunks_per_stream + freed;
+    uint64_t all = pool->max_chunks + freed;
+
+    return s->held_chunks + need <= own && pool->stats.chunks_in_use + need <= all;
+}
+
+/* LINUX: the out-of-order queue of tcp_data_queue_ofo. Held segments stay
+ * whole (as skbs do), ordered by their first byte, and may overlap; the
+ * drain delivers the lower start first and skips bytes already delivered,
+ * so in a partial overlap the lower start wins. The kernel looks at the
+ * segments on its rbtree search path; this looks at every held segment
+ * that starts at or before the new one, which differs only when held
+ * segments already overlap each other. Returns -1, with nothing changed,
+ * when a limit leaves no room for it. */
+static int stream_insert_linux(struct stream *s, struct stream_pool *pool, const struct stream_seg *g)
+{
+    uint32_t end = g->seq + g->len + g->missing;
+    struct stream_chunk **link = &s->held;
+    struct stream_chunk **pred = NULL;
+    struct stream_chunk **after;
+    struct stream_chunk *prev = NULL;
+    uint64_t freed = 0;
+
+    while (*link != NULL && !stream_seq_after((*link)->seq, g->seq)) {
+        uint32_t held_end = stream_seg_end(*link);
+
+        /* "All the bits are present": a held segment holds it all. */
+        if (stream_seq_before(g->seq, held_end) && !stream_seq_after(end, held_end))
+            return 0;
+        pred = link;
+        link = stream_seg_next(link);
+    }
+    if (pred != NULL && stream_seg_end(*pred) == g->seq) {
+        /* Right after a held segment: joined to it (tcp_ooo_try_coalesce),
+         * and then nothing else is removed. */
+        prev = *pred;
+        while (prev->next != NULL && !prev->next->seg_start)
+            prev = prev->next;
+        link = &prev->next;
+        if (!stream_room_for(s, pool, g, 0))
+            return -1;
+        return stream_fill(s, pool, &link, &prev, g, g->seq, end, 0);
+    }
+    if (pred != NULL && (*pred)->seq == g->seq) {
+        /* Same start, longer: it replaces the held one. */
+        freed += stream_seg_chunks(*pred);
+        link = pred;
+    }
+    /* Held segments it covers wholly go ("merge_right"); the first one it
+     * covers only in part stops that. */
+    after = link == pred ? stream_seg_next(pred) : link;
+    for (; *after != NULL && stream_seq_before((*after)->seq, end); after = stream_seg_next(after)) {
+        if (stream_seq_after(stream_seg_end(*after), end))
+            break;
+        freed += stream_seg_chunks(*after);
+    }
+    if (!stream_room_for(s, pool, g, freed))
+        return -1;
+    if (link == pred)
+        stream_seg_remove(s, pool, link);
+    while (*link != NULL && stream_seq_before((*link)->seq, end) && !stream_seq_after(stream_seg_end(*link), end))
+        stream_seg_remove(s, pool, link);
+    return stream_fill(s, pool, &link, &prev, g, g->seq, end, 1);
+}
+
+static int stream_insert(struct stream *s, struct stream_pool *pool, const struct stream_seg *g)
+{
+    if (pool->policy == STREAM_OVERLAP_LINUX)
+        return stream_insert_linux(s, pool, g);
+    return stream_insert_fill(s, pool, g);
+}
+
+/* The peer did not take the bytes on the SYN: they are dropped, as the
+ * receiver dropped them. They are the first held pieces. */
+static void stream_syn_data_drop(struct stream *s, struct stream_pool *pool)
+{
+    struct stream_chunk *c;
+
+    s->flags &= (uint8_t)~STREAM_F_SYN_DATA;
+    while ((c = s->held) != NULL && stream_seq_before(c->seq, s->syn_data_end)) {
+        if (!c->missing)
+            pool->stats.syn_data_dropped += c->len;
+        s->held = c->next;
+        stream_chunk_put(pool, s, c);
+    }
+    if (s->held != NULL)
+        s->held->seg_start = 1;
+}
+
+/* The bytes on the SYN are the peer's after all: deliver them. */
+static void stream_syn_data_take(struct stream *s, struct stream_pool *pool, struct event_time ts,
+                                 const struct stream_sink *sink)
+{
+    s->flags &= (uint8_t)~STREAM_F_SYN_DATA;
+    stream_drain(s, pool, ts, sink);
+}
+
+/* Bytes on the SYN (TCP Fast Open, RFC 7413) wait in the store until the
+ * peer says whether it took them. */
+static unsigned stream_syn_data_hold(struct stream *s, struct stream_pool *pool, const struct stream_seg *g)
+{
+    unsigned events = stream_compare_held(s, g);
+    uint32_t end = g->seq + g->len + g->missing;
+
+    if (stream_insert(s, pool, g) != 0) {
+        pool->stats.syn_data_dropped += g->len; /* no room: never delivered */
+        return events | STREAM_EVENT_LIMIT_GAP;
+    }
+    if (!(s->flags & STREAM_F_SYN_DATA) || stream_seq_after(end, s->syn_data_end))
+        s->syn_data_end = end;
+    s->flags |= STREAM_F_SYN_DATA;
+    return events;
+}
+
+/* The sender's next bytes settle its SYN's: sent again from isn + 1 (or
+ * from inside them), the peer dropped them (Linux resends SYN data the
+ * SYN-ACK did not acknowledge); sent after them, the peer took them. */
+static void stream_syn_data_settle(struct stream *s, struct stream_pool *pool, uint32_t seq, struct event_time ts,
+                                   const struct stream_sink *sink)
+{
+    if (stream_seq_before(seq, s->syn_data_end))
+        stream_syn_data_drop(s, pool);
+    else
+        stream_syn_data_take(s, pool, ts, sink);
 }
 
 unsigned stream_segment(struct stream *s, struct stream_pool *pool, uint8_t tcp_flags, uint32_t seq,
@@ -570,6 +901,13 @@ unsigned stream_segment(struct stream *s, struct stream_pool *pool, uint8_t tcp_
     /* RFC 9293 §3.5.3: an RST's payload is not data of the stream. */
     if (tcp_flags & TCP_FLAG_RST)
         return 0;
+    if ((tcp_flags & TCP_FLAG_SYN) && len + missing > 0 && (s->flags & STREAM_F_SYN) && g.seq == s->isn + 1u &&
+        s->next_seq == g.seq) {
+        events = stream_syn_data_hold(s, pool, &g);
+        goto out;
+    }
+    if ((s->flags & STREAM_F_SYN_DATA) && len + missing > 0)
+        stream_syn_data_settle(s, pool, g.seq, ts, sink);
     /* The sender has moved past an acknowledged hole (new bytes or its
      * FIN): nothing will fill it now. */
     if ((s->flags & STREAM_F_ACKED) && stream_seq_after(s->acked, s->next_seq) && !stream_seq_before(g.seq, s->acked))
@@ -579,10 +917,11 @@ unsigned stream_segment(struct stream *s, struct stream_pool *pool, uint8_t tcp_
             events |= stream_in_order(s, pool, &g, ts, sink);
             break;
         }
-        if (stream_insert(s, pool, &g, &events) == 0) {
+        events |= stream_compare_held(s, &g);
+        if (stream_insert(s, pool, &g) == 0) {
             /* Bytes beyond an acknowledged hole: the sender has moved on,
              * the hole will not be filled. */
-            if ((s->flags & STREAM_F_ACKED) && !stream_seq_after(s->held->seq, s->acked))
+            if ((s->flags & STREAM_F_ACKED) && s->held != NULL && !stream_seq_after(s->held->seq, s->acked))
                 stream_give_up_acked(s, pool, 1, ts, sink);
             break;
         }
@@ -592,6 +931,7 @@ unsigned stream_segment(struct stream *s, struct stream_pool *pool, uint8_t tcp_
         stream_give_up(s, pool, s->held != NULL ? stream_seq_min(s->held->seq, g.seq) : g.seq, STREAM_GIVE_UP_LIMIT,
                        ts, sink);
     }
+out:
     if (events & STREAM_EVENT_OVERLAP_CONFLICT)
         pool->stats.overlap_conflicts++;
     return events;
@@ -695,6 +1035,9 @@ void stream_flush(struct stream *s, struct stream_pool *pool, struct event_time 
 {
     if (s->flags & STREAM_F_COUNTING)
         return;
+    /* No word from the peer on the bytes of a SYN: not known to be taken. */
+    if (s->flags & STREAM_F_SYN_DATA)
+        stream_syn_data_drop(s, pool);
     while (s->held != NULL)
         stream_give_up(s, pool, s->held->seq, STREAM_GIVE_UP_END, ts, sink);
     if ((s->flags & STREAM_F_FIN) && stream_seq_before(s->next_seq, s->fin_seq))

@@ -47,7 +47,35 @@ struct stream_pool_stats {
     uint64_t out_of_window;      /* segments starting beyond any window */
     uint64_t acked_gaps;         /* holes the peer acknowledged: lost by the capture */
     uint64_t acked_gap_bytes;
+    uint64_t history_chunks;     /* of chunks_in_use: delivered bytes kept to
+                                    compare retransmissions with */
+    uint64_t syn_data_dropped;   /* bytes on a SYN the peer did not take */
 };
+
+/* Which copy of overlapping bytes the stream delivers. Bytes already
+ * delivered are never rewritten by any policy (a receiver has handed them
+ * to the application); the policies differ for bytes held out of order and
+ * for an in-order segment that runs over held bytes.
+ *  LINUX: what the Linux receiver keeps (net/ipv4/tcp_input.c
+ *         tcp_data_queue, tcp_data_queue_ofo, tcp_ofo_queue), verified
+ *         against the kernel by tests/overlap_netns.sh:
+ *         - a held segment that wholly contains a new one keeps its bytes;
+ *         - a new segment with the same start that is longer replaces it;
+ *         - a new segment that covers held ones removes them;
+ *         - a new segment that starts right where a held one ends joins it
+ *           (so a later longer copy of the joined part does not replace);
+ *         - partial overlaps keep both: the lower start wins the overlap;
+ *         - an in-order segment's bytes win over held ones.
+ *  FIRST: the first copy seen wins everywhere (BSD-like, most IDS).
+ *  LAST:  the latest copy wins for held bytes and over them. */
+enum stream_overlap_policy {
+    STREAM_OVERLAP_LINUX = 0,
+    STREAM_OVERLAP_FIRST,
+    STREAM_OVERLAP_LAST,
+};
+
+/* LINUX unless set; set it before the first segment. */
+void stream_pool_set_policy(struct stream_pool *pool, enum stream_overlap_policy policy);
 
 /* max_bytes_total: all held bytes of all streams; max_bytes_per_stream:
  * held bytes of one direction. Both are rounded down to whole chunks; 0
@@ -65,6 +93,10 @@ void stream_pool_get_stats(const struct stream_pool *pool, struct stream_pool_st
 #define STREAM_F_RST 0x08u
 #define STREAM_F_COUNTING 0x10u /* stream_count owns the union below */
 #define STREAM_F_ACKED 0x20u    /* acked is set */
+#define STREAM_F_SYN_DATA 0x40u /* the held bytes at isn + 1 came on the SYN:
+                                   delivered only once the peer takes them */
+#define STREAM_F_CAPTURE_ORDER 0x80u /* sequence numbers unusable: bytes go
+                                        in capture order (stream_raw) */
 
 /* Count-only streams remember this many holes below the highest byte seen,
  * so a reordered segment that fills one is still counted once. */
@@ -93,10 +125,12 @@ struct stream {
         };
         struct stream_hole holes[STREAM_COUNT_HOLES]; /* empty when start == end */
     };
+    struct stream_chunk *history; /* delivered bytes (last 1 KiB), or NULL */
     uint32_t next_seq; /* next byte to deliver (mod 2^32); count-only: the
                           byte after the highest seen */
     uint32_t isn;      /* valid with STREAM_F_SYN */
     uint32_t fin_seq;  /* where the stream ends; valid with STREAM_F_FIN */
+    uint32_t syn_data_end; /* end of the bytes on the SYN; STREAM_F_SYN_DATA */
     uint8_t flags;     /* STREAM_F_* */
 };
 
@@ -104,10 +138,15 @@ void stream_init(struct stream *s);
 
 /* One TCP segment of this direction. `payload` holds the `len` captured
  * bytes; `missing` more bytes were on the wire after them (snaplen cut) and
- * become a gap. Retransmitted and already-delivered bytes are dropped; held
- * bytes win over a later copy that differs (RFC 9293 leaves the choice to
- * the receiver; keeping the first copy means an injected overlap cannot
- * rewrite what we already hold). Returns STREAM_EVENT_* bits. */
+ * become a gap. Retransmitted and already-delivered bytes are dropped
+ * (compared first with the last 1 KiB delivered); overlapping copies are
+ * resolved by the pool's policy (RFC 9293 leaves the choice to the
+ * receiver; the default is the Linux receiver's). Every overlap whose
+ * bytes differ returns STREAM_EVENT_OVERLAP_CONFLICT. Bytes on a SYN are
+ * held until the peer acknowledges them (TCP Fast Open, RFC 7413 §4.2:
+ * a server without a valid cookie acknowledges only the SYN and drops
+ * them) or the sender moves past them; a sender that sends them again
+ * from isn + 1 shows they were dropped. Returns STREAM_EVENT_* bits. */
 unsigned stream_segment(struct stream *s, struct stream_pool *pool, uint8_t tcp_flags, uint32_t seq,
                         const uint8_t *payload, uint32_t len, uint32_t missing, struct event_time ts,
                         const struct stream_sink *sink);

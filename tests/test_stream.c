@@ -122,7 +122,9 @@ static void test_in_order_zero_copy(void **state)
     seg(&f, TCP_FLAG_ACK, 1013, "PASS secret\r\n");
     assert_string_equal(f.rec.log, "USER alice\r\nPASS secret\r\n");
     assert_int_equal(f.rec.gap_calls, 0);
-    assert_int_equal(pool_stats(&f).chunks_allocated, 0);
+    /* Nothing held: the one chunk in use is the history of delivered bytes. */
+    assert_int_equal(pool_stats(&f).chunks_in_use, 1);
+    assert_int_equal(pool_stats(&f).history_chunks, 1);
     fixture_fini(&f);
 }
 
@@ -160,7 +162,7 @@ static void test_retransmissions_trimmed(void **state)
     /* A held segment retransmitted before the hole fills is stored once. */
     seg(&f, TCP_FLAG_ACK, 133, "-ERR no\r\n");
     seg(&f, TCP_FLAG_ACK, 133, "-ERR no\r\n");
-    assert_int_equal(pool_stats(&f).chunks_in_use, 1);
+    assert_int_equal(pool_stats(&f).chunks_in_use - pool_stats(&f).history_chunks, 1);
     seg(&f, TCP_FLAG_ACK, 124, "+OK bye\r\n");
     assert_string_equal(f.rec.log, "+OK ready\r\n+OK 2 msgs\r\n+OK bye\r\n-ERR no\r\n");
     assert_int_equal(pool_stats(&f).overlap_conflicts, 0);
@@ -174,6 +176,7 @@ static void test_overlap_conflict_first_wins(void **state)
 
     (void)state;
     fixture_init(&f, BIG, BIG);
+    stream_pool_set_policy(f.pool, STREAM_OVERLAP_FIRST);
     seg(&f, TCP_FLAG_SYN, 0, "");
     assert_int_equal(seg(&f, TCP_FLAG_ACK, 6, "alice\r\n"), 0); /* held first */
     /* A later out-of-order copy of the same bytes that differs. */
@@ -186,6 +189,170 @@ static void test_overlap_conflict_first_wins(void **state)
      * extended past it filled new room and is kept. */
     assert_string_equal(f.rec.log, "USER alice\r\n\r\n");
     assert_int_equal(pool_stats(&f).overlap_conflicts, 2);
+    fixture_fini(&f);
+}
+
+/* The same segments under the Linux rules: the longer copy with the same
+ * start replaces the held one, and the in-order segment wins over it. */
+static void test_overlap_conflict_linux(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "");
+    assert_int_equal(seg(&f, TCP_FLAG_ACK, 6, "alice\r\n"), 0);
+    assert_true(seg(&f, TCP_FLAG_ACK, 6, "mallory\r\n") & STREAM_EVENT_OVERLAP_CONFLICT);
+    assert_true(seg(&f, TCP_FLAG_ACK, 1, "USER eve\r\n") & STREAM_EVENT_OVERLAP_CONFLICT);
+    assert_string_equal(f.rec.log, "USER eve\r\nry\r\n");
+    fixture_fini(&f);
+}
+
+/* LAST: the latest copy of held bytes wins. */
+static void test_overlap_last(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    stream_pool_set_policy(f.pool, STREAM_OVERLAP_LAST);
+    seg(&f, TCP_FLAG_SYN, 0, "");
+    seg(&f, TCP_FLAG_ACK, 5, "XXXX");
+    assert_true(seg(&f, TCP_FLAG_ACK, 7, "YYYY") & STREAM_EVENT_OVERLAP_CONFLICT);
+    seg(&f, TCP_FLAG_ACK, 1, "1234");
+    assert_string_equal(f.rec.log, "1234XXYYYY");
+    fixture_fini(&f);
+}
+
+/* What the Linux 6.18 receiver handed its reader for each of these
+ * sequences (data offsets from the ISN), as tests/overlap_netns.sh
+ * measured it with a listening socket in a network namespace; that test
+ * also replays the same captures through pop3scope. */
+struct linux_case {
+    const char *name;
+    struct {
+        uint32_t off;
+        const char *text;
+    } segs[5];
+    const char *delivered;
+};
+
+static const struct linux_case linux_cases[] = {
+    {"same start, not longer: held stays", {{5, "XXXX"}, {5, "YYYY"}, {1, "1234"}}, "1234XXXX"},
+    {"same start, longer: replaces", {{5, "XXXX"}, {5, "YYYYYY"}, {1, "1234"}}, "1234YYYYYY"},
+    {"starts before, covers: removes", {{7, "XX"}, {5, "YYYYYY"}, {1, "1234"}}, "1234YYYYYY"},
+    {"partial, later start: lower wins", {{5, "XXXX"}, {7, "YYYY"}, {1, "1234"}}, "1234XXXXYY"},
+    {"partial, earlier start: lower wins", {{7, "YYYY"}, {5, "XXXX"}, {1, "1234"}}, "1234XXXXYY"},
+    {"in-order over held: in-order wins", {{5, "XXXX"}, {1, "123456"}}, "123456XX"},
+    {"inside a held one: dropped", {{5, "XXXXXX"}, {6, "YY"}, {1, "1234"}}, "1234XXXXXX"},
+    {"joined, then a longer copy of the joined part", {{5, "XXXX"}, {9, "WWWW"}, {9, "ZZZZZZ"}, {1, "1234"}},
+     "1234XXXXWWWWZZ"},
+    {"covers two: both removed", {{5, "XX"}, {9, "YY"}, {3, "ZZZZZZZZZZ"}, {1, "12"}}, "12ZZZZZZZZZZ"},
+    {"covers two, other order", {{9, "YY"}, {5, "XX"}, {3, "ZZZZZZZZZZ"}, {1, "12"}}, "12ZZZZZZZZZZ"},
+    {"ends where held starts: not joined", {{5, "XXXX"}, {3, "ZZZZ"}, {1, "12"}}, "12ZZZZXX"},
+    {"not joined before, so replaced", {{9, "WWWW"}, {5, "XXXX"}, {9, "ZZZZZZ"}, {1, "1234"}}, "1234XXXXZZZZZZ"},
+    {"retransmission: old bytes kept, new tail", {{1, "AAAA"}, {1, "BBBBCC"}}, "AAAACC"},
+};
+
+static void test_overlap_linux_rules(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof linux_cases / sizeof linux_cases[0]; i++) {
+        const struct linux_case *c = &linux_cases[i];
+        struct fixture f;
+        unsigned events = 0;
+
+        fixture_init(&f, BIG, BIG);
+        seg(&f, TCP_FLAG_SYN, 0, "");
+        for (size_t k = 0; k < 5 && c->segs[k].text != NULL; k++)
+            events |= seg(&f, TCP_FLAG_ACK, c->segs[k].off, c->segs[k].text);
+        stream_flush(&f.s, f.pool, ts0, &f.sink);
+        if (strcmp(f.rec.log, c->delivered) != 0)
+            fail_msg("%s: delivered \"%s\", Linux \"%s\"", c->name, f.rec.log, c->delivered);
+        /* Every one of these overlaps differs, and each is reported. */
+        if (!(events & STREAM_EVENT_OVERLAP_CONFLICT))
+            fail_msg("%s: no overlap_conflict", c->name);
+        fixture_fini(&f);
+    }
+}
+
+/* A retransmission of delivered bytes that differs is reported, one that
+ * matches is not; neither changes what was delivered. */
+static void test_conflict_with_delivered(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "");
+    assert_int_equal(seg(&f, TCP_FLAG_ACK, 1, "USER bob\r\n"), 0);
+    assert_int_equal(seg(&f, TCP_FLAG_ACK, 11, "PASS x\r\n"), 0);
+    assert_int_equal(seg(&f, TCP_FLAG_ACK, 1, "USER bob\r\n"), 0);
+    assert_true(seg(&f, TCP_FLAG_ACK, 1, "USER eve\r\n") & STREAM_EVENT_OVERLAP_CONFLICT);
+    assert_true(seg(&f, TCP_FLAG_ACK, 16, "y\r\nQUIT\r\n") & STREAM_EVENT_OVERLAP_CONFLICT);
+    assert_string_equal(f.rec.log, "USER bob\r\nPASS x\r\nQUIT\r\n");
+    assert_int_equal(pool_stats(&f).overlap_conflicts, 2);
+    fixture_fini(&f);
+}
+
+/* Data on a SYN that the SYN-ACK does not acknowledge was dropped by the
+ * server (Linux without a Fast Open cookie): the client sends its bytes
+ * again from isn + 1, and those are the stream. */
+static void test_syn_data_not_acked(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 1000, "USER eve\r\n");
+    assert_int_equal(f.rec.len, 0); /* held until the peer says */
+    stream_ack(&f.s, f.pool, 1001, 0, ts0, &f.sink); /* the SYN-ACK */
+    seg(&f, TCP_FLAG_ACK, 1001, "USER bob\r\n");
+    seg(&f, TCP_FLAG_ACK, 1011, "PASS secret\r\n");
+    assert_string_equal(f.rec.log, "USER bob\r\nPASS secret\r\n");
+    assert_int_equal(pool_stats(&f).syn_data_dropped, 10);
+    fixture_fini(&f);
+}
+
+/* Fast Open accepted: the SYN-ACK acknowledges the SYN's bytes. */
+static void test_syn_data_acked(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 1000, "USER eve\r\n");
+    seg(&f, TCP_FLAG_SYN, 1000, "USER eve\r\n"); /* retransmitted SYN */
+    stream_ack(&f.s, f.pool, 1011, 0, ts0, &f.sink);
+    assert_string_equal(f.rec.log, "USER eve\r\n");
+    seg(&f, TCP_FLAG_ACK, 1011, "PASS secret\r\n");
+    assert_string_equal(f.rec.log, "USER eve\r\nPASS secret\r\n");
+    assert_int_equal(pool_stats(&f).syn_data_dropped, 0);
+    fixture_fini(&f);
+}
+
+/* Without the peer's side, the sender settles it: bytes sent again from
+ * isn + 1 mean the SYN's were dropped; bytes after them, that they went in. */
+static void test_syn_data_one_sided(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "USER eve\r\n");
+    seg(&f, TCP_FLAG_ACK, 1, "USER bob\r\n");
+    assert_string_equal(f.rec.log, "USER bob\r\n");
+    fixture_fini(&f);
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "USER eve\r\n");
+    seg(&f, TCP_FLAG_ACK, 11, "PASS x\r\n");
+    assert_string_equal(f.rec.log, "USER eve\r\nPASS x\r\n");
+    fixture_fini(&f);
+    /* No word at all by the end: not delivered. */
+    fixture_init(&f, BIG, BIG);
+    seg(&f, TCP_FLAG_SYN, 0, "USER eve\r\n");
+    stream_flush(&f.s, f.pool, ts0, &f.sink);
+    assert_int_equal(f.rec.len, 0);
     fixture_fini(&f);
 }
 
@@ -217,7 +384,8 @@ static void test_syn_with_data(void **state)
 
     (void)state;
     fixture_init(&f, BIG, BIG);
-    /* TCP Fast Open style: data rides on the SYN after its sequence number. */
+    /* TCP Fast Open style: data rides on the SYN after its sequence number;
+     * the sender's next bytes come after it, so the server took it. */
     seg(&f, TCP_FLAG_SYN, 5000, "CAPA\r\n");
     seg(&f, TCP_FLAG_SYN, 5000, "CAPA\r\n"); /* retransmitted SYN */
     seg(&f, TCP_FLAG_ACK, 5007, "QUIT\r\n");
@@ -323,7 +491,7 @@ static void test_zero_limit_skips_ahead(void **state)
     stream_segment(&f.s, f.pool, TCP_FLAG_ACK, 17, (const uint8_t *)later, 6, 0, ts0, &f.sink);
     assert_string_equal(f.rec.log, "STAT\r\n[gap 10]LIST\r\n");
     assert_ptr_equal(f.rec.last_data, (const uint8_t *)later);
-    assert_int_equal(pool_stats(&f).chunks_allocated, 0);
+    assert_int_equal(pool_stats(&f).chunks_in_use, pool_stats(&f).history_chunks);
     fixture_fini(&f);
 }
 
@@ -902,7 +1070,8 @@ static void run_shuffled(size_t per_stream, uint32_t seed, struct checker *c, st
     stream_flush(&s, pool, ts0, &sink);
     assert_true(stream_complete(&s));
     stream_pool_get_stats(pool, st);
-    assert_int_equal(st->chunks_in_use, 0);
+    assert_int_equal(st->chunks_in_use, st->history_chunks);
+    stream_release(&s, pool);
     stream_pool_free(pool);
 }
 
@@ -936,7 +1105,7 @@ static void test_shuffled_tight_limit(void **state)
         assert_false(c.mismatch);
         assert_int_equal(c.pos, SHUFFLE_SIZE);
         assert_int_equal(c.gap_bytes, st.limit_gap_bytes);
-        assert_int_equal(st.chunks_peak, 2);
+        assert_int_equal(st.chunks_peak, 2 + 1); /* the limit, and the history */
         forced += st.limit_gaps;
     }
     assert_true(forced > 0); /* the limit was really exercised */
@@ -949,6 +1118,13 @@ int main(void)
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_retransmissions_trimmed),
         cmocka_unit_test(test_overlap_conflict_first_wins),
+        cmocka_unit_test(test_overlap_conflict_linux),
+        cmocka_unit_test(test_overlap_last),
+        cmocka_unit_test(test_overlap_linux_rules),
+        cmocka_unit_test(test_conflict_with_delivered),
+        cmocka_unit_test(test_syn_data_not_acked),
+        cmocka_unit_test(test_syn_data_acked),
+        cmocka_unit_test(test_syn_data_one_sided),
         cmocka_unit_test(test_wraparound),
         cmocka_unit_test(test_syn_with_data),
         cmocka_unit_test(test_mid_stream_pickup),

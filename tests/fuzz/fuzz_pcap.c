@@ -5,7 +5,8 @@
  *
  * capture.c reads by path, so the image is put in an anonymous memory file
  * and named through /proc/self/fd: the real opening code runs, and nothing
- * touches the disk. The last byte of the input picks the output format.
+ * touches the disk. The last byte of the input picks the output format,
+ * the one before it the overlap policy (stream.c: linux, first, last).
  *
  * nDPI is off unless FUZZ_PCAP_NDPI=1 is in the environment: its set-up
  * costs some 60 ms a run under ASan against 0.5 ms for the rest, and its
@@ -86,7 +87,7 @@ static bool fuzz_pcap_ndpi(void)
     return on == 1;
 }
 
-static void fuzz_pcap_analyze(const char *path, enum output_format format)
+static void fuzz_pcap_analyze(const char *path, enum output_format format, unsigned overlap_policy)
 {
     struct output_options oo = {.format = format, .show_passwords = true};
     struct analyzer_options ao;
@@ -106,6 +107,7 @@ static void fuzz_pcap_analyze(const char *path, enum output_format format)
     ao.max_fragments = 4;
     ao.max_fragment_bytes = 16u * 1024u;
     ao.no_ndpi = !fuzz_pcap_ndpi();
+    ao.overlap_policy = overlap_policy;
     run.out = output_new(&oo, devnull);
     run.an = run.out != NULL ? analyzer_new(&ao, fuzz_pcap_event, &run) : NULL;
     if (run.an != NULL) {
@@ -130,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fd = fuzz_pcap_memfile(data, size, path, sizeof path);
     if (fd < 0)
         return 0;
-    fuzz_pcap_analyze(path, formats[data[size - 1] % 3u]);
+    fuzz_pcap_analyze(path, formats[data[size - 1] % 3u], data[size - 2] % 3u);
     close(fd);
     return 0;
 }
