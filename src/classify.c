@@ -7,6 +7,7 @@
 #include <ndpi/ndpi_api.h>
 
 #include "cursor.h"
+#include "sslproxy.h"
 
 /* nDPI's main() is a few hundred microseconds per flow at most; the packet
  * it reads starts at the IP header, which the decoder does not keep, so
@@ -74,6 +75,16 @@ struct classify_greeting {
     size_t len;
     uint8_t bytes[CLASSIFY_GREETING_MAX];
 };
+
+/* The header line, its CR LF, and the start of the first command. */
+#define CLASSIFY_PROXY_KEEP (SSLPROXY_LINE_MAX + 2 + 64)
+
+struct classify_proxy_bytes {
+    size_t len;
+    uint8_t bytes[CLASSIFY_PROXY_KEEP];
+};
+
+enum { CLASSIFY_PROXY_NONE, CLASSIFY_PROXY_READING, CLASSIFY_PROXY_COMMAND };
 
 #define CLASSIFY_NAME_ENTRY(name, text) [name] = text,
 static const char *const classify_verdict_names[] = {CLASSIFY_VERDICT_LIST(CLASSIFY_NAME_ENTRY)};
@@ -175,6 +186,81 @@ static enum classify_verdict classify_greeting_append(struct classify_probe *p, 
     return CLASSIFY_UNDECIDED;
 }
 
+/* The server's first line after a header that came before any server
+ * byte: the greeting is missing, so it answers the first command. */
+static enum classify_verdict classify_proxy_status(struct classify_probe *p)
+{
+    const struct classify_greeting *g = p->greeting;
+    int ok, err;
+
+    if (p->proxy_state != CLASSIFY_PROXY_COMMAND || g == NULL || g->len == 0)
+        return CLASSIFY_UNDECIDED;
+    ok = classify_match_word(g->bytes, g->len, "+OK");
+    err = classify_match_word(g->bytes, g->len, "-ERR");
+    if (ok > 0 || err > 0)
+        return CLASSIFY_POP3;
+    return ok < 0 && err < 0 ? CLASSIFY_OTHER : CLASSIFY_UNDECIDED;
+}
+
+static enum classify_verdict classify_proxy_server(struct classify_probe *p, const uint8_t *data, size_t len,
+                                                   struct event_time ts)
+{
+    if (classify_greeting_append(p, data, len, ts) != CLASSIFY_UNDECIDED)
+        return CLASSIFY_OTHER;
+    return classify_proxy_status(p);
+}
+
+/* Client bytes that start like an SSLproxy header: the header must be
+ * whole and valid, and a POP3 command must follow it. */
+static enum classify_verdict classify_proxy_client(struct classify_probe *p, const uint8_t *data, size_t len)
+{
+    struct classify_proxy_bytes *b = p->proxy;
+    struct event_proxy header;
+    size_t lf, line;
+    int r;
+
+    if (b == NULL) {
+        b = malloc(sizeof *b);
+        if (b == NULL)
+            return CLASSIFY_OTHER;
+        b->len = 0;
+        p->proxy = b;
+        p->proxy_state = CLASSIFY_PROXY_READING;
+        p->proxy_server_first = p->state == PROBE_SERVER_OK;
+    }
+    if (len > sizeof b->bytes - b->len)
+        return CLASSIFY_OTHER;
+    memcpy(b->bytes + b->len, data, len);
+    b->len += len;
+    if (sslproxy_key_match(b->bytes, b->len) < 0)
+        return CLASSIFY_OTHER;
+    for (lf = 0; lf < b->len && b->bytes[lf] != '\n'; lf++)
+        ;
+    if (lf == b->len)
+        return b->len > SSLPROXY_LINE_MAX + 1 ? CLASSIFY_OTHER : CLASSIFY_UNDECIDED;
+    line = (lf > 0 && b->bytes[lf - 1] == '\r') ? lf - 1 : lf;
+    if (!sslproxy_header_parse(b->bytes, line, &header))
+        return CLASSIFY_OTHER;
+    r = classify_match_command(b->bytes + lf + 1, b->len - lf - 1);
+    if (r <= 0)
+        return r < 0 ? CLASSIFY_OTHER : CLASSIFY_UNDECIDED;
+    p->proxy_state = CLASSIFY_PROXY_COMMAND;
+    if (p->proxy_server_first)
+        return CLASSIFY_POP3;
+    return classify_proxy_status(p);
+}
+
+bool classify_probe_proxy(const struct classify_probe *p, const uint8_t **client, size_t *client_len,
+                          bool *server_first)
+{
+    if (p->proxy == NULL || p->proxy_state != CLASSIFY_PROXY_COMMAND)
+        return false;
+    *client = p->proxy->bytes;
+    *client_len = p->proxy->len;
+    *server_first = p->proxy_server_first;
+    return true;
+}
+
 enum classify_verdict classify_probe_server(struct classify_probe *p, const uint8_t *data, size_t len,
                                             struct event_time ts)
 {
@@ -182,6 +268,8 @@ enum classify_verdict classify_probe_server(struct classify_probe *p, const uint
 
     if (len == 0)
         return CLASSIFY_UNDECIDED;
+    if (p->proxy != NULL && !p->proxy_server_first)
+        return classify_proxy_server(p, data, len, ts);
     /* Only a server whose first bytes could be "+OK" costs a buffer. */
     if (p->state == PROBE_START && classify_match_word(data, len, "+OK") < 0)
         return CLASSIFY_OTHER;
@@ -204,6 +292,10 @@ enum classify_verdict classify_probe_client(struct classify_probe *p, const uint
 
     if (len == 0)
         return CLASSIFY_UNDECIDED;
+    /* An SSLproxy header may come before the server's greeting, which may
+     * be missing altogether (issue 12.3). */
+    if (p->proxy != NULL || (p->client_len == 0 && sslproxy_key_match(data, len) >= 0))
+        return classify_proxy_client(p, data, len);
     /* A client that speaks before the server's "+OK" is not a POP3 client
      * (Redis answers "+OK" to a client's "AUTH x"). */
     if (p->state != PROBE_SERVER_OK)
@@ -244,6 +336,7 @@ const uint8_t *classify_probe_greeting(const struct classify_probe *p, size_t *l
 void classify_probe_release(struct classify_probe *p)
 {
     free(p->greeting);
+    free(p->proxy);
     memset(p, 0, sizeof *p);
 }
 

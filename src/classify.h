@@ -35,16 +35,21 @@ enum classify_verdict { CLASSIFY_VERDICT_LIST(CLASSIFY_ENUM_ENTRY) CLASSIFY_VERD
 #define CLASSIFY_PROBE_MAX_PACKETS 16
 
 struct classify_greeting;
+struct classify_proxy_bytes;
 
 /* Probe state for one flow on a port that does not say what it is. Small
  * while idle: the greeting buffer is allocated only once the server's first
- * bytes look like "+OK". */
+ * bytes look like "+OK", the proxy buffer only once the client's first
+ * bytes look like an SSLproxy header (src/sslproxy.h). */
 struct classify_probe {
     struct classify_greeting *greeting;
+    struct classify_proxy_bytes *proxy; /* the client's bytes, header first */
     uint8_t client_bytes[8]; /* the start of the client's first line */
     uint8_t client_len;
     uint8_t state;
     uint8_t packets;
+    uint8_t proxy_state; /* internal: header being read / read, command seen */
+    bool proxy_server_first; /* the server's "+OK" came before the header */
 };
 
 /* Verdict from the ports alone: POP3, POP3S or UNDECIDED. */
@@ -67,6 +72,16 @@ enum classify_verdict classify_probe_server(struct classify_probe *p, const uint
  * *earlier is set to how many bytes of client_bytes came from earlier
  * calls: the caller replays those, then this call's data. */
 enum classify_verdict classify_probe_client(struct classify_probe *p, const uint8_t *data, size_t len, size_t *earlier);
+
+/* SSLproxy divert (issue 12.3): on a port that does not say POP3, a flow
+ * whose client opens with a strictly valid SSLproxy header line followed
+ * by a POP3 command is POP3 when the server's first line is a POP3 status:
+ * a "+OK" greeting before the header, or (the greeting missing) "+OK" or
+ * "-ERR" after it. classify_probe_server may then return POP3 too. On
+ * that verdict all bytes of both sides are kept here: the caller replays
+ * them from classify_probe_proxy instead of client_bytes. */
+bool classify_probe_proxy(const struct classify_probe *p, const uint8_t **client, size_t *client_len,
+                          bool *server_first);
 
 /* One more payload packet without a verdict; OTHER once the bound is hit. */
 enum classify_verdict classify_probe_packet(struct classify_probe *p);
