@@ -1972,8 +1972,8 @@ void pop3_session_end(struct pop3_session *s, enum event_end how, struct event_t
         pop3_emit_attempt(s, a, OUTCOME_UNKNOWN, NULL);
     /* RFC 2595 §4 downgrade: the server offered STLS, yet credentials (or
      * at least the attempt to send them) crossed in clear. */
-    if (s->stls_offered && s->clear_login)
-        pop3_anomaly(s, ANOMALY_STLS_OFFERED_NOT_USED);
+    if (s->stls_offered && s->clear_login && !(s->flow.proxy.present && s->flow.proxy.tls))
+        pop3_anomaly(s, ANOMALY_STLS_OFFERED_NOT_USED); /* behind an "s" header the login was inside TLS */
     pop3_emit_session(s, how);
     s->ended = true;
 }

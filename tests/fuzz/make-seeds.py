@@ -241,6 +241,13 @@ def hand_seeds(outdir):
                + b"\0" * 19 + ntlm_authenticate("bob", "D", nt))
     write_seed(outdir, "sasl", bytes([4, 64]) + b"\x0d<1.2@host>\x05alice0123456789abcdef0123456789abcdef")
     write_seed(outdir, "sasl", bytes([3, 0]) + b"+OK POP3 ready <1896.697170952@dbc.mtview.ca.us>")
+    # Issue 13.7/12.3: a LOGIN answer after a "Password:" prompt (byte 0 of
+    # the message is the prompt's length), XOAUTH2 without ^A, an SSLproxy
+    # header (fuzz_sasl_name also parses the message as one).
+    write_seed(outdir, "sasl", bytes([0, 1]) + b"\x09Password:hunter2")
+    write_seed(outdir, "sasl", bytes([0, 9]) + b"user=alice auth=Bearer token")
+    write_seed(outdir, "sasl", bytes([6, 20]) + b"SSLproxy: [127.0.0.1]:34649,[192.168.3.24]:47286,[::1]:443,s")
+    write_seed(outdir, "sasl", bytes([6, 20]) + b"SSLproxy: [::1]:1,[2001:db8::1]:65535,[2001:db8::2]:110,p,soner")
     ip6 = (struct.pack("!IHBB", 0x60000000, 8 + 8 + 20 + 6, 0, 64) + b"\0" * 15 + b"\1" + b"\0" * 15 + b"\2"
            + struct.pack("!BBHI", 44, 0, 0, 0)  # hop-by-hop options, then a fragment header
            + struct.pack("!BBHI", 6, 0, 0, 1)  # fragment offset 0, last fragment: a whole datagram
