@@ -104,10 +104,14 @@ timeout 60 "$POP3SCOPE" --json --show-passwords "$work/proxy.pcap" >"$work/proxy
 st1=$?
 timeout 60 "$POP3SCOPE" --json --show-passwords "$work/direct.pcap" >"$work/direct.json" 2>"$work/direct.err"
 st2=$?
+# --threads hands events over by copy: the proxy object must survive it.
+timeout 60 "$POP3SCOPE" --threads 2 --json --show-passwords "$work/proxy.pcap" >"$work/proxy-threads.json" 2>&1
+cmp -s "$work/proxy.json" "$work/proxy-threads.json"
+st3=$?
 
-TOKEN="$token" python3 - "$work" "$st1" "$st2" "$MIRROR_PORT" <<'PY'
+TOKEN="$token" python3 - "$work" "$st1" "$st2" "$MIRROR_PORT" "$st3" <<'PY'
 import json, os, sys
-work, st1, st2, mirror = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+work, st1, st2, mirror, st3 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 def load(name):
     return [json.loads(l) for l in open(os.path.join(work, name)) if l.strip()]
 n = 0; failed = 0
@@ -132,17 +136,22 @@ check("alice (poplib) logged in through the proxy",
 check("bob (poplib) failed through the proxy", lambda: by["bob"]["outcome"] == "failure")
 check("carol (curl) logged in through the proxy", lambda: by["carol"]["outcome"] == "success")
 check("every auth and session record carries the header's endpoints",
-      lambda: all(e["proxy"]["server_ip"] == "192.0.2.110" and e["proxy"]["server_port"] == 995
+      lambda: len(pa) == 3 and all(e["proxy"]["server_ip"] == "192.0.2.110" and e["proxy"]["server_port"] == 995
                   and e["proxy"]["client_ip"] == "127.0.0.1" and e["proxy"]["tls"] is True
                   and e["proxy"]["listener"] == "127.0.0.1:%d" % (10995 + 1000) for e in pa + ps))
 check("proxy client_port is the real client's port, not the relay's",
-      lambda: all(e["proxy"]["client_port"] != e["src_port"] for e in pa))
-check("exposure is judged on the original TLS wire: none", lambda: all(a["exposure"] == "none" for a in pa))
+      lambda: pa and all(e["proxy"]["client_port"] != e["src_port"] for e in pa))
+check("exposure is judged on the original TLS wire: none", lambda: pa and all(a["exposure"] == "none" for a in pa))
 check("the header is not counted as a command or an unknown one",
-      lambda: all("unknown_command" not in s["anomalies"] for s in ps))
+      lambda: ps and all("unknown_command" not in s["anomalies"] for s in ps))
+check("no stls_offered_not_used behind an 's' header, though Dovecot offered STLS",
+      lambda: any(s["stls_offered"] for s in ps) and all("stls_offered_not_used" not in s["anomalies"] for s in ps))
+check("--threads 2 writes the same records, proxy objects included", lambda: st3 == 0 and '"proxy":{' in open(os.path.join(work, "proxy-threads.json")).read())
 da = [e for e in dr if e["event"] == "auth"]
 ds = [e for e in dr if e["event"] == "session"]
-check("no record of the direct captures has a proxy object", lambda: all("proxy" not in e for e in dr))
+da = [e for e in dr if e["event"] == "auth"]
+ds = [e for e in dr if e["event"] == "session"]
+check("no record of the direct captures has a proxy object", lambda: len(ds) == 4 and all("proxy" not in e for e in dr))
 forged = [a for a in da if a["method"] == "USER"]
 check("forged header: the login is a failure, as Dovecot said",
       lambda: len(forged) == 1 and forged[0]["outcome"] == "failure" and forged[0]["user"] == "alice"
