@@ -276,17 +276,18 @@ static bool analyzer_probe_proxy(struct flow *f, struct pop3_session *s, const u
                                  struct event_time greeting_ts, struct event_time ts)
 {
     const uint8_t *client;
-    size_t client_len;
-    bool server_first;
+    size_t client_len, split;
 
-    if (!classify_probe_proxy(&f->probe, &client, &client_len, &server_first))
+    if (!classify_probe_proxy(&f->probe, &client, &client_len, &split))
         return false;
+    if (split > greeting_len)
+        split = greeting_len;
     pop3_session_allow_proxy_header(s);
-    if (server_first && greeting_len > 0)
-        pop3_session_feed(s, POP3_FROM_SERVER, greeting, greeting_len, greeting_ts);
-    pop3_session_feed(s, POP3_FROM_CLIENT, client, client_len, server_first ? ts : greeting_ts);
-    if (!server_first && greeting_len > 0)
-        pop3_session_feed(s, POP3_FROM_SERVER, greeting, greeting_len, ts);
+    if (split > 0)
+        pop3_session_feed(s, POP3_FROM_SERVER, greeting, split, greeting_ts);
+    pop3_session_feed(s, POP3_FROM_CLIENT, client, client_len, split > 0 ? ts : greeting_ts);
+    if (greeting_len > split)
+        pop3_session_feed(s, POP3_FROM_SERVER, greeting + split, greeting_len - split, ts);
     return true;
 }
 

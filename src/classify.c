@@ -84,7 +84,7 @@ struct classify_proxy_bytes {
     uint8_t bytes[CLASSIFY_PROXY_KEEP];
 };
 
-enum { CLASSIFY_PROXY_NONE, CLASSIFY_PROXY_READING, CLASSIFY_PROXY_COMMAND };
+enum { CLASSIFY_PROXY_NONE, CLASSIFY_PROXY_READING, CLASSIFY_PROXY_HEADER };
 
 #define CLASSIFY_NAME_ENTRY(name, text) [name] = text,
 static const char *const classify_verdict_names[] = {CLASSIFY_VERDICT_LIST(CLASSIFY_NAME_ENTRY)};
@@ -186,32 +186,40 @@ static enum classify_verdict classify_greeting_append(struct classify_probe *p, 
     return CLASSIFY_UNDECIDED;
 }
 
-/* The server's first line after a header that came before any server
- * byte: the greeting is missing, so it answers the first command. */
-static enum classify_verdict classify_proxy_status(struct classify_probe *p)
+/* Server bytes that came after the header began: the first of them must
+ * be a POP3 status. In the right order that is either the answer to the
+ * first command (the listener stripped the header) or the answer to the
+ * header itself (nobody did): the tracker tells which (src/pop3.c). */
+static enum classify_verdict classify_proxy_status(const struct classify_probe *p)
 {
     const struct classify_greeting *g = p->greeting;
+    size_t split = p->proxy_split;
     int ok, err;
 
-    if (p->proxy_state != CLASSIFY_PROXY_COMMAND || g == NULL || g->len == 0)
+    if (g == NULL || g->len <= split)
         return CLASSIFY_UNDECIDED;
-    ok = classify_match_word(g->bytes, g->len, "+OK");
-    err = classify_match_word(g->bytes, g->len, "-ERR");
+    ok = classify_match_word(g->bytes + split, g->len - split, "+OK");
+    err = classify_match_word(g->bytes + split, g->len - split, "-ERR");
     if (ok > 0 || err > 0)
         return CLASSIFY_POP3;
     return ok < 0 && err < 0 ? CLASSIFY_OTHER : CLASSIFY_UNDECIDED;
 }
 
+/* Server bytes once the client's header began. While the header line is
+ * still incomplete the server has nothing to answer: not POP3. */
 static enum classify_verdict classify_proxy_server(struct classify_probe *p, const uint8_t *data, size_t len,
                                                    struct event_time ts)
 {
+    if (p->proxy_state == CLASSIFY_PROXY_READING)
+        return CLASSIFY_OTHER;
     if (classify_greeting_append(p, data, len, ts) != CLASSIFY_UNDECIDED)
         return CLASSIFY_OTHER;
     return classify_proxy_status(p);
 }
 
 /* Client bytes that start like an SSLproxy header: the header must be
- * whole and valid, and a POP3 command must follow it. */
+ * whole and valid, and a POP3 command must follow it (or the server must
+ * answer it, see classify_proxy_server). */
 static enum classify_verdict classify_proxy_client(struct classify_probe *p, const uint8_t *data, size_t len)
 {
     struct classify_proxy_bytes *b = p->proxy;
@@ -227,7 +235,10 @@ static enum classify_verdict classify_proxy_client(struct classify_probe *p, con
         p->proxy = b;
         p->proxy_state = CLASSIFY_PROXY_READING;
         p->proxy_server_first = p->state == PROBE_SERVER_OK;
+        p->proxy_split = (uint16_t)(p->greeting != NULL ? p->greeting->len : 0);
     }
+    /* Once the server has answered, what the client says next is the
+     * tracker's business; the probe has decided by then. */
     if (len > sizeof b->bytes - b->len)
         return CLASSIFY_OTHER;
     memcpy(b->bytes + b->len, data, len);
@@ -241,23 +252,23 @@ static enum classify_verdict classify_proxy_client(struct classify_probe *p, con
     line = (lf > 0 && b->bytes[lf - 1] == '\r') ? lf - 1 : lf;
     if (!sslproxy_header_parse(b->bytes, line, &header))
         return CLASSIFY_OTHER;
+    if (p->proxy_state == CLASSIFY_PROXY_READING)
+        p->proxy_state = CLASSIFY_PROXY_HEADER;
     r = classify_match_command(b->bytes + lf + 1, b->len - lf - 1);
-    if (r <= 0)
-        return r < 0 ? CLASSIFY_OTHER : CLASSIFY_UNDECIDED;
-    p->proxy_state = CLASSIFY_PROXY_COMMAND;
-    if (p->proxy_server_first)
+    if (r < 0)
+        return CLASSIFY_OTHER;
+    if (r > 0 && p->proxy_server_first)
         return CLASSIFY_POP3;
     return classify_proxy_status(p);
 }
 
-bool classify_probe_proxy(const struct classify_probe *p, const uint8_t **client, size_t *client_len,
-                          bool *server_first)
+bool classify_probe_proxy(const struct classify_probe *p, const uint8_t **client, size_t *client_len, size_t *split)
 {
-    if (p->proxy == NULL || p->proxy_state != CLASSIFY_PROXY_COMMAND)
+    if (p->proxy == NULL || p->proxy_state != CLASSIFY_PROXY_HEADER)
         return false;
     *client = p->proxy->bytes;
     *client_len = p->proxy->len;
-    *server_first = p->proxy_server_first;
+    *split = p->proxy_split;
     return true;
 }
 
@@ -268,7 +279,7 @@ enum classify_verdict classify_probe_server(struct classify_probe *p, const uint
 
     if (len == 0)
         return CLASSIFY_UNDECIDED;
-    if (p->proxy != NULL && !p->proxy_server_first)
+    if (p->proxy != NULL)
         return classify_proxy_server(p, data, len, ts);
     /* Only a server whose first bytes could be "+OK" costs a buffer. */
     if (p->state == PROBE_START && classify_match_word(data, len, "+OK") < 0)

@@ -48,8 +48,9 @@ struct classify_probe {
     uint8_t client_len;
     uint8_t state;
     uint8_t packets;
-    uint8_t proxy_state; /* internal: header being read / read, command seen */
+    uint8_t proxy_state; /* internal: header being read / read */
     bool proxy_server_first; /* the server's "+OK" came before the header */
+    uint16_t proxy_split; /* server bytes kept before the header began */
 };
 
 /* Verdict from the ports alone: POP3, POP3S or UNDECIDED. */
@@ -74,14 +75,18 @@ enum classify_verdict classify_probe_server(struct classify_probe *p, const uint
 enum classify_verdict classify_probe_client(struct classify_probe *p, const uint8_t *data, size_t len, size_t *earlier);
 
 /* SSLproxy divert (issue 12.3): on a port that does not say POP3, a flow
- * whose client opens with a strictly valid SSLproxy header line followed
- * by a POP3 command is POP3 when the server's first line is a POP3 status:
- * a "+OK" greeting before the header, or (the greeting missing) "+OK" or
- * "-ERR" after it. classify_probe_server may then return POP3 too. On
- * that verdict all bytes of both sides are kept here: the caller replays
- * them from classify_probe_proxy instead of client_bytes. */
+ * whose client opens with a strictly valid SSLproxy header line is POP3
+ * when a POP3 command follows it after a "+OK" greeting, or when the
+ * server's first line after the header is a POP3 status ("+OK" or "-ERR":
+ * the greeting may be missing, and a server that answers the header itself
+ * is still a POP3 server; the tracker then refuses the header). Server
+ * bytes while the header line is incomplete make it OTHER. On that verdict
+ * (classify_probe_server may return POP3 too) every byte of both sides is
+ * kept: the caller replays the first `split` bytes of classify_probe_greeting
+ * (server), then `client`, then the rest of the server bytes, which is the
+ * order they crossed the wire. */
 bool classify_probe_proxy(const struct classify_probe *p, const uint8_t **client, size_t *client_len,
-                          bool *server_first);
+                          size_t *split);
 
 /* One more payload packet without a verdict; OTHER once the bound is hit. */
 enum classify_verdict classify_probe_packet(struct classify_probe *p);

@@ -5,9 +5,10 @@
 #     tcpdump records only the mirror port (not a POP3 port). pop3scope
 #     must recognise POP3 there, report the header's endpoints in "proxy"
 #     and judge exposure on the original (TLS) wire: none.
-#  2. A forged header sent by an ordinary client straight to Dovecot on
-#     110, then a login that fails: Dovecot answers the header -ERR; no
-#     proxy record, and the failure stays a failure.
+#  2. A forged header sent by an ordinary client straight to Dovecot, on
+#     110 and on a second port (found by the probe, where the header may be
+#     honoured), then a login that fails: Dovecot answers the header -ERR;
+#     no proxy record, and the failure stays a failure.
 #  3. Secrets Dovecot refuses (issue 13.7): XOAUTH2 without ^A, PLAIN and
 #     LOGIN answers that are base64 plus junk. Nothing secret in "user".
 # One TAP line per expectation. Needs root, dovecot, tcpdump, curl, python3.
@@ -28,6 +29,7 @@ fi
 
 PROXY_PORT=10995
 MIRROR_PORT=18110
+ALT_PORT=11110
 work=$(mktemp -d /tmp/pop3scope-sslproxy.XXXXXX) || exit 1
 relay_pid=
 cleanup() {
@@ -41,6 +43,7 @@ trap 'exit 130' INT TERM HUP
 
 export DOVECOT_OAUTH2=1
 DOVECOT_AUTH_MECHS="plain login xoauth2"
+DOVECOT_POP3_ALT_PORT=$ALT_PORT
 if ! dovecot_start >"$work/dovecot-start.log" 2>&1; then
     echo "Bail out! could not start the private dovecot (see below)"
     tap_diag <"$work/dovecot-start.log"
@@ -75,14 +78,14 @@ timeout 20 curl -s --user 'carol:carol-pw' "pop3://127.0.0.1:$PROXY_PORT/" >/dev
 lo_capture_stop
 
 # ---- 2 and 3. straight to Dovecot on 110
-LO_CAPTURE_FILTER="tcp port 110"
+LO_CAPTURE_FILTER="tcp port 110 or tcp port $ALT_PORT"
 lo_capture_start "$work/direct.pcap" || { echo "Bail out! tcpdump"; exit 1; }
 token=$(dovecot_oauth2_token alice)
-TOKEN="$token" timeout 30 python3 - "$PROXY_PORT" <<'PY' 2>>"$work/clients.err"
-import base64, os, socket, time
+TOKEN="$token" timeout 30 python3 - "$ALT_PORT" <<'PY' 2>>"$work/clients.err"
+import base64, os, socket, sys
 b = base64.b64encode
-def sess(lines):
-    s = socket.create_connection(("127.0.0.1", 110), timeout=5)
+def sess(lines, port=110):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
     f = s.makefile("rb")
     f.readline()
     for l in lines:
@@ -92,6 +95,18 @@ def sess(lines):
 # 2: a forged header, then a failing login (the attacker hopes for "+OK").
 sess([b"SSLproxy: [127.0.0.1]:34649,[198.51.100.7]:40000,[192.0.2.110]:995,s",
       b"USER alice", b"PASS not-the-password"])
+sess([b"SSLproxy: [127.0.0.1]:34649,[198.51.100.7]:40000,[192.0.2.110]:995,s",
+      b"USER bob", b"PASS not-the-password"], int(sys.argv[1]))
+# The same, pipelined in one segment: Dovecot answers -ERR, +OK, -ERR. Paired
+# off by one, the +OK to USER would turn into a login success.
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"SSLproxy: [127.0.0.1]:34649,[198.51.100.7]:40000,[192.0.2.110]:995,s\r\n"
+          b"USER carol\r\nPASS not-the-password\r\n")
+for _ in range(3):
+    f.readline()
+s.sendall(b"QUIT\r\n"); f.readline(); s.close()
 # 3: secrets Dovecot refuses.
 tok = os.environ["TOKEN"].encode()
 sess([b"AUTH XOAUTH2 " + b(b"user=alice auth=Bearer " + tok)])
@@ -99,6 +114,7 @@ sess([b"AUTH PLAIN " + b(b"\0alice\0alice-secret-1")[:-1] + b"!"])
 sess([b"AUTH LOGIN", b(b"alice"), b(b"alice-secret-1") + b"xyz"])
 PY
 lo_capture_stop
+[ -z "${KEEP_PCAPS:-}" ] || cp "$work"/*.pcap "$KEEP_PCAPS"/
 
 timeout 60 "$POP3SCOPE" --json --show-passwords "$work/proxy.pcap" >"$work/proxy.json" 2>"$work/proxy.err"
 st1=$?
@@ -109,7 +125,7 @@ timeout 60 "$POP3SCOPE" --threads 2 --json --show-passwords "$work/proxy.pcap" >
 cmp -s "$work/proxy.json" "$work/proxy-threads.json"
 st3=$?
 
-TOKEN="$token" python3 - "$work" "$st1" "$st2" "$MIRROR_PORT" "$st3" <<'PY'
+ALT_PORT=$ALT_PORT TOKEN="$token" python3 - "$work" "$st1" "$st2" "$MIRROR_PORT" "$st3" <<'PY'
 import json, os, sys
 work, st1, st2, mirror, st3 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 def load(name):
@@ -151,13 +167,19 @@ da = [e for e in dr if e["event"] == "auth"]
 ds = [e for e in dr if e["event"] == "session"]
 da = [e for e in dr if e["event"] == "auth"]
 ds = [e for e in dr if e["event"] == "session"]
-check("no record of the direct captures has a proxy object", lambda: len(ds) == 4 and all("proxy" not in e for e in dr))
-forged = [a for a in da if a["method"] == "USER"]
-check("forged header: the login is a failure, as Dovecot said",
-      lambda: len(forged) == 1 and forged[0]["outcome"] == "failure" and forged[0]["user"] == "alice"
-      and forged[0]["exposure"] == "cleartext")
-check("forged header: counted as an unknown command",
-      lambda: "unknown_command" in [s for s in ds if s["auth_method"] is None][0]["anomalies"])
+check("no record of the direct captures has a proxy object", lambda: len(ds) == 6 and all("proxy" not in e for e in dr))
+forged = {a["dest_port"]: a for a in da if a["method"] == "USER" and a["user"] != "carol"}
+piped = [a for a in da if a["method"] == "USER" and a["user"] == "carol"]
+check("forged header, pipelined: the login is a failure, no proxy",
+      lambda: len(piped) == 1 and piped[0]["outcome"] == "failure" and "proxy" not in piped[0])
+alt = int(os.environ.get("ALT_PORT", "11110"))
+for port, user in ((110, "alice"), (alt, "bob")):
+    check("forged header on port %d: the login is a failure, as Dovecot said" % port,
+          lambda: forged[port]["outcome"] == "failure" and forged[port]["user"] == user
+          and forged[port]["exposure"] == "cleartext" and forged[port]["credentials_valid"] is False)
+    check("forged header on port %d: counted as an unknown command, no unpaired reply" % port,
+          lambda: [s for s in ds if s["dest_port"] == port and "unknown_command" in s["anomalies"]
+                   and "unexpected_response" not in s["anomalies"]])
 tok = os.environ["TOKEN"]
 x = [a for a in da if a["method"] == "XOAUTH2"]
 check("XOAUTH2 without ^A: no user, token only in the redacted field",

@@ -221,6 +221,14 @@ def hand_seeds(outdir):
         + chunk(S, b"+OK\r\n+OK 2 messages\r\n+OK\r\n1 120\r\n2 200\r\n+OK 2 320\r\n"),
         "bare-lf-nul-cr": bytes([0x0A]) + chunk(S, b"+OK a\rb\n") + chunk(C, b"USER a\x00b\nPASS \r\r\n"),
         "end-then-more": bytes([0x0A]) + chunk(S, b"+OK\r\n") + bytes([0xFE]) + chunk(C, b"QUIT\r\n"),
+        # Setup bit 5: an SSLproxy header is allowed; one stripped, one answered.
+        "sslproxy": bytes([0x2A]) + chunk(S, b"+OK ready\r\n")
+        + chunk(C, b"SSLproxy: [127.0.0.1]:34649,[192.168.3.24]:47286,[192.0.2.110]:995,s\r\nUSER a\r\n")
+        + chunk(S, b"+OK\r\n") + chunk(C, b"AUTH LOGIN\r\n") + chunk(S, b"+ UGFzc3dvcmQ6\r\n")
+        + chunk(C, b"cHc=\r\n") + chunk(S, b"+OK\r\n"),
+        "sslproxy-answered": bytes([0x2A]) + chunk(S, b"+OK ready\r\n")
+        + chunk(C, b"SSLproxy: [::1]:1,[2001:db8::1]:2,[2001:db8::2]:110,p\r\nUSER a\r\nPASS b\r\n")
+        + chunk(S, b"-ERR what\r\n+OK\r\n-ERR no\r\n"),
     }
     for name, blob in tracker.items():
         write_seed(outdir, "pop3", blob)
