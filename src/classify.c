@@ -254,12 +254,14 @@ static enum classify_verdict classify_proxy_client(struct classify_probe *p, con
         return CLASSIFY_OTHER;
     if (p->proxy_state == CLASSIFY_PROXY_READING)
         p->proxy_state = CLASSIFY_PROXY_HEADER;
+    /* After a "+OK" greeting a strict header is evidence enough: deciding
+     * now leaves whatever follows (a lost answer included) to the tracker. */
+    if (p->proxy_server_first)
+        return CLASSIFY_POP3;
     r = classify_match_command(b->bytes + lf + 1, b->len - lf - 1);
     if (r < 0)
         return CLASSIFY_OTHER;
-    if (r > 0 && p->proxy_server_first)
-        return CLASSIFY_POP3;
-    return classify_proxy_status(p);
+    return r > 0 ? classify_proxy_status(p) : CLASSIFY_UNDECIDED;
 }
 
 bool classify_probe_proxy(const struct classify_probe *p, const uint8_t **client, size_t *client_len, size_t *split)

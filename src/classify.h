@@ -76,11 +76,12 @@ enum classify_verdict classify_probe_client(struct classify_probe *p, const uint
 
 /* SSLproxy divert (issue 12.3): on a port that does not say POP3, a flow
  * whose client opens with a strictly valid SSLproxy header line is POP3
- * when a POP3 command follows it after a "+OK" greeting, or when the
- * server's first line after the header is a POP3 status ("+OK" or "-ERR":
- * the greeting may be missing, and a server that answers the header itself
- * is still a POP3 server; the tracker then refuses the header). Server
- * bytes while the header line is incomplete make it OTHER. On that verdict
+ * once the line is complete when a "+OK" greeting came before it; the
+ * greeting missing, when the server's first line after the header is a
+ * POP3 status ("+OK" or "-ERR"), and a client that sends more first must
+ * send a POP3 command. Server bytes while the header line is incomplete
+ * make it OTHER. Whether anyone stripped the header is the tracker's to
+ * settle (src/pop3.c). On that verdict
  * (classify_probe_server may return POP3 too) every byte of both sides is
  * kept: the caller replays the first `split` bytes of classify_probe_greeting
  * (server), then `client`, then the rest of the server bytes, which is the

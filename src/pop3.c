@@ -564,7 +564,9 @@ static void pop3_attempt_merge(struct pop3_session *s, struct pop3_attempt *a, c
         POP3_STORE(&a->user, r.user.data, r.user.len);
     if (r.authzid.data != NULL)
         POP3_STORE(&a->authzid, r.authzid.data, r.authzid.len);
-    if (r.secret.data != NULL)
+    /* A possible secret (sasl.h) never replaces a secret already taken:
+     * a client-only capture's next command can read as base64. */
+    if (r.secret.data != NULL && !(r.secret_possible && a->secret.present))
         POP3_STORE(&a->secret, r.secret.data, r.secret.len);
     if (r.realm.data != NULL)
         POP3_STORE(&a->realm, r.realm.data, r.realm.len);
@@ -835,14 +837,19 @@ static bool pop3_proxy_line(struct pop3_session *s, const uint8_t *line, size_t 
  * line (an ordinary client cannot make itself a proxy record); the status
  * is its reply. +OK or a "+ " challenge: the header never reached the
  * server; the original endpoints go on the session's events. */
+static void pop3_proxy_refuse(struct pop3_session *s)
+{
+    s->proxy_state = POP3_PROXY_REFUSED;
+    s->summary.commands++;
+    pop3_anomaly(s, ANOMALY_UNKNOWN_COMMAND);
+}
+
 static bool pop3_proxy_settle(struct pop3_session *s, const struct pop3_reply *reply)
 {
     if (s->proxy_state != POP3_PROXY_PENDING || s->state == POP3_STATE_GREETING)
         return false;
     if (reply->kind == POP3_REPLY_ERR) {
-        s->proxy_state = POP3_PROXY_REFUSED;
-        s->summary.commands++;
-        pop3_anomaly(s, ANOMALY_UNKNOWN_COMMAND);
+        pop3_proxy_refuse(s);
         return true;
     }
     s->proxy_state = POP3_PROXY_CONFIRMED;
@@ -1884,6 +1891,10 @@ void pop3_session_gap(struct pop3_session *s, enum pop3_direction dir, uint64_t 
     s->now = ts;
     s->summary.gap_bytes += missing;
     pop3_anomaly(s, ANOMALY_GAP);
+    /* Lost bytes may have held the server's answer to the SSLproxy header:
+     * unconfirmed, it stays a client line. */
+    if (s->proxy_state == POP3_PROXY_PENDING)
+        pop3_proxy_refuse(s);
     if (s->state == POP3_STATE_ENCRYPTED)
         return;
     f = &s->framer[dir];

@@ -388,6 +388,7 @@ static bool sasl_decode_login(unsigned step, const uint8_t *msg, size_t len, str
     /* An empty password is still a password sent in clear. */
     res->secret.data = msg;
     res->secret.len = len;
+    res->secret_possible = step >= 2;
     return true;
 }
 
@@ -771,8 +772,10 @@ static void sasl_token_guard(const uint8_t *msg, size_t len, size_t from, struct
     res->user.data = NULL;
     res->user.len = 0;
     res->malformed = true;
-    if (res->secret.data == NULL && from < len)
+    if (res->secret.data == NULL && from < len) {
         sasl_set_slice(&res->secret, msg, from, len);
+        res->secret_possible = true;
+    }
 }
 
 /* "user=" User ^A "auth=Bearer " token ^A ^A. After a failure the server
@@ -791,6 +794,7 @@ static bool sasl_decode_xoauth2(unsigned step, const uint8_t *msg, size_t len, s
     if (!sasl_find_byte(msg, len, 0, 0x01, &at)) {
         res->malformed = true;
         sasl_set_slice(&res->secret, msg, 0, len);
+        res->secret_possible = true;
         return true;
     }
     if (!sasl_kvpairs(msg, len, 0, true, res))
@@ -814,6 +818,7 @@ static bool sasl_decode_oauthbearer(unsigned step, const uint8_t *msg, size_t le
         /* Where the token is cannot be told: all of it is the secret. */
         res->malformed = true;
         sasl_set_slice(&res->secret, msg, 0, len);
+        res->secret_possible = true;
         return true;
     }
     /* The authzid is the only user name OAUTHBEARER shows. */
@@ -1127,6 +1132,7 @@ void sasl_undecodable_response(const char *mech, const uint8_t *raw, size_t len,
     res->malformed = true;
     res->secret.data = raw;
     res->secret.len = len;
+    res->secret_possible = true;
     res->exposure = sasl_mechanism_exposure(mech);
 }
 

@@ -35,6 +35,9 @@ struct sasl_result {
                             qop=auth-int or auth-conf, RFC 2831 §2.1.2.1):
                             after a successful verdict every byte is wrapped
                             (RFC 4422 §3.7) */
+    bool secret_possible; /* secret is the whole message (or answer) kept
+                             because it may hold one, not a parsed field: a
+                             caller keeps a parsed secret over it */
 };
 
 /* RFC 4648 base64, tolerant of missing padding; returns false on any

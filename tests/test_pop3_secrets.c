@@ -170,8 +170,10 @@ static void test_login_prompt_variants(void **state)
     assert_int_equal(k.auth[0].outcome, OUTCOME_SUCCESS);
 }
 
-/* A stale prompt is not reused: the "Password:" prompt was answered, the
- * client's next line (a third answer, no new prompt) is not a user name. */
+/* A stale prompt is not reused: "Username:" was answered; the client's
+ * next line answers a prompt the capture does not show (lost, or sent in
+ * a part not captured). Reusing "Username:" would print the password as
+ * the user; by the draft's order it is the password. */
 static void test_login_stale_prompt(void **state)
 {
     (void)state;
@@ -180,16 +182,34 @@ static void test_login_stale_prompt(void **state)
         CL("AUTH LOGIN\r\n"),
         SV("+ VXNlcm5hbWU6\r\n"),          /* "Username:" */
         CL("YWxpY2U=\r\n"),
-        SV("+ UGFzc3dvcmQ6\r\n"),
-        CL("cHcx\r\n"),                    /* "pw1" */
-        CL("cHcy\r\n"),                    /* "pw2", answers nothing seen */
+        CL("cHcx\r\n"),                    /* "pw1", answers nothing seen */
         SV("-ERR [AUTH] failed\r\n"),
     };
     struct kept k;
     RUN_BOTH(steps, false, &k);
     assert_int_equal(k.auth_count, 1);
     assert_string_equal(k.auth[0].user, "alice");
-    assert_string_equal(k.auth[0].password, "pw2");
+    assert_string_equal(k.auth[0].password, "pw1");
+}
+
+/* A client-only capture: after the password the client's next command
+ * ("QUIT" decodes as base64) is read as a third answer; a possible secret
+ * never replaces the password already taken. */
+static void test_possible_secret_keeps_password(void **state)
+{
+    (void)state;
+    static const struct step steps[] = {
+        CL("AUTH LOGIN\r\n"),
+        CL("YWxpY2U=\r\n"),
+        CL("cHcx\r\n"),
+        CL("QUIT\r\n"),
+    };
+    struct kept k;
+    RUN_BOTH(steps, false, &k);
+    assert_int_equal(k.auth_count, 1);
+    assert_string_equal(k.auth[0].user, "alice");
+    assert_string_equal(k.auth[0].password, "pw1");
+    assert_int_equal(k.auth[0].outcome, OUTCOME_UNKNOWN);
 }
 
 /* XOAUTH2 without ^A separators: Dovecot takes all of it as the user name
@@ -374,18 +394,51 @@ static void test_proxy_header_ignored(void **state)
     assert_int_equal(k.commands, 2);
 }
 
+/* The server's first status after the header was lost: nobody can tell
+ * whether it answered the header, so the header stays a client line. */
+static void test_proxy_header_gap(void **state)
+{
+    (void)state;
+    struct pop3_limits lim = { POP3_DEFAULT_MAX_LINE, POP3_DEFAULT_MAX_PENDING };
+    struct event_flow flow;
+    struct event_time t = { 1000, 0 };
+    struct kept k;
+    static const char *const lines[] = { "+OK ready\r\n", HEADER_S "USER bob\r\n", "+OK\r\n",
+                                         "PASS pw\r\n", "+OK in\r\n" };
+
+    memset(&flow, 0, sizeof flow);
+    memset(&k, 0, sizeof k);
+    struct pop3_session *s = pop3_session_new(&lim, &flow, t, sink, &k);
+    assert_non_null(s);
+    pop3_session_allow_proxy_header(s);
+    pop3_session_feed(s, POP3_FROM_SERVER, (const uint8_t *)lines[0], strlen(lines[0]), t);
+    pop3_session_feed(s, POP3_FROM_CLIENT, (const uint8_t *)lines[1], strlen(lines[1]), t);
+    pop3_session_gap(s, POP3_FROM_SERVER, 23, t); /* "-ERR Unknown command.\r\n"? or nothing */
+    pop3_session_feed(s, POP3_FROM_SERVER, (const uint8_t *)lines[2], strlen(lines[2]), t);
+    pop3_session_feed(s, POP3_FROM_CLIENT, (const uint8_t *)lines[3], strlen(lines[3]), t);
+    pop3_session_feed(s, POP3_FROM_SERVER, (const uint8_t *)lines[4], strlen(lines[4]), t);
+    pop3_session_end(s, END_FIN, t);
+    pop3_session_free(s);
+    assert_int_equal(k.auth_count, 1);
+    assert_false(k.auth[0].proxy.present);
+    assert_false(k.session_proxy.present);
+    assert_int_equal(k.auth[0].exposure, EXPOSURE_CLEARTEXT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_login_password_first),
         cmocka_unit_test(test_login_prompt_variants),
         cmocka_unit_test(test_login_stale_prompt),
+        cmocka_unit_test(test_possible_secret_keeps_password),
         cmocka_unit_test(test_xoauth2_no_separators),
         cmocka_unit_test(test_base64_junk),
         cmocka_unit_test(test_proxy_header_honoured),
         cmocka_unit_test(test_proxy_header_plain),
         cmocka_unit_test(test_proxy_header_forged),
         cmocka_unit_test(test_proxy_header_ignored),
+        cmocka_unit_test(test_proxy_header_gap),
     };
     return cmocka_run_group_tests_name("pop3_secrets", tests, NULL, NULL);
 }

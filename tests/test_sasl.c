@@ -300,7 +300,10 @@ static void test_login(void **state)
     decode("LOGIN", 2, MSG("more"), &r);
     assert_field(&r.user, NULL);
     assert_field(&r.secret, "more");
+    assert_true(r.secret_possible); /* a caller keeps the step-1 password over it */
     assert_int_equal(r.exposure, EXPOSURE_CLEARTEXT);
+    decode("LOGIN", 1, MSG("pw"), &r);
+    assert_false(r.secret_possible);
 }
 
 static void response(const char *mech, unsigned step, const char *prompt, const uint8_t *msg, size_t len,
@@ -900,6 +903,7 @@ static void test_xoauth2_malformed(void **state)
     assert_true(r.malformed);
     assert_field(&r.user, NULL);
     assert_field(&r.secret, "user=alice auth=Bearer ya29.tok");
+    assert_true(r.secret_possible);
     assert_int_equal(r.exposure, EXPOSURE_TOKEN);
     decode("XOAUTH2", 0, MSG("user=alice auth=Bearer ya29.tok\x01\x01"), &r); /* one glued pair */
     assert_true(r.malformed);
