@@ -84,7 +84,7 @@ while off + 16 <= len(data):
         last_side = ""
     if not payload:
         continue
-    side = "C" if dport in (110, 995, 1110, 8000) else "S"
+    side = "C" if dport in (110, 995, 1110, 8000, 18110) else "S"  # 18110: sslproxy mirror
     if side == "C" and last_side == "C":
         print("C-PIPELINED: sent before the previous reply")
     last_side = side
@@ -490,6 +490,44 @@ EOF
         '^SYN to port 995$' '^C: GET /msg2 HTTP/1.1$'
 }
 
+# SSLproxy divert mode (README "Encrypted mail and other applications"):
+# poplib reaches Dovecot through tests/sslproxy_relay.py, which prepends
+# SSLproxy's header line to the first client data; the capture holds only
+# the mirror port 18110 (not a POP3 port) and, beside it, an ordinary
+# client on port 1110 that sends a forged header, which Dovecot answers
+# -ERR, then a wrong password.
+scenario_sslproxy() {
+    local LO_CAPTURE_FILTER="tcp port 18110 or tcp port $DOVECOT_POP3_ALT_PORT"
+    local relay rc=0
+    fill_mailbox alice 1 || return 1
+    python3 "$SRCDIR/tests/sslproxy_relay.py" 10995 18110 110 s >"$WORK/relay.log" 2>&1 &
+    relay=$!
+    wait_port 10995 && wait_port 18110 && capture_start sslproxy || { kill "$relay"; wait "$relay"; return 1; }
+    run python3 - "$(pw alice)" "$DOVECOT_POP3_ALT_PORT" >"$WORK/sslproxy.log" 2>&1 <<'EOF' || rc=1
+import poplib, socket, sys
+p = poplib.POP3("127.0.0.1", 10995, timeout=15)
+p.user("alice")
+p.pass_(sys.argv[1])
+print(p.stat())
+p.quit()
+s = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=15)
+f = s.makefile("rb")
+print(f.readline())
+for line in (b"SSLproxy: [127.0.0.1]:34649,[198.51.100.7]:40000,[192.0.2.110]:995,s", b"USER carol",
+             b"PASS not-the-password", b"QUIT"):
+    s.sendall(line + b"\r\n")
+    print(line, f.readline())
+s.close()
+EOF
+    capture_stop
+    kill "$relay"
+    wait "$relay" 2>/dev/null
+    [ "$rc" = 0 ] || { msg "sslproxy client failed: $(cat "$WORK/sslproxy.log")"; return 1; }
+    expect_in_capture sslproxy '^SYN to port 18110$' \
+        '^C: SSLproxy: \[127\.0\.0\.1\]:11995,\[127\.0\.0\.1\]:[0-9]*,\[192\.0\.2\.110\]:995,s$' \
+        '^C: USER alice$' '^SYN to port 1110$' '^S: -ERR Unknown command' '^C: USER carol$'
+}
+
 # ------------------------------------------------------------ more methods
 # These need mechanisms beyond the default list (DOVECOT_EXTRA_MECHS and the
 # oauth2 passdb), so main restarts Dovecot with them first (server_for).
@@ -692,7 +730,8 @@ server_for() {
 ALL_SCENARIOS=(curl-default userpass wrong-password apop auth-plain auth-login
     cram-md5 stls pop3s pipelining pipelining-burst retr-dele-quit fetchmail
     scram-sha-1 digest-md5 sasl-ir-fail mail-mix
-    scram-sha-256 oauthbearer xoauth2 anonymous auth-login-ir auth-cancel in-use odd-commands)
+    scram-sha-256 oauthbearer xoauth2 anonymous auth-login-ir auth-cancel in-use odd-commands
+    sslproxy)
 
 main() {
     local name fn

@@ -295,6 +295,29 @@ static void analyzer_note(struct flow *f, enum event_anomaly anomaly)
         f->pending_anomalies |= UINT64_C(1) << anomaly;
 }
 
+/* POP3 after an SSLproxy header (classify_probe_proxy): the probe kept
+ * every byte of both sides, the current call's included; they go to the
+ * tracker in the order they crossed, and the tracker may take the first
+ * client line as the header. */
+static bool analyzer_probe_proxy(struct flow *f, struct pop3_session *s, const uint8_t *greeting, size_t greeting_len,
+                                 struct event_time greeting_ts, struct event_time ts)
+{
+    const uint8_t *client;
+    size_t client_len, split;
+
+    if (!classify_probe_proxy(&f->probe, &client, &client_len, &split))
+        return false;
+    if (split > greeting_len)
+        split = greeting_len;
+    pop3_session_allow_proxy_header(s);
+    if (split > 0)
+        pop3_session_feed(s, POP3_FROM_SERVER, greeting, split, greeting_ts);
+    pop3_session_feed(s, POP3_FROM_CLIENT, client, client_len, split > 0 ? ts : greeting_ts);
+    if (greeting_len > split)
+        pop3_session_feed(s, POP3_FROM_SERVER, greeting + split, greeting_len - split, ts);
+    return true;
+}
+
 /* The client confirmed the probe: the tracker gets the greeting it has
  * missed, then the client's bytes, in the order they crossed the wire. */
 static void analyzer_probe_confirmed(struct analyzer_delivery *d, const uint8_t *bytes, size_t len, size_t earlier,
@@ -308,6 +331,10 @@ static void analyzer_probe_confirmed(struct analyzer_delivery *d, const uint8_t 
 
     f->verdict = CLASSIFY_POP3;
     s = analyzer_session(d->an, f);
+    if (s != NULL && analyzer_probe_proxy(f, s, greeting, greeting_len, greeting_ts, ts)) {
+        classify_probe_release(&f->probe);
+        return;
+    }
     if (s != NULL) {
         if (greeting_len > 0)
             pop3_session_feed(s, POP3_FROM_SERVER, greeting, greeting_len, greeting_ts);

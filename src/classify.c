@@ -7,6 +7,7 @@
 #include <ndpi/ndpi_api.h>
 
 #include "cursor.h"
+#include "sslproxy.h"
 
 /* nDPI's main() is a few hundred microseconds per flow at most; the packet
  * it reads starts at the IP header, which the decoder does not keep, so
@@ -74,6 +75,16 @@ struct classify_greeting {
     size_t len;
     uint8_t bytes[CLASSIFY_GREETING_MAX];
 };
+
+/* The header line, its CR LF, and the start of the first command. */
+#define CLASSIFY_PROXY_KEEP (SSLPROXY_LINE_MAX + 2 + 64)
+
+struct classify_proxy_bytes {
+    size_t len;
+    uint8_t bytes[CLASSIFY_PROXY_KEEP];
+};
+
+enum { CLASSIFY_PROXY_NONE, CLASSIFY_PROXY_READING, CLASSIFY_PROXY_HEADER };
 
 #define CLASSIFY_NAME_ENTRY(name, text) [name] = text,
 static const char *const classify_verdict_names[] = {CLASSIFY_VERDICT_LIST(CLASSIFY_NAME_ENTRY)};
@@ -175,6 +186,94 @@ static enum classify_verdict classify_greeting_append(struct classify_probe *p, 
     return CLASSIFY_UNDECIDED;
 }
 
+/* Server bytes that came after the header began: the first of them must
+ * be a POP3 status. In the right order that is either the answer to the
+ * first command (the listener stripped the header) or the answer to the
+ * header itself (nobody did): the tracker tells which (src/pop3.c). */
+static enum classify_verdict classify_proxy_status(const struct classify_probe *p)
+{
+    const struct classify_greeting *g = p->greeting;
+    size_t split = p->proxy_split;
+    int ok, err;
+
+    if (g == NULL || g->len <= split)
+        return CLASSIFY_UNDECIDED;
+    ok = classify_match_word(g->bytes + split, g->len - split, "+OK");
+    err = classify_match_word(g->bytes + split, g->len - split, "-ERR");
+    if (ok > 0 || err > 0)
+        return CLASSIFY_POP3;
+    return ok < 0 && err < 0 ? CLASSIFY_OTHER : CLASSIFY_UNDECIDED;
+}
+
+/* Server bytes once the client's header began. While the header line is
+ * still incomplete the server has nothing to answer: not POP3. */
+static enum classify_verdict classify_proxy_server(struct classify_probe *p, const uint8_t *data, size_t len,
+                                                   struct event_time ts)
+{
+    if (p->proxy_state == CLASSIFY_PROXY_READING)
+        return CLASSIFY_OTHER;
+    if (classify_greeting_append(p, data, len, ts) != CLASSIFY_UNDECIDED)
+        return CLASSIFY_OTHER;
+    return classify_proxy_status(p);
+}
+
+/* Client bytes that start like an SSLproxy header: the header must be
+ * whole and valid, and a POP3 command must follow it (or the server must
+ * answer it, see classify_proxy_server). */
+static enum classify_verdict classify_proxy_client(struct classify_probe *p, const uint8_t *data, size_t len)
+{
+    struct classify_proxy_bytes *b = p->proxy;
+    struct event_proxy header;
+    size_t lf, line;
+    int r;
+
+    if (b == NULL) {
+        b = malloc(sizeof *b);
+        if (b == NULL)
+            return CLASSIFY_OTHER;
+        b->len = 0;
+        p->proxy = b;
+        p->proxy_state = CLASSIFY_PROXY_READING;
+        p->proxy_server_first = p->state == PROBE_SERVER_OK;
+        p->proxy_split = (uint16_t)(p->greeting != NULL ? p->greeting->len : 0);
+    }
+    /* Once the server has answered, what the client says next is the
+     * tracker's business; the probe has decided by then. */
+    if (len > sizeof b->bytes - b->len)
+        return CLASSIFY_OTHER;
+    memcpy(b->bytes + b->len, data, len);
+    b->len += len;
+    if (sslproxy_key_match(b->bytes, b->len) < 0)
+        return CLASSIFY_OTHER;
+    for (lf = 0; lf < b->len && b->bytes[lf] != '\n'; lf++)
+        ;
+    if (lf == b->len)
+        return b->len > SSLPROXY_LINE_MAX + 1 ? CLASSIFY_OTHER : CLASSIFY_UNDECIDED;
+    line = (lf > 0 && b->bytes[lf - 1] == '\r') ? lf - 1 : lf;
+    if (!sslproxy_header_parse(b->bytes, line, &header))
+        return CLASSIFY_OTHER;
+    if (p->proxy_state == CLASSIFY_PROXY_READING)
+        p->proxy_state = CLASSIFY_PROXY_HEADER;
+    /* After a "+OK" greeting a strict header is evidence enough: deciding
+     * now leaves whatever follows (a lost answer included) to the tracker. */
+    if (p->proxy_server_first)
+        return CLASSIFY_POP3;
+    r = classify_match_command(b->bytes + lf + 1, b->len - lf - 1);
+    if (r < 0)
+        return CLASSIFY_OTHER;
+    return r > 0 ? classify_proxy_status(p) : CLASSIFY_UNDECIDED;
+}
+
+bool classify_probe_proxy(const struct classify_probe *p, const uint8_t **client, size_t *client_len, size_t *split)
+{
+    if (p->proxy == NULL || p->proxy_state != CLASSIFY_PROXY_HEADER)
+        return false;
+    *client = p->proxy->bytes;
+    *client_len = p->proxy->len;
+    *split = p->proxy_split;
+    return true;
+}
+
 enum classify_verdict classify_probe_server(struct classify_probe *p, const uint8_t *data, size_t len,
                                             struct event_time ts)
 {
@@ -182,6 +281,8 @@ enum classify_verdict classify_probe_server(struct classify_probe *p, const uint
 
     if (len == 0)
         return CLASSIFY_UNDECIDED;
+    if (p->proxy != NULL)
+        return classify_proxy_server(p, data, len, ts);
     /* Only a server whose first bytes could be "+OK" costs a buffer. */
     if (p->state == PROBE_START && classify_match_word(data, len, "+OK") < 0)
         return CLASSIFY_OTHER;
@@ -204,6 +305,10 @@ enum classify_verdict classify_probe_client(struct classify_probe *p, const uint
 
     if (len == 0)
         return CLASSIFY_UNDECIDED;
+    /* An SSLproxy header may come before the server's greeting, which may
+     * be missing altogether (issue 12.3). */
+    if (p->proxy != NULL || (p->client_len == 0 && sslproxy_key_match(data, len) >= 0))
+        return classify_proxy_client(p, data, len);
     /* A client that speaks before the server's "+OK" is not a POP3 client
      * (Redis answers "+OK" to a client's "AUTH x"). */
     if (p->state != PROBE_SERVER_OK)
@@ -244,6 +349,7 @@ const uint8_t *classify_probe_greeting(const struct classify_probe *p, size_t *l
 void classify_probe_release(struct classify_probe *p)
 {
     free(p->greeting);
+    free(p->proxy);
     memset(p, 0, sizeof *p);
 }
 

@@ -35,16 +35,22 @@ enum classify_verdict { CLASSIFY_VERDICT_LIST(CLASSIFY_ENUM_ENTRY) CLASSIFY_VERD
 #define CLASSIFY_PROBE_MAX_PACKETS 16
 
 struct classify_greeting;
+struct classify_proxy_bytes;
 
 /* Probe state for one flow on a port that does not say what it is. Small
  * while idle: the greeting buffer is allocated only once the server's first
- * bytes look like "+OK". */
+ * bytes look like "+OK", the proxy buffer only once the client's first
+ * bytes look like an SSLproxy header (src/sslproxy.h). */
 struct classify_probe {
     struct classify_greeting *greeting;
+    struct classify_proxy_bytes *proxy; /* the client's bytes, header first */
     uint8_t client_bytes[8]; /* the start of the client's first line */
     uint8_t client_len;
     uint8_t state;
     uint8_t packets;
+    uint8_t proxy_state; /* internal: header being read / read */
+    bool proxy_server_first; /* the server's "+OK" came before the header */
+    uint16_t proxy_split; /* server bytes kept before the header began */
 };
 
 /* Verdict from the ports alone: POP3, POP3S or UNDECIDED. */
@@ -67,6 +73,21 @@ enum classify_verdict classify_probe_server(struct classify_probe *p, const uint
  * *earlier is set to how many bytes of client_bytes came from earlier
  * calls: the caller replays those, then this call's data. */
 enum classify_verdict classify_probe_client(struct classify_probe *p, const uint8_t *data, size_t len, size_t *earlier);
+
+/* SSLproxy divert (issue 12.3): on a port that does not say POP3, a flow
+ * whose client opens with a strictly valid SSLproxy header line is POP3
+ * once the line is complete when a "+OK" greeting came before it; the
+ * greeting missing, when the server's first line after the header is a
+ * POP3 status ("+OK" or "-ERR"), and a client that sends more first must
+ * send a POP3 command. Server bytes while the header line is incomplete
+ * make it OTHER. Whether anyone stripped the header is the tracker's to
+ * settle (src/pop3.c). On that verdict
+ * (classify_probe_server may return POP3 too) every byte of both sides is
+ * kept: the caller replays the first `split` bytes of classify_probe_greeting
+ * (server), then `client`, then the rest of the server bytes, which is the
+ * order they crossed the wire. */
+bool classify_probe_proxy(const struct classify_probe *p, const uint8_t **client, size_t *client_len,
+                          size_t *split);
 
 /* One more payload packet without a verdict; OTHER once the bound is hit. */
 enum classify_verdict classify_probe_packet(struct classify_probe *p);

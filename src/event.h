@@ -23,6 +23,22 @@ struct event_time {
     uint32_t usec;
 };
 
+/* The original connection of a stream that a TLS proxy decrypted and
+ * diverted (SSLproxy's header line, src/sslproxy.h). present is false on
+ * every other flow, and outputs then print nothing for it. */
+struct event_proxy {
+    bool present;
+    bool tls; /* "s": the original connection was SSL/TLS; "p": plain */
+    uint8_t ip_version; /* of client and server */
+    uint8_t listener_version;
+    uint16_t listener_port;
+    uint16_t client_port;
+    uint16_t server_port;
+    uint8_t listener_addr[16];
+    uint8_t client_addr[16];
+    uint8_t server_addr[16];
+};
+
 /* The connection a record belongs to, with roles already decided. IPv4
  * addresses sit in the first four bytes of the 16-byte arrays. */
 struct event_flow {
@@ -32,6 +48,7 @@ struct event_flow {
     uint8_t server_addr[16];
     uint16_t client_port;
     uint16_t server_port;
+    struct event_proxy proxy; /* set by the tracker once it is sure */
 };
 
 /* X-macro lists keep each enum and its printed names from drifting apart. */

@@ -473,6 +473,45 @@ static void output_json_put_flow(struct output_json_line *l, const struct event_
     output_json_put_u64(l, "dest_port", flow->server_port);
 }
 
+static void output_json_put_bool(struct output_json_line *l, const char *key, bool v);
+
+static void output_json_put_ip(struct output_json_line *l, const char *key, uint8_t version, const uint8_t a[16])
+{
+    char buf[EVENT_ADDR_TEXT_SIZE];
+    size_t n = version == 6 ? output_json_ipv6(buf, a) : output_json_ipv4(buf, a);
+
+    output_json_key(l, key);
+    output_json_plain(l, buf, n);
+}
+
+/* The original connection behind an SSLproxy header; left out entirely
+ * when there is none, so records of ordinary flows are unchanged. */
+static void output_json_put_proxy(struct output_json_line *l, const struct event_flow *flow)
+{
+    char addr[EVENT_ADDR_TEXT_SIZE];
+    char listener[EVENT_ADDR_TEXT_SIZE + 8];
+    const struct event_proxy *p = flow != NULL ? &flow->proxy : NULL;
+    size_t n;
+    int k;
+
+    if (p == NULL || !p->present)
+        return;
+    n = p->listener_version == 6 ? output_json_ipv6(addr, p->listener_addr) : output_json_ipv4(addr, p->listener_addr);
+    addr[n < sizeof addr ? n : sizeof addr - 1] = '\0';
+    k = snprintf(listener, sizeof listener, p->listener_version == 6 ? "[%s]:%u" : "%s:%u", addr,
+                 (unsigned)p->listener_port);
+    output_json_key(l, "proxy");
+    output_json_open(l, '{');
+    output_json_key(l, "listener");
+    output_json_plain(l, listener, k > 0 && (size_t)k < sizeof listener ? (size_t)k : 0);
+    output_json_put_ip(l, "client_ip", p->ip_version, p->client_addr);
+    output_json_put_u64(l, "client_port", p->client_port);
+    output_json_put_ip(l, "server_ip", p->ip_version, p->server_addr);
+    output_json_put_u64(l, "server_port", p->server_port);
+    output_json_put_bool(l, "tls", p->tls);
+    output_json_close(l, '}');
+}
+
 static void output_json_put_tristate(struct output_json_line *l, const char *key, enum event_tristate v)
 {
     output_json_key(l, key);
@@ -493,6 +532,7 @@ static void output_json_auth(struct output_json_line *l, const struct event_auth
     output_json_put_name(l, "event", "auth");
     output_json_put_time(l, "ts", a->ts);
     output_json_put_flow(l, a->flow);
+    output_json_put_proxy(l, a->flow);
     output_json_put_u64(l, "attempt", a->attempt);
     output_json_put_cstr(l, "method", a->method);
     output_json_put_bytes(l, "user", a->user);
@@ -601,6 +641,7 @@ static void output_json_session(struct output_json_line *l, const struct event_s
     output_json_put_time(l, "ts_start", s->ts_start);
     output_json_put_time(l, "ts_end", s->ts_end);
     output_json_put_flow(l, s->flow);
+    output_json_put_proxy(l, s->flow);
     output_json_put_bytes(l, "banner", s->banner);
     output_json_put_bytes(l, "apop_timestamp", s->apop_timestamp);
     output_json_put_bytes(l, "user", s->user);

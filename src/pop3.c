@@ -13,6 +13,7 @@
 #include "pop3_command.h"
 #include "pop3_reply.h"
 #include "sasl.h"
+#include "sslproxy.h"
 
 /* AddressSanitizer (gcc says __SANITIZE_ADDRESS__, clang __has_feature):
  * a tracker kept in the pool is poisoned, so a use after
@@ -143,6 +144,7 @@ struct pop3_attempt {
     bool verdict_in_doubt;
     bool security_layer; /* DIGEST-MD5 qop=auth-int/auth-conf */
     bool overlap_conflict; /* see pop3_note_overlap_conflict */
+    bool prompt_fresh; /* challenge holds the prompt the next answer is to */
 };
 
 /* A queued command: enough to pair its reply and decide on a body. */
@@ -291,7 +293,16 @@ struct pop3_session {
     struct pop3_field session_user;
     char auth_method[POP3_METHOD_SIZE];
     char resp_code[POP3_CODE_MAX + 1];
+    /* SSLproxy header line (pop3_proxy_line): allowed by the analyzer only
+     * on a flow classify recognised through it; held until the server's
+     * first status shows whether anyone stripped it. */
+    bool proxy_allowed;
+    bool client_spoke;
+    uint8_t proxy_state; /* enum pop3_proxy_state */
+    struct event_proxy proxy_seen;
 };
+
+enum pop3_proxy_state { POP3_PROXY_NONE, POP3_PROXY_PENDING, POP3_PROXY_CONFIRMED, POP3_PROXY_REFUSED };
 
 static void pop3_server_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets);
 static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets);
@@ -527,6 +538,9 @@ static void pop3_emit_attempt(struct pop3_session *s, struct pop3_attempt *a, en
     auth.authzid = POP3_BYTES(&a->authzid);
     auth.outcome = outcome;
     auth.exposure = a->exposure;
+    /* Judged on the original wire: inside TLS it showed nothing. */
+    if (s->flow.proxy.present && s->flow.proxy.tls)
+        auth.exposure = EXPOSURE_NONE;
     auth.password = POP3_BYTES(&a->secret);
     auth.realm = POP3_BYTES(&a->realm);
     auth.credentials_valid = pop3_credentials_valid(s, outcome, a->secret.present, reply);
@@ -617,7 +631,9 @@ static void pop3_attempt_merge(struct pop3_session *s, struct pop3_attempt *a, c
         POP3_STORE(&a->user, r.user.data, r.user.len);
     if (r.authzid.data != NULL)
         POP3_STORE(&a->authzid, r.authzid.data, r.authzid.len);
-    if (r.secret.data != NULL)
+    /* A possible secret (sasl.h) never replaces a secret already taken:
+     * a client-only capture's next command can read as base64. */
+    if (r.secret.data != NULL && !(r.secret_possible && a->secret.present))
         POP3_STORE(&a->secret, r.secret.data, r.secret.len);
     if (r.realm.data != NULL)
         POP3_STORE(&a->realm, r.realm.data, r.realm.len);
@@ -634,8 +650,14 @@ static void pop3_sasl_merge(struct pop3_session *s, struct pop3_attempt *a, cons
 {
     struct sasl_result r;
 
+    struct sasl_field prompt = pop3_sasl_field(&a->challenge);
+
     memset(&r, 0, sizeof r);
-    sasl_decode_client_buf(a->method, a->sasl_step, msg, len, s->sasl_scratch, POP3_SASL_SCRATCH, &r);
+    /* LOGIN reads the prompt this message answers (sasl.h); a prompt
+     * answered once, or one not seen, is not used again. */
+    sasl_decode_response(a->method, a->sasl_step, a->prompt_fresh && !a->challenge.cut ? &prompt : NULL, msg, len,
+                         s->sasl_scratch, POP3_SASL_SCRATCH, &r);
+    a->prompt_fresh = false;
     a->sasl_step++;
     pop3_attempt_merge(s, a, &r);
 }
@@ -650,7 +672,14 @@ static void pop3_sasl_step(struct pop3_session *s, struct pop3_attempt *a, const
         return;
     }
     if (len > s->limits.max_line || !sasl_base64_decode(b64, len, s->scratch, s->scratch_size, &n)) {
+        struct sasl_result r;
+
+        /* Maybe a password's base64 with junk after it: the whole answer
+         * is kept as a possible secret (sasl_undecodable_response). */
         pop3_anomaly(s, ANOMALY_BAD_BASE64);
+        sasl_undecodable_response(a->method, b64, len, &r);
+        pop3_attempt_merge(s, a, &r);
+        a->prompt_fresh = false;
         a->sasl_step++;
         return;
     }
@@ -738,10 +767,12 @@ static void pop3_sasl_challenge(struct pop3_session *s, struct event_bytes text)
     if (text.data != NULL && text.len <= s->limits.max_line &&
         sasl_base64_decode(text.data, text.len, s->scratch, s->scratch_size, &n)) {
         POP3_STORE(&a->challenge, s->scratch, n);
+        a->prompt_fresh = true;
         if (sasl_ntlm_server_challenge(s->scratch, n, a->ntlm_challenge))
             a->ntlm_challenge_seen = true;
     } else {
         a->challenge.present = false;
+        a->prompt_fresh = false;
     }
 }
 
@@ -892,6 +923,47 @@ static bool pop3_head_is_auth(const struct pop3_session *s, uint32_t attempt_id)
     const struct pop3_pending *head = &s->pending[s->pending_head];
 
     return s->pending_count > 0 && head->cmd == POP3_CMD_AUTH && head->ref == attempt_id;
+}
+
+/* The SSLproxy header (src/sslproxy.h), honoured only as the very first
+ * client line of a flow the analyzer allowed it on, strictly parsed, and
+ * with no client bytes lost before it. It is held aside, not queued: the
+ * server's first status settles it (pop3_proxy_settle). */
+static bool pop3_proxy_line(struct pop3_session *s, const uint8_t *line, size_t len)
+{
+    bool first = !s->client_spoke;
+
+    s->client_spoke = true;
+    if (!first || !s->proxy_allowed || s->framer[POP3_FROM_CLIENT].resync ||
+        !sslproxy_header_parse(line, len, &s->proxy_seen))
+        return false;
+    s->proxy_state = POP3_PROXY_PENDING;
+    return true;
+}
+
+/* The server's first status after the header. -ERR: the server answered
+ * the header as a command, so nobody stripped it and it was only a client
+ * line (an ordinary client cannot make itself a proxy record); the status
+ * is its reply. +OK or a "+ " challenge: the header never reached the
+ * server; the original endpoints go on the session's events. */
+static void pop3_proxy_refuse(struct pop3_session *s)
+{
+    s->proxy_state = POP3_PROXY_REFUSED;
+    s->summary.commands++;
+    pop3_anomaly(s, ANOMALY_UNKNOWN_COMMAND);
+}
+
+static bool pop3_proxy_settle(struct pop3_session *s, const struct pop3_reply *reply)
+{
+    if (s->proxy_state != POP3_PROXY_PENDING || s->state == POP3_STATE_GREETING)
+        return false;
+    if (reply->kind == POP3_REPLY_ERR) {
+        pop3_proxy_refuse(s);
+        return true;
+    }
+    s->proxy_state = POP3_PROXY_CONFIRMED;
+    s->flow.proxy = s->proxy_seen;
+    return false;
 }
 
 /* A client line taken as a command. */
@@ -1046,6 +1118,8 @@ static bool pop3_auth_client_line(struct pop3_session *s, const uint8_t *line, s
 
 static void pop3_client_line(struct pop3_session *s, const uint8_t *line, size_t len, uint64_t octets)
 {
+    if (pop3_proxy_line(s, line, len))
+        return;
     /* A body whose terminator the capture lost, and the client, which had
      * nothing else in flight, speaks again: it has read the whole body. */
     if (s->body.active && s->body.damaged && s->pending_count == 0) {
@@ -1764,6 +1838,8 @@ static void pop3_server_reply(struct pop3_session *s, const uint8_t *line, size_
         return;
     }
     f->resync = false;
+    if (pop3_proxy_settle(s, &reply))
+        return;
     if (reply.kind == POP3_REPLY_CONTINUE) {
         pop3_sasl_challenge(s, reply.text);
         pop3_prompt(s);
@@ -2039,6 +2115,7 @@ struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct po
     s->limits = lim;
     if (flow != NULL)
         s->flow = *flow;
+    memset(&s->flow.proxy, 0, sizeof s->flow.proxy); /* only the tracker sets it */
     s->sink = sink;
     s->sink_ctx = sink_ctx;
     s->now = start;
@@ -2230,6 +2307,10 @@ void pop3_session_gap(struct pop3_session *s, enum pop3_direction dir, uint64_t 
     s->now = ts;
     s->summary.gap_bytes += missing;
     pop3_anomaly(s, ANOMALY_GAP);
+    /* Lost bytes may have held the server's answer to the SSLproxy header:
+     * unconfirmed, it stays a client line. */
+    if (s->proxy_state == POP3_PROXY_PENDING)
+        pop3_proxy_refuse(s);
     if (s->state == POP3_STATE_ENCRYPTED)
         return;
     f = &s->framer[dir];
@@ -2264,6 +2345,12 @@ void pop3_session_gap(struct pop3_session *s, enum pop3_direction dir, uint64_t 
     }
     if (s->hold_count > 0 && s->auth_active == 0)
         pop3_hold_release(s);
+}
+
+void pop3_session_allow_proxy_header(struct pop3_session *s)
+{
+    if (s != NULL)
+        s->proxy_allowed = true;
 }
 
 void pop3_session_set_implicit_tls(struct pop3_session *s)
@@ -2352,8 +2439,8 @@ void pop3_session_end(struct pop3_session *s, enum event_end how, struct event_t
         pop3_emit_attempt(s, a, OUTCOME_UNKNOWN, NULL);
     /* RFC 2595 §4 downgrade: the server offered STLS, yet credentials (or
      * at least the attempt to send them) crossed in clear. */
-    if (s->stls_offered && s->clear_login)
-        pop3_anomaly(s, ANOMALY_STLS_OFFERED_NOT_USED);
+    if (s->stls_offered && s->clear_login && !(s->flow.proxy.present && s->flow.proxy.tls))
+        pop3_anomaly(s, ANOMALY_STLS_OFFERED_NOT_USED); /* behind an "s" header the login was inside TLS */
     pop3_emit_session(s, how);
     s->ended = true;
 }

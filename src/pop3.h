@@ -56,6 +56,11 @@ void pop3_session_feed(struct pop3_session *s, enum pop3_direction dir, const ui
  * or a known command. */
 void pop3_session_gap(struct pop3_session *s, enum pop3_direction dir, uint64_t missing, struct event_time ts);
 
+/* classify recognised POP3 after an SSLproxy header line (not by port):
+ * the tracker may take the first client line as that header (src/pop3.c,
+ * pop3_proxy_line). Call before the first feed. */
+void pop3_session_allow_proxy_header(struct pop3_session *s);
+
 /* The connection is known to be TLS from its first byte (POP3S on 995). */
 void pop3_session_set_implicit_tls(struct pop3_session *s);
 

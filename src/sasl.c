@@ -373,8 +373,10 @@ static bool sasl_decode_plain(unsigned step, const uint8_t *msg, size_t len, str
 }
 
 /* draft-murchison-sasl-login §2: the client answers the server's first
- * prompt with the user name and the second with the password, whatever the
- * prompts say. */
+ * prompt with the user name and the second with the password. Which is
+ * which is decided from the prompts by sasl_decode_response; here step 0 is
+ * the name and any later step a secret: a third answer is not in the draft,
+ * so it is reported where it cannot leak (redacted), never as a name. */
 static bool sasl_decode_login(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
                               struct sasl_result *res)
 {
@@ -383,13 +385,11 @@ static bool sasl_decode_login(unsigned step, const uint8_t *msg, size_t len, str
         sasl_set_slice(&res->user, msg, 0, len);
         return false;
     }
-    if (step == 1) {
-        /* An empty password is still a password sent in clear. */
-        res->secret.data = msg;
-        res->secret.len = len;
-        return true;
-    }
-    return false;
+    /* An empty password is still a password sent in clear. */
+    res->secret.data = msg;
+    res->secret.len = len;
+    res->secret_possible = step >= 2;
+    return true;
 }
 
 /* -------------------------------------------------- hashes: CRAM-MD5, APOP */
@@ -727,7 +727,10 @@ static void sasl_auth_value(const uint8_t *p, size_t len, struct sasl_result *re
 
 /* key=value pairs each ended by ^A, the list ended by one more ^A (Google's
  * XOAUTH2 document; RFC 7628 §3.1 kvpair/kvsep). Returns false when the
- * final ^A is missing. Pairs are read even then. */
+ * list is not exactly that. Pairs are read even then, the way Dovecot 2.3
+ * reads them (split on ^A, a last pair without its ^A still counts, a later
+ * "user=" replaces an earlier one): the record follows what the server
+ * took. */
 static bool sasl_kvpairs(const uint8_t *msg, size_t len, size_t pos, bool want_user, struct sasl_result *res)
 {
     while (pos < len) {
@@ -742,8 +745,9 @@ static bool sasl_kvpairs(const uint8_t *msg, size_t len, size_t pos, bool want_u
         if (want_user && sasl_has_prefix(kv, kv_len, "user=")) {
             if (res->user.data != NULL)
                 res->malformed = true;
-            else
-                sasl_set_slice(&res->user, kv, 5, kv_len);
+            res->user.data = NULL;
+            res->user.len = 0;
+            sasl_set_slice(&res->user, kv, 5, kv_len);
         } else if (sasl_has_prefix(kv, kv_len, "auth=")) {
             sasl_auth_value(kv + 5, kv_len - 5, res);
         }
@@ -754,19 +758,50 @@ static bool sasl_kvpairs(const uint8_t *msg, size_t len, size_t pos, bool want_u
     return false;
 }
 
+/* A name that holds "auth=" is a token glued to it (a client that left out
+ * the ^A separators): it must not be printed as a name. The message from
+ * `from` becomes the secret when no token was found apart from it. */
+static void sasl_token_guard(const uint8_t *msg, size_t len, size_t from, struct sasl_result *res)
+{
+    const struct sasl_field *u = &res->user;
+    bool dropped = false;
+    for (size_t i = 0; u->data != NULL && i + 5 <= u->len && !dropped; i++)
+        dropped = sasl_has_prefix_ci(u->data + i, u->len - i, "auth=");
+    if (!dropped)
+        return;
+    res->user.data = NULL;
+    res->user.len = 0;
+    res->malformed = true;
+    if (res->secret.data == NULL && from < len) {
+        sasl_set_slice(&res->secret, msg, from, len);
+        res->secret_possible = true;
+    }
+}
+
 /* "user=" User ^A "auth=Bearer " token ^A ^A. After a failure the server
- * sends an error challenge and the client answers with an empty message. */
+ * sends an error challenge and the client answers with an empty message.
+ * Without any ^A the text is not a list at all: Dovecot 2.3 then takes all
+ * of "user=alice auth=Bearer <token>" as the user name (and logs it); here
+ * all of it is the secret and there is no user. */
 static bool sasl_decode_xoauth2(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
                                 struct sasl_result *res)
 {
     (void)step;
     (void)s;
+    size_t at;
     if (len == 0)
         return false;
+    if (!sasl_find_byte(msg, len, 0, 0x01, &at)) {
+        res->malformed = true;
+        sasl_set_slice(&res->secret, msg, 0, len);
+        res->secret_possible = true;
+        return true;
+    }
     if (!sasl_kvpairs(msg, len, 0, true, res))
         res->malformed = true;
     if (res->user.data == NULL || res->secret.data == NULL)
         res->malformed = true;
+    sasl_token_guard(msg, len, 0, res);
     return true;
 }
 
@@ -780,13 +815,17 @@ static bool sasl_decode_oauthbearer(unsigned step, const uint8_t *msg, size_t le
         return false;
     struct sasl_gs2 g;
     if (!sasl_gs2_header(msg, len, &g) || g.after >= len || msg[g.after] != 0x01) {
+        /* Where the token is cannot be told: all of it is the secret. */
         res->malformed = true;
+        sasl_set_slice(&res->secret, msg, 0, len);
+        res->secret_possible = true;
         return true;
     }
     /* The authzid is the only user name OAUTHBEARER shows. */
     sasl_set_saslname(&res->user, msg + g.authzid_start, g.authzid_end - g.authzid_start, s, res);
     if (!sasl_kvpairs(msg, len, g.after + 1, false, res) || res->secret.data == NULL)
         res->malformed = true;
+    sasl_token_guard(msg, len, g.after + 1, res);
     return true;
 }
 
@@ -1037,6 +1076,64 @@ void sasl_decode_client_buf(const char *mech, unsigned step, const uint8_t *msg,
 void sasl_decode_client(const char *mech, unsigned step, const uint8_t *msg, size_t len, struct sasl_result *res)
 {
     sasl_decode_client_buf(mech, step, msg, len, NULL, 0, res);
+}
+
+/* Case-insensitive search of a NUL-terminated word in p[0..len). */
+static bool sasl_contains_ci(const uint8_t *p, size_t len, const char *word)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (sasl_has_prefix_ci(p + i, len - i, word))
+            return true;
+    }
+    return false;
+}
+
+enum sasl_login_prompt sasl_login_prompt_kind(const uint8_t *prompt, size_t len)
+{
+    static const char *const secret_words[] = { "pass", "secret" };
+    static const char *const name_words[] = { "user", "login", "name", "account" };
+    if (prompt == NULL)
+        return SASL_PROMPT_UNKNOWN;
+    for (size_t i = 0; i < sizeof secret_words / sizeof secret_words[0]; i++) {
+        if (sasl_contains_ci(prompt, len, secret_words[i]))
+            return SASL_PROMPT_PASSWORD;
+    }
+    for (size_t i = 0; i < sizeof name_words / sizeof name_words[0]; i++) {
+        if (sasl_contains_ci(prompt, len, name_words[i]))
+            return SASL_PROMPT_USER;
+    }
+    return SASL_PROMPT_UNKNOWN;
+}
+
+void sasl_decode_response(const char *mech, unsigned step, const struct sasl_field *prompt, const uint8_t *msg,
+                          size_t len, uint8_t *scratch, size_t scratch_size, struct sasl_result *res)
+{
+    const struct sasl_mechanism *m = sasl_mechanism_find(mech);
+    if (m != NULL && m->decode == sasl_decode_login && prompt != NULL) {
+        /* The server's words decide, not the count: a server that asks
+         * "Password:" first gets the password first. */
+        enum sasl_login_prompt kind = sasl_login_prompt_kind(prompt->data, prompt->len);
+        if (kind == SASL_PROMPT_USER)
+            step = 0;
+        else if (kind == SASL_PROMPT_PASSWORD)
+            step = 1;
+    }
+    sasl_decode_client_buf(mech, step, msg, len, scratch, scratch_size, res);
+}
+
+void sasl_undecodable_response(const char *mech, const uint8_t *raw, size_t len, struct sasl_result *res)
+{
+    if (res == NULL)
+        return;
+    memset(res, 0, sizeof(*res));
+    res->exposure = EXPOSURE_NONE;
+    if (raw == NULL || len == 0)
+        return;
+    res->malformed = true;
+    res->secret.data = raw;
+    res->secret.len = len;
+    res->secret_possible = true;
+    res->exposure = sasl_mechanism_exposure(mech);
 }
 
 /* ------------------------------------------------- offline-guessing lines */

@@ -35,6 +35,9 @@ struct sasl_result {
                             qop=auth-int or auth-conf, RFC 2831 §2.1.2.1):
                             after a successful verdict every byte is wrapped
                             (RFC 4422 §3.7) */
+    bool secret_possible; /* secret is the whole message (or answer) kept
+                             because it may hold one, not a parsed field: a
+                             caller keeps a parsed secret over it */
 };
 
 /* RFC 4648 base64, tolerant of missing padding; returns false on any
@@ -87,6 +90,35 @@ enum event_exposure sasl_mechanism_exposure(const char *mech);
  * client-first, NTLM negotiate or anonymous, an empty message). */
 void sasl_decode_client_buf(const char *mech, unsigned step, const uint8_t *msg, size_t len, uint8_t *scratch,
                             size_t scratch_size, struct sasl_result *res);
+
+/* What an AUTH LOGIN prompt (the server's decoded "+ " text) asks for.
+ * draft-murchison-sasl-login §2 sends "Username:" then "Password:"; servers
+ * vary the words ("User Name", "Password" without colon, "Enter password",
+ * "Passwort"). Rule, ignoring case: a text that contains "pass" (password,
+ * passwd, passwort, passphrase, mot de passe) or "secret" asks for the
+ * secret; else one that contains "user", "login", "name" or "account" asks
+ * for the name; anything else (an empty or undecodable prompt included) is
+ * UNKNOWN. The secret wins when a text names both ("Login password:"). */
+enum sasl_login_prompt { SASL_PROMPT_UNKNOWN, SASL_PROMPT_USER, SASL_PROMPT_PASSWORD };
+enum sasl_login_prompt sasl_login_prompt_kind(const uint8_t *prompt, size_t len);
+
+/* sasl_decode_client_buf for a message that answers `prompt` (the server's
+ * last decoded challenge; NULL when none was seen for this message: an
+ * initial response, or server bytes not captured). Only LOGIN reads the
+ * prompt: a USER prompt's answer is the user name, a PASSWORD prompt's the
+ * secret, whatever the order; with an UNKNOWN prompt the draft's order
+ * decides (first answer the name, second the password) and any later
+ * answer is taken as a possible secret, never as a name. */
+void sasl_decode_response(const char *mech, unsigned step, const struct sasl_field *prompt, const uint8_t *msg,
+                          size_t len, uint8_t *scratch, size_t scratch_size, struct sasl_result *res);
+
+/* A client response that is not clean base64 (RFC 5034 §4), `raw` as it
+ * crossed the wire. Which part a lenient server decoded is unknowable
+ * (Dovecot 2.3 refuses the whole answer: "Invalid base64 data"), and the
+ * text may be a password's base64 with junk after it, so the whole answer
+ * is reported as a possible secret: secret = raw (never user), exposure the
+ * mechanism's class when it has one, malformed. Empty raw: nothing. */
+void sasl_undecodable_response(const char *mech, const uint8_t *raw, size_t len, struct sasl_result *res);
 
 /* APOP arguments (RFC 1939 §7: name SP digest; the last space separates, so
  * a name may hold spaces). Fills user and secret (the 32-hex digest, as

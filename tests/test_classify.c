@@ -8,12 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "analyzer.h"
 #include "classify.h"
+#include "sslproxy.h"
 #include "decode.h"
 
 #define TEXT(s) (const uint8_t *)(s), sizeof(s) - 1
@@ -159,6 +161,139 @@ static void test_probe_rejects_client_first_and_other_servers(void **state)
     memset(&p, 0, sizeof p);
     assert_int_equal(classify_probe_server(&p, TEXT("SSH-2.0-OpenSSH_9.2\r\n"), at(0)), CLASSIFY_OTHER);
     classify_probe_release(&p);
+}
+
+/* Issue 12.3: POP3 after an SSLproxy header on any port. */
+#define PROXY_HDR "SSLproxy: [127.0.0.1]:34649,[192.168.3.24]:47286,[192.168.111.130]:995,s\r\n"
+
+static void test_probe_sslproxy(void **state)
+{
+    struct classify_probe p;
+    size_t earlier = 0;
+    const uint8_t *kept;
+    size_t kept_len, split;
+
+    (void)state;
+    /* Greeting first, then the header glued to the first command, cut in
+     * three pieces. */
+    memset(&p, 0, sizeof p);
+    assert_int_equal(classify_probe_server(&p, TEXT("+OK ready\r\n"), at(0)), CLASSIFY_UNDECIDED);
+    assert_int_equal(classify_probe_client(&p, TEXT("SSLpr"), &earlier), CLASSIFY_UNDECIDED);
+    assert_false(classify_probe_proxy(&p, &kept, &kept_len, &split));
+    assert_int_equal(classify_probe_client(&p, TEXT("oxy: [127.0.0.1]:34649,[192.168.3.24]:47286,[192.168.111.130]:995,s\r"),
+                                           &earlier),
+                     CLASSIFY_UNDECIDED);
+    /* The line is complete: after a +OK greeting that decides it. */
+    assert_int_equal(classify_probe_client(&p, TEXT("\nCA"), &earlier), CLASSIFY_POP3);
+    assert_true(classify_probe_proxy(&p, &kept, &kept_len, &split));
+    assert_int_equal(split, strlen("+OK ready\r\n"));
+    assert_int_equal(kept_len, strlen(PROXY_HDR "CA"));
+    assert_memory_equal(kept, PROXY_HDR "CA", kept_len);
+    classify_probe_release(&p);
+
+    /* No greeting: the server's first line answers the command. */
+    memset(&p, 0, sizeof p);
+    assert_int_equal(classify_probe_client(&p, TEXT(PROXY_HDR "USER alice\r\n"), &earlier), CLASSIFY_UNDECIDED);
+    assert_int_equal(classify_probe_server(&p, TEXT("-ER"), at(1)), CLASSIFY_UNDECIDED);
+    assert_int_equal(classify_probe_server(&p, TEXT("R no\r\n"), at(1)), CLASSIFY_POP3);
+    assert_true(classify_probe_proxy(&p, &kept, &kept_len, &split));
+    assert_int_equal(split, 0);
+    classify_probe_release(&p);
+
+    /* No greeting, the header alone, then the server's -ERR: POP3 (the
+     * tracker refuses the header), the -ERR replayed after the header. */
+    memset(&p, 0, sizeof p);
+    assert_int_equal(classify_probe_client(&p, TEXT(PROXY_HDR), &earlier), CLASSIFY_UNDECIDED);
+    assert_int_equal(classify_probe_server(&p, TEXT("-ERR Unknown command.\r\n"), at(2)), CLASSIFY_POP3);
+    assert_true(classify_probe_proxy(&p, &kept, &kept_len, &split));
+    assert_int_equal(split, 0);
+    assert_int_equal(kept_len, strlen(PROXY_HDR));
+    size_t glen;
+    struct event_time gts;
+    const uint8_t *g = classify_probe_greeting(&p, &glen, &gts);
+    assert_int_equal(glen, strlen("-ERR Unknown command.\r\n"));
+    assert_memory_equal(g, "-ERR", 4);
+    classify_probe_release(&p);
+
+    /* The server speaks while the header line is still incomplete. */
+    memset(&p, 0, sizeof p);
+    assert_int_equal(classify_probe_server(&p, TEXT("+OK ready\r\n"), at(0)), CLASSIFY_UNDECIDED);
+    assert_int_equal(classify_probe_client(&p, TEXT("SSLproxy: [127.0.0.1]:1"), &earlier), CLASSIFY_UNDECIDED);
+    assert_int_equal(classify_probe_server(&p, TEXT("-ERR timeout\r\n"), at(2)), CLASSIFY_OTHER);
+    classify_probe_release(&p);
+
+    /* The same header before an FTP, SMTP or HTTP exchange is not POP3. */
+    memset(&p, 0, sizeof p);
+    assert_int_equal(classify_probe_client(&p, TEXT(PROXY_HDR "USER alice\r\n"), &earlier), CLASSIFY_UNDECIDED);
+    assert_int_equal(classify_probe_server(&p, TEXT("331 Password required\r\n"), at(1)), CLASSIFY_OTHER);
+    classify_probe_release(&p);
+    memset(&p, 0, sizeof p);
+    assert_int_equal(classify_probe_client(&p, TEXT(PROXY_HDR "GET / HTTP/1.1\r\n"), &earlier), CLASSIFY_OTHER);
+    classify_probe_release(&p);
+
+    /* Not strictly a header: not POP3 (and no buffer is kept past it). */
+    static const char *const bad[] = {
+        "SSLproxy: [127.0.0.1]:34649,[192.168.3.24]:47286,[192.168.111.130]:995,x\r\nCAPA\r\n",
+        "SSLproxy: [127.0.0.1]:34649,[192.168.3.24]:47286,[::1]:995,s\r\nCAPA\r\n",
+        "SSLproxy: [127.0.0.1]:0,[192.168.3.24]:47286,[192.168.111.130]:995,s\r\nCAPA\r\n",
+        "SSLproxy: [127.0.0.1]:34649,[192.168.3.24]:47286,[192.168.111.130]:65536,s\r\nCAPA\r\n",
+        "SSLproxy: [127.0.0.1]:34649,[192.168.3.24]:47286,[192.168.111.300]:995,s\r\nCAPA\r\n",
+        "SSLproxy: [127.0.0.1]:34649,[192.168.3.24]:47286,s\r\nCAPA\r\n",
+        "SSLproxy:[127.0.0.1]:34649,[192.168.3.24]:47286,[192.168.111.130]:995,s\r\nCAPA\r\n",
+        "sslproxy: [127.0.0.1]:34649,[192.168.3.24]:47286,[192.168.111.130]:995,s\r\nCAPA\r\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&p, 0, sizeof p);
+        assert_int_equal(classify_probe_server(&p, TEXT("+OK ready\r\n"), at(0)), CLASSIFY_UNDECIDED);
+        assert_int_equal(classify_probe_client(&p, (const uint8_t *)bad[i], strlen(bad[i]), &earlier),
+                         CLASSIFY_OTHER);
+        classify_probe_release(&p);
+    }
+    /* A header line that never ends is cut off at its bound. */
+    memset(&p, 0, sizeof p);
+    uint8_t endless[SSLPROXY_LINE_MAX + 8];
+    memset(endless, 'a', sizeof endless);
+    memcpy(endless, "SSLproxy: [", 11);
+    assert_int_equal(classify_probe_client(&p, endless, sizeof endless, &earlier), CLASSIFY_OTHER);
+    classify_probe_release(&p);
+}
+
+static void test_sslproxy_parse(void **state)
+{
+    struct event_proxy h;
+
+    (void)state;
+    assert_true(sslproxy_header_parse(TEXT("SSLproxy: [127.0.0.1]:34649,[192.168.3.24]:47286,[192.168.111.130]:443,s"), &h));
+    assert_true(h.present && h.tls);
+    assert_int_equal(h.ip_version, 4);
+    assert_int_equal(h.listener_port, 34649);
+    assert_int_equal(h.client_port, 47286);
+    assert_int_equal(h.server_port, 443);
+    assert_true(sslproxy_header_parse(TEXT("SSLproxy: [::1]:1,[2001:db8::1]:65535,[2001:db8::2]:110,p,soner"), &h));
+    assert_false(h.tls);
+    assert_int_equal(h.ip_version, 6);
+    assert_int_equal(h.listener_version, 6);
+    assert_int_equal(h.client_port, 65535);
+    assert_false(sslproxy_header_parse(TEXT("SSLproxy: [::1]:1,[2001:db8::1]:65535,[2001:db8::2]:110,p,"), &h));
+    assert_false(sslproxy_header_parse(TEXT("SSLproxy: [::1]:1,[2001:db8::1]:65535,[2001:db8::2]:110,p,a b"), &h));
+    assert_false(sslproxy_header_parse(TEXT("SSLproxy: [::1]:01,[2001:db8::1]:65535,[2001:db8::2]:110,p"), &h));
+    assert_false(sslproxy_header_parse(TEXT("SSLproxy: []:1,[2001:db8::1]:65535,[2001:db8::2]:110,p"), &h));
+    assert_false(sslproxy_header_parse(TEXT("SSLproxy: [::1]:1,[2001:db8::1]:65535,[2001:db8::2]:110,s "), &h));
+    assert_false(sslproxy_header_parse(TEXT("SSLproxy: [::1]:1,[2001:db8::1]:65535,[2001:db8::2]:110"), &h));
+    assert_false(sslproxy_header_parse(TEXT("SSLproxy: [::1]:1,[2001:db8::1]:65535,[2001:db8::2]:"), &h));
+    assert_false(sslproxy_header_parse(TEXT("SSLproxy: [::1:1,[2001:db8::1]:65535,[2001:db8::2]:110,s"), &h));
+    assert_false(sslproxy_header_parse(TEXT("SSLproxy: "), &h));
+    assert_false(sslproxy_header_parse(TEXT("SSLprox"), &h));
+    assert_false(sslproxy_header_parse(NULL, 0, &h));
+    /* Every prefix of a valid header is refused, in an exact buffer. */
+    static const char good[] = "SSLproxy: [127.0.0.1]:34649,[192.168.3.24]:47286,[192.168.111.130]:443,s";
+    for (size_t n = 0; n < sizeof good - 1; n++) {
+        uint8_t *copy = malloc(n > 0 ? n : 1);
+        assert_non_null(copy);
+        memcpy(copy, good, n);
+        assert_false(sslproxy_header_parse(copy, n, &h));
+        free(copy);
+    }
 }
 
 /* --------------------------------------------------------- TLS checks */
@@ -835,6 +970,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_probe_greeting_then_command),
         cmocka_unit_test(test_probe_rejects_client_first_and_other_servers),
+        cmocka_unit_test(test_probe_sslproxy),
+        cmocka_unit_test(test_sslproxy_parse),
         cmocka_unit_test(test_looks_like_tls),
         cmocka_unit_test(test_stls_confirmed_across_chunks),
         cmocka_unit_test(test_stls_refuted_by_cleartext),

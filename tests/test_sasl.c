@@ -296,10 +296,111 @@ static void test_login(void **state)
     assert_int_equal(r.secret.len, 0);
     assert_int_equal(r.exposure, EXPOSURE_CLEARTEXT);
 
+    /* A third answer is not in the draft: a possible secret, never a name. */
     decode("LOGIN", 2, MSG("more"), &r);
     assert_field(&r.user, NULL);
+    assert_field(&r.secret, "more");
+    assert_true(r.secret_possible); /* a caller keeps the step-1 password over it */
+    assert_int_equal(r.exposure, EXPOSURE_CLEARTEXT);
+    decode("LOGIN", 1, MSG("pw"), &r);
+    assert_false(r.secret_possible);
+}
+
+static void response(const char *mech, unsigned step, const char *prompt, const uint8_t *msg, size_t len,
+                     struct sasl_result *r)
+{
+    struct sasl_field p = { (const uint8_t *)prompt, prompt != NULL ? strlen(prompt) : 0 };
+    sasl_decode_response(mech, step, prompt != NULL ? &p : NULL, msg, len, scratch, sizeof(scratch), r);
+    assert_result_within(r, msg, len, scratch, sizeof(scratch));
+}
+
+/* Issue 13.7: the prompts decide, not the order. */
+static void test_login_prompts(void **state)
+{
+    (void)state;
+    struct sasl_result r;
+    /* A server whose first prompt is "Password:": the first answer is the
+     * password, and must not land in user. */
+    response("LOGIN", 0, "Password:", MSG("hunter2"), &r);
+    assert_field(&r.user, NULL);
+    assert_field(&r.secret, "hunter2");
+    assert_int_equal(r.exposure, EXPOSURE_CLEARTEXT);
+    response("LOGIN", 1, "Username:", MSG("alice"), &r);
+    assert_field(&r.user, "alice");
     assert_field(&r.secret, NULL);
     assert_int_equal(r.exposure, EXPOSURE_NONE);
+
+    /* Dovecot's own prompts, in the usual order. */
+    response("LOGIN", 0, "Username:", MSG("alice"), &r);
+    assert_field(&r.user, "alice");
+    response("LOGIN", 1, "Password:", MSG("pw"), &r);
+    assert_field(&r.secret, "pw");
+
+    /* Variants of the words. */
+    static const char *const pass_prompts[] = { "password", "PASSWORD:", "Enter password", "Passwort:",
+                                                "Passwd", "Login password:", "User Password", "secret" };
+    for (size_t i = 0; i < sizeof pass_prompts / sizeof pass_prompts[0]; i++) {
+        assert_int_equal(sasl_login_prompt_kind((const uint8_t *)pass_prompts[i], strlen(pass_prompts[i])),
+                         SASL_PROMPT_PASSWORD);
+        response("LOGIN", 0, pass_prompts[i], MSG("s3cret"), &r);
+        assert_field(&r.user, NULL);
+        assert_field(&r.secret, "s3cret");
+    }
+    static const char *const user_prompts[] = { "Username:", "User Name", "username", "USER:", "Login:",
+                                                "Account name" };
+    for (size_t i = 0; i < sizeof user_prompts / sizeof user_prompts[0]; i++) {
+        assert_int_equal(sasl_login_prompt_kind((const uint8_t *)user_prompts[i], strlen(user_prompts[i])),
+                         SASL_PROMPT_USER);
+        response("LOGIN", 1, user_prompts[i], MSG("bob"), &r);
+        assert_field(&r.user, "bob");
+        assert_field(&r.secret, NULL);
+    }
+    /* Other text, or none: the draft's order, and later answers are secrets. */
+    assert_int_equal(sasl_login_prompt_kind(MSG("")), SASL_PROMPT_UNKNOWN);
+    assert_int_equal(sasl_login_prompt_kind(MSG("Go ahead")), SASL_PROMPT_UNKNOWN);
+    assert_int_equal(sasl_login_prompt_kind(NULL, 0), SASL_PROMPT_UNKNOWN);
+    response("LOGIN", 0, "Go ahead", MSG("carol"), &r);
+    assert_field(&r.user, "carol");
+    response("LOGIN", 1, "", MSG("pw"), &r);
+    assert_field(&r.secret, "pw");
+    response("LOGIN", 0, NULL, MSG("carol"), &r); /* initial response */
+    assert_field(&r.user, "carol");
+    response("LOGIN", 3, NULL, MSG("x"), &r);
+    assert_field(&r.user, NULL);
+    assert_field(&r.secret, "x");
+    /* Only LOGIN reads prompts. */
+    response("PLAIN", 0, "Password:", MSG("\0u\0p"), &r);
+    response("PLAIN", 0, "Password:", MSG("z\0u\0p"), &r);
+    assert_field(&r.user, "u");
+    assert_field(&r.secret, "p");
+}
+
+/* Issue 13.7: an answer that is not clean base64 is a possible secret. */
+static void test_undecodable_response(void **state)
+{
+    (void)state;
+    struct sasl_result r;
+    /* Dovecot 2.3 answers "-ERR [AUTH] Invalid base64 data" to these: the
+     * password's base64 still crossed the wire. */
+    sasl_undecodable_response("PLAIN", MSG("AGFsaWNlAGFsaWNlLXNlY3JldC0!"), &r);
+    assert_field(&r.secret, "AGFsaWNlAGFsaWNlLXNlY3JldC0!");
+    assert_field(&r.user, NULL);
+    assert_true(r.malformed);
+    assert_int_equal(r.exposure, EXPOSURE_CLEARTEXT);
+    sasl_undecodable_response("LOGIN", MSG("YWxpY2Utc2VjcmV0LTE=xyz"), &r);
+    assert_field(&r.secret, "YWxpY2Utc2VjcmV0LTE=xyz");
+    assert_field(&r.user, NULL);
+    assert_int_equal(r.exposure, EXPOSURE_CLEARTEXT);
+    sasl_undecodable_response("XOAUTH2", MSG("dXNlcj1h!"), &r);
+    assert_int_equal(r.exposure, EXPOSURE_TOKEN);
+    sasl_undecodable_response("CRAM-MD5", MSG("@@"), &r);
+    assert_int_equal(r.exposure, EXPOSURE_HASH);
+    sasl_undecodable_response("PLAIN", MSG(""), &r);
+    assert_field(&r.secret, NULL);
+    assert_false(r.malformed);
+    assert_int_equal(r.exposure, EXPOSURE_NONE);
+    sasl_undecodable_response("PLAIN", NULL, 3, &r);
+    assert_field(&r.secret, NULL);
 }
 
 /* ---------------------------------------------------------------- CRAM-MD5 */
@@ -795,6 +896,30 @@ static void test_xoauth2_malformed(void **state)
 
     decode("XOAUTH2", 0, MSG("\x01"), &r);
     assert_true(r.malformed);
+
+    /* Issue 13.7: no ^A at all. Dovecot 2.3 takes the whole text as the
+     * user name; the token must not reach the user field. */
+    decode("XOAUTH2", 0, MSG("user=alice auth=Bearer ya29.tok"), &r);
+    assert_true(r.malformed);
+    assert_field(&r.user, NULL);
+    assert_field(&r.secret, "user=alice auth=Bearer ya29.tok");
+    assert_true(r.secret_possible);
+    assert_int_equal(r.exposure, EXPOSURE_TOKEN);
+    decode("XOAUTH2", 0, MSG("user=alice auth=Bearer ya29.tok\x01\x01"), &r); /* one glued pair */
+    assert_true(r.malformed);
+    assert_field(&r.user, NULL);
+    assert_field(&r.secret, "user=alice auth=Bearer ya29.tok\x01\x01");
+    decode("XOAUTH2", 0, MSG("user=alice AUTH=Bearer t\x01"
+                             "auth=Bearer t\x01\x01"),
+           &r); /* a glued name, and a real pair */
+    assert_field(&r.user, NULL);
+    assert_field(&r.secret, "t");
+    /* Dovecot reads a later user= over an earlier one. */
+    decode("XOAUTH2", 0, MSG("user=a\x01user=b\x01"
+                             "auth=Bearer t\x01\x01"),
+           &r);
+    assert_true(r.malformed);
+    assert_field(&r.user, "b");
 }
 
 static void test_oauthbearer_rfc7628(void **state)
@@ -837,6 +962,11 @@ static void test_oauthbearer_malformed(void **state)
     decode("OAUTHBEARER", 0, MSG("n,a=u,auth=Bearer tok\x01\x01"), &r); /* no kvsep after header */
     assert_true(r.malformed);
     assert_int_equal(r.exposure, EXPOSURE_TOKEN);
+    assert_field(&r.user, NULL);
+    assert_field(&r.secret, "n,a=u,auth=Bearer tok\x01\x01"); /* where the token is: unknowable */
+    decode("OAUTHBEARER", 0, MSG("n,a=auth=Bearer tok,\x01\x01"), &r); /* an invalid saslname */
+    assert_true(r.malformed);
+    assert_field(&r.user, NULL);
     decode("OAUTHBEARER", 0, MSG("n,a=u,\x01host=h\x01\x01"), &r); /* no auth */
     assert_true(r.malformed);
     assert_field(&r.user, "u");
@@ -1439,6 +1569,8 @@ int main(void)
         cmocka_unit_test(test_plain_rfc4616),
         cmocka_unit_test(test_plain_malformed),
         cmocka_unit_test(test_login),
+        cmocka_unit_test(test_login_prompts),
+        cmocka_unit_test(test_undecodable_response),
         cmocka_unit_test(test_cram_md5_rfc2195),
         cmocka_unit_test(test_cram_md5_malformed),
         cmocka_unit_test(test_cram_md5_crack),

@@ -2,7 +2,8 @@
  *
  * Input layout (so the fuzzer controls both the bytes and how they are cut):
  *   byte 0      session setup: bits 0-1 max_line (64, 256, 4096, 65536),
- *               bits 2-3 max_pending (1, 4, 512, 4096), bit 4 implicit TLS
+ *               bits 2-3 max_pending (1, 4, 512, 4096), bit 4 implicit TLS,
+ *               bit 5 an SSLproxy header line is allowed (issue 12.3)
  *   then chunks, each starting with a header byte h:
  *     bit 0     direction (0 client, 1 server)
  *     bits 1-2  0, 1: data, length in the next byte
@@ -102,6 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (data[0] & 0x10u)
         pop3_session_set_implicit_tls(s);
+    if (data[0] & 0x20u)
+        pop3_session_allow_proxy_header(s);
     while (pos < size && !ended) {
         uint8_t h = data[pos++];
         enum pop3_direction dir = (h & 1u) ? POP3_FROM_SERVER : POP3_FROM_CLIENT;

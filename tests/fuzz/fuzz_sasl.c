@@ -10,6 +10,7 @@
 
 #include "fuzz.h"
 #include "sasl.h"
+#include "sslproxy.h"
 
 static volatile uint32_t fuzz_sasl_sum;
 
@@ -68,6 +69,24 @@ static void fuzz_sasl_client(uint8_t param, const uint8_t *msg, size_t len)
     sasl_decode_client(mech, (param >> 4) & 3u, msg, len, &res);
     fuzz_sasl_touch_result(&res);
     fuzz_sasl_sum += (uint32_t)sasl_mechanism_exposure(mech);
+    /* The first byte splits a LOGIN-style prompt from the answer. */
+    if (len > 0) {
+        size_t cut = msg[0] % len;
+        uint8_t *prompt = fuzz_sasl_copy(msg + 1, cut);
+        struct sasl_field pf = {prompt, cut};
+
+        if (prompt != NULL) {
+            memset(&res, 0xa5, sizeof res);
+            sasl_decode_response(mech, (param >> 4) & 3u, &pf, msg + 1 + cut, len - 1 - cut, scratch, scratch_size,
+                                 &res);
+            fuzz_sasl_touch_result(&res);
+            fuzz_sasl_sum += (uint32_t)sasl_login_prompt_kind(prompt, cut);
+            free(prompt);
+        }
+    }
+    memset(&res, 0xa5, sizeof res);
+    sasl_undecodable_response(mech, msg, len, &res);
+    fuzz_sasl_touch_result(&res);
     free(scratch);
 }
 
@@ -175,6 +194,20 @@ static void fuzz_sasl_name(uint8_t param, const uint8_t *msg, size_t len)
     if (out_size > 0 && strlen(out) >= out_size)
         abort();
     free(out);
+    /* The SSLproxy header line: with and without a valid key in front. */
+    struct event_proxy h;
+    fuzz_sasl_sum += sslproxy_header_parse(msg, len, &h) ? h.client_port : 0u;
+    fuzz_sasl_sum += (uint32_t)(sslproxy_key_match(msg, len) + 1);
+    size_t n = SSLPROXY_KEY_LEN + len;
+    uint8_t *line = malloc(n);
+    if (line != NULL) {
+        memcpy(line, SSLPROXY_KEY, SSLPROXY_KEY_LEN);
+        if (len > 0)
+            memcpy(line + SSLPROXY_KEY_LEN, msg, len);
+        if (sslproxy_header_parse(line, n, &h) && (!h.present || (h.ip_version != 4 && h.ip_version != 6)))
+            abort();
+        free(line);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -235,6 +235,14 @@ def hand_seeds(outdir):
         + gap(C, 20) + chunk(S, b"+O") + gap(S, 20) + chunk(C, b"RETR 1\r\n")
         + chunk(S, b"+OK 50 octets\r\nab") + gap(S, 24) + gap(S, 24) + chunk(S, b"+OK next\r\n")
         + chunk(C, b"DELE 1\r\n") + chunk(S, b"-E") + gap(S, 3),
+        # Setup bit 5: an SSLproxy header is allowed; one stripped, one answered.
+        "sslproxy": bytes([0x2A]) + chunk(S, b"+OK ready\r\n")
+        + chunk(C, b"SSLproxy: [127.0.0.1]:34649,[192.168.3.24]:47286,[192.0.2.110]:995,s\r\nUSER a\r\n")
+        + chunk(S, b"+OK\r\n") + chunk(C, b"AUTH LOGIN\r\n") + chunk(S, b"+ UGFzc3dvcmQ6\r\n")
+        + chunk(C, b"cHc=\r\n") + chunk(S, b"+OK\r\n"),
+        "sslproxy-answered": bytes([0x2A]) + chunk(S, b"+OK ready\r\n")
+        + chunk(C, b"SSLproxy: [::1]:1,[2001:db8::1]:2,[2001:db8::2]:110,p\r\nUSER a\r\nPASS b\r\n")
+        + chunk(S, b"-ERR what\r\n+OK\r\n-ERR no\r\n"),
     }
     for name, blob in tracker.items():
         write_seed(outdir, "pop3", blob)
@@ -255,6 +263,13 @@ def hand_seeds(outdir):
                + b"\0" * 19 + ntlm_authenticate("bob", "D", nt))
     write_seed(outdir, "sasl", bytes([4, 64]) + b"\x0d<1.2@host>\x05alice0123456789abcdef0123456789abcdef")
     write_seed(outdir, "sasl", bytes([3, 0]) + b"+OK POP3 ready <1896.697170952@dbc.mtview.ca.us>")
+    # Issue 13.7/12.3: a LOGIN answer after a "Password:" prompt (byte 0 of
+    # the message is the prompt's length), XOAUTH2 without ^A, an SSLproxy
+    # header (fuzz_sasl_name also parses the message as one).
+    write_seed(outdir, "sasl", bytes([0, 1]) + b"\x09Password:hunter2")
+    write_seed(outdir, "sasl", bytes([0, 9]) + b"user=alice auth=Bearer token")
+    write_seed(outdir, "sasl", bytes([6, 20]) + b"SSLproxy: [127.0.0.1]:34649,[192.168.3.24]:47286,[::1]:443,s")
+    write_seed(outdir, "sasl", bytes([6, 20]) + b"SSLproxy: [::1]:1,[2001:db8::1]:65535,[2001:db8::2]:110,p,soner")
     ip6 = (struct.pack("!IHBB", 0x60000000, 8 + 8 + 20 + 6, 0, 64) + b"\0" * 15 + b"\1" + b"\0" * 15 + b"\2"
            + struct.pack("!BBHI", 44, 0, 0, 0)  # hop-by-hop options, then a fragment header
            + struct.pack("!BBHI", 6, 0, 0, 1)  # fragment offset 0, last fragment: a whole datagram
