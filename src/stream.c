@@ -447,7 +447,7 @@ static void stream_drain(struct stream *s, struct stream_pool *pool, struct even
     struct stream_chunk *h;
 
     if (s->flags & STREAM_F_SYN_DATA)
-        return; /* bytes on a SYN wait for the peer's word (stream_syn_data) */
+        return; /* bytes on a SYN wait for the peer's word (stream_syn_data_hold) */
     while ((h = s->held) != NULL && !stream_seq_after(h->seq, s->next_seq)) {
         uint32_t end = h->seq + h->len;
 

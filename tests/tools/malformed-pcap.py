@@ -27,8 +27,8 @@ test can check the analysis of everything else goes on:
                          that was never described
   pcapng-tsoffset.pcapng the good session as pcapng, and before the login
                          one packet on each of three more interfaces whose
-                         if_tsoffset puts it at INT64_MAX seconds (beyond
-                         every time_t), in the year 11476, and in 1653
+                         if_tsoffset puts it at INT64_MAX seconds, in the
+                         year 11476, and in 1653
   big/pcapng-idb-bomb.pcapng  2 million interface description blocks
                          (40 MB), then the good session (kept out of the
                          all-files run: it is the one that stops early)
@@ -251,7 +251,8 @@ def case_pcapng(g, out):
     offsets = [(1 << 63) - 1, 300000000000, -10000000000]
     idbs = b"".join(ng_block(1, struct.pack("<HHIHHqHH", g.linktype, 0, 262144, 14, 8, off, 0, 0)) for off in offsets)
     frame = g.records[5][3]
-    odd = [ng_epb(1 + i, sec, usec, frame, len(frame)) for i in range(len(offsets))]
+    # The first at time 0, so libpcap's time is INT64_MAX itself.
+    odd = [ng_epb(1 + i, 0 if i == 0 else sec, usec, frame, len(frame)) for i in range(len(offsets))]
     write(os.path.join(out, "pcapng-tsoffset.pcapng"), ng_file(g, {BEFORE_LOGIN: odd}, interfaces=idbs))
     os.makedirs(os.path.join(out, "big"), exist_ok=True)
     bomb = ng_block(1, struct.pack("<HHI", g.linktype, 0, 262144)) * 2000000
