@@ -32,7 +32,8 @@
 #   DOVECOT_KEEP_DIR=1  keep the temporary directory after dovecot_cleanup
 #   DOVECOT_POP3_ALT_PORT  also serve plaintext POP3 on this port (empty: no)
 #   LO_CAPTURE_FILTER   BPF filter of lo_capture_start (default: 110 and 995)
-#   DOVECOT_LOCK_WAIT   seconds to wait for the lock (default 120)
+#   DOVECOT_LOCK_WAIT   seconds to wait for the lock (default 900: make -j2 check runs
+#                       several dovecot tests at once, each holds it up to ~2 min)
 
 DOVECOT_MAIL_USER=${DOVECOT_MAIL_USER:-pop3scope-test}
 DOVECOT_POP3_PORT=110
@@ -302,8 +303,8 @@ DOVECOT_LOCK_FD=
 dovecot_lock() {
     [ -n "$DOVECOT_LOCK_FD" ] && return 0
     exec {DOVECOT_LOCK_FD}>>"$DOVECOT_LOCK_FILE" || return 1
-    if ! flock -w "${DOVECOT_LOCK_WAIT:-120}" "$DOVECOT_LOCK_FD"; then
-        dovecot_log_msg "another run holds $DOVECOT_LOCK_FILE (waited ${DOVECOT_LOCK_WAIT:-120} s)"
+    if ! flock -w "${DOVECOT_LOCK_WAIT:-900}" "$DOVECOT_LOCK_FD"; then
+        dovecot_log_msg "another run holds $DOVECOT_LOCK_FILE (waited ${DOVECOT_LOCK_WAIT:-900} s)"
         exec {DOVECOT_LOCK_FD}>&-
         DOVECOT_LOCK_FD=
         return 1
