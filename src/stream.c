@@ -138,6 +138,22 @@ static int stream_pool_grow(struct stream_pool *pool)
     return 0;
 }
 
+/* A free chunk, counted in use; NULL when the pool is at its limit. */
+static struct stream_chunk *stream_pool_take(struct stream_pool *pool)
+{
+    struct stream_chunk *c;
+
+    if (pool->free_list == NULL && stream_pool_grow(pool) != 0)
+        return NULL;
+    c = pool->free_list;
+    pool->free_list = c->next;
+    c->next = NULL;
+    pool->stats.chunks_in_use++;
+    if (pool->stats.chunks_in_use > pool->stats.chunks_peak)
+        pool->stats.chunks_peak = pool->stats.chunks_in_use;
+    return c;
+}
+
 /* NULL when this stream or the whole pool is at its limit. */
 static struct stream_chunk *stream_chunk_get(struct stream_pool *pool, struct stream *s)
 {
@@ -145,15 +161,9 @@ static struct stream_chunk *stream_chunk_get(struct stream_pool *pool, struct st
 
     if (s->held_chunks >= pool->max_chunks_per_stream)
         return NULL;
-    if (pool->free_list == NULL && stream_pool_grow(pool) != 0)
-        return NULL;
-    c = pool->free_list;
-    pool->free_list = c->next;
-    c->next = NULL;
-    s->held_chunks++;
-    pool->stats.chunks_in_use++;
-    if (pool->stats.chunks_in_use > pool->stats.chunks_peak)
-        pool->stats.chunks_peak = pool->stats.chunks_in_use;
+    c = stream_pool_take(pool);
+    if (c != NULL)
+        s->held_chunks++;
     return c;
 }
 
@@ -183,17 +193,12 @@ static struct stream_chunk *stream_history(struct stream_pool *pool, struct stre
      * crowd out the out-of-order bytes the limits are for. */
     if (pool->stats.history_chunks >= pool->max_chunks / 4u)
         return NULL;
-    if (pool->free_list == NULL && stream_pool_grow(pool) != 0)
+    c = stream_pool_take(pool);
+    if (c == NULL)
         return NULL;
-    c = pool->free_list;
-    pool->free_list = c->next;
-    c->next = NULL;
     c->seq = s->next_seq;
     c->len = 0;
-    pool->stats.chunks_in_use++;
     pool->stats.history_chunks++;
-    if (pool->stats.chunks_in_use > pool->stats.chunks_peak)
-        pool->stats.chunks_peak = pool->stats.chunks_in_use;
     s->history = c;
     return c;
 }

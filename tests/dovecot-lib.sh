@@ -75,6 +75,21 @@ dovecot_show_log() {
 }
 
 # Reasons why the live tests cannot run here, empty when they can.
+# The opening of every live test: a TAP skip naming what is missing (root,
+# dovecot, tcpdump, and the commands given), a bail-out without the binary.
+dovecot_test_prereqs() {
+    local why c
+    why=$(dovecot_missing_prereqs)
+    for c in python3 timeout "$@"; do
+        command -v "$c" >/dev/null 2>&1 || why="${why:+$why; }$c not installed"
+    done
+    [ -z "$why" ] || tap_skip_all "$why"
+    if [ ! -x "$POP3SCOPE" ]; then
+        echo "Bail out! $POP3SCOPE is missing or not executable (build it first)"
+        exit 1
+    fi
+}
+
 dovecot_missing_prereqs() {
     local why=""
     [ "$(id -u)" = 0 ] || why="$why not root;"

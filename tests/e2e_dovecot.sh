@@ -27,15 +27,7 @@ fi
 . "$here/lib.sh"
 . "$here/dovecot-lib.sh"
 
-why=$(dovecot_missing_prereqs)
-for c in curl python3 timeout; do
-    command -v "$c" >/dev/null 2>&1 || why="${why:+$why; }$c not installed"
-done
-[ -z "$why" ] || tap_skip_all "$why"
-if [ ! -x "$POP3SCOPE" ]; then
-    echo "Bail out! $POP3SCOPE is missing or not executable (build it first)"
-    exit 1
-fi
+dovecot_test_prereqs curl
 
 work=$(mktemp -d /tmp/pop3scope-e2e.XXXXXX) || exit 1
 cleanup() {
@@ -140,22 +132,12 @@ timeout 60 "$POP3SCOPE" --json --show-passwords "$work/e2e.pcap" \
     >"$work/events.json" 2>"$work/pop3scope.err"
 scope_status=$?
 
-timeout 60 python3 - "$work" "$clients" "$LO_CAPTURE_PACKETS" "$scope_status" <<'EOF'
+PYTHONPATH="$here" timeout 60 python3 - "$work" "$clients" "$LO_CAPTURE_PACKETS" "$scope_status" <<'EOF'
 """Compare pop3scope's JSON events with what the clients did. Prints TAP."""
 import hashlib, json, sys
 
 work, clients_path, packets, scope_status = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-results = []
-
-
-def check(desc, fn):
-    """One TAP line: fn() true is ok; false or an exception is not ok."""
-    try:
-        good = bool(fn())
-        why = ""
-    except Exception as e:  # a missing key or event fails this line only
-        good, why = False, f"{type(e).__name__}: {e}"
-    results.append((good, desc, why))
+from tap_checks import check, report
 
 
 def pop3_size(path):
@@ -352,12 +334,7 @@ check("J: credentials_valid unknown, false, true",
 check("J: the wrong PLAIN password crossed in clear",
       lambda: (j()[1]["password"], j()[1]["exposure"]) == ("wrong", "cleartext"))
 
-print(f"1..{len(results)}")
-for i, (good, desc, why) in enumerate(results, 1):
-    print(f"{'ok' if good else 'not ok'} {i} - {desc}")
-    if why:
-        print(f"# {why}")
-failed = sum(1 for r in results if not r[0])
+failed = report()
 if failed:
     print(f"# {failed} failed; pop3scope said:")
     for line in open(f"{work}/pop3scope.err", errors="replace").read().splitlines()[:20]:

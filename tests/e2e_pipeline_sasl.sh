@@ -17,10 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/dovecot-lib.sh"
 
-why=$(dovecot_missing_prereqs)
-command -v python3 >/dev/null 2>&1 || why="${why:+$why; }python3 not installed"
-[ -z "$why" ] || tap_skip_all "$why"
-[ -x "$POP3SCOPE" ] || { echo "Bail out! $POP3SCOPE is missing"; exit 1; }
+dovecot_test_prereqs
 
 work=$(mktemp -d /tmp/pop3scope-pipe.XXXXXX) || exit 1
 cleanup() {
@@ -73,19 +70,11 @@ st1=$?
 timeout 60 "$POP3SCOPE" --json --show-passwords --alerts "$work/barecr.pcap" >"$work/barecr.events" 2>"$work/b.err"
 st2=$?
 
-timeout 60 python3 - "$work" "$st1" "$st2" <<'EOF'
+PYTHONPATH="$here" timeout 60 python3 - "$work" "$st1" "$st2" <<'EOF'
 import json, sys
 
 work, st1, st2 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-results = []
-
-
-def check(desc, fn):
-    try:
-        good, why = bool(fn()), ""
-    except Exception as e:  # a missing key or event fails this line only
-        good, why = False, f"{type(e).__name__}: {e}"
-    results.append((good, desc, why))
+from tap_checks import check, report
 
 
 def events(path):
@@ -166,12 +155,7 @@ check("13.1: brute_force_account alert for alice",
 check("13.1: guessed_password alert for alice",
       lambda: any(a["kind"] == "guessed_password" and a["user"] == "alice" for a in alerts))
 
-print(f"1..{len(results)}")
-for i, (good, desc, why) in enumerate(results, 1):
-    print(f"{'ok' if good else 'not ok'} {i} - {desc}")
-    if why:
-        print(f"# {why}")
-failed = sum(1 for r in results if not r[0])
+failed = report()
 if failed:
     print(f"# {failed} failed")
 sys.exit(1 if failed else 0)

@@ -17,15 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/dovecot-lib.sh"
 
-why=$(dovecot_missing_prereqs)
-for c in curl python3 timeout; do
-    command -v "$c" >/dev/null 2>&1 || why="${why:+$why; }$c not installed"
-done
-[ -z "$why" ] || tap_skip_all "$why"
-if [ ! -x "$POP3SCOPE" ]; then
-    echo "Bail out! $POP3SCOPE is missing or not executable (build it first)"
-    exit 1
-fi
+dovecot_test_prereqs curl
 
 PROXY_PORT=10995
 MIRROR_PORT=18110

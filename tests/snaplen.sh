@@ -12,12 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/dovecot-lib.sh"
 
-why=$(dovecot_missing_prereqs)
-for c in curl python3 timeout; do
-    command -v "$c" >/dev/null 2>&1 || why="${why:+$why; }$c not installed"
-done
-[ -z "$why" ] || tap_skip_all "$why"
-[ -x "$POP3SCOPE" ] || { echo "Bail out! $POP3SCOPE is missing"; exit 1; }
+dovecot_test_prereqs curl
 
 work=$(mktemp -d /tmp/pop3scope-snap.XXXXXX) || exit 1
 pids=()
@@ -100,19 +95,11 @@ for n in full s96 s68; do
     echo $? >"$work/$n.status"
 done
 
-timeout 60 python3 - "$work" <<'EOF'
+PYTHONPATH="$here" timeout 60 python3 - "$work" <<'EOF'
 import json, sys
 
 work = sys.argv[1]
-results = []
-
-
-def check(desc, fn):
-    try:
-        good, why = bool(fn()), ""
-    except Exception as e:  # a missing key or event fails this line only
-        good, why = False, f"{type(e).__name__}: {e}"
-    results.append((good, desc, why))
+from tap_checks import check, report
 
 
 def load(name):
@@ -194,12 +181,7 @@ wrong96 = [e for v in s96.values() for e in v if e["event"] == "auth" and e["out
 check("s96: the cut -ERR [AUTH] keeps its code: credentials_valid false",
       lambda: wrong96[0]["resp_code"] == "AUTH" and wrong96[0]["credentials_valid"] is False)
 
-print(f"1..{len(results)}")
-for i, (good, desc, why) in enumerate(results, 1):
-    print(f"{'ok' if good else 'not ok'} {i} - {desc}")
-    if why:
-        print(f"# {why}")
-failed = sum(1 for r in results if not r[0])
+failed = report()
 if failed:
     print(f"# {failed} failed")
     for n in ("full", "s96", "s68"):

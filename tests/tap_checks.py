@@ -1,0 +1,24 @@
+"""TAP from the Python comparisons inside the live tests.
+
+check() records one line: fn() true is ok; false, or an exception (a
+missing key or event), is not ok and fails that line only. report()
+prints the plan and the lines and returns how many failed."""
+
+results = []
+
+
+def check(desc, fn):
+    try:
+        good, why = bool(fn()), ""
+    except Exception as e:  # pylint: disable=broad-except
+        good, why = False, f"{type(e).__name__}: {e}"
+    results.append((good, desc, why))
+
+
+def report():
+    print(f"1..{len(results)}")
+    for i, (good, desc, why) in enumerate(results, 1):
+        print(f"{'ok' if good else 'not ok'} {i} - {desc}")
+        if why:
+            print(f"# {why}")
+    return sum(1 for r in results if not r[0])
