@@ -113,7 +113,7 @@ st1=$?
 timeout 60 "$POP3SCOPE" --json --show-passwords "$work/direct.pcap" >"$work/direct.json" 2>"$work/direct.err"
 st2=$?
 # --threads hands events over by copy: the proxy object must survive it.
-timeout 60 "$POP3SCOPE" --threads 2 --json --show-passwords "$work/proxy.pcap" >"$work/proxy-threads.json" 2>&1
+timeout 60 "$POP3SCOPE" --threads 2 --json --show-passwords "$work/proxy.pcap" >"$work/proxy-threads.json" 2>"$work/proxy-threads.err"
 cmp -s "$work/proxy.json" "$work/proxy-threads.json"
 st3=$?
 
@@ -155,8 +155,6 @@ check("the header is not counted as a command or an unknown one",
 check("no stls_offered_not_used behind an 's' header, though Dovecot offered STLS",
       lambda: any(s["stls_offered"] for s in ps) and all("stls_offered_not_used" not in s["anomalies"] for s in ps))
 check("--threads 2 writes the same records, proxy objects included", lambda: st3 == 0 and '"proxy":{' in open(os.path.join(work, "proxy-threads.json")).read())
-da = [e for e in dr if e["event"] == "auth"]
-ds = [e for e in dr if e["event"] == "session"]
 da = [e for e in dr if e["event"] == "auth"]
 ds = [e for e in dr if e["event"] == "session"]
 check("no record of the direct captures has a proxy object", lambda: len(ds) == 6 and all("proxy" not in e for e in dr))
