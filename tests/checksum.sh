@@ -75,8 +75,8 @@ EOF
 scope lo-auto "$work/lo.pcap"
 tap_check "lo capture (offloaded checksums), auto: bob's login reported, nothing dropped" \
     eval 'check "$work/lo-auto.json" "len(bob_in) == 1 and len(sessions) == 1 and \"bad_checksum\" not in sessions[0][\"anomalies\"]"'
-tap_check "... stderr: both directions taken for checksum offload, 0 dropped" \
-    grep -q "checksums: 0 segments dropped as wrong.*, 2 connection directions taken for checksum offload" "$work/lo-auto.err"
+tap_check "... stderr silent: offload alone changes nothing worth a line" \
+    eval '[ ! -s "$work/lo-auto.err" ]'
 scope lo-yes --checksum-validation yes "$work/lo.pcap"
 tap_check "lo capture, --checksum-validation yes: every segment dropped, no session at all" \
     eval 'check "$work/lo-yes.json" "not auths and not sessions" && grep -q "checksums: [1-9][0-9]* segments dropped" "$work/lo-yes.err"'

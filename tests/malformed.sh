@@ -20,11 +20,6 @@ python3 "$SRCDIR/tests/tools/malformed-pcap.py" "$good" "$work" || tap_skip_all 
 tap_plan 33
 
 # run NAME [MORE FILES...]: analyze $work/NAME; sets st, out, err.
-# The crafted files start from a capture taken on lo, whose checksums the
-# kernel never filled in (offload): that note is the only stderr line allowed
-# where a case must be silent.
-offload_note='^pop3scope: checksums: 0 segments dropped as wrong (the receiver drops them too), [0-9]* connection directions taken for checksum offload, 0 GRO-merged segments kept'
-
 run() {
     local name=$1
     shift
@@ -124,7 +119,7 @@ check_message "pcapng if_tsoffset of INT64_MAX, year 11476 and 1653: exit 0, 3 f
 check_good pcapng-tsoffset
 run pcapng-unknown.pcapng
 check_message "pcapng with unknown, custom, NRB and ISB blocks: exit 0, silent" \
-    eval '[ $st -eq 0 ] && ! grep -v "$offload_note" "$err" | grep -q .'
+    eval '[ $st -eq 0 ] && [ ! -s "$err" ]'
 check_good pcapng-unknown
 
 run seq-jump.pcap
@@ -137,7 +132,7 @@ EOF
 check_good seq-jump
 run rst-flood.pcap
 check_message "1000 RSTs with random sequence numbers: exit 0, nothing on stderr" \
-    eval '[ $st -eq 0 ] && ! grep -v "$offload_note" "$err" | grep -q .'
+    eval '[ $st -eq 0 ] && [ ! -s "$err" ]'
 check_good rst-flood
 # RFC 9293 §3.10.7.4, RFC 5961 §3.2: a receiver accepts an RST only when its
 # sequence number is in the window. The server ignored these blind RSTs; were
