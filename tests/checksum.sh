@@ -22,14 +22,7 @@ why=$(dovecot_missing_prereqs)
 [ -z "$why" ] || tap_skip_all "needs: $why"
 /usr/bin/python3 -c 'import scapy' 2>/dev/null || tap_skip_all "needs python3-scapy (/usr/bin/python3)"
 
-work=$(mktemp -d /tmp/pop3scope-checksum.XXXXXX) || exit 1
-cleanup() {
-    lo_capture_stop
-    dovecot_cleanup
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+dovecot_test_workdir checksum
 
 tap_plan 15
 

@@ -217,6 +217,16 @@ class Checker:
         return [Segment(line.split("\t")) for line in res.stdout.splitlines() if not line.startswith("#")]
 
 
+def forget_verdict_maildrop(want, damaged, key, ev):
+    """Some servers tell the maildrop size in the verdict itself (RFC 1939
+    §7 example: "+OK maildrop has 2 messages (320 octets)"); with that
+    verdict lost or cut, only a later STAT can tell it."""
+    for w, d in zip(want, damaged):
+        if w["event"] == "session" and flow_key(w) == key and d.get("maildrop_messages") is None \
+                and "octets" in (ev.get("response") or ""):
+            w.update(maildrop_messages=None, maildrop_octets=None)
+
+
 def flow_key(ev):
     return (ev["src_ip"], ev["src_port"], ev["dest_ip"], ev["dest_port"])
 
@@ -528,13 +538,7 @@ class Capture:
                 if ev["outcome"] == "failure":
                     e["auth_failures"] -= 1
             want.append(e)
-        # Some servers tell the maildrop size in the verdict itself (RFC 1939
-        # §7 example: "+OK maildrop has 2 messages (320 octets)"); with it
-        # lost, only a later STAT can tell it.
-        for w, d in zip(want, damaged):
-            if w["event"] == "session" and flow_key(w) == key and d.get("maildrop_messages") is None \
-                    and "octets" in (ev.get("response") or ""):
-                w.update(maildrop_messages=None, maildrop_octets=None)
+        forget_verdict_maildrop(want, damaged, key, ev)
         # Compared flow by flow: the unknown attempt is reported when the loss
         # is settled (the client's next bytes, or the end), which may come
         # after other connections' events.
@@ -577,10 +581,7 @@ class Capture:
                 e["server_bytes"] -= cut
                 e["anomalies"] = sorted(set(e["anomalies"]) | {"gap", "truncated_packet"})
             want.append(e)
-        for w, d in zip(want, damaged):
-            if w["event"] == "session" and flow_key(w) == key and d.get("maildrop_messages") is None \
-                    and "octets" in (ev.get("response") or ""):
-                w.update(maildrop_messages=None, maildrop_octets=None)
+        forget_verdict_maildrop(want, damaged, key, ev)
         problems = []
         want_flows, got_flows = by_flow(want), by_flow(damaged)
         for k in sorted(set(want_flows) | set(got_flows)):

@@ -90,6 +90,20 @@ dovecot_test_prereqs() {
     fi
 }
 
+# dovecot_test_workdir NAME: a private $work directory for a live test, and
+# the traps that stop the capture and the server and remove it at exit.
+dovecot_test_workdir() {
+    work=$(mktemp -d "/tmp/pop3scope-$1.XXXXXX") || exit 1
+    trap dovecot_test_cleanup EXIT
+    trap 'exit 130' INT TERM HUP
+}
+
+dovecot_test_cleanup() {
+    lo_capture_stop
+    dovecot_cleanup
+    rm -rf "$work"
+}
+
 dovecot_missing_prereqs() {
     local why=""
     [ "$(id -u)" = 0 ] || why="$why not root;"

@@ -29,14 +29,7 @@ fi
 
 dovecot_test_prereqs curl
 
-work=$(mktemp -d /tmp/pop3scope-e2e.XXXXXX) || exit 1
-cleanup() {
-    lo_capture_stop
-    dovecot_cleanup
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+dovecot_test_workdir e2e
 
 if ! dovecot_start >"$work/dovecot-start.log" 2>&1; then
     echo "Bail out! could not start the private dovecot (see below)"

@@ -19,14 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 dovecot_test_prereqs
 
-work=$(mktemp -d /tmp/pop3scope-pipe.XXXXXX) || exit 1
-cleanup() {
-    lo_capture_stop
-    dovecot_cleanup
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+dovecot_test_workdir pipe
 
 DOVECOT_AUTH_MECHS="$DOVECOT_DEFAULT_MECHS $DOVECOT_EXTRA_MECHS"
 DOVECOT_OAUTH2=1
