@@ -64,7 +64,7 @@ timeout 60 "$POP3SCOPE" --json --show-passwords --alerts "$work/barecr.pcap" >"$
 st2=$?
 
 PYTHONPATH="$here" timeout 60 python3 - "$work" "$st1" "$st2" <<'EOF'
-import json, sys
+import json, subprocess, sys
 
 work, st1, st2 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 from tap_checks import check, report
@@ -75,6 +75,17 @@ def events(path):
 
 
 clients = [json.loads(l) for l in open(f"{work}/clients.json") if l.strip()]
+
+
+def seen(port):
+    """What pop3scope reported and what the capture holds for a client port."""
+    keys = ("event", "flow_id", "ts", "method", "user", "outcome", "start", "end", "commands", "anomalies")
+    lines = [json.dumps({k: e[k] for k in keys if k in e}) for e in ev if e.get("src_port") == port]
+    tshark = subprocess.run(["tshark", "-n", "-r", f"{work}/pipeline.pcap", "-Y", f"tcp.port == {port}", "-T", "fields",
+                             "-e", "frame.number", "-e", "frame.time_relative", "-e", "tcp.srcport", "-e", "tcp.flags.str",
+                             "-e", "tcp.seq_raw", "-e", "tcp.ack_raw", "-e", "tcp.len", "-e", "tcp.checksum.status"],
+                            capture_output=True, text=True, timeout=60, check=False)
+    return "\n".join(lines + ["packets: frame time sport flags seq ack len csum"] + tshark.stdout.splitlines()[:80])
 ev = events(f"{work}/pipeline.events")
 check("pop3scope exits 0 on both captures", lambda: (st1, st2) == (0, 0))
 for c in clients:
@@ -92,12 +103,12 @@ for c in clients:
           lambda: ok == ("WRONG" not in spec))
     check(f"{spec}: one {mech} attempt, outcome {'success' if ok else 'failure'}",
           lambda: len(auth) == 1 and auth[0]["method"] == mech
-          and auth[0]["outcome"] == ("success" if ok else "failure"))
+          and auth[0]["outcome"] == ("success" if ok else "failure"), lambda: seen(port))
     check(f"{spec}: user {want_user}", lambda: auth[0]["user"] == want_user)
     check(f"{spec}: response is dovecot's verdict text",
           lambda: c["verdict"].endswith(auth[0]["response"]) and auth[0]["response"])
     s = lambda: sess[0]
-    check(f"{spec}: one session event", lambda: len(sess) == 1)
+    check(f"{spec}: one session event", lambda: len(sess) == 1, lambda: seen(port))
     check(f"{spec}: commands {c['commands']} (AUTH and the pipelined ones, no SASL line)",
           lambda: s()["commands"] == c["commands"])
     md = c["maildrop"]
