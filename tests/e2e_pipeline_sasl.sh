@@ -41,12 +41,17 @@ specs=(PLAIN:ir PLAIN:ahead PLAIN:wait LOGIN:ir LOGIN:ahead LOGIN:wait CRAM-MD5:
 
 lo_capture_start "$work/pipeline.pcap" || { echo "Bail out! tcpdump could not capture on lo"; exit 1; }
 : >"$work/clients.json"
+# Each client its own source port, below the kernel's ephemeral range, so
+# that no two connections of the capture share one (the checks pick a
+# connection's events by it).
+src_port=$((20000 + RANDOM % 5000 * 2))
 for spec in "${specs[@]}"; do
     # Two messages each time: DELE 1 and QUIT commit a deletion.
     dovecot_reset_mailbox alice
     deliver_message alice "$work/m1"
     deliver_message alice "$work/m2"
-    timeout 20 python3 "$here/raw_pop3.py" pipeline "$spec" >>"$work/clients.json" 2>>"$work/clients.err" ||
+    src_port=$((src_port + 1))
+    RAW_POP3_SRC_PORT=$src_port timeout 20 python3 "$here/raw_pop3.py" pipeline "$spec" >>"$work/clients.json" 2>>"$work/clients.err" ||
         echo "{\"spec\": \"$spec\", \"failed\": true}" >>"$work/clients.json"
 done
 lo_capture_stop

@@ -11,9 +11,13 @@ Each prints one JSON line: the client's local port and what the server
 answered, paired by the client itself (it knows what it sent), so the
 checker compares pop3scope's report with the server's own answers. Only
 127.0.0.1. Passwords are those of tests/dovecot-lib.sh; OAuth tokens come
-in the environment (TOKEN).
+in the environment (TOKEN). RAW_POP3_SRC_PORT, when set, is the client's
+source port: the checker tells connections apart by it, and a kernel may
+hand a closed connection's ephemeral port to the next one (the client
+closes last, so nothing holds the port in TIME-WAIT on its side).
 """
 import base64
+import errno
 import hashlib
 import hmac
 import json
@@ -30,7 +34,15 @@ MULTI = (b"UIDL", b"LIST", b"RETR", b"TOP", b"CAPA")
 
 class Conn:
     def __init__(self, port=110):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=15)
+        src = int(os.environ.get("RAW_POP3_SRC_PORT", "0"))
+        for attempt in range(10):
+            try:
+                self.s = socket.create_connection(("127.0.0.1", port), timeout=15,
+                                                  source_address=("127.0.0.1", src + 100 * attempt if src else 0))
+                break
+            except OSError as e:
+                if not src or e.errno != errno.EADDRINUSE or attempt == 9:
+                    raise
         self.f = self.s.makefile("rb")
         self.port = self.s.getsockname()[1]
         self.greeting = self.raw()
