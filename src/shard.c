@@ -88,7 +88,7 @@ struct shard *shard_new(const struct analyzer_options *opts, unsigned threads, e
     shard_free(s);
     return NULL;
 fail_early:
-    analyzer_free(s->front);
+    analyzer_front_free(s->front);
     free(s->w);
     free(s);
     return NULL;
@@ -98,7 +98,6 @@ fail_early:
 
 void shard_finish(struct shard *s, enum event_end how)
 {
-    struct analyzer_usage use;
     struct event ev;
 
     if (s->finished)
@@ -116,9 +115,8 @@ void shard_finish(struct shard *s, enum event_end how)
     if (s->failed || s->workers == 0)
         return;
     for (unsigned i = 1; i < s->workers; i++)
-        analyzer_merge_summary(s->w[0].an, s->w[i].an);
-    analyzer_get_usage(s->front, &use);
-    analyzer_summary_event(s->w[0].an, use.now, &ev);
+        analyzer_back_merge_summary(s->w[0].back, s->w[i].back);
+    analyzer_back_summary_event(s->w[0].back, analyzer_front_now(s->front), &ev);
     s->sink(s->sink_ctx, &ev);
 }
 
@@ -129,7 +127,7 @@ void shard_free(struct shard *s)
     for (unsigned i = 0; i < s->workers; i++)
         shard_worker_fini(&s->w[i]);
     free(s->w);
-    analyzer_free(s->front);
+    analyzer_front_free(s->front);
     shard_writer_fini(s);
     ring_bell_fini(&s->writer_bell);
     ring_bell_fini(&s->reader_bell);
@@ -141,35 +139,20 @@ void shard_free(struct shard *s)
 
 /* -------------------------------------------------------------- stats */
 
-static void shard_add_back(struct analyzer_stats *into, const struct analyzer_stats *b)
-{
-    into->flows_created += b->flows_created;
-    into->flows_active += b->flows_active;
-    into->flows_evicted += b->flows_evicted;
-    into->flows_timed_out += b->flows_timed_out;
-    into->pop3_sessions += b->pop3_sessions;
-    into->sessions_active += b->sessions_active;
-    into->sessions_refused += b->sessions_refused;
-    into->held_bytes_dropped += b->held_bytes_dropped;
-    into->gap_bytes += b->gap_bytes;
-    into->checksum_dropped += b->checksum_dropped;
-    into->checksum_offloaded += b->checksum_offloaded;
-    into->checksum_merged += b->checksum_merged;
-}
-
 void shard_get_stats(struct shard *s, struct analyzer_stats *out)
 {
-    *out = *analyzer_get_stats(s->front);
+    *out = *analyzer_front_stats(s->front);
     for (unsigned i = 0; i < s->workers; i++) {
         pthread_mutex_lock(&s->w[i].snapshot_mutex);
-        shard_add_back(out, &s->w[i].snapshot);
+        analyzer_back_stats_add(out, &s->w[i].snapshot);
         pthread_mutex_unlock(&s->w[i].snapshot_mutex);
     }
 }
 
 void shard_get_usage(struct shard *s, struct analyzer_usage *out)
 {
-    analyzer_get_usage(s->front, out);
+    memset(out, 0, sizeof *out);
+    out->now = analyzer_front_now(s->front);
     for (unsigned i = 0; i < s->workers; i++) {
         pthread_mutex_lock(&s->w[i].snapshot_mutex);
         out->memory_flows += s->w[i].usage.memory_flows;

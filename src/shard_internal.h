@@ -12,6 +12,8 @@
 #include <time.h>
 
 #include "analyzer.h"
+#include "analyzer_back.h"
+#include "analyzer_front.h"
 #include "event_copy.h"
 #include "ring.h"
 #include "shard.h"
@@ -125,7 +127,7 @@ struct shard_worker {
     struct ring in;
     struct ring out;
     struct ring_bell bell; /* the worker sleeps here for input */
-    struct analyzer *an;
+    struct analyzer_back *back;
     bool in_pending; /* reader: records committed, not published */
     /* Worker's side: the order key of what it emits now. */
     uint64_t pos;
@@ -157,14 +159,12 @@ struct shard_id_map {
 struct shard {
     unsigned workers;
     struct shard_worker *w;
-    struct analyzer *front;
-    struct analyzer_front_hooks front_hooks;
+    struct analyzer_front *front; /* the reader's */
     event_sink_fn sink;
     event_sink_fn stats_sink;
     void *sink_ctx;
     /* Reader's batch. */
     uint64_t pending_pos; /* every record up to here is committed */
-    const struct capture_frame *frame; /* the one being analyzed */
     /* Held frames: the position of the last frame of each recent block. */
     uint64_t block_id[SHARD_BLOCKS];
     uint64_t block_pos[SHARD_BLOCKS];

@@ -65,10 +65,9 @@ static void shard_commit_in(struct shard_worker *w)
     w->in_pending = true;
 }
 
-static void shard_on_sweep(void *ctx, uint64_t frame, struct event_time now)
+/* Every worker sweeps, each at the same place in its input. */
+static void shard_put_sweep(struct shard *s, uint64_t frame, struct event_time now)
 {
-    struct shard *s = ctx;
-
     for (unsigned i = 0; i < s->workers; i++) {
         struct shard_item *it = shard_reserve_in(s, &s->w[i], sizeof *it);
 
@@ -108,22 +107,23 @@ static uint8_t shard_checksum(const struct shard *s, const struct packet_view *v
 
 /* Reserves, fills and commits a segment record with `copy` payload bytes
  * after it (0: the payload stays in the held frame). */
-static void shard_put_segment(struct shard *s, struct shard_worker *w, uint64_t frame, const struct packet_view *v,
-                              uint64_t hash, struct event_time ts, bool overlap_conflict, bool held, size_t copy)
+static void shard_put_segment(struct shard *s, struct shard_worker *w, const struct analyzer_front_step *step,
+                              bool held, size_t copy)
 {
+    const struct packet_view *v = &step->view;
     size_t alen = shard_addr_len(v);
     struct shard_segment *g = shard_reserve_in(s, w, sizeof *g + alen + copy);
     uint8_t *addr = (uint8_t *)(g + 1);
 
     g->kind = SHARD_SEGMENT;
-    g->overlap_conflict = overlap_conflict;
+    g->overlap_conflict = step->overlap_conflict;
     g->ip_version = v->ip_version;
     g->tcp_flags = v->tcp_flags;
     g->checksum = shard_checksum(s, v, held);
-    g->frame = frame;
-    g->hash = hash;
-    g->ts_sec = ts.sec;
-    g->ts_usec = ts.usec;
+    g->frame = step->frame;
+    g->hash = step->hash;
+    g->ts_sec = step->ts.sec;
+    g->ts_usec = step->ts.usec;
     g->seq = v->seq;
     g->ack = v->ack;
     g->src_port = v->src_port;
@@ -147,22 +147,22 @@ static void shard_put_segment(struct shard *s, struct shard_worker *w, uint64_t 
     shard_commit_in(w);
 }
 
-static void shard_on_segment(void *ctx, uint64_t frame, const struct packet_view *v, uint64_t hash,
-                             struct event_time ts, bool overlap_conflict)
+/* The segment goes to the worker that owns its flow. */
+static void shard_put_step_segment(struct shard *s, const struct capture_frame *f,
+                                   const struct analyzer_front_step *step)
 {
-    struct shard *s = ctx;
-    struct shard_worker *w = &s->w[shard_of(s, hash)];
-    const struct capture_frame *f = s->frame;
+    const struct packet_view *v = &step->view;
+    struct shard_worker *w = &s->w[shard_of(s, step->hash)];
     size_t len = v->payload_len;
     size_t room;
     uintptr_t at = (uintptr_t)v->payload;
-    bool held = f != NULL && f->block != 0 && at >= (uintptr_t)f->data && at + len <= (uintptr_t)f->data + f->caplen;
+    bool held = f->block != 0 && at >= (uintptr_t)f->data && at + len <= (uintptr_t)f->data + f->caplen;
 
     if (held) {
         /* The payload lies in the frame, whose bytes stay until the
          * capture asks for them back (shard_release): the worker reads
          * them there, and they cross memory once less. */
-        shard_put_segment(s, w, frame, v, hash, ts, overlap_conflict, true, 0);
+        shard_put_segment(s, w, step, true, 0);
         return;
     }
     /* A datagram put together from fragments, or a frame from libpcap:
@@ -171,17 +171,20 @@ static void shard_on_segment(void *ctx, uint64_t frame, const struct packet_view
     room = ring_max_record(&w->in) - sizeof(struct shard_segment) - shard_addr_len(v);
     if (len > room)
         len = room;
-    shard_put_segment(s, w, frame, v, hash, ts, overlap_conflict, false, len);
+    shard_put_segment(s, w, step, false, len);
 }
 
 void shard_frame(void *ctx, const struct capture_frame *frame)
 {
     struct shard *s = ctx;
+    struct analyzer_front_step step;
 
-    s->frame = frame;
-    analyzer_frame(s->front, frame);
-    s->frame = NULL;
-    s->pending_pos = 2u * analyzer_get_stats(s->front)->frames + 1u;
+    analyzer_front_frame(s->front, frame, &step);
+    if (step.sweep)
+        shard_put_sweep(s, step.frame, step.now);
+    if (step.segment)
+        shard_put_step_segment(s, frame, &step);
+    s->pending_pos = 2u * step.frame + 1u;
     if (frame->block != 0) {
         s->block_id[frame->block % SHARD_BLOCKS] = frame->block;
         s->block_pos[frame->block % SHARD_BLOCKS] = s->pending_pos;
@@ -257,8 +260,7 @@ void shard_release(struct shard *s, uint64_t block)
 bool shard_reader_init(struct shard *s, const struct analyzer_options *opts)
 {
     s->checksums = opts->checksum_mode != ANALYZER_CHECKSUM_NO;
-    s->front_hooks = (struct analyzer_front_hooks){ shard_on_sweep, shard_on_segment, s };
-    s->front = analyzer_new_front(opts, &s->front_hooks);
+    s->front = analyzer_front_new(opts);
     return s->front != NULL;
 }
 
@@ -266,7 +268,7 @@ bool shard_reader_init(struct shard *s, const struct analyzer_options *opts)
  * record, and everything goes over. */
 void shard_reader_finish(struct shard *s, enum event_end how)
 {
-    analyzer_finish(s->front, how);
+    analyzer_front_finish(s->front);
     for (unsigned i = 0; i < s->workers; i++) {
         struct shard_item *it;
 

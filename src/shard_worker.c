@@ -93,9 +93,13 @@ static void shard_hook_order(void *ctx, uint64_t sub)
     w->sub = sub;
 }
 
-static void shard_hook_created(void *ctx, uint64_t flow_id)
+/* A worker's flow id is the frame that created it: unique over every
+ * worker, and the writer maps it to the number one thread gives. */
+static uint64_t shard_hook_created(void *ctx, uint64_t frame, uint64_t table_id)
 {
-    shard_marker(ctx, SHARD_FLOW_CREATED, flow_id);
+    (void)table_id;
+    shard_marker(ctx, SHARD_FLOW_CREATED, frame);
+    return frame;
 }
 
 static void shard_hook_retired(void *ctx, uint64_t flow_id)
@@ -107,13 +111,12 @@ static void shard_worker_done(struct shard_worker *w, uint64_t pos);
 
 /* Every worker gets every sweep, in the same place in its input, so they
  * meet here once per second of packet time: the sweep stops at the
- * earliest stop over all of them (analyzer_sweep_stop). Before waiting, a
+ * earliest bound over all of them (analyzer_back_sweep_bound). Before waiting, a
  * worker declares everything before the sweep done: a worker still short
  * of the sweep and stuck on a full output ring then gets its events
  * written, reaches the sweep, and the meeting cannot deadlock. */
-static uint64_t shard_hook_sweep_stop(void *ctx, uint64_t frame)
+static uint64_t shard_sweep_meet(struct shard_worker *w, uint64_t frame)
 {
-    struct shard_worker *w = ctx;
     struct shard *s = w->shard;
     uint64_t result;
 
@@ -145,8 +148,8 @@ static uint64_t shard_hook_sweep_stop(void *ctx, uint64_t frame)
 static void shard_take_snapshot(struct shard_worker *w)
 {
     pthread_mutex_lock(&w->snapshot_mutex);
-    w->snapshot = *analyzer_get_stats(w->an);
-    analyzer_get_usage(w->an, &w->usage);
+    w->snapshot = *analyzer_back_stats(w->back);
+    analyzer_back_usage(w->back, &w->usage);
     pthread_mutex_unlock(&w->snapshot_mutex);
     w->snapshot_stale = false;
 }
@@ -190,7 +193,8 @@ static void shard_worker_segment(struct shard_worker *w, const struct shard_segm
     ts.sec = g->ts_sec;
     ts.usec = g->ts_usec;
     w->pos = 2u * g->frame + 1u;
-    analyzer_back_segment(w->an, g->frame, &v, g->hash, ts, g->overlap_conflict != 0);
+    w->sub = 0;
+    analyzer_back_segment(w->back, g->frame, &v, g->hash, ts, g->overlap_conflict != 0);
     w->snapshot_stale = true;
 }
 
@@ -201,7 +205,7 @@ static bool shard_worker_step(struct shard_worker *w, const struct shard_item *i
     switch ((enum shard_item_kind)it->kind) {
     case SHARD_SWEEP:
         w->pos = 2u * it->frame;
-        analyzer_back_sweep(w->an, it->frame, it->ts);
+        analyzer_back_sweep(w->back, it->ts, shard_sweep_meet(w, analyzer_back_sweep_bound(w->back, it->ts)));
         shard_take_snapshot(w);
         return true;
     case SHARD_SEGMENT:
@@ -209,7 +213,7 @@ static bool shard_worker_step(struct shard_worker *w, const struct shard_item *i
         return true;
     case SHARD_FINISH:
         w->pos = SHARD_POS_FINISH;
-        analyzer_back_finish(w->an, (enum event_end)it->arg);
+        analyzer_back_finish(w->back, (enum event_end)it->arg);
         shard_take_snapshot(w);
         return false;
     }
@@ -294,8 +298,7 @@ static size_t shard_divide(size_t total, unsigned parts)
 bool shard_worker_init(struct shard *s, struct shard_worker *w, const struct analyzer_options *opts)
 {
     struct analyzer_options mine = *opts;
-    struct analyzer_back_hooks hooks = { shard_hook_order, shard_hook_created, shard_hook_retired,
-                                         shard_hook_sweep_stop, w };
+    struct analyzer_back_hooks hooks = { shard_hook_order, shard_hook_created, shard_hook_retired, w };
 
     w->shard = s;
     atomic_init(&w->done_pos, 0);
@@ -313,21 +316,20 @@ bool shard_worker_init(struct shard *s, struct shard_worker *w, const struct ana
         pthread_mutex_destroy(&w->snapshot_mutex);
         return false;
     }
-    w->an = analyzer_new(&mine, shard_worker_event, w);
-    if (w->an == NULL) {
+    w->back = analyzer_back_new(&mine, &hooks, shard_worker_event, w);
+    if (w->back == NULL) {
         ring_fini(&w->in);
         ring_fini(&w->out);
         ring_bell_fini(&w->bell);
         pthread_mutex_destroy(&w->snapshot_mutex);
         return false;
     }
-    analyzer_set_back(w->an, &hooks);
     return true;
 }
 
 void shard_worker_fini(struct shard_worker *w)
 {
-    analyzer_free(w->an);
+    analyzer_back_free(w->back);
     ring_fini(&w->in);
     ring_fini(&w->out);
     ring_bell_fini(&w->bell);
