@@ -188,7 +188,7 @@ struct shard {
     struct shard_id_map ids;
     uint64_t last_flow_id;
     struct event_copy_view view;
-    /* Where every worker's sweep stops (shard_hook_sweep_stop). */
+    /* Where every worker's sweep stops (shard_sweep_meet). */
     pthread_mutex_t sweep_mutex;
     pthread_cond_t sweep_cond;
     unsigned sweep_arrived;
@@ -214,8 +214,8 @@ static inline void shard_wake_writer(struct shard *s)
     ring_bell_ring(&s->writer_bell);
 }
 
-/* shard_reader.c: the front half and its hooks (before the threads
- * start); the end of input handed to every started worker. */
+/* shard_reader.c: the front half (before the threads start); the end
+ * of input handed to every started worker. */
 bool shard_reader_init(struct shard *s, const struct analyzer_options *opts);
 void shard_reader_finish(struct shard *s, enum event_end how);
 

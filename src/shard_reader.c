@@ -6,8 +6,6 @@
 
 #include <string.h>
 
-#include "flow.h"
-
 /* Makes every committed record visible, then the position they reach,
  * and wakes whoever sleeps on them; `lazy` (the reader's routine batches)
  * leaves a worker asleep until it has SHARD_WAKE_BACKLOG bytes to do: a
@@ -148,8 +146,8 @@ static void shard_put_segment(struct shard *s, struct shard_worker *w, const str
 }
 
 /* The segment goes to the worker that owns its flow. */
-static void shard_put_step_segment(struct shard *s, const struct capture_frame *f,
-                                   const struct analyzer_front_step *step)
+static void shard_route_segment(struct shard *s, const struct capture_frame *f,
+                                const struct analyzer_front_step *step)
 {
     const struct packet_view *v = &step->view;
     struct shard_worker *w = &s->w[shard_of(s, step->hash)];
@@ -183,7 +181,7 @@ void shard_frame(void *ctx, const struct capture_frame *frame)
     if (step.sweep)
         shard_put_sweep(s, step.frame, step.now);
     if (step.segment)
-        shard_put_step_segment(s, frame, &step);
+        shard_route_segment(s, frame, &step);
     s->pending_pos = 2u * step.frame + 1u;
     if (frame->block != 0) {
         s->block_id[frame->block % SHARD_BLOCKS] = frame->block;
