@@ -111,10 +111,10 @@ static void shard_worker_done(struct shard_worker *w, uint64_t pos);
 
 /* Every worker gets every sweep, in the same place in its input, so they
  * meet here once per second of packet time: the sweep stops at the
- * earliest bound over all of them (analyzer_back_sweep_bound). Before waiting, a
- * worker declares everything before the sweep done: a worker still short
- * of the sweep and stuck on a full output ring then gets its events
- * written, reaches the sweep, and the meeting cannot deadlock. */
+ * earliest bound over all of them (analyzer_back_sweep_bound). Before
+ * waiting, a worker declares everything before the sweep done: a worker
+ * still short of the sweep and stuck on a full output ring then gets its
+ * events written, reaches the sweep, and the meeting cannot deadlock. */
 static uint64_t shard_sweep_meet(struct shard_worker *w, uint64_t frame)
 {
     struct shard *s = w->shard;
