@@ -1,6 +1,10 @@
 /* One frame through the pipeline: decode -> flow -> classify -> stream ->
- * pop3. Owns the flow table and the out-of-order store; the caller owns
- * the event sink. main.c sees only this header for the packet side. */
+ * pop3, on one thread. A struct analyzer is the two halves joined: the
+ * front (analyzer_front.h: decoding, IP fragments, the clock) hands each
+ * frame's sweep and segment straight to the back (analyzer_back.h: flows,
+ * classification, streams, trackers). --threads joins the same halves
+ * through rings instead (shard.h). The options, counters and usage here
+ * are both halves'; the caller owns the event sink. */
 #ifndef POP3SCOPE_ANALYZER_H
 #define POP3SCOPE_ANALYZER_H
 
@@ -56,7 +60,10 @@ struct analyzer_options {
 #define ANALYZER_DEFAULT_HELD_PER_STREAM (256u * 1024u)
 #define ANALYZER_DEFAULT_HELD_TOTAL (64u * 1024u * 1024u)
 
-/* Counters for the end-of-run report and the stats event. */
+/* Counters for the end-of-run report and the stats event. The front half
+ * counts frames .. fragment_overlaps, truncated, malformed,
+ * first_bad_frame, bad_times and first_bad_time_frame; the back half the
+ * rest (analyzer_back_stats_add). */
 struct analyzer_stats {
     uint64_t frames;
     uint64_t frame_bytes;
@@ -100,7 +107,8 @@ void analyzer_frame(struct analyzer *an, const struct capture_frame *frame);
  * emitting their events in flow_id order so output is deterministic. */
 void analyzer_finish(struct analyzer *an, enum event_end how);
 
-const struct analyzer_stats *analyzer_get_stats(const struct analyzer *an);
+/* Both halves' counters, summed now; valid until the next call. */
+const struct analyzer_stats *analyzer_get_stats(struct analyzer *an);
 
 /* Memory held now, for the live stats event. Flows and reassembly are
  * exact; sessions are the trackers alive times what one holds with the
@@ -115,70 +123,5 @@ struct analyzer_usage {
 void analyzer_get_usage(const struct analyzer *an, struct analyzer_usage *out);
 
 void analyzer_free(struct analyzer *an);
-
-/* ----------------------------------------------- --threads (shard.c)
- *
- * The pipeline splits in two halves. The front half (frame counting,
- * decoding, IP fragment reassembly, the clock) runs once, in the reader;
- * it hands each TCP segment and each due idle sweep to hooks instead of
- * its own flow table. Back halves (flow table, classification, streams,
- * trackers) run in the workers, one per shard of the connections, each
- * fed the segments of its flows and every sweep. A back half numbers a
- * flow by the frame that created it (unique: a frame creates at most one
- * flow), and tells its hooks where each event belongs in the
- * single-thread order. */
-
-struct analyzer_front_hooks {
-    /* A sweep is due before this frame's packet (once per second of
-     * packet time); `now` is the newest packet time. */
-    void (*sweep)(void *ctx, uint64_t frame, struct event_time now);
-    /* One TCP segment of this frame, hash = flow_hash_view(v); its payload
-     * is valid during the call. `overlap_conflict`: a reassembled datagram whose fragments
-     * overlapped with different bytes. */
-    void (*segment)(void *ctx, uint64_t frame, const struct packet_view *v, uint64_t hash, struct event_time ts,
-                    bool overlap_conflict);
-    void *ctx;
-};
-
-/* A front half: analyzer_frame counts, decodes, reassembles fragments and
- * calls the hooks. Its stats hold the front counters (frames to
- * first_bad_frame); the flow and session counters stay zero. */
-struct analyzer *analyzer_new_front(const struct analyzer_options *opts, const struct analyzer_front_hooks *hooks);
-
-struct analyzer_back_hooks {
-    /* The events that follow belong to `sub` in the order of the current
-     * step: the flow's last frame in a sweep, its first frame at the end
-     * of input, 0 for a packet. */
-    void (*order)(void *ctx, uint64_t sub);
-    void (*flow_created)(void *ctx, uint64_t flow_id);
-    /* No event will name this flow any more. */
-    void (*flow_retired)(void *ctx, uint64_t flow_id);
-    /* In a sweep: this shard's oldest flow that is not idle was last seen
-     * at `frame` (UINT64_MAX: none); returns the earliest such frame over
-     * every shard, where the sweep stops. */
-    uint64_t (*sweep_stop)(void *ctx, uint64_t frame);
-    void *ctx;
-};
-
-/* A back half: analyzer_new's instance, switched to frame-number flow ids
- * and these hooks. Call before the first segment. */
-void analyzer_set_back(struct analyzer *an, const struct analyzer_back_hooks *hooks);
-
-/* The front's sweep and segment, replayed in a back half. */
-void analyzer_back_sweep(struct analyzer *an, uint64_t frame, struct event_time now);
-void analyzer_back_segment(struct analyzer *an, uint64_t frame, const struct packet_view *v, uint64_t hash,
-                           struct event_time ts, bool overlap_conflict);
-
-/* End of input in a back half: ends every flow (flow_id order), without
- * the app summary. */
-void analyzer_back_finish(struct analyzer *an, enum event_end how);
-
-/* Adds `from`'s per-application totals and mail picture to `into`'s, for
- * one summary over every shard. */
-void analyzer_merge_summary(struct analyzer *into, const struct analyzer *from);
-
-/* The EVENT_APP_SUMMARY record analyzer_finish would emit, timed `now`;
- * valid until the next call on this analyzer. */
-void analyzer_summary_event(struct analyzer *an, struct event_time now, struct event *ev);
 
 #endif

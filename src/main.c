@@ -25,6 +25,7 @@
 #include "analyzer.h"
 #include "capture.h"
 #include "classify.h"
+#include "engine.h"
 #include "output.h"
 #include "shard.h"
 #include "stream.h"
@@ -545,51 +546,6 @@ static FILE *main_open_output(const char *path)
     return f;
 }
 
-/* The analysis: one analyzer on this thread, or (--threads) the reader
- * side of a shard, whose threads do the rest. */
-struct main_engine {
-    struct analyzer *an;
-    struct shard *shard;
-};
-
-static void main_on_frame(void *ctx, const struct capture_frame *frame)
-{
-    struct main_engine *e = ctx;
-
-    if (e->shard != NULL)
-        shard_frame(e->shard, frame);
-    else
-        analyzer_frame(e->an, frame);
-}
-
-/* Threads read the frames of the fast file reader in place (no copy):
- * the reader's blocks go back to it only once the workers are done. */
-static void main_on_release(void *ctx, uint64_t block)
-{
-    struct main_engine *e = ctx;
-
-    shard_release(e->shard, block);
-}
-
-static void main_engine_finish(struct main_engine *e, enum event_end how)
-{
-    if (e->shard != NULL)
-        shard_finish(e->shard, how);
-    else
-        analyzer_finish(e->an, how);
-}
-
-static void main_engine_stats(struct main_engine *e, struct analyzer_stats *st, struct analyzer_usage *use)
-{
-    if (e->shard != NULL) {
-        shard_get_stats(e->shard, st);
-        shard_get_usage(e->shard, use);
-    } else {
-        *st = *analyzer_get_stats(e->an);
-        analyzer_get_usage(e->an, use);
-    }
-}
-
 /* Problems with the input are never silent: one line per kind. */
 static void main_report_input_problems(const struct analyzer_stats *st)
 {
@@ -803,9 +759,8 @@ static bool main_drop_privileges(const char *user)
 struct main_live_run {
     const struct main_config *cfg;
     struct capture_live *live;
-    struct main_engine *engine;
+    struct engine *engine;
     struct main_sink *sink;
-    bool finished; /* the shard's threads are gone: write directly */
     FILE *stream;
     struct timespec next_stats;
 };
@@ -819,7 +774,7 @@ static void main_write_stats(struct main_live_run *run)
     struct event ev;
 
     capture_live_get_stats(run->live, &kernel);
-    main_engine_stats(run->engine, &stats, &use);
+    engine_stats(run->engine, &stats, &use);
     memset(&ev, 0, sizeof ev);
     ev.type = EVENT_STATS;
     ev.u.stats.ts = use.now;
@@ -835,11 +790,7 @@ static void main_write_stats(struct main_live_run *run)
     ev.u.stats.memory_flows = use.memory_flows;
     ev.u.stats.memory_sessions = use.memory_sessions;
     ev.u.stats.memory_reassembly = use.memory_reassembly;
-    /* With --threads the writer thread owns the output until the end. */
-    if (run->engine->shard != NULL && !run->finished)
-        shard_post_stats(run->engine->shard, &ev);
-    else
-        main_write_stats_event(run->sink, &ev);
+    engine_post_stats(run->engine, &ev);
 }
 
 /* SIGHUP (log rotation): the path gets a fresh file, or the file
@@ -890,8 +841,7 @@ static bool main_live_tick(void *ctx)
 
     if (main_stop_requested)
         return false;
-    if (run->engine->shard != NULL)
-        shard_flush(run->engine->shard); /* no segment waits for the next batch */
+    engine_flush(run->engine); /* no segment waits for the next batch */
     if (main_reopen_requested) {
         main_reopen_requested = 0;
         main_reopen_output(run);
@@ -919,18 +869,17 @@ static void main_report_drops(struct capture_live *live)
 
 /* Captures until SIGINT/SIGTERM (or every interface failed), then ends
  * every open session (end: shutdown) and writes a last stats event. */
-static int main_capture_live(const struct main_config *cfg, struct capture_live *live, struct main_engine *engine,
+static int main_capture_live(const struct main_config *cfg, struct capture_live *live, struct engine *engine,
                              struct main_sink *sink, FILE *stream)
 {
-    struct main_live_run run = { cfg, live, engine, sink, false, stream, { 0, 0 } };
+    struct main_live_run run = { cfg, live, engine, sink, stream, { 0, 0 } };
     enum capture_status st;
 
     if (cfg->stats_interval > 0 && clock_gettime(CLOCK_MONOTONIC, &run.next_stats) == 0)
         run.next_stats.tv_sec += cfg->stats_interval;
-    st = capture_live_run(live, main_on_frame, engine, main_live_tick, &run);
+    st = capture_live_run(live, engine_frame, engine, main_live_tick, &run);
     main_catch_signals(false);
-    main_engine_finish(engine, END_SHUTDOWN);
-    run.finished = true;
+    engine_finish(engine, END_SHUTDOWN);
     main_write_stats(&run);
     main_report_drops(live);
     return st == CAPTURE_OK ? EXIT_ALL_READ : EXIT_INPUT_PROBLEM;
@@ -941,7 +890,7 @@ static int main_capture_live(const struct main_config *cfg, struct capture_live 
 static int main_run(const struct main_config *cfg, FILE *out_stream, struct capture_live *live)
 {
     struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, 0 };
-    struct main_engine engine = { NULL, NULL };
+    struct engine *engine;
     struct analyzer_stats stats;
     struct analyzer_usage use;
     int status = EXIT_ALL_READ;
@@ -955,11 +904,8 @@ static int main_run(const struct main_config *cfg, FILE *out_stream, struct capt
         output_free(sink.out);
         return EXIT_INPUT_PROBLEM;
     }
-    if (cfg->threads > 1)
-        engine.shard = shard_new(&cfg->analyzer, cfg->threads, main_deliver, main_write_stats_event, &sink);
-    else
-        engine.an = analyzer_new(&cfg->analyzer, main_deliver, &sink);
-    if (engine.an == NULL && engine.shard == NULL) {
+    engine = engine_new(&cfg->analyzer, cfg->threads, main_deliver, main_write_stats_event, &sink);
+    if (engine == NULL) {
         fputs(cfg->threads > 1 ? "pop3scope: cannot start the threads, or out of memory (see --threads, --max-flows)\n"
                                : "pop3scope: out of memory for the connection table (see --max-flows)\n",
               stderr);
@@ -968,26 +914,25 @@ static int main_run(const struct main_config *cfg, FILE *out_stream, struct capt
         return EXIT_INPUT_PROBLEM;
     }
     if (live != NULL) {
-        status = main_capture_live(cfg, live, &engine, &sink, out_stream);
+        status = main_capture_live(cfg, live, engine, &sink, out_stream);
     } else {
         /* Files are one continuous capture, in the order given, so a
          * capture rotated by tcpdump -C/-G still pairs commands with replies. */
         for (size_t i = 0; i < cfg->input_count; i++) {
-            if (capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, main_on_frame,
-                                       engine.shard != NULL ? main_on_release : NULL, &engine) != CAPTURE_OK)
+            if (capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, engine_frame, engine_release_fn(engine),
+                                       engine) != CAPTURE_OK)
                 status = EXIT_INPUT_PROBLEM;
         }
-        main_engine_finish(&engine, END_END_OF_INPUT);
+        engine_finish(engine, END_END_OF_INPUT);
     }
-    main_engine_stats(&engine, &stats, &use);
+    engine_stats(engine, &stats, &use);
     main_report_input_problems(&stats);
     main_report_alert_problems(sink.alert);
     if (output_finish(sink.out) != 0) {
         fprintf(stderr, "pop3scope: writing the output failed: %s\n", strerror(errno));
         status = EXIT_OUTPUT_PROBLEM;
     }
-    analyzer_free(engine.an);
-    shard_free(engine.shard);
+    engine_free(engine);
     alert_free(sink.alert);
     output_free(sink.out);
     return status;
