@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -13,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +22,7 @@
 #include "capture.h"
 #include "options.h"
 #include "output.h"
+#include "output_file.h"
 #include "shard.h"
 
 /* Documented in README.md ("Exit codes"). */
@@ -33,76 +32,6 @@ enum main_exit {
     EXIT_INPUT_PROBLEM = 2,
     EXIT_OUTPUT_PROBLEM = 3,
 };
-
-/* Output files hold credentials, so the path must lead to a file only this
- * process can reach:
- * - a new file is created exclusively (O_EXCL), mode 0600 whatever the
- *   umask (fchmod);
- * - an existing one is used only if it is a regular file, owned by our
- *   effective uid, with one link. Another owner may hold a descriptor
- *   opened before and read every password through it; a second link is a
- *   name elsewhere (another user's directory, /etc) for the same bytes;
- *   a FIFO would hand the whole output to whoever reads it;
- * - never through a symlink (O_NOFOLLOW on the last component);
- * - O_NONBLOCK on open, so a planted FIFO without a reader fails at once
- *   (ENXIO) instead of hanging the run; cleared once the file passed.
- * The checks are made with fstat on the descriptor itself, so the object
- * checked is the object written (no window between check and use).
- * Nothing is truncated or changed before the checks pass. `append` is the
- * SIGHUP reopen (log rotation: logrotate's "create" or a file we made on
- * an earlier HUP is written on after, not emptied). Returns the
- * descriptor, or -1 with the reason on stderr. */
-static int main_open_output_fd(const char *path, bool append, const char *context)
-{
-    int flags = O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (append ? O_APPEND : 0);
-    int fd = open(path, flags | O_CREAT | O_EXCL, 0600);
-    const char *why = NULL;
-    struct stat st;
-
-    if (fd < 0 && errno == EEXIST)
-        fd = open(path, flags);
-    if (fd < 0) {
-        int err = errno;
-
-        /* ELOOP: the last component is a symlink; ENXIO: a FIFO nobody
-         * reads (or a device without its driver). */
-        fprintf(stderr, "pop3scope: %scannot write %s: %s\n", context, path,
-                err == ELOOP ? "it is a symbolic link" : err == ENXIO ? "not a regular file" : strerror(err));
-        return -1;
-    }
-    if (fstat(fd, &st) != 0)
-        why = strerror(errno);
-    else if (!S_ISREG(st.st_mode))
-        why = "not a regular file (a FIFO, device or socket); redirect standard output instead";
-    else if (st.st_uid != geteuid())
-        why = "it belongs to another user, who could read the output through a descriptor opened before";
-    else if (st.st_nlink != 1)
-        why = "it has more than one hard link";
-    else if (fchmod(fd, 0600) != 0 || (!append && ftruncate(fd, 0) != 0) ||
-             fcntl(fd, F_SETFL, flags & ~(O_NONBLOCK | O_CLOEXEC)) != 0)
-        why = strerror(errno);
-    if (why != NULL) {
-        fprintf(stderr, "pop3scope: %srefusing to write %s: %s\n", context, path, why);
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static FILE *main_open_output(const char *path)
-{
-    int fd = main_open_output_fd(path, false, "");
-    FILE *f;
-
-    if (fd < 0)
-        return NULL;
-    f = fdopen(fd, "w");
-    if (f == NULL) {
-        fprintf(stderr, "pop3scope: cannot write %s: %s\n", path, strerror(errno));
-        close(fd);
-    }
-    return f;
-}
 
 /* The analysis: one analyzer on this thread, or (--threads) the reader
  * side of a shard, whose threads do the rest. */
@@ -401,32 +330,6 @@ static void main_write_stats(struct main_live_run *run)
         main_write_stats_event(run->sink, &ev);
 }
 
-/* SIGHUP (log rotation): the path gets a fresh file, or the file
- * logrotate's "create" left there (if it passes main_open_output_fd's
- * checks: ours, regular, one link), appended to, swapped in under the same
- * stream. If it cannot be used (e.g. after -Z the directory is not
- * writable, or someone planted a FIFO), writing goes on to the old file
- * and stderr says so. */
-static void main_reopen_output(const struct main_live_run *run)
-{
-    const char *path = run->cfg->output_path;
-    int fd;
-
-    if (path == NULL || fflush(run->stream) != 0)
-        return;
-    fd = main_open_output_fd(path, true, "SIGHUP: ");
-    if (fd < 0) {
-        fprintf(stderr, "pop3scope: SIGHUP: still writing to the file opened before\n");
-        return;
-    }
-    if (dup2(fd, fileno(run->stream)) < 0)
-        fprintf(stderr, "pop3scope: SIGHUP: cannot reopen %s: %s; still writing to the file opened before\n", path,
-                strerror(errno));
-    else
-        (void)fcntl(fileno(run->stream), F_SETFD, FD_CLOEXEC);
-    close(fd);
-}
-
 /* The wall clock, read here only: --stats-interval is about the sensor's
  * life, not the traffic's (DESIGN.md, "Time is packet time"). */
 static bool main_stats_due(struct main_live_run *run)
@@ -453,7 +356,7 @@ static bool main_live_tick(void *ctx)
         shard_flush(run->engine->shard); /* no segment waits for the next batch */
     if (main_reopen_requested) {
         main_reopen_requested = 0;
-        main_reopen_output(run);
+        output_file_reopen(run->cfg->output_path, run->stream);
     }
     if (main_stats_requested) {
         main_stats_requested = 0;
@@ -585,7 +488,7 @@ int main(int argc, char **argv)
     case OPTIONS_USAGE_ERROR: return EXIT_USAGE;
     }
     if (cfg.output_path != NULL) {
-        out_stream = main_open_output(cfg.output_path);
+        out_stream = output_file_open(cfg.output_path);
         if (out_stream == NULL)
             return EXIT_OUTPUT_PROBLEM;
     }
