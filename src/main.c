@@ -1,6 +1,7 @@
-/* pop3scope: wiring, live capture, exit codes; the options are in
- * options.c. Knows every module's public header and nothing inside them
- * (DESIGN.md). */
+/* pop3scope: wiring and exit codes: options (options.c) feed the input
+ * (files, or interfaces with live_signals.c, privileges.c, stats_timer.c)
+ * into the engine, whose events go through alerts to the output. Knows
+ * every module's public header and nothing inside them (DESIGN.md). */
 #include "config.h"
 
 #include <errno.h>
@@ -9,16 +10,17 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "alert.h"
 #include "analyzer.h"
 #include "capture.h"
+#include "live_signals.h"
 #include "options.h"
 #include "output.h"
 #include "output_file.h"
 #include "privileges.h"
 #include "shard.h"
+#include "stats_timer.h"
 
 /* Documented in README.md ("Exit codes"). */
 enum main_exit {
@@ -165,40 +167,6 @@ static void main_report_alert_problems(const struct alert *alert)
 
 /* ------------------------------------------------------ live capture */
 
-/* Set by the handlers, acted on by the capture loop's tick: a handler does
- * nothing else, so no work runs inside a signal. */
-static volatile sig_atomic_t main_stop_requested;
-static volatile sig_atomic_t main_reopen_requested;
-static volatile sig_atomic_t main_stats_requested;
-
-static void main_on_signal(int sig)
-{
-    if (sig == SIGHUP)
-        main_reopen_requested = 1;
-    else if (sig == SIGUSR1)
-        main_stats_requested = 1;
-    else
-        main_stop_requested = 1;
-}
-
-/* No SA_RESTART: a signal cuts the wait for packets short, so the tick
- * runs at once. */
-static void main_catch_signals(bool catch)
-{
-    static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1 };
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = catch ? main_on_signal : SIG_DFL;
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
-        /* Once shutting down, a second ^C must still kill a stuck run. */
-        if (!catch && (signals[i] == SIGHUP || signals[i] == SIGUSR1))
-            sa.sa_handler = SIG_IGN;
-        sigaction(signals[i], &sa, NULL);
-    }
-}
-
 struct main_live_run {
     const struct options_config *cfg;
     struct capture_live *live;
@@ -206,7 +174,7 @@ struct main_live_run {
     struct main_sink *sink;
     bool finished; /* the shard's threads are gone: write directly */
     FILE *stream;
-    struct timespec next_stats;
+    struct stats_timer stats_timer;
 };
 
 static void main_write_stats(struct main_live_run *run)
@@ -241,39 +209,19 @@ static void main_write_stats(struct main_live_run *run)
         main_write_stats_event(run->sink, &ev);
 }
 
-/* The wall clock, read here only: --stats-interval is about the sensor's
- * life, not the traffic's (DESIGN.md, "Time is packet time"). */
-static bool main_stats_due(struct main_live_run *run)
-{
-    struct timespec now;
-
-    if (run->cfg->stats_interval == 0 || clock_gettime(CLOCK_MONOTONIC, &now) != 0)
-        return false;
-    if (now.tv_sec < run->next_stats.tv_sec ||
-        (now.tv_sec == run->next_stats.tv_sec && now.tv_nsec < run->next_stats.tv_nsec))
-        return false;
-    run->next_stats = now;
-    run->next_stats.tv_sec += run->cfg->stats_interval;
-    return true;
-}
-
 static bool main_live_tick(void *ctx)
 {
     struct main_live_run *run = ctx;
 
-    if (main_stop_requested)
+    if (live_signals_stop_requested())
         return false;
     if (run->engine->shard != NULL)
         shard_flush(run->engine->shard); /* no segment waits for the next batch */
-    if (main_reopen_requested) {
-        main_reopen_requested = 0;
+    if (live_signals_take_reopen())
         output_file_reopen(run->cfg->output_path, run->stream);
-    }
-    if (main_stats_requested) {
-        main_stats_requested = 0;
+    if (live_signals_take_stats())
         main_write_stats(run);
-    }
-    if (main_stats_due(run))
+    if (stats_timer_due(&run->stats_timer))
         main_write_stats(run);
     return true;
 }
@@ -292,16 +240,15 @@ static void main_report_drops(struct capture_live *live)
 
 /* Captures until SIGINT/SIGTERM (or every interface failed), then ends
  * every open session (end: shutdown) and writes a last stats event. */
-static int main_capture_live(const struct options_config *cfg, struct capture_live *live, struct main_engine *engine,
-                             struct main_sink *sink, FILE *stream)
+static int main_capture_live(const struct options_config *cfg, struct capture_live *live,
+                             struct main_engine *engine, struct main_sink *sink, FILE *stream)
 {
-    struct main_live_run run = { cfg, live, engine, sink, false, stream, { 0, 0 } };
+    struct main_live_run run = { cfg, live, engine, sink, false, stream, { 0, { 0, 0 } } };
     enum capture_status st;
 
-    if (cfg->stats_interval > 0 && clock_gettime(CLOCK_MONOTONIC, &run.next_stats) == 0)
-        run.next_stats.tv_sec += cfg->stats_interval;
+    stats_timer_start(&run.stats_timer, cfg->stats_interval);
     st = capture_live_run(live, main_on_frame, engine, main_live_tick, &run);
-    main_catch_signals(false);
+    live_signals_release();
     main_engine_finish(engine, END_SHUTDOWN);
     run.finished = true;
     main_write_stats(&run);
@@ -370,7 +317,7 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
  * still ends cleanly), interfaces opened as root, then root given up. */
 static int main_open_live(const struct options_config *cfg, struct capture_live **live)
 {
-    main_catch_signals(true);
+    live_signals_catch();
     *live = capture_live_open(cfg->interfaces, cfg->interface_count, &cfg->live);
     if (*live == NULL)
         return EXIT_INPUT_PROBLEM;
