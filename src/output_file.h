@@ -1,0 +1,17 @@
+/* pop3scope: the -o file. It holds credentials, so it is opened only if
+ * nobody else can reach it, and reopened in place on SIGHUP. */
+#ifndef POP3SCOPE_OUTPUT_FILE_H
+#define POP3SCOPE_OUTPUT_FILE_H
+
+#include <stdio.h>
+
+/* Creates or empties path (mode 0600) for writing; NULL, with the reason
+ * on stderr, if it is not safe to write. */
+FILE *output_file_open(const char *path);
+
+/* SIGHUP (log rotation): stream, opened on path by output_file_open, goes
+ * on in the file now at path. On any problem it stays on the old file and
+ * stderr says so. */
+void output_file_reopen(const char *path, FILE *stream);
+
+#endif
