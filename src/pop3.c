@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "body_skim.h"
 #include "pop3_command.h"
 #include "pop3_reply.h"
 #include "sasl.h"
@@ -36,27 +37,6 @@
 #define POP3_REDZONE 0
 #define POP3_POISON(p, n) ((void)(p), (void)(n))
 #define POP3_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
-
-/* SSE2 is part of x86-64; elsewhere the body skim goes from line end to
- * line end. POP3_SKIM_PORTABLE forces the latter, so that make check tests
- * it on x86-64 too (tests/test_pop3_portable). */
-#if defined(__SSE2__) && defined(__GNUC__) && !defined(POP3_SKIM_PORTABLE)
-#include <emmintrin.h>
-#define POP3_SKIM_SSE2 1
-#else
-#define POP3_SKIM_SSE2 0
-#endif
-/* Most x86-64 machines have AVX2 as well: 32 bytes per compare, with
- * unaligned memory operands, is under half the instructions. It is chosen
- * at run time (__builtin_cpu_supports), so the binary still runs on any
- * x86-64. POP3_SKIM_NO_AVX2 leaves it out, so that make check tests the
- * SSE2 loop on a machine that has AVX2 (tests/test_pop3_sse2). */
-#if POP3_SKIM_SSE2 && defined(__x86_64__) && !defined(POP3_SKIM_NO_AVX2)
-#include <immintrin.h>
-#define POP3_SKIM_AVX2 1
-#else
-#define POP3_SKIM_AVX2 0
 #endif
 
 /* RFC 2449 §4: a command is at most 255 octets, the first line of a
@@ -1357,207 +1337,17 @@ static size_t pop3_body_at_start(struct pop3_session *s, uint8_t c)
     return 0;
 }
 
-/* One step of pop3_body_skim without look-behind: `start` says whether
- * p[j] begins a line. Returns the bytes taken (0: leave p[j] to the
- * line-by-line path) and updates *start. */
-static size_t pop3_skim_byte(const uint8_t *p, size_t n, size_t j, bool *start)
-{
-    uint8_t c = p[j];
-
-    if (*start && c == '.')
-        return 0;
-    if (c == '\r') {
-        if (j + 1 >= n || p[j + 1] != '\n')
-            return 0;
-        *start = true;
-        return 2;
-    }
-    *start = c == '\n';
-    return 1;
-}
-
-#if POP3_SKIM_SSE2
-/* Sixteen bytes at q, each compared with the byte before it: `dot` marks
- * a '.' right after an LF (a line start to look at), `bare` a byte after a
- * CR that is not LF (the CR before it is bare: it ends a line, and is an
- * anomaly). Two loads and seven operations per sixteen bytes; reads
- * q[-1..16). */
-static inline void pop3_skim_lanes(const uint8_t *q, __m128i *dot, __m128i *bare)
-{
-    __m128i prev = _mm_loadu_si128((const __m128i *)(const void *)(q - 1));
-    __m128i here = _mm_loadu_si128((const __m128i *)(const void *)q);
-    __m128i lf = _mm_set1_epi8('\n');
-
-    *dot = _mm_and_si128(_mm_cmpeq_epi8(prev, lf), _mm_cmpeq_epi8(here, _mm_set1_epi8('.')));
-    *bare = _mm_andnot_si128(_mm_cmpeq_epi8(here, lf), _mm_cmpeq_epi8(prev, _mm_set1_epi8('\r')));
-}
-
-static inline __m128i pop3_skim_any(const uint8_t *q)
-{
-    __m128i dot, bare;
-
-    pop3_skim_lanes(q, &dot, &bare);
-    return _mm_or_si128(dot, bare);
-}
-
-/* The first byte of the sixteen at p + j that pop3_skim_any flagged: a
- * '.' itself, or the CR before a flagged byte (which may be p[j - 1]). */
-static size_t pop3_skim_first(const uint8_t *p, size_t j)
-{
-    __m128i dot, bare;
-    unsigned d, b;
-    size_t at = SIZE_MAX;
-
-    pop3_skim_lanes(p + j, &dot, &bare);
-    d = (unsigned)_mm_movemask_epi8(dot);
-    b = (unsigned)_mm_movemask_epi8(bare);
-    if (d != 0)
-        at = j + (size_t)__builtin_ctz(d);
-    if (b != 0 && j + (size_t)__builtin_ctz(b) - 1 < at)
-        at = j + (size_t)__builtin_ctz(b) - 1;
-    return at;
-}
-
-#if POP3_SKIM_AVX2
-/* pop3_skim_lanes on 32 bytes; reads q[-1..32). */
-__attribute__((target("avx2"))) static inline __m256i pop3_skim_any32(const uint8_t *q)
-{
-    __m256i prev = _mm256_loadu_si256((const __m256i *)(const void *)(q - 1));
-    __m256i here = _mm256_loadu_si256((const __m256i *)(const void *)q);
-    __m256i lf = _mm256_set1_epi8('\n');
-    __m256i dot = _mm256_and_si256(_mm256_cmpeq_epi8(prev, lf), _mm256_cmpeq_epi8(here, _mm256_set1_epi8('.')));
-    __m256i bare = _mm256_andnot_si256(_mm256_cmpeq_epi8(here, lf), _mm256_cmpeq_epi8(prev, _mm256_set1_epi8('\r')));
-
-    return _mm256_or_si256(dot, bare);
-}
-
-/* Passes the 64-byte blocks from j that hold nothing to see; the SSE2
- * code goes on from the first one that does (or from the tail). */
-__attribute__((target("avx2"))) static size_t pop3_skim_avx2(const uint8_t *p, size_t n, size_t j)
-{
-    for (; n - j >= 64; j += 64) {
-        __m256i any = _mm256_or_si256(pop3_skim_any32(p + j), pop3_skim_any32(p + j + 32));
-
-        if (_mm256_movemask_epi8(any) != 0)
-            break;
-    }
-    return j;
-}
-#endif
-
-/* From j (p[j - 1] readable and not a bare CR), the index of the first
- * byte the line-by-line path must see, or where it is to go on: 64 bytes
- * per test, then 16, then one last block that ends at n and overlaps what
- * was already found clean. A CR is judged with the byte after it, so a
- * block vouches for the CR before it, never for its own last byte: a CR
- * there is left to the next block or to the line-by-line path. */
-static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
-{
-    size_t from = j;
-
-#if POP3_SKIM_AVX2
-    if (__builtin_cpu_supports("avx2"))
-        j = pop3_skim_avx2(p, n, j);
-#endif
-    for (; n - j >= 64; j += 64) {
-        __m128i any = _mm_or_si128(_mm_or_si128(pop3_skim_any(p + j), pop3_skim_any(p + j + 16)),
-                                   _mm_or_si128(pop3_skim_any(p + j + 32), pop3_skim_any(p + j + 48)));
-
-        if (_mm_movemask_epi8(any) != 0)
-            break;
-    }
-    for (; n - j >= 16; j += 16) {
-        if (_mm_movemask_epi8(pop3_skim_any(p + j)) != 0)
-            return pop3_skim_first(p, j);
-    }
-    if (j < n && n >= 17) {
-        /* Bytes before j are clean, so a hit here is at j - 1 or later. */
-        if (_mm_movemask_epi8(pop3_skim_any(p + n - 16)) != 0)
-            return pop3_skim_first(p, n - 16);
-        j = n;
-    }
-    if (j > from && p[j - 1] == '\r')
-        j--; /* its LF (or not) is the line-by-line path's to see */
-    return j;
-}
-#else
-/* Index of the first CR or LF in p[0..n), or n. Message bodies are most of
- * the bytes, so this is the hottest loop: eight bytes per step with the
- * classic "has a zero byte" test on the word XOR CR and XOR LF. Its lowest
- * set bit is always a real match (false bits only appear above one), so on
- * a little-endian machine it gives the position at once. One pass, so a
- * hostile stream of bare CRs or bare LFs stays linear. */
-static size_t pop3_line_end(const uint8_t *p, size_t n)
-{
-    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-    size_t i = 0;
-
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w, cr, lf, hit;
-
-        memcpy(&w, p + i, sizeof w);
-        cr = w ^ (ones * '\r');
-        lf = w ^ (ones * '\n');
-        hit = ((cr - ones) & ~cr & highs) | ((lf - ones) & ~lf & highs);
-        if (hit != 0) {
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            return i + (size_t)__builtin_ctzll(hit) / 8;
-#else
-            break;
-#endif
-        }
-    }
-    while (i < n && p[i] != '\r' && p[i] != '\n')
-        i++;
-    return i;
-}
-
-/* Without SSE2: from line end to line end, eight bytes per step
- * (pop3_line_end), looking only at what follows each CR and LF. */
-static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
-{
-    if (j < n && p[j - 1] == '\n' && p[j] == '.')
-        return j;
-    while (j < n) {
-        size_t k = j + pop3_line_end(p + j, n - j);
-
-        if (k == n)
-            return n;
-        if (p[k] == '\r') {
-            if (k + 1 >= n || p[k + 1] != '\n')
-                return k;
-            k++;
-        }
-        if (k + 1 < n && p[k + 1] == '.')
-            return k + 1;
-        j = k + 1;
-    }
-    return n;
-}
-#endif
-
 /* Message bodies (RETR, TOP) are most of the bytes, and of their lines
  * only the start matters: a "." there is stuffing or the terminator
- * (RFC 1939 §3). Takes ordinary bytes in bulk, counting them as octets,
- * and stops before the first byte the line-by-line path must see: a "."
- * starting a line, or a CR not followed by LF (a bare CR ends a line and is
- * an anomaly; one at the end of the data may yet be a CRLF). Line ends
- * inside are then LF or CRLF, so after the first byte a line starts exactly
- * where the byte before is LF. The state left is the one that path would
- * leave, so any split of the stream still gives the same events. */
+ * (RFC 1939 §3). Ordinary bytes are taken in bulk (body_skim) and counted
+ * as octets, up to the first byte the line-by-line path must see; the
+ * state left is the one that path would leave, so any split of the stream
+ * still gives the same events. */
 static size_t pop3_body_skim(struct pop3_body *b, const uint8_t *p, size_t n)
 {
     bool start = b->pos == POP3_BODY_AT_START;
-    size_t j = 0, step;
+    size_t j = body_skim(p, n, &start);
 
-    if (n > 0)
-        j = pop3_skim_byte(p, n, 0, &start);
-    if (j > 0) {
-        j = pop3_skim_wide(p, n, j);
-        start = p[j - 1] == '\n';
-    }
-    while (j < n && (step = pop3_skim_byte(p, n, j, &start)) > 0)
-        j += step;
     b->octets += j;
     if (j > 0)
         b->pos = start ? POP3_BODY_AT_START : POP3_BODY_IN_LINE;
