@@ -14,6 +14,7 @@
 #include "pop3_command.h"
 #include "pop3_reply.h"
 #include "sasl.h"
+#include "sasl_crack.h"
 #include "sslproxy.h"
 
 /* AddressSanitizer (gcc says __SANITIZE_ADDRESS__, clang __has_feature):
@@ -451,54 +452,36 @@ static struct sasl_field pop3_sasl_field(const struct pop3_field *f)
     return out;
 }
 
-/* Every field of the attempt is in its own storage by now (SASL decoding
- * copies them out of sasl_scratch), so the scratch is free to hold the line
- * until the sink has seen the event. */
-static char *pop3_crack_buffer(struct pop3_session *s)
+static struct sasl_crack_part pop3_crack_part(const uint8_t *data, size_t len, bool present, bool cut)
 {
-    return (char *)s->sasl_scratch;
+    struct sasl_crack_part part = { { present ? data : NULL, present ? len : 0 }, cut };
+
+    return part;
 }
 
-/* The NetNTLM line (MS-NLMP 3.3) needs the server's type 2 challenge. */
-static size_t pop3_crack_ntlm(struct pop3_session *s, const struct pop3_attempt *a, const struct sasl_field *secret)
-{
-    struct sasl_result r;
+#define POP3_CRACK_PART(field) pop3_crack_part((field)->data, (field)->len, (field)->present, (field)->cut)
 
-    if (!a->ntlm_challenge_seen || a->realm.cut || a->lm_response.cut)
-        return 0;
-    memset(&r, 0, sizeof r);
-    r.user = pop3_sasl_field(&a->user);
-    r.realm = pop3_sasl_field(&a->realm);
-    r.lm_response.data = a->lm_response.present ? a->lm_response.data : NULL;
-    r.lm_response.len = a->lm_response.present ? a->lm_response.len : 0;
-    r.secret = *secret;
-    return sasl_format_crack_netntlm(a->ntlm_challenge, &r, pop3_crack_buffer(s), POP3_SASL_SCRATCH);
-}
-
-/* Offline-guessing material: APOP (RFC 1939 §7) hashes the greeting's
- * timestamp, CRAM-MD5 (RFC 2195 §2) the server's challenge, NTLM the type
- * 2 challenge. Absent when a part is missing or was cut to fit: a wrong
- * line would send an auditor cracking for nothing. */
+/* The hashcat/John line of an attempt (sasl_crack_line says which parts
+ * each method needs). Every field of the attempt is in its own storage by
+ * now (SASL decoding copies them out of sasl_scratch), so the scratch is
+ * free to hold the line until the sink has seen the event. */
 static struct event_bytes pop3_crack(struct pop3_session *s, const struct pop3_attempt *a)
 {
     struct event_bytes out = { NULL, 0 };
-    struct sasl_field user = pop3_sasl_field(&a->user);
-    struct sasl_field secret = { a->secret.data, a->secret.len };
-    size_t n = 0;
+    struct sasl_crack_attempt in;
+    size_t n;
 
-    if (!a->secret.present || a->secret.cut || a->user.cut)
-        return out;
-    if (strcmp(a->method, "APOP") == 0 && s->apop_len > 0 && !s->banner.cut) {
-        struct sasl_field stamp = { s->banner.data + s->apop_offset, s->apop_len };
-
-        n = sasl_format_crack_apop(&stamp, &user, &secret, pop3_crack_buffer(s), POP3_SASL_SCRATCH);
-    } else if (strcmp(a->method, "CRAM-MD5") == 0 && a->challenge.present && !a->challenge.cut) {
-        struct sasl_field challenge = pop3_sasl_field(&a->challenge);
-
-        n = sasl_format_crack_cram_md5(&challenge, &user, &secret, pop3_crack_buffer(s), POP3_SASL_SCRATCH);
-    } else if (strcmp(a->method, "NTLM") == 0) {
-        n = pop3_crack_ntlm(s, a, &secret);
-    }
+    memset(&in, 0, sizeof in);
+    in.method = a->method;
+    in.user = POP3_CRACK_PART(&a->user);
+    in.secret = POP3_CRACK_PART(&a->secret);
+    in.apop_timestamp =
+        pop3_crack_part(s->banner.data + s->apop_offset, s->apop_len, s->apop_len > 0, s->banner.cut);
+    in.challenge = POP3_CRACK_PART(&a->challenge);
+    in.realm = POP3_CRACK_PART(&a->realm);
+    in.lm_response = POP3_CRACK_PART(&a->lm_response);
+    in.ntlm_challenge = a->ntlm_challenge_seen ? a->ntlm_challenge : NULL;
+    n = sasl_crack_line(&in, (char *)s->sasl_scratch, POP3_SASL_SCRATCH);
     if (n > 0) {
         out.data = s->sasl_scratch;
         out.len = n;
