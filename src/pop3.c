@@ -12,33 +12,11 @@
 
 #include "body_skim.h"
 #include "pop3_command.h"
+#include "pop3_mem.h"
 #include "pop3_reply.h"
 #include "sasl.h"
 #include "sasl_crack.h"
 #include "sslproxy.h"
-
-/* AddressSanitizer (gcc says __SANITIZE_ADDRESS__, clang __has_feature):
- * a tracker kept in the pool is poisoned, so a use after
- * pop3_session_free is still reported; and the buffers that share the
- * tracker's allocation are parted by poisoned red zones, so an overrun
- * from one into the next is reported too. */
-#if defined(__SANITIZE_ADDRESS__)
-#define POP3_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define POP3_ASAN 1
-#endif
-#endif
-#ifdef POP3_ASAN
-#include <sanitizer/asan_interface.h>
-#define POP3_REDZONE 64
-#define POP3_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define POP3_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POP3_REDZONE 0
-#define POP3_POISON(p, n) ((void)(p), (void)(n))
-#define POP3_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
 
 /* RFC 2449 §4: a command is at most 255 octets, the first line of a
  * response at most 512, CRLF included; compared here without the CRLF so
@@ -1719,144 +1697,22 @@ static size_t pop3_after_cr(struct pop3_session *s, enum pop3_direction dir, uin
 
 /* ------------------------------------------------------------ public API */
 
-/* Where each buffer lies in the tracker's one allocation. Each starts on
- * a 16-byte boundary, after POP3_REDZONE bytes left unused (and poisoned,
- * in a sanitizer build) behind the one before it. */
-struct pop3_layout {
-    size_t attempts;
-    size_t pending;
-    size_t line[2];
-    size_t scratch;
-    size_t sasl_scratch;
-    size_t hold;
-    size_t size; /* the whole allocation */
-    size_t ends[7]; /* where each buffer ends, to poison what follows */
+/* The buffers behind the struct in the tracker's one allocation, in this
+ * order (pop3_mem.h lays them out). */
+enum pop3_buffer {
+    POP3_BUFFER_ATTEMPTS,
+    POP3_BUFFER_PENDING,
+    POP3_BUFFER_LINE_CLIENT,
+    POP3_BUFFER_LINE_SERVER,
+    POP3_BUFFER_SCRATCH,
+    POP3_BUFFER_SASL_SCRATCH,
+    POP3_BUFFER_HOLD,
+    POP3_BUFFER_COUNT
 };
 
-/* Places count * size bytes at the next boundary after *at; false if the
- * total would overflow. */
-static bool pop3_layout_add(size_t *at, size_t count, size_t size, size_t *offset)
-{
-    size_t start = *at;
-
-    if (start > SIZE_MAX - POP3_REDZONE - 15)
-        return false;
-    start = (start + POP3_REDZONE + 15) & ~(size_t)15;
-    if (size != 0 && count > (SIZE_MAX - start) / size)
-        return false;
-    *offset = start;
-    *at = start + count * size;
-    return true;
-}
-
-static bool pop3_layout_make(const struct pop3_limits *lim, size_t scratch, struct pop3_layout *out)
-{
-    size_t at = sizeof(struct pop3_session);
-    bool ok = pop3_layout_add(&at, POP3_ATTEMPT_SLOTS, sizeof(struct pop3_attempt), &out->attempts);
-
-    out->ends[0] = at;
-    ok = ok && pop3_layout_add(&at, lim->max_pending, sizeof(struct pop3_pending), &out->pending);
-    out->ends[1] = at;
-    ok = ok && pop3_layout_add(&at, 1, lim->max_line, &out->line[POP3_FROM_CLIENT]);
-    out->ends[2] = at;
-    ok = ok && pop3_layout_add(&at, 1, lim->max_line, &out->line[POP3_FROM_SERVER]);
-    out->ends[3] = at;
-    ok = ok && pop3_layout_add(&at, 1, scratch, &out->scratch);
-    out->ends[4] = at;
-    ok = ok && pop3_layout_add(&at, 1, POP3_SASL_SCRATCH, &out->sasl_scratch);
-    out->ends[5] = at;
-    ok = ok && pop3_layout_add(&at, 1, POP3_HOLD_SIZE, &out->hold);
-    out->ends[6] = at;
-    out->size = at;
-    return ok;
-}
-
-/* Sanitizer build: the gaps between the buffers become red zones. */
-static void pop3_layout_poison(uint8_t *base, const struct pop3_layout *l)
-{
-    const size_t starts[7] = { l->pending, l->line[0], l->line[1], l->scratch, l->sasl_scratch, l->hold, l->size };
-
-    POP3_POISON(base + sizeof(struct pop3_session), l->attempts - sizeof(struct pop3_session));
-    for (size_t i = 0; i < 7; i++)
-        POP3_POISON(base + l->ends[i], starts[i] - l->ends[i]);
-    (void)base;
-    (void)starts;
-}
-
-/* ------------------------------------------------------------ the pool */
-
-/* At most this many freed trackers are kept. The pool only has to absorb
- * the churn of sessions ending and starting (a bench capture ends and
- * starts one every few hundred packets); every tracker kept is ~37 KiB
- * that no live session uses, so keeping as many as max_sessions could
- * hold hundreds of MiB after a burst. 16 is ~0.6 MiB at the defaults. */
-#define POP3_POOL_MAX 16
-
-struct pop3_pool {
-    size_t keep; /* bound: min(POP3_POOL_MAX, what the caller allows) */
-    size_t count;
-    size_t alloc_size; /* size of the trackers kept (one set of limits) */
-    struct pop3_session *kept[POP3_POOL_MAX];
-};
-
-struct pop3_pool *pop3_pool_new(size_t keep)
-{
-    struct pop3_pool *pool = calloc(1, sizeof *pool);
-
-    if (pool == NULL)
-        return NULL;
-    pool->keep = keep == 0 || keep > POP3_POOL_MAX ? POP3_POOL_MAX : keep;
-    return pool;
-}
-
-void pop3_pool_free(struct pop3_pool *pool)
-{
-    if (pool == NULL)
-        return;
-    for (size_t i = 0; i < pool->count; i++) {
-        POP3_UNPOISON(pool->kept[i], pool->alloc_size);
-        free(pool->kept[i]);
-    }
-    free(pool);
-}
-
-/* A kept tracker of exactly `size` bytes, or NULL. */
-static struct pop3_session *pop3_pool_take(struct pop3_pool *pool, size_t size)
-{
-    struct pop3_session *s;
-
-    if (pool == NULL || pool->count == 0 || pool->alloc_size != size)
-        return NULL;
-    s = pool->kept[--pool->count];
-    POP3_UNPOISON(s, size);
-    return s;
-}
-
-/* Keeps s if there is room and it has the size of those kept. */
-static bool pop3_pool_put(struct pop3_pool *pool, struct pop3_session *s)
-{
-    if (pool == NULL || pool->count >= pool->keep)
-        return false;
-    if (pool->count == 0)
-        pool->alloc_size = s->alloc_size;
-    if (s->alloc_size != pool->alloc_size)
-        return false;
-    POP3_POISON(s, s->alloc_size);
-    pool->kept[pool->count++] = s;
-    return true;
-}
-
-/* ------------------------------------------------------------ public API */
-
-struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct pop3_limits *limits,
-                                         const struct event_flow *flow, struct event_time start, event_sink_fn sink,
-                                         void *sink_ctx)
+static struct pop3_limits pop3_limits_applied(const struct pop3_limits *limits)
 {
     struct pop3_limits lim = { POP3_DEFAULT_MAX_LINE, POP3_DEFAULT_MAX_PENDING };
-    struct pop3_layout layout;
-    struct pop3_session *s;
-    size_t scratch;
-    uint8_t *base;
 
     if (limits != NULL)
         lim = *limits;
@@ -1864,25 +1720,62 @@ struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct po
     lim.max_line = lim.max_line > POP3_LINE_MAX ? POP3_LINE_MAX : lim.max_line;
     lim.max_pending = lim.max_pending < 1 ? 1 : lim.max_pending;
     lim.max_pending = lim.max_pending > POP3_PENDING_MAX ? POP3_PENDING_MAX : lim.max_pending;
-    scratch = (lim.max_line / 4 + 1) * 3; /* what sasl_base64_decode asks for */
-    if (!pop3_layout_make(&lim, scratch, &layout))
+    return lim;
+}
+
+static size_t pop3_scratch_size(const struct pop3_limits *lim)
+{
+    return (lim->max_line / 4 + 1) * 3; /* what sasl_base64_decode asks for */
+}
+
+static bool pop3_session_layout(const struct pop3_limits *lim, struct pop3_mem_layout *out)
+{
+    size_t sizes[POP3_BUFFER_COUNT];
+
+    sizes[POP3_BUFFER_ATTEMPTS] = POP3_ATTEMPT_SLOTS * sizeof(struct pop3_attempt);
+    sizes[POP3_BUFFER_PENDING] = lim->max_pending * sizeof(struct pop3_pending);
+    sizes[POP3_BUFFER_LINE_CLIENT] = lim->max_line;
+    sizes[POP3_BUFFER_LINE_SERVER] = lim->max_line;
+    sizes[POP3_BUFFER_SCRATCH] = pop3_scratch_size(lim);
+    sizes[POP3_BUFFER_SASL_SCRATCH] = POP3_SASL_SCRATCH;
+    sizes[POP3_BUFFER_HOLD] = POP3_HOLD_SIZE;
+    return pop3_mem_layout(sizeof(struct pop3_session), sizes, POP3_BUFFER_COUNT, out);
+}
+
+size_t pop3_session_size(const struct pop3_limits *limits)
+{
+    struct pop3_limits lim = pop3_limits_applied(limits);
+    struct pop3_mem_layout layout;
+
+    return pop3_session_layout(&lim, &layout) ? layout.size : 0;
+}
+
+struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct pop3_limits *limits,
+                                         const struct event_flow *flow, struct event_time start, event_sink_fn sink,
+                                         void *sink_ctx)
+{
+    struct pop3_limits lim = pop3_limits_applied(limits);
+    struct pop3_mem_layout layout;
+    struct pop3_session *s;
+    uint8_t *base;
+
+    if (!pop3_session_layout(&lim, &layout))
         return NULL;
     /* A tracker from the pool is set up exactly as a new one: the struct
      * is zeroed, the buffers are not. Only the struct is zeroed: the ~40
      * KB of buffers after it cost more to clear than a whole short session
-     * costs to parse (bench: 5% of all instructions went to calloc's
-     * memset). */
+     * costs to parse. */
     s = pop3_pool_take(pool, layout.size);
     if (s == NULL)
         s = malloc(layout.size);
     if (s == NULL)
         return NULL;
     base = (uint8_t *)s;
-    pop3_layout_poison(base, &layout);
+    pop3_mem_poison_gaps(base, &layout);
     memset(s, 0, sizeof *s);
     s->pool = pool;
     s->alloc_size = layout.size;
-    s->attempts = (struct pop3_attempt *)(void *)(base + layout.attempts);
+    s->attempts = (struct pop3_attempt *)(void *)(base + layout.offset[POP3_BUFFER_ATTEMPTS]);
     for (size_t i = 0; i < POP3_ATTEMPT_SLOTS; i++)
         s->attempts[i].id = 0;
     s->limits = lim;
@@ -1894,13 +1787,13 @@ struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct po
     s->now = start;
     s->summary.ts_start = start;
     s->state = POP3_STATE_GREETING;
-    s->pending = (struct pop3_pending *)(void *)(base + layout.pending);
-    s->framer[POP3_FROM_CLIENT].buf = base + layout.line[POP3_FROM_CLIENT];
-    s->framer[POP3_FROM_SERVER].buf = base + layout.line[POP3_FROM_SERVER];
-    s->scratch = base + layout.scratch;
-    s->scratch_size = scratch;
-    s->sasl_scratch = base + layout.sasl_scratch;
-    s->hold = base + layout.hold;
+    s->pending = (struct pop3_pending *)(void *)(base + layout.offset[POP3_BUFFER_PENDING]);
+    s->framer[POP3_FROM_CLIENT].buf = base + layout.offset[POP3_BUFFER_LINE_CLIENT];
+    s->framer[POP3_FROM_SERVER].buf = base + layout.offset[POP3_BUFFER_LINE_SERVER];
+    s->scratch = base + layout.offset[POP3_BUFFER_SCRATCH];
+    s->scratch_size = pop3_scratch_size(&lim);
+    s->sasl_scratch = base + layout.offset[POP3_BUFFER_SASL_SCRATCH];
+    s->hold = base + layout.offset[POP3_BUFFER_HOLD];
     return s;
 }
 
@@ -2220,7 +2113,7 @@ void pop3_session_end(struct pop3_session *s, enum event_end how, struct event_t
 
 void pop3_session_free(struct pop3_session *s)
 {
-    if (s != NULL && pop3_pool_put(s->pool, s))
+    if (s != NULL && pop3_pool_put(s->pool, s, s->alloc_size))
         return;
     free(s);
 }

@@ -560,6 +560,21 @@ static void test_body_skim_variant_as_built(void **state)
     assert_int_equal(body_skim_variant(), want);
 }
 
+/* The stats event multiplies this by the live sessions: it must follow
+ * the limits as the tracker applies them (clamped), and grow with the two
+ * line buffers. */
+static void test_session_size(void **state)
+{
+    struct pop3_limits tiny = { 1, 0 }, least = { 64, 1 }, wide = { 8192, 512 };
+    struct pop3_limits defaults = { POP3_DEFAULT_MAX_LINE, POP3_DEFAULT_MAX_PENDING };
+
+    (void)state;
+    assert_true(pop3_session_size(NULL) > 0);
+    assert_int_equal(pop3_session_size(NULL), pop3_session_size(&defaults));
+    assert_int_equal(pop3_session_size(&tiny), pop3_session_size(&least));
+    assert_true(pop3_session_size(&wide) >= pop3_session_size(&defaults) + 2 * (8192 - POP3_DEFAULT_MAX_LINE));
+}
+
 /* A tracker taken from the pool must start as clean as a new one: every
  * script, each run on the tracker the one before it left (in every state
  * a script can leave: mid-body, mid-AUTH, TLS, gaps...), must still give
@@ -845,6 +860,7 @@ int main(void)
         cmocka_unit_test(test_body_skim_matches_bytewise),
         cmocka_unit_test(test_body_skim_variant_as_built),
         cmocka_unit_test(test_pool_reuse),
+        cmocka_unit_test(test_session_size),
         cmocka_unit_test(test_command_lookup),
         cmocka_unit_test(test_command_bodies),
         cmocka_unit_test(test_command_parse),
