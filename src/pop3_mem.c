@@ -78,9 +78,9 @@ void pop3_mem_poison_gaps(uint8_t *base, const struct pop3_mem_layout *l)
 
 /* At most this many freed trackers are kept. The pool only has to absorb
  * the churn of sessions ending and starting (a bench capture ends and
- * starts one every few hundred packets); every tracker kept is ~37 KiB
+ * starts one every few hundred packets); every tracker kept is ~41 KiB
  * that no live session uses, so keeping as many as max_sessions could
- * hold hundreds of MiB after a burst. 16 is ~0.6 MiB at the defaults. */
+ * hold hundreds of MiB after a burst. 16 is ~0.65 MiB at the defaults. */
 #define POP3_POOL_MAX 16
 
 struct pop3_pool {
