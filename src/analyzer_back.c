@@ -2,7 +2,6 @@
  * POP3 trackers, fed one decoded TCP segment at a time. */
 #include "analyzer_back.h"
 
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,31 +152,6 @@ static void analyzer_classify_end(struct analyzer_back *an, struct flow *f)
     classify_app_end(an->classify, &f->app, f->session != NULL);
 }
 
-/* What one tracker costs on the heap with these limits, measured once by
- * making one: pop3.h does not say (pop3_session_new sizes it from the
- * limits), and the figure grows with the tracker. Without glibc's
- * mallinfo2, the line buffers, base64 scratch and pipelining ring are
- * counted and the fixed part (32 KiB on x86-64) is assumed. */
-static uint64_t analyzer_session_bytes(const struct pop3_limits *l)
-{
-#ifdef __GLIBC__
-    struct mallinfo2 before = mallinfo2(), after;
-    struct event_time zero = { 0, 0 };
-    struct pop3_session *s = pop3_session_new(l, NULL, zero, NULL, NULL);
-    uint64_t used = 0;
-
-    if (s != NULL) {
-        after = mallinfo2();
-        used = (uint64_t)(after.uordblks + after.hblkhd) - (uint64_t)(before.uordblks + before.hblkhd);
-        pop3_session_free(s);
-    }
-    if (used > 0)
-        return used;
-#endif
-    return 32u * 1024u + 2u * (uint64_t)l->max_line + ((uint64_t)l->max_line / 4u + 1u) * 3u +
-           8u * (uint64_t)l->max_pending;
-}
-
 struct analyzer_back *analyzer_back_new(const struct analyzer_options *opts, const struct analyzer_back_hooks *hooks,
                                         event_sink_fn sink, void *sink_ctx)
 {
@@ -189,7 +163,7 @@ struct analyzer_back *analyzer_back_new(const struct analyzer_options *opts, con
     an->hooks = *hooks;
     an->sink = sink;
     an->sink_ctx = sink_ctx;
-    an->session_bytes = analyzer_session_bytes(&opts->pop3);
+    an->session_bytes = pop3_session_size(&opts->pop3);
     an->flows = flow_table_new(opts->max_flows);
     an->pool = stream_pool_new(opts->max_held_bytes_total, opts->max_held_bytes_per_stream);
     if (an->pool != NULL)

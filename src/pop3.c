@@ -10,54 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "body_skim.h"
 #include "pop3_command.h"
+#include "pop3_mem.h"
 #include "pop3_reply.h"
 #include "sasl.h"
+#include "sasl_crack.h"
 #include "sslproxy.h"
-
-/* AddressSanitizer (gcc says __SANITIZE_ADDRESS__, clang __has_feature):
- * a tracker kept in the pool is poisoned, so a use after
- * pop3_session_free is still reported; and the buffers that share the
- * tracker's allocation are parted by poisoned red zones, so an overrun
- * from one into the next is reported too. */
-#if defined(__SANITIZE_ADDRESS__)
-#define POP3_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define POP3_ASAN 1
-#endif
-#endif
-#ifdef POP3_ASAN
-#include <sanitizer/asan_interface.h>
-#define POP3_REDZONE 64
-#define POP3_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define POP3_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POP3_REDZONE 0
-#define POP3_POISON(p, n) ((void)(p), (void)(n))
-#define POP3_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
-
-/* SSE2 is part of x86-64; elsewhere the body skim goes from line end to
- * line end. POP3_SKIM_PORTABLE forces the latter, so that make check tests
- * it on x86-64 too (tests/test_pop3_portable). */
-#if defined(__SSE2__) && defined(__GNUC__) && !defined(POP3_SKIM_PORTABLE)
-#include <emmintrin.h>
-#define POP3_SKIM_SSE2 1
-#else
-#define POP3_SKIM_SSE2 0
-#endif
-/* Most x86-64 machines have AVX2 as well: 32 bytes per compare, with
- * unaligned memory operands, is under half the instructions. It is chosen
- * at run time (__builtin_cpu_supports), so the binary still runs on any
- * x86-64. POP3_SKIM_NO_AVX2 leaves it out, so that make check tests the
- * SSE2 loop on a machine that has AVX2 (tests/test_pop3_sse2). */
-#if POP3_SKIM_SSE2 && defined(__x86_64__) && !defined(POP3_SKIM_NO_AVX2)
-#include <immintrin.h>
-#define POP3_SKIM_AVX2 1
-#else
-#define POP3_SKIM_AVX2 0
-#endif
 
 /* RFC 2449 §4: a command is at most 255 octets, the first line of a
  * response at most 512, CRLF included; compared here without the CRLF so
@@ -471,54 +430,36 @@ static struct sasl_field pop3_sasl_field(const struct pop3_field *f)
     return out;
 }
 
-/* Every field of the attempt is in its own storage by now (SASL decoding
- * copies them out of sasl_scratch), so the scratch is free to hold the line
- * until the sink has seen the event. */
-static char *pop3_crack_buffer(struct pop3_session *s)
+static struct sasl_crack_part pop3_crack_part(const uint8_t *data, size_t len, bool present, bool cut)
 {
-    return (char *)s->sasl_scratch;
+    struct sasl_crack_part part = { { present ? data : NULL, present ? len : 0 }, cut };
+
+    return part;
 }
 
-/* The NetNTLM line (MS-NLMP 3.3) needs the server's type 2 challenge. */
-static size_t pop3_crack_ntlm(struct pop3_session *s, const struct pop3_attempt *a, const struct sasl_field *secret)
-{
-    struct sasl_result r;
+#define POP3_CRACK_PART(field) pop3_crack_part((field)->data, (field)->len, (field)->present, (field)->cut)
 
-    if (!a->ntlm_challenge_seen || a->realm.cut || a->lm_response.cut)
-        return 0;
-    memset(&r, 0, sizeof r);
-    r.user = pop3_sasl_field(&a->user);
-    r.realm = pop3_sasl_field(&a->realm);
-    r.lm_response.data = a->lm_response.present ? a->lm_response.data : NULL;
-    r.lm_response.len = a->lm_response.present ? a->lm_response.len : 0;
-    r.secret = *secret;
-    return sasl_format_crack_netntlm(a->ntlm_challenge, &r, pop3_crack_buffer(s), POP3_SASL_SCRATCH);
-}
-
-/* Offline-guessing material: APOP (RFC 1939 §7) hashes the greeting's
- * timestamp, CRAM-MD5 (RFC 2195 §2) the server's challenge, NTLM the type
- * 2 challenge. Absent when a part is missing or was cut to fit: a wrong
- * line would send an auditor cracking for nothing. */
+/* The hashcat/John line of an attempt (sasl_crack_line says which parts
+ * each method needs). Every field of the attempt is in its own storage by
+ * now (SASL decoding copies them out of sasl_scratch), so the scratch is
+ * free to hold the line until the sink has seen the event. */
 static struct event_bytes pop3_crack(struct pop3_session *s, const struct pop3_attempt *a)
 {
     struct event_bytes out = { NULL, 0 };
-    struct sasl_field user = pop3_sasl_field(&a->user);
-    struct sasl_field secret = { a->secret.data, a->secret.len };
-    size_t n = 0;
+    struct sasl_crack_attempt in;
+    size_t n;
 
-    if (!a->secret.present || a->secret.cut || a->user.cut)
-        return out;
-    if (strcmp(a->method, "APOP") == 0 && s->apop_len > 0 && !s->banner.cut) {
-        struct sasl_field stamp = { s->banner.data + s->apop_offset, s->apop_len };
-
-        n = sasl_format_crack_apop(&stamp, &user, &secret, pop3_crack_buffer(s), POP3_SASL_SCRATCH);
-    } else if (strcmp(a->method, "CRAM-MD5") == 0 && a->challenge.present && !a->challenge.cut) {
-        struct sasl_field challenge = pop3_sasl_field(&a->challenge);
-
-        n = sasl_format_crack_cram_md5(&challenge, &user, &secret, pop3_crack_buffer(s), POP3_SASL_SCRATCH);
-    } else if (strcmp(a->method, "NTLM") == 0) {
-        n = pop3_crack_ntlm(s, a, &secret);
-    }
+    memset(&in, 0, sizeof in);
+    in.method = a->method;
+    in.user = POP3_CRACK_PART(&a->user);
+    in.secret = POP3_CRACK_PART(&a->secret);
+    in.apop_timestamp =
+        pop3_crack_part(s->banner.data + s->apop_offset, s->apop_len, s->apop_len > 0, s->banner.cut);
+    in.challenge = POP3_CRACK_PART(&a->challenge);
+    in.realm = POP3_CRACK_PART(&a->realm);
+    in.lm_response = POP3_CRACK_PART(&a->lm_response);
+    in.ntlm_challenge = a->ntlm_challenge_seen ? a->ntlm_challenge : NULL;
+    n = sasl_crack_line(&in, (char *)s->sasl_scratch, POP3_SASL_SCRATCH);
     if (n > 0) {
         out.data = s->sasl_scratch;
         out.len = n;
@@ -1357,207 +1298,17 @@ static size_t pop3_body_at_start(struct pop3_session *s, uint8_t c)
     return 0;
 }
 
-/* One step of pop3_body_skim without look-behind: `start` says whether
- * p[j] begins a line. Returns the bytes taken (0: leave p[j] to the
- * line-by-line path) and updates *start. */
-static size_t pop3_skim_byte(const uint8_t *p, size_t n, size_t j, bool *start)
-{
-    uint8_t c = p[j];
-
-    if (*start && c == '.')
-        return 0;
-    if (c == '\r') {
-        if (j + 1 >= n || p[j + 1] != '\n')
-            return 0;
-        *start = true;
-        return 2;
-    }
-    *start = c == '\n';
-    return 1;
-}
-
-#if POP3_SKIM_SSE2
-/* Sixteen bytes at q, each compared with the byte before it: `dot` marks
- * a '.' right after an LF (a line start to look at), `bare` a byte after a
- * CR that is not LF (the CR before it is bare: it ends a line, and is an
- * anomaly). Two loads and seven operations per sixteen bytes; reads
- * q[-1..16). */
-static inline void pop3_skim_lanes(const uint8_t *q, __m128i *dot, __m128i *bare)
-{
-    __m128i prev = _mm_loadu_si128((const __m128i *)(const void *)(q - 1));
-    __m128i here = _mm_loadu_si128((const __m128i *)(const void *)q);
-    __m128i lf = _mm_set1_epi8('\n');
-
-    *dot = _mm_and_si128(_mm_cmpeq_epi8(prev, lf), _mm_cmpeq_epi8(here, _mm_set1_epi8('.')));
-    *bare = _mm_andnot_si128(_mm_cmpeq_epi8(here, lf), _mm_cmpeq_epi8(prev, _mm_set1_epi8('\r')));
-}
-
-static inline __m128i pop3_skim_any(const uint8_t *q)
-{
-    __m128i dot, bare;
-
-    pop3_skim_lanes(q, &dot, &bare);
-    return _mm_or_si128(dot, bare);
-}
-
-/* The first byte of the sixteen at p + j that pop3_skim_any flagged: a
- * '.' itself, or the CR before a flagged byte (which may be p[j - 1]). */
-static size_t pop3_skim_first(const uint8_t *p, size_t j)
-{
-    __m128i dot, bare;
-    unsigned d, b;
-    size_t at = SIZE_MAX;
-
-    pop3_skim_lanes(p + j, &dot, &bare);
-    d = (unsigned)_mm_movemask_epi8(dot);
-    b = (unsigned)_mm_movemask_epi8(bare);
-    if (d != 0)
-        at = j + (size_t)__builtin_ctz(d);
-    if (b != 0 && j + (size_t)__builtin_ctz(b) - 1 < at)
-        at = j + (size_t)__builtin_ctz(b) - 1;
-    return at;
-}
-
-#if POP3_SKIM_AVX2
-/* pop3_skim_lanes on 32 bytes; reads q[-1..32). */
-__attribute__((target("avx2"))) static inline __m256i pop3_skim_any32(const uint8_t *q)
-{
-    __m256i prev = _mm256_loadu_si256((const __m256i *)(const void *)(q - 1));
-    __m256i here = _mm256_loadu_si256((const __m256i *)(const void *)q);
-    __m256i lf = _mm256_set1_epi8('\n');
-    __m256i dot = _mm256_and_si256(_mm256_cmpeq_epi8(prev, lf), _mm256_cmpeq_epi8(here, _mm256_set1_epi8('.')));
-    __m256i bare = _mm256_andnot_si256(_mm256_cmpeq_epi8(here, lf), _mm256_cmpeq_epi8(prev, _mm256_set1_epi8('\r')));
-
-    return _mm256_or_si256(dot, bare);
-}
-
-/* Passes the 64-byte blocks from j that hold nothing to see; the SSE2
- * code goes on from the first one that does (or from the tail). */
-__attribute__((target("avx2"))) static size_t pop3_skim_avx2(const uint8_t *p, size_t n, size_t j)
-{
-    for (; n - j >= 64; j += 64) {
-        __m256i any = _mm256_or_si256(pop3_skim_any32(p + j), pop3_skim_any32(p + j + 32));
-
-        if (_mm256_movemask_epi8(any) != 0)
-            break;
-    }
-    return j;
-}
-#endif
-
-/* From j (p[j - 1] readable and not a bare CR), the index of the first
- * byte the line-by-line path must see, or where it is to go on: 64 bytes
- * per test, then 16, then one last block that ends at n and overlaps what
- * was already found clean. A CR is judged with the byte after it, so a
- * block vouches for the CR before it, never for its own last byte: a CR
- * there is left to the next block or to the line-by-line path. */
-static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
-{
-    size_t from = j;
-
-#if POP3_SKIM_AVX2
-    if (__builtin_cpu_supports("avx2"))
-        j = pop3_skim_avx2(p, n, j);
-#endif
-    for (; n - j >= 64; j += 64) {
-        __m128i any = _mm_or_si128(_mm_or_si128(pop3_skim_any(p + j), pop3_skim_any(p + j + 16)),
-                                   _mm_or_si128(pop3_skim_any(p + j + 32), pop3_skim_any(p + j + 48)));
-
-        if (_mm_movemask_epi8(any) != 0)
-            break;
-    }
-    for (; n - j >= 16; j += 16) {
-        if (_mm_movemask_epi8(pop3_skim_any(p + j)) != 0)
-            return pop3_skim_first(p, j);
-    }
-    if (j < n && n >= 17) {
-        /* Bytes before j are clean, so a hit here is at j - 1 or later. */
-        if (_mm_movemask_epi8(pop3_skim_any(p + n - 16)) != 0)
-            return pop3_skim_first(p, n - 16);
-        j = n;
-    }
-    if (j > from && p[j - 1] == '\r')
-        j--; /* its LF (or not) is the line-by-line path's to see */
-    return j;
-}
-#else
-/* Index of the first CR or LF in p[0..n), or n. Message bodies are most of
- * the bytes, so this is the hottest loop: eight bytes per step with the
- * classic "has a zero byte" test on the word XOR CR and XOR LF. Its lowest
- * set bit is always a real match (false bits only appear above one), so on
- * a little-endian machine it gives the position at once. One pass, so a
- * hostile stream of bare CRs or bare LFs stays linear. */
-static size_t pop3_line_end(const uint8_t *p, size_t n)
-{
-    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-    size_t i = 0;
-
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w, cr, lf, hit;
-
-        memcpy(&w, p + i, sizeof w);
-        cr = w ^ (ones * '\r');
-        lf = w ^ (ones * '\n');
-        hit = ((cr - ones) & ~cr & highs) | ((lf - ones) & ~lf & highs);
-        if (hit != 0) {
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            return i + (size_t)__builtin_ctzll(hit) / 8;
-#else
-            break;
-#endif
-        }
-    }
-    while (i < n && p[i] != '\r' && p[i] != '\n')
-        i++;
-    return i;
-}
-
-/* Without SSE2: from line end to line end, eight bytes per step
- * (pop3_line_end), looking only at what follows each CR and LF. */
-static size_t pop3_skim_wide(const uint8_t *p, size_t n, size_t j)
-{
-    if (j < n && p[j - 1] == '\n' && p[j] == '.')
-        return j;
-    while (j < n) {
-        size_t k = j + pop3_line_end(p + j, n - j);
-
-        if (k == n)
-            return n;
-        if (p[k] == '\r') {
-            if (k + 1 >= n || p[k + 1] != '\n')
-                return k;
-            k++;
-        }
-        if (k + 1 < n && p[k + 1] == '.')
-            return k + 1;
-        j = k + 1;
-    }
-    return n;
-}
-#endif
-
 /* Message bodies (RETR, TOP) are most of the bytes, and of their lines
  * only the start matters: a "." there is stuffing or the terminator
- * (RFC 1939 §3). Takes ordinary bytes in bulk, counting them as octets,
- * and stops before the first byte the line-by-line path must see: a "."
- * starting a line, or a CR not followed by LF (a bare CR ends a line and is
- * an anomaly; one at the end of the data may yet be a CRLF). Line ends
- * inside are then LF or CRLF, so after the first byte a line starts exactly
- * where the byte before is LF. The state left is the one that path would
- * leave, so any split of the stream still gives the same events. */
+ * (RFC 1939 §3). Ordinary bytes are taken in bulk (body_skim) and counted
+ * as octets, up to the first byte the line-by-line path must see; the
+ * state left is the one that path would leave, so any split of the stream
+ * still gives the same events. */
 static size_t pop3_body_skim(struct pop3_body *b, const uint8_t *p, size_t n)
 {
     bool start = b->pos == POP3_BODY_AT_START;
-    size_t j = 0, step;
+    size_t j = body_skim(p, n, &start);
 
-    if (n > 0)
-        j = pop3_skim_byte(p, n, 0, &start);
-    if (j > 0) {
-        j = pop3_skim_wide(p, n, j);
-        start = p[j - 1] == '\n';
-    }
-    while (j < n && (step = pop3_skim_byte(p, n, j, &start)) > 0)
-        j += step;
     b->octets += j;
     if (j > 0)
         b->pos = start ? POP3_BODY_AT_START : POP3_BODY_IN_LINE;
@@ -1946,144 +1697,22 @@ static size_t pop3_after_cr(struct pop3_session *s, enum pop3_direction dir, uin
 
 /* ------------------------------------------------------------ public API */
 
-/* Where each buffer lies in the tracker's one allocation. Each starts on
- * a 16-byte boundary, after POP3_REDZONE bytes left unused (and poisoned,
- * in a sanitizer build) behind the one before it. */
-struct pop3_layout {
-    size_t attempts;
-    size_t pending;
-    size_t line[2];
-    size_t scratch;
-    size_t sasl_scratch;
-    size_t hold;
-    size_t size; /* the whole allocation */
-    size_t ends[7]; /* where each buffer ends, to poison what follows */
+/* The buffers behind the struct in the tracker's one allocation, in this
+ * order (pop3_mem.h lays them out). */
+enum pop3_buffer {
+    POP3_BUFFER_ATTEMPTS,
+    POP3_BUFFER_PENDING,
+    POP3_BUFFER_LINE_CLIENT,
+    POP3_BUFFER_LINE_SERVER,
+    POP3_BUFFER_SCRATCH,
+    POP3_BUFFER_SASL_SCRATCH,
+    POP3_BUFFER_HOLD,
+    POP3_BUFFER_COUNT
 };
 
-/* Places count * size bytes at the next boundary after *at; false if the
- * total would overflow. */
-static bool pop3_layout_add(size_t *at, size_t count, size_t size, size_t *offset)
-{
-    size_t start = *at;
-
-    if (start > SIZE_MAX - POP3_REDZONE - 15)
-        return false;
-    start = (start + POP3_REDZONE + 15) & ~(size_t)15;
-    if (size != 0 && count > (SIZE_MAX - start) / size)
-        return false;
-    *offset = start;
-    *at = start + count * size;
-    return true;
-}
-
-static bool pop3_layout_make(const struct pop3_limits *lim, size_t scratch, struct pop3_layout *out)
-{
-    size_t at = sizeof(struct pop3_session);
-    bool ok = pop3_layout_add(&at, POP3_ATTEMPT_SLOTS, sizeof(struct pop3_attempt), &out->attempts);
-
-    out->ends[0] = at;
-    ok = ok && pop3_layout_add(&at, lim->max_pending, sizeof(struct pop3_pending), &out->pending);
-    out->ends[1] = at;
-    ok = ok && pop3_layout_add(&at, 1, lim->max_line, &out->line[POP3_FROM_CLIENT]);
-    out->ends[2] = at;
-    ok = ok && pop3_layout_add(&at, 1, lim->max_line, &out->line[POP3_FROM_SERVER]);
-    out->ends[3] = at;
-    ok = ok && pop3_layout_add(&at, 1, scratch, &out->scratch);
-    out->ends[4] = at;
-    ok = ok && pop3_layout_add(&at, 1, POP3_SASL_SCRATCH, &out->sasl_scratch);
-    out->ends[5] = at;
-    ok = ok && pop3_layout_add(&at, 1, POP3_HOLD_SIZE, &out->hold);
-    out->ends[6] = at;
-    out->size = at;
-    return ok;
-}
-
-/* Sanitizer build: the gaps between the buffers become red zones. */
-static void pop3_layout_poison(uint8_t *base, const struct pop3_layout *l)
-{
-    const size_t starts[7] = { l->pending, l->line[0], l->line[1], l->scratch, l->sasl_scratch, l->hold, l->size };
-
-    POP3_POISON(base + sizeof(struct pop3_session), l->attempts - sizeof(struct pop3_session));
-    for (size_t i = 0; i < 7; i++)
-        POP3_POISON(base + l->ends[i], starts[i] - l->ends[i]);
-    (void)base;
-    (void)starts;
-}
-
-/* ------------------------------------------------------------ the pool */
-
-/* At most this many freed trackers are kept. The pool only has to absorb
- * the churn of sessions ending and starting (a bench capture ends and
- * starts one every few hundred packets); every tracker kept is ~37 KiB
- * that no live session uses, so keeping as many as max_sessions could
- * hold hundreds of MiB after a burst. 16 is ~0.6 MiB at the defaults. */
-#define POP3_POOL_MAX 16
-
-struct pop3_pool {
-    size_t keep; /* bound: min(POP3_POOL_MAX, what the caller allows) */
-    size_t count;
-    size_t alloc_size; /* size of the trackers kept (one set of limits) */
-    struct pop3_session *kept[POP3_POOL_MAX];
-};
-
-struct pop3_pool *pop3_pool_new(size_t keep)
-{
-    struct pop3_pool *pool = calloc(1, sizeof *pool);
-
-    if (pool == NULL)
-        return NULL;
-    pool->keep = keep == 0 || keep > POP3_POOL_MAX ? POP3_POOL_MAX : keep;
-    return pool;
-}
-
-void pop3_pool_free(struct pop3_pool *pool)
-{
-    if (pool == NULL)
-        return;
-    for (size_t i = 0; i < pool->count; i++) {
-        POP3_UNPOISON(pool->kept[i], pool->alloc_size);
-        free(pool->kept[i]);
-    }
-    free(pool);
-}
-
-/* A kept tracker of exactly `size` bytes, or NULL. */
-static struct pop3_session *pop3_pool_take(struct pop3_pool *pool, size_t size)
-{
-    struct pop3_session *s;
-
-    if (pool == NULL || pool->count == 0 || pool->alloc_size != size)
-        return NULL;
-    s = pool->kept[--pool->count];
-    POP3_UNPOISON(s, size);
-    return s;
-}
-
-/* Keeps s if there is room and it has the size of those kept. */
-static bool pop3_pool_put(struct pop3_pool *pool, struct pop3_session *s)
-{
-    if (pool == NULL || pool->count >= pool->keep)
-        return false;
-    if (pool->count == 0)
-        pool->alloc_size = s->alloc_size;
-    if (s->alloc_size != pool->alloc_size)
-        return false;
-    POP3_POISON(s, s->alloc_size);
-    pool->kept[pool->count++] = s;
-    return true;
-}
-
-/* ------------------------------------------------------------ public API */
-
-struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct pop3_limits *limits,
-                                         const struct event_flow *flow, struct event_time start, event_sink_fn sink,
-                                         void *sink_ctx)
+static struct pop3_limits pop3_limits_applied(const struct pop3_limits *limits)
 {
     struct pop3_limits lim = { POP3_DEFAULT_MAX_LINE, POP3_DEFAULT_MAX_PENDING };
-    struct pop3_layout layout;
-    struct pop3_session *s;
-    size_t scratch;
-    uint8_t *base;
 
     if (limits != NULL)
         lim = *limits;
@@ -2091,25 +1720,62 @@ struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct po
     lim.max_line = lim.max_line > POP3_LINE_MAX ? POP3_LINE_MAX : lim.max_line;
     lim.max_pending = lim.max_pending < 1 ? 1 : lim.max_pending;
     lim.max_pending = lim.max_pending > POP3_PENDING_MAX ? POP3_PENDING_MAX : lim.max_pending;
-    scratch = (lim.max_line / 4 + 1) * 3; /* what sasl_base64_decode asks for */
-    if (!pop3_layout_make(&lim, scratch, &layout))
+    return lim;
+}
+
+static size_t pop3_scratch_size(const struct pop3_limits *lim)
+{
+    return (lim->max_line / 4 + 1) * 3; /* what sasl_base64_decode asks for */
+}
+
+static bool pop3_session_layout(const struct pop3_limits *lim, struct pop3_mem_layout *out)
+{
+    size_t sizes[POP3_BUFFER_COUNT];
+
+    sizes[POP3_BUFFER_ATTEMPTS] = POP3_ATTEMPT_SLOTS * sizeof(struct pop3_attempt);
+    sizes[POP3_BUFFER_PENDING] = lim->max_pending * sizeof(struct pop3_pending);
+    sizes[POP3_BUFFER_LINE_CLIENT] = lim->max_line;
+    sizes[POP3_BUFFER_LINE_SERVER] = lim->max_line;
+    sizes[POP3_BUFFER_SCRATCH] = pop3_scratch_size(lim);
+    sizes[POP3_BUFFER_SASL_SCRATCH] = POP3_SASL_SCRATCH;
+    sizes[POP3_BUFFER_HOLD] = POP3_HOLD_SIZE;
+    return pop3_mem_layout(sizeof(struct pop3_session), sizes, POP3_BUFFER_COUNT, out);
+}
+
+size_t pop3_session_size(const struct pop3_limits *limits)
+{
+    struct pop3_limits lim = pop3_limits_applied(limits);
+    struct pop3_mem_layout layout;
+
+    return pop3_session_layout(&lim, &layout) ? layout.size : 0;
+}
+
+struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct pop3_limits *limits,
+                                         const struct event_flow *flow, struct event_time start, event_sink_fn sink,
+                                         void *sink_ctx)
+{
+    struct pop3_limits lim = pop3_limits_applied(limits);
+    struct pop3_mem_layout layout;
+    struct pop3_session *s;
+    uint8_t *base;
+
+    if (!pop3_session_layout(&lim, &layout))
         return NULL;
     /* A tracker from the pool is set up exactly as a new one: the struct
      * is zeroed, the buffers are not. Only the struct is zeroed: the ~40
      * KB of buffers after it cost more to clear than a whole short session
-     * costs to parse (bench: 5% of all instructions went to calloc's
-     * memset). */
+     * costs to parse. */
     s = pop3_pool_take(pool, layout.size);
     if (s == NULL)
         s = malloc(layout.size);
     if (s == NULL)
         return NULL;
     base = (uint8_t *)s;
-    pop3_layout_poison(base, &layout);
+    pop3_mem_poison_gaps(base, &layout);
     memset(s, 0, sizeof *s);
     s->pool = pool;
     s->alloc_size = layout.size;
-    s->attempts = (struct pop3_attempt *)(void *)(base + layout.attempts);
+    s->attempts = (struct pop3_attempt *)(void *)(base + layout.offset[POP3_BUFFER_ATTEMPTS]);
     for (size_t i = 0; i < POP3_ATTEMPT_SLOTS; i++)
         s->attempts[i].id = 0;
     s->limits = lim;
@@ -2121,13 +1787,13 @@ struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct po
     s->now = start;
     s->summary.ts_start = start;
     s->state = POP3_STATE_GREETING;
-    s->pending = (struct pop3_pending *)(void *)(base + layout.pending);
-    s->framer[POP3_FROM_CLIENT].buf = base + layout.line[POP3_FROM_CLIENT];
-    s->framer[POP3_FROM_SERVER].buf = base + layout.line[POP3_FROM_SERVER];
-    s->scratch = base + layout.scratch;
-    s->scratch_size = scratch;
-    s->sasl_scratch = base + layout.sasl_scratch;
-    s->hold = base + layout.hold;
+    s->pending = (struct pop3_pending *)(void *)(base + layout.offset[POP3_BUFFER_PENDING]);
+    s->framer[POP3_FROM_CLIENT].buf = base + layout.offset[POP3_BUFFER_LINE_CLIENT];
+    s->framer[POP3_FROM_SERVER].buf = base + layout.offset[POP3_BUFFER_LINE_SERVER];
+    s->scratch = base + layout.offset[POP3_BUFFER_SCRATCH];
+    s->scratch_size = pop3_scratch_size(&lim);
+    s->sasl_scratch = base + layout.offset[POP3_BUFFER_SASL_SCRATCH];
+    s->hold = base + layout.offset[POP3_BUFFER_HOLD];
     return s;
 }
 
@@ -2447,7 +2113,7 @@ void pop3_session_end(struct pop3_session *s, enum event_end how, struct event_t
 
 void pop3_session_free(struct pop3_session *s)
 {
-    if (s != NULL && pop3_pool_put(s->pool, s))
+    if (s != NULL && pop3_pool_put(s->pool, s, s->alloc_size))
         return;
     free(s);
 }

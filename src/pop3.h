@@ -29,7 +29,12 @@ struct pop3_session;
 struct pop3_session *pop3_session_new(const struct pop3_limits *limits, const struct event_flow *flow,
                                       struct event_time start, event_sink_fn sink, void *sink_ctx);
 
-/* Freed trackers kept for reuse: a tracker is one allocation of ~37 KiB
+/* Bytes of the one allocation a tracker with these limits takes (the
+ * struct and its buffers; limits NULL: the defaults), as reported in the
+ * stats event's memory_sessions. 0 if such limits cannot be met. */
+size_t pop3_session_size(const struct pop3_limits *limits);
+
+/* Freed trackers kept for reuse: a tracker is one allocation of ~41 KiB (pop3_session_size)
  * (the line buffers), and a capture starts and ends thousands. A pool keeps
  * at most min(keep, 16) (keep 0: 16); it belongs to one thread, and must
  * outlive every session made in it. */

@@ -82,7 +82,7 @@ static int sasl_hex_value(uint8_t c)
     return -1;
 }
 
-static bool sasl_is_hex(const uint8_t *p, size_t len)
+bool sasl_is_hex(const uint8_t *p, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         if (sasl_hex_value(p[i]) < 0)
@@ -93,12 +93,12 @@ static bool sasl_is_hex(const uint8_t *p, size_t len)
 
 /* RFC 1939 §7, RFC 2195 §2, RFC 2831 §2.1.2.1: an MD5 digest is 16 octets
  * sent as 32 hex digits. */
-static bool sasl_field_is_md5_hex(const struct sasl_field *f)
+bool sasl_field_is_md5_hex(const struct sasl_field *f)
 {
     return f != NULL && f->data != NULL && f->len == 32 && sasl_is_hex(f->data, f->len);
 }
 
-static bool sasl_has_control(const uint8_t *p, size_t len)
+bool sasl_has_control(const uint8_t *p, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         if (p[i] < 0x20 || p[i] == 0x7f)
@@ -1134,196 +1134,4 @@ void sasl_undecodable_response(const char *mech, const uint8_t *raw, size_t len,
     res->secret.len = len;
     res->secret_possible = true;
     res->exposure = sasl_mechanism_exposure(mech);
-}
-
-/* ------------------------------------------------- offline-guessing lines */
-
-/* Appends to a NUL-terminated line; once something does not fit, the whole
- * line is abandoned rather than cut (a cut hash line is a wrong hash). */
-struct sasl_writer {
-    char *out;
-    size_t size;
-    size_t len;
-    bool failed;
-};
-
-static void sasl_put(struct sasl_writer *w, const void *p, size_t n)
-{
-    if (w->failed || w->size == 0 || n > w->size - 1 - w->len) {
-        w->failed = true;
-        return;
-    }
-    memcpy(w->out + w->len, p, n);
-    w->len += n;
-}
-
-static void sasl_put_str(struct sasl_writer *w, const char *s)
-{
-    sasl_put(w, s, strlen(s));
-}
-
-static void sasl_put_lower(struct sasl_writer *w, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char c = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] - 'A' + 'a' : p[i]);
-        sasl_put(w, &c, 1);
-    }
-}
-
-static void sasl_put_hex(struct sasl_writer *w, const uint8_t *p, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        char pair[2] = { digits[p[i] >> 4], digits[p[i] & 0x0f] };
-        sasl_put(w, pair, 2);
-    }
-}
-
-/* Streaming RFC 4648 §4 encoder, so "user SP digest" needs no buffer. */
-struct sasl_b64_stream {
-    uint8_t held[3];
-    size_t n;
-};
-
-static void sasl_b64_emit(struct sasl_writer *w, const uint8_t *in, size_t n)
-{
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    uint32_t v = (uint32_t)in[0] << 16 | (uint32_t)(n > 1 ? in[1] : 0) << 8 | (uint32_t)(n > 2 ? in[2] : 0);
-    char q[4] = { alphabet[(v >> 18) & 63], alphabet[(v >> 12) & 63], n > 1 ? alphabet[(v >> 6) & 63] : '=',
-                  n > 2 ? alphabet[v & 63] : '=' };
-    sasl_put(w, q, 4);
-}
-
-static void sasl_b64_feed(struct sasl_writer *w, struct sasl_b64_stream *b, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        b->held[b->n++] = p[i];
-        if (b->n == 3) {
-            sasl_b64_emit(w, b->held, 3);
-            b->n = 0;
-        }
-    }
-}
-
-static void sasl_b64_finish(struct sasl_writer *w, struct sasl_b64_stream *b)
-{
-    if (b->n > 0)
-        sasl_b64_emit(w, b->held, b->n);
-    b->n = 0;
-}
-
-static size_t sasl_writer_finish(struct sasl_writer *w)
-{
-    if (w->out == NULL || w->size == 0)
-        return 0;
-    if (w->failed) {
-        w->out[0] = '\0';
-        return 0;
-    }
-    w->out[w->len] = '\0';
-    return w->len;
-}
-
-static bool sasl_field_present(const struct sasl_field *f)
-{
-    return f != NULL && f->data != NULL && f->len > 0;
-}
-
-/* A field that can sit in a ':'-separated hash line. */
-static bool sasl_field_line_safe(const struct sasl_field *f, bool colon_ok)
-{
-    if (sasl_has_control(f->data, f->len))
-        return false;
-    size_t at;
-    return colon_ok || !sasl_find_byte(f->data, f->len, 0, ':', &at);
-}
-
-size_t sasl_format_crack_apop(const struct sasl_field *timestamp, const struct sasl_field *user,
-                              const struct sasl_field *digest, char *out, size_t out_size)
-{
-    struct sasl_writer w = { out, out != NULL ? out_size : 0, 0, false };
-    /* hashcat's md5($salt.$pass) takes at most 256 salt bytes; the salt is
-     * the last field, so a ':' inside it is fine. */
-    if (!sasl_field_present(timestamp) || timestamp->len > 256 || !sasl_field_line_safe(timestamp, true) ||
-        !sasl_field_is_md5_hex(digest))
-        w.failed = true;
-    if (!w.failed && sasl_field_present(user)) {
-        if (!sasl_field_line_safe(user, false))
-            w.failed = true;
-        sasl_put(&w, user->data, user->len);
-        sasl_put_str(&w, ":");
-    }
-    if (!w.failed) {
-        sasl_put_lower(&w, digest->data, digest->len);
-        sasl_put_str(&w, ":");
-        sasl_put(&w, timestamp->data, timestamp->len);
-    }
-    return sasl_writer_finish(&w);
-}
-
-size_t sasl_format_crack_cram_md5(const struct sasl_field *challenge, const struct sasl_field *user,
-                                  const struct sasl_field *digest, char *out, size_t out_size)
-{
-    struct sasl_writer w = { out, out != NULL ? out_size : 0, 0, false };
-    if (!sasl_field_present(challenge) || !sasl_field_present(user) || !sasl_field_is_md5_hex(digest)) {
-        w.failed = true;
-        return sasl_writer_finish(&w);
-    }
-    struct sasl_b64_stream b = { { 0 }, 0 };
-    sasl_put_str(&w, "$cram_md5$");
-    sasl_b64_feed(&w, &b, challenge->data, challenge->len);
-    sasl_b64_finish(&w, &b);
-    sasl_put_str(&w, "$");
-    sasl_b64_feed(&w, &b, user->data, user->len);
-    sasl_b64_feed(&w, &b, (const uint8_t *)" ", 1);
-    for (size_t i = 0; i < digest->len; i++) {
-        uint8_t c = (digest->data[i] >= 'A' && digest->data[i] <= 'Z') ? (uint8_t)(digest->data[i] + 32)
-                                                                         : digest->data[i];
-        sasl_b64_feed(&w, &b, &c, 1);
-    }
-    sasl_b64_finish(&w, &b);
-    return sasl_writer_finish(&w);
-}
-
-static bool sasl_field_is_hex_bytes(const struct sasl_field *f, size_t min_bytes)
-{
-    return sasl_field_present(f) && f->len % 2 == 0 && f->len / 2 >= min_bytes && sasl_is_hex(f->data, f->len);
-}
-
-/* hashcat's example hashes for modes 5500 and 5600 show the field order;
- * an NTLMv2 response is NTProofStr (16 bytes) followed by the client blob
- * (MS-NLMP 2.2.2.8). */
-size_t sasl_format_crack_netntlm(const uint8_t challenge[8], const struct sasl_result *res, char *out,
-                                 size_t out_size)
-{
-    struct sasl_writer w = { out, out != NULL ? out_size : 0, 0, false };
-    if (challenge == NULL || res == NULL || !sasl_field_present(&res->user) ||
-        !sasl_field_line_safe(&res->user, false) ||
-        (sasl_field_present(&res->realm) && !sasl_field_line_safe(&res->realm, false)) ||
-        !sasl_field_is_hex_bytes(&res->secret, 24)) {
-        w.failed = true;
-        return sasl_writer_finish(&w);
-    }
-    sasl_put(&w, res->user.data, res->user.len);
-    sasl_put_str(&w, "::");
-    if (sasl_field_present(&res->realm))
-        sasl_put(&w, res->realm.data, res->realm.len);
-    sasl_put_str(&w, ":");
-    if (res->secret.len == 48) {
-        if (!sasl_field_is_hex_bytes(&res->lm_response, 24) || res->lm_response.len != 48)
-            w.failed = true;
-        else
-            sasl_put(&w, res->lm_response.data, 48);
-        sasl_put_str(&w, ":");
-        sasl_put(&w, res->secret.data, 48);
-        sasl_put_str(&w, ":");
-        sasl_put_hex(&w, challenge, 8);
-    } else {
-        sasl_put_hex(&w, challenge, 8);
-        sasl_put_str(&w, ":");
-        sasl_put(&w, res->secret.data, 32);
-        sasl_put_str(&w, ":");
-        sasl_put(&w, res->secret.data + 32, res->secret.len - 32);
-    }
-    return sasl_writer_finish(&w);
 }

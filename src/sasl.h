@@ -27,7 +27,7 @@ struct sasl_result {
      * working): */
     struct sasl_field realm; /* DIGEST-MD5 realm, NTLM domain */
     struct sasl_field lm_response; /* NTLM LmChallengeResponse in lower-case
-                                      hex (sasl_format_crack_netntlm) */
+                                      hex (sasl_crack.h) */
     bool truncated; /* a field that had to be rewritten (unescaped,
                        UTF-16 -> UTF-8) did not fit the scratch buffer
                        and is absent: a bound was hit, count it */
@@ -139,32 +139,11 @@ bool sasl_greeting_timestamp(const uint8_t *banner, size_t len, struct sasl_fiel
  * a complete type 2 message. */
 bool sasl_ntlm_server_challenge(const uint8_t *msg, size_t len, uint8_t challenge[8]);
 
-/* Offline-guessing lines, NUL-terminated in out; each returns the length
- * (without the NUL), or 0 when an input is missing or unusable or the line
- * does not fit out_size (out is then "" if out_size > 0).
- *
- * APOP: hashcat mode 20, md5($salt.$pass), salt = timestamp with brackets
- * (RFC 1939 §7: digest = MD5(timestamp || secret)). With a user the line is
- * "user:digest:timestamp" for `hashcat -m 20 --username`; without one it is
- * "digest:timestamp". 0 if the user holds ':' or any field a control
- * character, or the timestamp is longer than hashcat's 256-byte salt. */
-size_t sasl_format_crack_apop(const struct sasl_field *timestamp, const struct sasl_field *user,
-                              const struct sasl_field *digest, char *out, size_t out_size);
-
-/* CRAM-MD5 (RFC 2195): "$cram_md5$" base64(challenge) "$" base64(user SP
- * digest), hashcat mode 10200 and John the Ripper's HMAC-MD5 format alike.
- * challenge is the server's decoded challenge, brackets included; the
- * digest is written in lower case. hashcat itself refuses challenges over
- * 256 bytes and a "user SP digest" over 99 bytes; the line is still made. */
-size_t sasl_format_crack_cram_md5(const struct sasl_field *challenge, const struct sasl_field *user,
-                                  const struct sasl_field *digest, char *out, size_t out_size);
-
-/* NTLM over SASL, from a decoded AUTHENTICATE result and the server's
- * challenge: a 24-byte NT response gives NetNTLMv1 (hashcat 5500)
- * "user::domain:lm:nt:challenge", a longer one NetNTLMv2 (hashcat 5600)
- * "user::domain:challenge:ntproofstr:blob" (all binary in lower-case hex).
- * 0 if user or domain holds ':' or a control character. */
-size_t sasl_format_crack_netntlm(const uint8_t challenge[8], const struct sasl_result *res, char *out,
-                                 size_t out_size);
+/* Byte checks the offline-guessing lines (sasl_crack.c) share. */
+bool sasl_is_hex(const uint8_t *p, size_t len);
+/* RFC 1939 §7, RFC 2195 §2, RFC 2831 §2.1.2.1: 32 hex digits. */
+bool sasl_field_is_md5_hex(const struct sasl_field *f);
+/* A byte below 0x20, or DEL. */
+bool sasl_has_control(const uint8_t *p, size_t len);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "body_skim.h"
 #include "event.h"
 #include "pop3.h"
 #include "pop3_command.h"
@@ -541,6 +542,39 @@ static void test_body_skim_matches_bytewise(void **state)
     }
 }
 
+/* This file is built three times (Makefile.am): each build must run the
+ * tracker on the skim variant it is meant to test, or two of the three
+ * runs would test the same code. */
+static void test_body_skim_variant_as_built(void **state)
+{
+    enum body_skim_variant want = BODY_SKIM_PORTABLE;
+
+    (void)state;
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(POP3_SKIM_PORTABLE)
+    want = BODY_SKIM_SSE2;
+#if defined(__x86_64__) && !defined(POP3_SKIM_NO_AVX2)
+    if (__builtin_cpu_supports("avx2"))
+        want = BODY_SKIM_AVX2;
+#endif
+#endif
+    assert_int_equal(body_skim_variant(), want);
+}
+
+/* The stats event multiplies this by the live sessions: it must follow
+ * the limits as the tracker applies them (clamped), and grow with the two
+ * line buffers. */
+static void test_session_size(void **state)
+{
+    struct pop3_limits tiny = { 1, 0 }, least = { 64, 1 }, wide = { 8192, 512 };
+    struct pop3_limits defaults = { POP3_DEFAULT_MAX_LINE, POP3_DEFAULT_MAX_PENDING };
+
+    (void)state;
+    assert_true(pop3_session_size(NULL) > 0);
+    assert_int_equal(pop3_session_size(NULL), pop3_session_size(&defaults));
+    assert_int_equal(pop3_session_size(&tiny), pop3_session_size(&least));
+    assert_true(pop3_session_size(&wide) >= pop3_session_size(&defaults) + 2 * (8192 - POP3_DEFAULT_MAX_LINE));
+}
+
 /* A tracker taken from the pool must start as clean as a new one: every
  * script, each run on the tracker the one before it left (in every state
  * a script can leave: mid-body, mid-AUTH, TLS, gaps...), must still give
@@ -824,7 +858,9 @@ int main(void)
         cmocka_unit_test(test_implicit_tls_is_encrypted),
         cmocka_unit_test(test_mpop_window),
         cmocka_unit_test(test_body_skim_matches_bytewise),
+        cmocka_unit_test(test_body_skim_variant_as_built),
         cmocka_unit_test(test_pool_reuse),
+        cmocka_unit_test(test_session_size),
         cmocka_unit_test(test_command_lookup),
         cmocka_unit_test(test_command_bodies),
         cmocka_unit_test(test_command_parse),

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "sasl.h"
+#include "sasl_crack.h"
 
 /* A C string literal as (bytes, length), NULs inside included. */
 #define MSG(s) ((const uint8_t *)(s)), (sizeof(s) - 1)

@@ -10,6 +10,7 @@
 
 #include "fuzz.h"
 #include "sasl.h"
+#include "sasl_crack.h"
 #include "sslproxy.h"
 
 static volatile uint32_t fuzz_sasl_sum;
