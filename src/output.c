@@ -145,15 +145,6 @@ void output_printf(struct output *out, const char *fmt, ...)
         output_fail(out, errno);
 }
 
-void output_flow_addr(const struct event_flow *flow, bool server, char *buf, size_t size)
-{
-    if (flow == NULL) {
-        snprintf(buf, size, "-");
-        return;
-    }
-    event_addr_format(flow->ip_version, server ? flow->server_addr : flow->client_addr, buf, size);
-}
-
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629 §4), or 0. The
  * second-byte ranges reject overlong forms, UTF-16 surrogates (ED A0..BF)
  * and code points above U+10FFFF (F4 90.., F5..FF). */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "output_internal.h"
 
 /* RFC 4180 §2: records end in CRLF. */
@@ -102,17 +103,17 @@ static void output_csv_number(struct output *out, uint64_t v)
 
 static void output_csv_flow(struct output *out, const struct event_flow *flow)
 {
-    char addr[EVENT_ADDR_TEXT_SIZE];
+    char addr[FMT_ADDR_SIZE];
 
     if (flow == NULL) {
         output_write(out, ",,,,,", 5);
         return;
     }
     output_csv_number(out, flow->flow_id);
-    output_flow_addr(flow, false, addr, sizeof addr);
+    fmt_addr(flow->ip_version, flow->client_addr, addr, sizeof addr);
     output_csv_cstr(out, addr, false);
     output_csv_number(out, flow->client_port);
-    output_flow_addr(flow, true, addr, sizeof addr);
+    fmt_addr(flow->ip_version, flow->server_addr, addr, sizeof addr);
     output_csv_cstr(out, addr, false);
     output_csv_number(out, flow->server_port);
 }
@@ -126,11 +127,11 @@ void output_csv_begin(struct output *out)
 void output_csv_event(struct output *out, const struct event *ev)
 {
     const struct event_auth *a = &ev->u.auth;
-    char when[EVENT_TIME_TEXT_SIZE];
+    char when[FMT_TIME_SIZE];
 
     if (ev->type != EVENT_AUTH || out->failed)
         return;
-    event_time_format(a->ts, when, sizeof when);
+    fmt_time(a->ts, when, sizeof when);
     output_csv_cstr(out, when, false);
     output_csv_flow(out, a->flow);
     output_csv_number(out, a->attempt);

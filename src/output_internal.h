@@ -97,9 +97,6 @@ void output_printf(struct output *out, const char *fmt, ...) __attribute__((form
  * overwrites. Absent bytes (data == NULL) give length 0. */
 size_t output_utf8(struct output *out, struct event_bytes bytes, enum output_utf8_mode mode, const char **text);
 
-/* Bare address text (no brackets) of the client or the server side. */
-void output_flow_addr(const struct event_flow *flow, bool server, char *buf, size_t size);
-
 void output_text_event(struct output *out, const struct event *ev);
 void output_text_finish(struct output *out);
 void output_text_free(struct output *out);

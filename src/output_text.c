@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "keyed_hash.h"
 #include "output_internal.h"
 
@@ -145,31 +146,15 @@ static void output_text_cstr(const char *s, char *buf, size_t width)
     output_text_bytes(bytes, buf, width);
 }
 
-/* "2026-11-26 05:15:49": seconds are enough for a person. */
-static void output_text_time(struct event_time t, char *buf, size_t size)
-{
-    char iso[EVENT_TIME_TEXT_SIZE];
-
-    event_time_format(t, iso, sizeof iso);
-    if (strlen(iso) >= 19 && iso[10] == 'T') {
-        iso[10] = ' ';
-        iso[19] = '\0';
-    }
-    snprintf(buf, size, "%s", iso);
-}
-
-/* "192.0.2.1:110" or "[2001:db8::1]:110" (RFC 5952 §6). */
+/* "192.0.2.1:110" or "[2001:db8::1]:110"; "-" when the event has no flow. */
 static void output_text_endpoint(const struct event_flow *flow, bool server, char *buf, size_t size)
 {
-    char addr[EVENT_ADDR_TEXT_SIZE];
-
-    if (flow == NULL) {
+    if (flow == NULL)
         snprintf(buf, size, "-");
-        return;
-    }
-    output_flow_addr(flow, server, addr, sizeof addr);
-    snprintf(buf, size, flow->ip_version == 6 ? "[%s]:%u" : "%s:%u", addr,
-             (unsigned)(server ? flow->server_port : flow->client_port));
+    else if (server)
+        fmt_endpoint(flow->ip_version, flow->server_addr, flow->server_port, buf, size);
+    else
+        fmt_endpoint(flow->ip_version, flow->client_addr, flow->client_port, buf, size);
 }
 
 static void output_text_password(const struct output *out, struct event_bytes secret, char *buf, size_t width)
@@ -213,7 +198,7 @@ static void output_text_response(const struct event_auth *a, char *buf, size_t w
 
 static void output_text_row(struct output *out, const struct event_auth *a)
 {
-    char when[EVENT_TIME_TEXT_SIZE], client[64], server[64];
+    char when[FMT_TIME_SIZE], client[FMT_ENDPOINT_SIZE], server[FMT_ENDPOINT_SIZE];
     char user[OUTPUT_TEXT_W_USER + 1], method[OUTPUT_TEXT_W_METHOD + 1];
     char password[OUTPUT_TEXT_W_PASSWORD + 1], response[OUTPUT_TEXT_W_RESPONSE + 1];
 
@@ -222,7 +207,7 @@ static void output_text_row(struct output *out, const struct event_auth *a)
         output_printf(out, OUTPUT_TEXT_ROW, "TIME (UTC)", "CLIENT", "SERVER", "USER", "METHOD", "OUTCOME",
                       "EXPOSURE", "PASSWORD", "RESPONSE");
     }
-    output_text_time(a->ts, when, sizeof when);
+    fmt_time_seconds(a->ts, when, sizeof when);
     output_text_endpoint(a->flow, false, client, sizeof client);
     output_text_endpoint(a->flow, true, server, sizeof server);
     output_text_bytes(a->user, user, OUTPUT_TEXT_W_USER);
@@ -361,10 +346,10 @@ static void output_text_keep_picture(struct output_app_picture *p, const struct 
  * watching the table sees it between the rows that caused it. */
 static void output_text_alert(struct output *out, const struct event_alert *a)
 {
-    char when[EVENT_TIME_TEXT_SIZE], since[EVENT_TIME_TEXT_SIZE], client[64], server[64];
+    char when[FMT_TIME_SIZE], since[FMT_TIME_SIZE], client[FMT_ENDPOINT_SIZE], server[FMT_ENDPOINT_SIZE];
     char user[OUTPUT_TEXT_W_SUMMARY_USER + 1];
 
-    event_time_format(a->ts, when, sizeof when);
+    fmt_time(a->ts, when, sizeof when);
     output_text_endpoint(a->flow, false, client, sizeof client);
     output_text_endpoint(a->flow, true, server, sizeof server);
     output_text_bytes(a->user, user, OUTPUT_TEXT_W_SUMMARY_USER);
@@ -372,7 +357,7 @@ static void output_text_alert(struct output *out, const struct event_alert *a)
                   event_alert_kind_name(a->kind), when, user, client, server, (unsigned long long)a->count,
                   (unsigned long long)a->threshold);
     if (a->window > 0) {
-        event_time_format(a->window_start, since, sizeof since);
+        fmt_time(a->window_start, since, sizeof since);
         output_printf(out, " window=%us since=%s", (unsigned)a->window, since);
     }
     output_puts(out, "\n");
@@ -382,9 +367,9 @@ static void output_text_alert(struct output *out, const struct event_alert *a)
  * the person already watches. */
 static void output_text_stats(struct output *out, const struct event_stats *st)
 {
-    char when[EVENT_TIME_TEXT_SIZE];
+    char when[FMT_TIME_SIZE];
 
-    event_time_format(st->ts, when, sizeof when);
+    fmt_time(st->ts, when, sizeof when);
     output_printf(out,
                   "STATS at=%s packets=%llu bytes=%llu kernel_received=%llu kernel_drops=%llu "
                   "interface_drops=%llu flows=%llu sessions=%llu flows_evicted=%llu sessions_refused=%llu "
@@ -436,7 +421,7 @@ static void output_text_accounts(struct output *out)
     output_puts(out, "passwords exposed in cleartext:\n");
     for (i = 0; i < acc->count; i++) {
         const struct output_account *e = &acc->entries[i];
-        char user[OUTPUT_TEXT_W_SUMMARY_USER + 1], addr[EVENT_ADDR_TEXT_SIZE];
+        char user[OUTPUT_TEXT_W_SUMMARY_USER + 1], addr[FMT_ADDR_SIZE];
 
         /* A cut user name (user_truncated) is far wider than the column,
          * so the cell's own "..." already shows it. */
@@ -444,7 +429,7 @@ static void output_text_accounts(struct output *out)
             snprintf(user, sizeof user, "(no user)");
         else
             output_text_value(e->user, e->user_len, user, OUTPUT_TEXT_W_SUMMARY_USER);
-        event_addr_format(e->ip_version, e->server_addr, addr, sizeof addr);
+        fmt_addr(e->ip_version, e->server_addr, addr, sizeof addr);
         output_printf(out, "  %s at %s (%llu attempt%s)\n", user, addr, (unsigned long long)e->attempts,
                       e->attempts == 1 ? "" : "s");
     }
