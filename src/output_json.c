@@ -21,30 +21,40 @@
  * U+202A..U+202E, U+2066..U+2069: they reorder what is shown around them,
  * so "alice<RLO>nimda" would read as another name); everything else ('/',
  * other non-ASCII) as is. Values are valid UTF-8 because wire bytes go
- * through output_utf8 first. */
+ * through out_escape_utf8 first. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
-#include "output_internal.h"
+#include "out_escape.h"
+#include "out_writer.h"
+#include "output_builtin.h"
 
 /* Nearly every event fits; a longer one (long banners and secrets, escaped:
  * up to six bytes per wire byte) is written in pieces of this size, so the
  * bytes are the same and memory stays bounded. */
 #define OUTPUT_JSON_LINE 16384
 
+struct output_json {
+    struct out_writer *writer;
+    bool show_passwords;
+    char *scratch; /* OUTPUT_SCRATCH_MAX + 1: converting a value allocates nothing */
+};
+
+/* One record being built. */
 struct output_json_line {
-    struct output *out;
+    const struct output_json *json;
     char buf[OUTPUT_JSON_LINE];
     size_t len;
     bool more; /* a value precedes at this level: the next one needs ',' */
 };
 
-/* A line longer than the buffer leaves in pieces; output_write remembers a
+/* A line longer than the buffer leaves in pieces; out_writer_write remembers a
  * failure, and later pieces are then dropped by it. */
 static void output_json_spill(struct output_json_line *l)
 {
-    output_write(l->out, l->buf, l->len);
+    out_writer_write(l->json->writer, l->buf, l->len);
     l->len = 0;
 }
 
@@ -295,7 +305,6 @@ static bool output_json_ascii(const uint8_t *p, size_t n)
 
 static void output_json_put_bytes(struct output_json_line *l, const char *key, struct event_bytes bytes)
 {
-    const char *text;
     size_t len;
 
     output_json_key(l, key);
@@ -303,14 +312,14 @@ static void output_json_put_bytes(struct output_json_line *l, const char *key, s
         output_json_null(l);
         return;
     }
-    /* ASCII within the scratch size comes out of output_utf8 unchanged: skip
+    /* ASCII within the scratch size comes out of out_escape_utf8 unchanged: skip
      * the copy (nearly every value on the wire). */
     if (bytes.len <= OUTPUT_SCRATCH_MAX && output_json_ascii(bytes.data, bytes.len)) {
         output_json_string(l, (const char *)bytes.data, bytes.len);
         return;
     }
-    len = output_utf8(l->out, bytes, OUTPUT_UTF8_JSON, &text);
-    output_json_string(l, text, len);
+    len = out_escape_utf8(bytes, OUT_UTF8_JSON, l->json->scratch);
+    output_json_string(l, l->json->scratch, len);
 }
 
 /* Method names and response codes come from the wire too (a SASL
@@ -421,13 +430,13 @@ static void output_json_auth(struct output_json_line *l, const struct event_auth
     output_json_put_name(l, "exposure", event_exposure_name(a->exposure));
     /* Without --show-passwords the key is left out rather than nulled, so
      * "null" keeps meaning "no secret crossed" wherever it appears. */
-    if (l->out->opts.show_passwords)
+    if (l->json->show_passwords)
         output_json_put_bytes(l, "password", a->password);
     output_json_put_bytes(l, "response", a->response);
     output_json_put_cstr(l, "resp_code", a->resp_code);
     output_json_put_bytes(l, "realm", a->realm);
     output_json_put_tristate(l, "credentials_valid", a->credentials_valid);
-    if (l->out->opts.show_passwords)
+    if (l->json->show_passwords)
         output_json_put_bytes(l, "crack", a->crack);
     /* Only when set, so the usual record keeps its shape. */
     if (a->overlap_conflict)
@@ -609,14 +618,15 @@ static void output_json_app_summary(struct output_json_line *l, const struct eve
     output_json_put_u64(l, "flows_not_named", s->flows_not_named);
 }
 
-void output_json_event(struct output *out, const struct event *ev)
+static void output_json_event(void *state, const struct event *ev)
 {
+    const struct output_json *json = state;
     struct output_json_line l;
 
     /* A type this build does not know is not a write failure: skip it. */
-    if (out->failed || (unsigned)ev->type > (unsigned)EVENT_APP_SUMMARY)
+    if (json->writer->failed || (unsigned)ev->type > (unsigned)EVENT_APP_SUMMARY)
         return;
-    l.out = out;
+    l.json = json;
     l.len = 0;
     l.more = false;
     output_json_open(&l, '{');
@@ -632,3 +642,42 @@ void output_json_event(struct output *out, const struct event *ev)
     output_json_char(&l, '\n');
     output_json_spill(&l);
 }
+
+static void *output_json_begin(const struct out_format_options *opts)
+{
+    struct output_json *json = calloc(1, sizeof *json);
+
+    if (json == NULL)
+        return NULL;
+    json->scratch = malloc(OUTPUT_SCRATCH_MAX + 1);
+    if (json->scratch == NULL) {
+        free(json);
+        return NULL;
+    }
+    json->writer = opts->writer;
+    json->show_passwords = opts->show_passwords;
+    return json;
+}
+
+static int output_json_finish(void *state)
+{
+    (void)state;
+    return 0;
+}
+
+static void output_json_free(void *state)
+{
+    struct output_json *json = state;
+
+    if (json != NULL)
+        free(json->scratch);
+    free(json);
+}
+
+const struct out_format output_json_format = {
+    .name = "json",
+    .begin = output_json_begin,
+    .event = output_json_event,
+    .finish = output_json_finish,
+    .free = output_json_free,
+};
