@@ -2,14 +2,10 @@
  * line-oriented tools and golden files can rely on it.
  *
  * Written by hand, not with jansson (CONVENTIONS: prefer a library unless a
- * measured hot path needs otherwise). callgrind on the 258 MB bench capture
- * (pop3gen seed 1, --json --show-passwords, 9,979 events): the jansson
- * writer cost 914 M of 3,224 M instructions (28%), about 92,000
- * instructions and 67 allocations per event (an object, a string per
- * value, a hash table that grows, the dump; inet_ntop and strftime on top).
- * This writer appends straight into one buffer on the stack: 69 M
- * instructions in all (about 7,000 per event, most of it escaping wire
- * bytes), no allocation, and one fwrite per event.
+ * measured hot path needs otherwise): jansson built an object, a string per
+ * value and a growing hash table for every event, and that cost more than
+ * the analysis behind it. This writer appends straight into one buffer on
+ * the stack, allocates nothing, and writes once per event.
  *
  * The bytes are jansson's (JSON_COMPACT | JSON_PRESERVE_ORDER) but for the
  * characters jansson leaves raw and a terminal or viewer acts on, so
