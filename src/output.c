@@ -10,6 +10,7 @@
 #include "out_writer.h"
 #include "output_builtin.h"
 
+/* Indexed by enum output_format: a new format is one row here. */
 static const struct out_format *const output_formats[] = {
     [OUTPUT_TEXT] = &output_text_format,
     [OUTPUT_JSON] = &output_json_format,
@@ -29,7 +30,8 @@ struct output *output_new(const struct output_options *opts, FILE *stream)
     struct out_format_options format_opts;
     struct output *out;
 
-    if (opts == NULL || stream == NULL || (unsigned)opts->format > (unsigned)OUTPUT_CSV)
+    if (opts == NULL || stream == NULL ||
+        (unsigned)opts->format >= sizeof output_formats / sizeof output_formats[0])
         return NULL;
     out = calloc(1, sizeof *out);
     if (out == NULL)
