@@ -1,10 +1,5 @@
 #include "event.h"
 
-#include <arpa/inet.h>
-#include <stdio.h>
-#include <string.h>
-#include <time.h>
-
 #define EVENT_NAME_ENTRY(name, text) [name] = text,
 
 static const char *const outcome_names[] = { EVENT_OUTCOME_LIST(EVENT_NAME_ENTRY) };
@@ -53,29 +48,4 @@ const char *event_capa_name(enum event_capa v)
 const char *event_alert_kind_name(enum event_alert_kind v)
 {
     return EVENT_NAME_LOOKUP(alert_kind_names, ALERT_KIND_COUNT, v);
-}
-
-void event_time_format(struct event_time t, char *buf, size_t size)
-{
-    time_t secs = (time_t)t.sec;
-    struct tm tm;
-    char date[24];
-
-    if (size == 0)
-        return;
-    if (gmtime_r(&secs, &tm) == NULL || strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-        snprintf(buf, size, "invalid-time");
-        return;
-    }
-    snprintf(buf, size, "%s.%06uZ", date, (unsigned)(t.usec % 1000000u));
-}
-
-void event_addr_format(uint8_t ip_version, const uint8_t addr[16], char *buf, size_t size)
-{
-    int family = ip_version == 6 ? AF_INET6 : AF_INET;
-
-    if (size == 0)
-        return;
-    if (inet_ntop(family, addr, buf, (socklen_t)size) == NULL)
-        snprintf(buf, size, "?");
 }

@@ -296,12 +296,4 @@ struct event {
 /* Consumers get events as const and copy what they keep. */
 typedef void (*event_sink_fn)(void *ctx, const struct event *ev);
 
-/* "2026-11-26T05:15:49.123456Z" into buf (at least EVENT_TIME_TEXT_SIZE). */
-#define EVENT_TIME_TEXT_SIZE 32
-void event_time_format(struct event_time t, char *buf, size_t size);
-
-/* Dotted IPv4 or RFC 5952 IPv6 text into buf (at least 46 bytes). */
-#define EVENT_ADDR_TEXT_SIZE 46
-void event_addr_format(uint8_t ip_version, const uint8_t addr[16], char *buf, size_t size);
-
 #endif

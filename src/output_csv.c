@@ -1,13 +1,23 @@
 /* CSV for spreadsheets: auth events only, a header row, RFC 4180 quoting,
  * and a guard against cells a spreadsheet would run as formulas. The one
- * rule for a value (README "Events"): bytes converted by output_utf8
+ * rule for a value (README "Events"): bytes converted by out_escape_utf8
  * (controls, C1, bidi controls and invalid bytes as \xNN, a backslash
  * doubled), quoted when it holds '"', ',', ';', TAB, CR or LF, and led by
  * an apostrophe when it could start a formula. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "output_internal.h"
+#include "fmt.h"
+#include "out_escape.h"
+#include "out_writer.h"
+#include "output_builtin.h"
+
+struct output_csv {
+    struct out_writer *writer;
+    bool show_passwords;
+    char *scratch; /* OUTPUT_SCRATCH_MAX + 1: converting a value allocates nothing */
+};
 
 /* RFC 4180 §2: records end in CRLF. */
 #define OUTPUT_CSV_EOL "\r\n"
@@ -57,95 +67,131 @@ static bool output_csv_needs_quotes(const char *text, size_t len)
     return false;
 }
 
-static void output_csv_cell(struct output *out, const char *text, size_t len, bool last)
+static void output_csv_cell(struct output_csv *csv, const char *text, size_t len, bool last)
 {
     bool quoted = output_csv_needs_quotes(text, len);
     size_t start = 0, i;
 
     if (quoted)
-        output_write(out, "\"", 1);
+        out_writer_write(csv->writer, "\"", 1);
     if (output_csv_formula_start(text, len))
-        output_write(out, "'", 1);
+        out_writer_write(csv->writer, "'", 1);
     for (i = 0; quoted && i < len; i++) {
         if (text[i] != '"')
             continue;
-        output_write(out, text + start, i + 1 - start); /* through the quote */
-        output_write(out, "\"", 1); /* and its double */
+        out_writer_write(csv->writer, text + start, i + 1 - start); /* through the quote */
+        out_writer_write(csv->writer, "\"", 1); /* and its double */
         start = i + 1;
     }
-    output_write(out, text + start, len - start);
+    out_writer_write(csv->writer, text + start, len - start);
     if (quoted)
-        output_write(out, "\"", 1);
-    output_write(out, last ? OUTPUT_CSV_EOL : ",", last ? 2 : 1);
+        out_writer_write(csv->writer, "\"", 1);
+    out_writer_write(csv->writer, last ? OUTPUT_CSV_EOL : ",", last ? 2 : 1);
 }
 
 /* Absent values are empty cells: CSV has no null. */
-static void output_csv_bytes(struct output *out, struct event_bytes bytes, bool last)
+static void output_csv_bytes(struct output_csv *csv, struct event_bytes bytes, bool last)
 {
-    const char *text;
-    size_t len = output_utf8(out, bytes, OUTPUT_UTF8_CSV, &text);
+    size_t len = out_escape_utf8(bytes, OUT_UTF8_CSV, csv->scratch);
 
-    output_csv_cell(out, text, len, last);
+    output_csv_cell(csv, csv->scratch, len, last);
 }
 
-static void output_csv_cstr(struct output *out, const char *s, bool last)
+static void output_csv_cstr(struct output_csv *csv, const char *s, bool last)
 {
     struct event_bytes bytes = { (const uint8_t *)s, s == NULL ? 0 : strlen(s) };
 
-    output_csv_bytes(out, bytes, last);
+    output_csv_bytes(csv, bytes, last);
 }
 
-static void output_csv_number(struct output *out, uint64_t v)
+static void output_csv_number(struct output_csv *csv, uint64_t v)
 {
-    output_printf(out, "%llu,", (unsigned long long)v);
+    out_writer_printf(csv->writer, "%llu,", (unsigned long long)v);
 }
 
-static void output_csv_flow(struct output *out, const struct event_flow *flow)
+static void output_csv_flow(struct output_csv *csv, const struct event_flow *flow)
 {
-    char addr[EVENT_ADDR_TEXT_SIZE];
+    char addr[FMT_ADDR_SIZE];
 
     if (flow == NULL) {
-        output_write(out, ",,,,,", 5);
+        out_writer_write(csv->writer, ",,,,,", 5);
         return;
     }
-    output_csv_number(out, flow->flow_id);
-    output_flow_addr(flow, false, addr, sizeof addr);
-    output_csv_cstr(out, addr, false);
-    output_csv_number(out, flow->client_port);
-    output_flow_addr(flow, true, addr, sizeof addr);
-    output_csv_cstr(out, addr, false);
-    output_csv_number(out, flow->server_port);
+    output_csv_number(csv, flow->flow_id);
+    fmt_addr(flow->ip_version, flow->client_addr, addr, sizeof addr);
+    output_csv_cstr(csv, addr, false);
+    output_csv_number(csv, flow->client_port);
+    fmt_addr(flow->ip_version, flow->server_addr, addr, sizeof addr);
+    output_csv_cstr(csv, addr, false);
+    output_csv_number(csv, flow->server_port);
 }
 
-void output_csv_begin(struct output *out)
+static void *output_csv_begin(const struct out_format_options *opts)
 {
-    output_puts(out, "ts,flow_id,src_ip,src_port,dest_ip,dest_port,attempt,method,user,outcome,exposure,"
-                     "password,response,resp_code" OUTPUT_CSV_EOL);
+    struct output_csv *csv = calloc(1, sizeof *csv);
+
+    if (csv == NULL)
+        return NULL;
+    csv->scratch = malloc(OUTPUT_SCRATCH_MAX + 1);
+    if (csv->scratch == NULL) {
+        free(csv);
+        return NULL;
+    }
+    csv->writer = opts->writer;
+    csv->show_passwords = opts->show_passwords;
+    /* A CSV reader expects the header even when no row follows. */
+    out_writer_puts(csv->writer, "ts,flow_id,src_ip,src_port,dest_ip,dest_port,attempt,method,user,outcome,exposure,"
+                                 "password,response,resp_code" OUTPUT_CSV_EOL);
+    return csv;
 }
 
-void output_csv_event(struct output *out, const struct event *ev)
+static void output_csv_event(void *state, const struct event *ev)
 {
+    struct output_csv *csv = state;
     const struct event_auth *a = &ev->u.auth;
-    char when[EVENT_TIME_TEXT_SIZE];
+    char when[FMT_TIME_SIZE];
 
-    if (ev->type != EVENT_AUTH || out->failed)
+    if (ev->type != EVENT_AUTH || csv->writer->failed)
         return;
-    event_time_format(a->ts, when, sizeof when);
-    output_csv_cstr(out, when, false);
-    output_csv_flow(out, a->flow);
-    output_csv_number(out, a->attempt);
-    output_csv_cstr(out, a->method, false);
-    output_csv_bytes(out, a->user, false);
-    output_csv_cstr(out, event_outcome_name(a->outcome), false);
-    output_csv_cstr(out, event_exposure_name(a->exposure), false);
+    fmt_time(a->ts, when, sizeof when);
+    output_csv_cstr(csv, when, false);
+    output_csv_flow(csv, a->flow);
+    output_csv_number(csv, a->attempt);
+    output_csv_cstr(csv, a->method, false);
+    output_csv_bytes(csv, a->user, false);
+    output_csv_cstr(csv, event_outcome_name(a->outcome), false);
+    output_csv_cstr(csv, event_exposure_name(a->exposure), false);
     /* The column is always there so the shape of the file does not depend
      * on a flag; its content does. */
     if (a->password.data == NULL)
-        output_csv_cstr(out, NULL, false);
-    else if (!out->opts.show_passwords)
-        output_csv_cstr(out, "(redacted)", false);
+        output_csv_cstr(csv, NULL, false);
+    else if (!csv->show_passwords)
+        output_csv_cstr(csv, "(redacted)", false);
     else
-        output_csv_bytes(out, a->password, false);
-    output_csv_bytes(out, a->response, false);
-    output_csv_cstr(out, a->resp_code, true);
+        output_csv_bytes(csv, a->password, false);
+    output_csv_bytes(csv, a->response, false);
+    output_csv_cstr(csv, a->resp_code, true);
 }
+
+static int output_csv_finish(void *state)
+{
+    (void)state;
+    return 0;
+}
+
+static void output_csv_free(void *state)
+{
+    struct output_csv *csv = state;
+
+    if (csv != NULL)
+        free(csv->scratch);
+    free(csv);
+}
+
+const struct out_format output_csv_format = {
+    .name = "csv",
+    .begin = output_csv_begin,
+    .event = output_csv_event,
+    .finish = output_csv_finish,
+    .free = output_csv_free,
+};

@@ -2,14 +2,10 @@
  * line-oriented tools and golden files can rely on it.
  *
  * Written by hand, not with jansson (CONVENTIONS: prefer a library unless a
- * measured hot path needs otherwise). callgrind on the 258 MB bench capture
- * (pop3gen seed 1, --json --show-passwords, 9,979 events): the jansson
- * writer cost 914 M of 3,224 M instructions (28%), about 92,000
- * instructions and 67 allocations per event (an object, a string per
- * value, a hash table that grows, the dump; inet_ntop and strftime on top).
- * This writer appends straight into one buffer on the stack: 69 M
- * instructions in all (about 7,000 per event, most of it escaping wire
- * bytes), no allocation, and one fwrite per event.
+ * measured hot path needs otherwise): jansson built an object, a string per
+ * value and a growing hash table for every event, and that cost more than
+ * the analysis behind it. This writer appends straight into one buffer on
+ * the stack, allocates nothing, and writes once per event.
  *
  * The bytes are jansson's (JSON_COMPACT | JSON_PRESERVE_ORDER) but for the
  * characters jansson leaves raw and a terminal or viewer acts on, so
@@ -21,32 +17,40 @@
  * U+202A..U+202E, U+2066..U+2069: they reorder what is shown around them,
  * so "alice<RLO>nimda" would read as another name); everything else ('/',
  * other non-ASCII) as is. Values are valid UTF-8 because wire bytes go
- * through output_utf8 first. */
+ * through out_escape_utf8 first. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "output_internal.h"
+#include "fmt.h"
+#include "out_escape.h"
+#include "out_writer.h"
+#include "output_builtin.h"
 
 /* Nearly every event fits; a longer one (long banners and secrets, escaped:
  * up to six bytes per wire byte) is written in pieces of this size, so the
  * bytes are the same and memory stays bounded. */
 #define OUTPUT_JSON_LINE 16384
 
-/* Years 1970 to 9999: four digits, the range the fast time path takes. */
-#define OUTPUT_JSON_TIME_MAX INT64_C(253402300799)
+struct output_json {
+    struct out_writer *writer;
+    bool show_passwords;
+    char *scratch; /* OUTPUT_SCRATCH_MAX + 1: converting a value allocates nothing */
+};
 
+/* One record being built. */
 struct output_json_line {
-    struct output *out;
+    const struct output_json *json;
     char buf[OUTPUT_JSON_LINE];
     size_t len;
     bool more; /* a value precedes at this level: the next one needs ',' */
 };
 
-/* A line longer than the buffer leaves in pieces; output_write remembers a
+/* A line longer than the buffer leaves in pieces; out_writer_write remembers a
  * failure, and later pieces are then dropped by it. */
 static void output_json_spill(struct output_json_line *l)
 {
-    output_write(l->out, l->buf, l->len);
+    out_writer_write(l->json->writer, l->buf, l->len);
     l->len = 0;
 }
 
@@ -297,7 +301,6 @@ static bool output_json_ascii(const uint8_t *p, size_t n)
 
 static void output_json_put_bytes(struct output_json_line *l, const char *key, struct event_bytes bytes)
 {
-    const char *text;
     size_t len;
 
     output_json_key(l, key);
@@ -305,14 +308,14 @@ static void output_json_put_bytes(struct output_json_line *l, const char *key, s
         output_json_null(l);
         return;
     }
-    /* ASCII within the scratch size comes out of output_utf8 unchanged: skip
+    /* ASCII within the scratch size comes out of out_escape_utf8 unchanged: skip
      * the copy (nearly every value on the wire). */
     if (bytes.len <= OUTPUT_SCRATCH_MAX && output_json_ascii(bytes.data, bytes.len)) {
         output_json_string(l, (const char *)bytes.data, bytes.len);
         return;
     }
-    len = output_utf8(l->out, bytes, OUTPUT_UTF8_JSON, &text);
-    output_json_string(l, text, len);
+    len = out_escape_utf8(bytes, OUT_UTF8_JSON, l->json->scratch);
+    output_json_string(l, l->json->scratch, len);
 }
 
 /* Method names and response codes come from the wire too (a SASL
@@ -325,133 +328,29 @@ static void output_json_put_cstr(struct output_json_line *l, const char *key, co
     output_json_put_bytes(l, key, bytes);
 }
 
-static void output_json_2digits(char *dst, unsigned v)
-{
-    dst[0] = (char)('0' + v / 10u);
-    dst[1] = (char)('0' + v % 10u);
-}
-
-/* Civil date from days since 1970-01-01 (proleptic Gregorian, eras of 400
- * years), the same date gmtime_r gives. */
-static void output_json_date(int64_t days, unsigned *year, unsigned *month, unsigned *day)
-{
-    int64_t z = days + 719468;
-    int64_t era = z / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-
-    *day = doy - (153 * mp + 2) / 5 + 1;
-    *month = mp < 10 ? mp + 3 : mp - 9;
-    *year = (unsigned)(era * 400) + yoe + (*month <= 2 ? 1u : 0u);
-}
-
-/* event_time_format's text ("2026-11-26T05:15:49.123456Z") without
- * gmtime_r, strftime and snprintf, which cost more than the rest of the
- * event; times outside 1970..9999 take event_time_format itself. */
+/* Every time in a record: characters JSON never escapes, so no escaping
+ * pass ("invalid-time" included). */
 static void output_json_put_time(struct output_json_line *l, const char *key, struct event_time t)
 {
-    char buf[EVENT_TIME_TEXT_SIZE] = "0000-00-00T00:00:00.000000Z";
-    unsigned year, month, day, secs, usec = (unsigned)(t.usec % 1000000u);
-
-    output_json_key(l, key);
-    if (t.sec < 0 || t.sec > OUTPUT_JSON_TIME_MAX) {
-        event_time_format(t, buf, sizeof buf);
-        output_json_string(l, buf, strlen(buf)); /* "invalid-time" included */
-        return;
-    }
-    output_json_date(t.sec / 86400, &year, &month, &day);
-    secs = (unsigned)(t.sec % 86400);
-    output_json_2digits(buf, year / 100u);
-    output_json_2digits(buf + 2, year % 100u);
-    output_json_2digits(buf + 5, month);
-    output_json_2digits(buf + 8, day);
-    output_json_2digits(buf + 11, secs / 3600u);
-    output_json_2digits(buf + 14, secs / 60u % 60u);
-    output_json_2digits(buf + 17, secs % 60u);
-    for (size_t i = 0; i < 6; i++, usec /= 10u)
-        buf[25 - i] = (char)('0' + usec % 10u);
-    output_json_plain(l, buf, 27);
-}
-
-static size_t output_json_ipv4(char *buf, const uint8_t *a)
-{
-    size_t n = 0;
-
-    for (unsigned i = 0; i < 4; i++) {
-        if (i > 0)
-            buf[n++] = '.';
-        if (a[i] >= 100)
-            buf[n++] = (char)('0' + a[i] / 100);
-        if (a[i] >= 10)
-            buf[n++] = (char)('0' + a[i] / 10 % 10);
-        buf[n++] = (char)('0' + a[i] % 10);
-    }
-    return n;
-}
-
-/* The longest run of at least two zero groups (the first of equal ones),
- * as *base and *len; *len is 0 when there is none. */
-static void output_json_zero_run(const unsigned *words, unsigned *base, unsigned *len)
-{
-    unsigned run = 0;
-
-    *base = 0;
-    *len = 0;
-    for (unsigned i = 0; i <= 8; i++) {
-        if (i < 8 && words[i] == 0) {
-            run++;
-            continue;
-        }
-        if (run > *len && run >= 2) {
-            *base = i - run;
-            *len = run;
-        }
-        run = 0;
-    }
-}
-
-/* RFC 5952 text exactly as glibc's inet_ntop writes it, including its
- * dotted tail for ::a.b.c.d and ::ffff:a.b.c.d. */
-static size_t output_json_ipv6(char *buf, const uint8_t *a)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned words[8], base, len;
-    size_t n = 0;
-
-    for (unsigned i = 0; i < 8; i++)
-        words[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
-    output_json_zero_run(words, &base, &len);
-    for (unsigned i = 0; i < 8; i++) {
-        if (len > 0 && i >= base && i < base + len) {
-            if (i == base)
-                buf[n++] = ':';
-            continue;
-        }
-        if (i > 0)
-            buf[n++] = ':';
-        if (i == 6 && len > 0 && base == 0 && (len == 6 || (len == 5 && words[5] == 0xFFFF)))
-            return n + output_json_ipv4(buf + n, a + 12);
-        for (int shift = 12; shift >= 0; shift -= 4)
-            if (words[i] >> shift != 0 || shift == 0)
-                buf[n++] = hex[(words[i] >> shift) & 0x0F];
-    }
-    if (len > 0 && base + len == 8)
-        buf[n++] = ':';
-    return n;
-}
-
-/* Addresses by hand: inet_ntop goes through sprintf and cost more than
- * the rest of the line. */
-static void output_json_put_addr(struct output_json_line *l, const char *key, const struct event_flow *flow, bool server)
-{
-    const uint8_t *a = server ? flow->server_addr : flow->client_addr;
-    char buf[EVENT_ADDR_TEXT_SIZE];
-    size_t n = flow->ip_version == 6 ? output_json_ipv6(buf, a) : output_json_ipv4(buf, a);
+    char buf[FMT_TIME_SIZE];
+    size_t n = fmt_time(t, buf, sizeof buf);
 
     output_json_key(l, key);
     output_json_plain(l, buf, n);
+}
+
+static void output_json_put_ip(struct output_json_line *l, const char *key, uint8_t version, const uint8_t a[16])
+{
+    char buf[FMT_ADDR_SIZE];
+    size_t n = fmt_addr(version, a, buf, sizeof buf);
+
+    output_json_key(l, key);
+    output_json_plain(l, buf, n);
+}
+
+static void output_json_put_addr(struct output_json_line *l, const char *key, const struct event_flow *flow, bool server)
+{
+    output_json_put_ip(l, key, flow->ip_version, server ? flow->server_addr : flow->client_addr);
 }
 
 /* src is the client and dest the server, as in Suricata's EVE records. */
@@ -475,35 +374,21 @@ static void output_json_put_flow(struct output_json_line *l, const struct event_
 
 static void output_json_put_bool(struct output_json_line *l, const char *key, bool v);
 
-static void output_json_put_ip(struct output_json_line *l, const char *key, uint8_t version, const uint8_t a[16])
-{
-    char buf[EVENT_ADDR_TEXT_SIZE];
-    size_t n = version == 6 ? output_json_ipv6(buf, a) : output_json_ipv4(buf, a);
-
-    output_json_key(l, key);
-    output_json_plain(l, buf, n);
-}
-
 /* The original connection behind an SSLproxy header; left out entirely
  * when there is none, so records of ordinary flows are unchanged. */
 static void output_json_put_proxy(struct output_json_line *l, const struct event_flow *flow)
 {
-    char addr[EVENT_ADDR_TEXT_SIZE];
-    char listener[EVENT_ADDR_TEXT_SIZE + 8];
+    char listener[FMT_ENDPOINT_SIZE];
     const struct event_proxy *p = flow != NULL ? &flow->proxy : NULL;
     size_t n;
-    int k;
 
     if (p == NULL || !p->present)
         return;
-    n = p->listener_version == 6 ? output_json_ipv6(addr, p->listener_addr) : output_json_ipv4(addr, p->listener_addr);
-    addr[n < sizeof addr ? n : sizeof addr - 1] = '\0';
-    k = snprintf(listener, sizeof listener, p->listener_version == 6 ? "[%s]:%u" : "%s:%u", addr,
-                 (unsigned)p->listener_port);
+    n = fmt_endpoint(p->listener_version, p->listener_addr, p->listener_port, listener, sizeof listener);
     output_json_key(l, "proxy");
     output_json_open(l, '{');
     output_json_key(l, "listener");
-    output_json_plain(l, listener, k > 0 && (size_t)k < sizeof listener ? (size_t)k : 0);
+    output_json_plain(l, listener, n);
     output_json_put_ip(l, "client_ip", p->ip_version, p->client_addr);
     output_json_put_u64(l, "client_port", p->client_port);
     output_json_put_ip(l, "server_ip", p->ip_version, p->server_addr);
@@ -541,13 +426,13 @@ static void output_json_auth(struct output_json_line *l, const struct event_auth
     output_json_put_name(l, "exposure", event_exposure_name(a->exposure));
     /* Without --show-passwords the key is left out rather than nulled, so
      * "null" keeps meaning "no secret crossed" wherever it appears. */
-    if (l->out->opts.show_passwords)
+    if (l->json->show_passwords)
         output_json_put_bytes(l, "password", a->password);
     output_json_put_bytes(l, "response", a->response);
     output_json_put_cstr(l, "resp_code", a->resp_code);
     output_json_put_bytes(l, "realm", a->realm);
     output_json_put_tristate(l, "credentials_valid", a->credentials_valid);
-    if (l->out->opts.show_passwords)
+    if (l->json->show_passwords)
         output_json_put_bytes(l, "crack", a->crack);
     /* Only when set, so the usual record keeps its shape. */
     if (a->overlap_conflict)
@@ -729,14 +614,15 @@ static void output_json_app_summary(struct output_json_line *l, const struct eve
     output_json_put_u64(l, "flows_not_named", s->flows_not_named);
 }
 
-void output_json_event(struct output *out, const struct event *ev)
+static void output_json_event(void *state, const struct event *ev)
 {
+    const struct output_json *json = state;
     struct output_json_line l;
 
     /* A type this build does not know is not a write failure: skip it. */
-    if (out->failed || (unsigned)ev->type > (unsigned)EVENT_APP_SUMMARY)
+    if (json->writer->failed || (unsigned)ev->type > (unsigned)EVENT_APP_SUMMARY)
         return;
-    l.out = out;
+    l.json = json;
     l.len = 0;
     l.more = false;
     output_json_open(&l, '{');
@@ -752,3 +638,42 @@ void output_json_event(struct output *out, const struct event *ev)
     output_json_char(&l, '\n');
     output_json_spill(&l);
 }
+
+static void *output_json_begin(const struct out_format_options *opts)
+{
+    struct output_json *json = calloc(1, sizeof *json);
+
+    if (json == NULL)
+        return NULL;
+    json->scratch = malloc(OUTPUT_SCRATCH_MAX + 1);
+    if (json->scratch == NULL) {
+        free(json);
+        return NULL;
+    }
+    json->writer = opts->writer;
+    json->show_passwords = opts->show_passwords;
+    return json;
+}
+
+static int output_json_finish(void *state)
+{
+    (void)state;
+    return 0;
+}
+
+static void output_json_free(void *state)
+{
+    struct output_json *json = state;
+
+    if (json != NULL)
+        free(json->scratch);
+    free(json);
+}
+
+const struct out_format output_json_format = {
+    .name = "json",
+    .begin = output_json_begin,
+    .event = output_json_event,
+    .finish = output_json_finish,
+    .free = output_json_free,
+};

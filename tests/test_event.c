@@ -9,27 +9,28 @@
 #include <cmocka.h>
 
 #include "event.h"
+#include "fmt.h"
 
 static void time_has_microseconds_and_zulu(void **state)
 {
-    char buf[EVENT_TIME_TEXT_SIZE];
+    char buf[FMT_TIME_SIZE];
     struct event_time t = { .sec = 1764134149, .usec = 7 };
 
     (void)state;
-    event_time_format(t, buf, sizeof buf);
+    fmt_time(t, buf, sizeof buf);
     assert_string_equal(buf, "2025-11-26T05:15:49.000007Z");
 }
 
 static void time_epoch_and_truncated_buffer(void **state)
 {
-    char buf[EVENT_TIME_TEXT_SIZE];
+    char buf[FMT_TIME_SIZE];
     char small[8];
     struct event_time t = { .sec = 0, .usec = 999999 };
 
     (void)state;
-    event_time_format(t, buf, sizeof buf);
+    fmt_time(t, buf, sizeof buf);
     assert_string_equal(buf, "1970-01-01T00:00:00.999999Z");
-    event_time_format(t, small, sizeof small);
+    fmt_time(t, small, sizeof small);
     assert_int_equal(strlen(small), sizeof small - 1);
 }
 
@@ -37,12 +38,12 @@ static void addresses_v4_and_v6(void **state)
 {
     uint8_t v4[16] = { 192, 0, 2, 1 };
     uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-    char buf[EVENT_ADDR_TEXT_SIZE];
+    char buf[FMT_ADDR_SIZE];
 
     (void)state;
-    event_addr_format(4, v4, buf, sizeof buf);
+    fmt_addr(4, v4, buf, sizeof buf);
     assert_string_equal(buf, "192.0.2.1");
-    event_addr_format(6, v6, buf, sizeof buf);
+    fmt_addr(6, v6, buf, sizeof buf);
     assert_string_equal(buf, "2001:db8::1");
 }
 

@@ -18,7 +18,8 @@
 
 #include "event.h"
 #include "output.h"
-#include "output_internal.h"
+#include "out_escape.h"
+#include "output_text_summary.h"
 
 /* A byte string with its readable text; sizeof drops the literal's NUL
  * but keeps any NUL written inside it. */
