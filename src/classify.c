@@ -7,6 +7,7 @@
 #include <ndpi/ndpi_api.h>
 
 #include "cursor.h"
+#include "pop3_command.h"
 #include "sslproxy.h"
 
 /* nDPI's main() is a few hundred microseconds per flow at most; the packet
@@ -90,12 +91,24 @@ enum { CLASSIFY_PROXY_NONE, CLASSIFY_PROXY_READING, CLASSIFY_PROXY_HEADER };
 static const char *const classify_verdict_names[] = {CLASSIFY_VERDICT_LIST(CLASSIFY_NAME_ENTRY)};
 #undef CLASSIFY_NAME_ENTRY
 
-/* Every command a client may open a session with (RFC 1939 §5-7, RFC 2449
- * CAPA, RFC 2595 STLS, RFC 5034 AUTH). */
-static const char *const classify_commands[] = {
-    "USER", "PASS", "APOP", "AUTH", "CAPA", "STLS", "QUIT", "STAT",
-    "LIST", "UIDL", "RETR", "TOP",  "DELE", "RSET", "NOOP",
-};
+/* The rows of the tracker's command table (pop3_command.h) a client may
+ * open a session with: RFC 1939 §5-7, RFC 2449 CAPA, RFC 2595 STLS, RFC 5034
+ * AUTH. The table's historic and extension commands (LAST, RPOP, XTND,
+ * XSENDER, UTF8, LANG) are left out: the tracker follows them inside a
+ * session, but alone they are too weak a sign to name a flow POP3. */
+#define CLASSIFY_OPENER(id) (1ull << (id))
+static const uint64_t classify_openers =
+    CLASSIFY_OPENER(POP3_CMD_USER) | CLASSIFY_OPENER(POP3_CMD_PASS) | CLASSIFY_OPENER(POP3_CMD_APOP) |
+    CLASSIFY_OPENER(POP3_CMD_AUTH) | CLASSIFY_OPENER(POP3_CMD_CAPA) | CLASSIFY_OPENER(POP3_CMD_STLS) |
+    CLASSIFY_OPENER(POP3_CMD_QUIT) | CLASSIFY_OPENER(POP3_CMD_STAT) | CLASSIFY_OPENER(POP3_CMD_LIST) |
+    CLASSIFY_OPENER(POP3_CMD_UIDL) | CLASSIFY_OPENER(POP3_CMD_RETR) | CLASSIFY_OPENER(POP3_CMD_TOP) |
+    CLASSIFY_OPENER(POP3_CMD_DELE) | CLASSIFY_OPENER(POP3_CMD_RSET) | CLASSIFY_OPENER(POP3_CMD_NOOP);
+_Static_assert(POP3_CMD_COUNT <= 64, "opener mask holds every command id");
+
+static bool classify_is_opener(enum pop3_command_id id)
+{
+    return (classify_openers >> id & 1u) != 0;
+}
 
 const char *classify_verdict_name(enum classify_verdict v)
 {
@@ -148,13 +161,23 @@ static int classify_match_word(const uint8_t *bytes, size_t n, const char *word)
     return classify_is_delimiter(bytes[wlen]) ? 1 : -1;
 }
 
+/* Does `bytes` start with an opening command and a delimiter? Same answers
+ * as classify_match_word. A whole word costs one table lookup; only a
+ * word cut by the end of the bytes is held against every opener's prefix. */
 static int classify_match_command(const uint8_t *bytes, size_t n)
 {
     int best = -1;
 
-    for (size_t i = 0; i < sizeof classify_commands / sizeof classify_commands[0]; i++) {
-        int r = classify_match_word(bytes, n, classify_commands[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (classify_is_delimiter(bytes[i]))
+            return classify_is_opener(pop3_command_lookup(bytes, i)->id) ? 1 : -1;
+    }
+    for (unsigned id = 0; id < POP3_CMD_UNKNOWN; id++) {
+        int r;
 
+        if (!classify_is_opener((enum pop3_command_id)id))
+            continue;
+        r = classify_match_word(bytes, n, pop3_command_info((enum pop3_command_id)id)->keyword);
         if (r > best)
             best = r;
     }
