@@ -11,11 +11,11 @@
  * never on the random hash key, so a replay gives the same alerts. */
 #include "alert.h"
 
+#include "ascii.h"
 #include "keyed_hash.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define ALERT_NIL UINT32_MAX
 /* Bytes of a user name kept in a key; the whole name is in the hash and
@@ -425,21 +425,26 @@ static struct alert_spray_entry *alert_client_spray_list(const struct alert *a, 
 
 /* RFC 3206 §4: [SYS/...] blames the server, not the password; RFC 2449 §8:
  * [IN-USE] means the password was right and the mailbox is locked. */
-static bool alert_code_is(const char *code, const char *want, size_t n)
+static bool alert_code_starts(const char *code, const char *prefix, size_t n)
 {
-    return code != NULL && strncasecmp(code, want, n) == 0;
+    return code != NULL && ascii_case_prefix((const uint8_t *)code, strlen(code), prefix, n);
+}
+
+static bool alert_code_is(const char *code, const char *name, size_t n)
+{
+    return code != NULL && ascii_case_equal((const uint8_t *)code, strlen(code), name, n);
 }
 
 static bool alert_is_failure(const struct event_auth *au)
 {
     return au->outcome == OUTCOME_FAILURE && au->credentials_valid != TRISTATE_YES &&
-           !alert_code_is(au->resp_code, "SYS/", 4) && !alert_code_is(au->resp_code, "IN-USE", 7);
+           !alert_code_starts(au->resp_code, ASCII_LIT("SYS/")) && !alert_code_is(au->resp_code, ASCII_LIT("IN-USE"));
 }
 
 static bool alert_is_accepted(const struct event_auth *au)
 {
     return au->outcome == OUTCOME_SUCCESS || au->credentials_valid == TRISTATE_YES ||
-           (au->outcome == OUTCOME_FAILURE && alert_code_is(au->resp_code, "IN-USE", 7));
+           (au->outcome == OUTCOME_FAILURE && alert_code_is(au->resp_code, ASCII_LIT("IN-USE")));
 }
 
 /* --------------------------------------------------------------- detectors */

@@ -6,6 +6,7 @@
 
 #include <ndpi/ndpi_api.h>
 
+#include "ascii.h"
 #include "cursor.h"
 #include "pop3_command.h"
 #include "sslproxy.h"
@@ -134,11 +135,6 @@ enum classify_verdict classify_by_ports(uint16_t port_a, uint16_t port_b)
     return CLASSIFY_UNDECIDED;
 }
 
-static int classify_upper(uint8_t c)
-{
-    return (c >= 'a' && c <= 'z') ? c - 'a' + 'A' : c;
-}
-
 static int classify_is_delimiter(uint8_t c)
 {
     return c == ' ' || c == '\r' || c == '\n';
@@ -153,7 +149,7 @@ static int classify_match_word(const uint8_t *bytes, size_t n, const char *word)
     for (size_t i = 0; i < wlen; i++) {
         if (i >= n)
             return 0;
-        if (classify_upper(bytes[i]) != (uint8_t)word[i])
+        if (ascii_upper(bytes[i]) != (uint8_t)word[i])
             return -1;
     }
     if (n == wlen)
@@ -583,7 +579,7 @@ static int classify_starts_with(const uint8_t *bytes, size_t n, const char *word
     size_t i;
 
     for (i = 0; word[i] != '\0'; i++) {
-        if (i >= n || classify_upper(bytes[i]) != (uint8_t)word[i])
+        if (i >= n || ascii_upper(bytes[i]) != (uint8_t)word[i])
             return 0;
     }
     return 1;

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "ascii.h"
+
 /* A valid, non-NULL pointer for zero-length inputs, so a slice of an empty
  * message never does arithmetic on NULL. */
 static const uint8_t sasl_empty[1];
@@ -48,27 +50,10 @@ static void sasl_set_slice(struct sasl_field *f, const uint8_t *p, size_t start,
     }
 }
 
-static uint8_t sasl_ascii_upper(uint8_t c)
-{
-    return (c >= 'a' && c <= 'z') ? (uint8_t)(c - 'a' + 'A') : c;
-}
-
 static bool sasl_has_prefix(const uint8_t *p, size_t len, const char *lit)
 {
     size_t n = strlen(lit);
     return len >= n && memcmp(p, lit, n) == 0;
-}
-
-static bool sasl_has_prefix_ci(const uint8_t *p, size_t len, const char *lit)
-{
-    size_t n = strlen(lit);
-    if (len < n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (sasl_ascii_upper(p[i]) != sasl_ascii_upper((uint8_t)lit[i]))
-            return false;
-    }
-    return true;
 }
 
 static int sasl_hex_value(uint8_t c)
@@ -537,7 +522,7 @@ static bool sasl_digest_directive(const uint8_t *p, size_t len, size_t *pos, str
 static bool sasl_key_is(const uint8_t *p, const struct sasl_directive *d, const char *name)
 {
     size_t n = d->key_end - d->key_start;
-    return n == strlen(name) && sasl_has_prefix_ci(p + d->key_start, n, name);
+    return ascii_case_equal(p + d->key_start, n, name, strlen(name));
 }
 
 /* RFC 2831 §2.1.2: each of these directives may appear at most once. */
@@ -561,7 +546,7 @@ static bool sasl_digest_qop_layer(const uint8_t *p, const struct sasl_directive 
     size_t n = d->value_end - d->value_start;
     const uint8_t *v = p + d->value_start;
 
-    return (n == 8 && sasl_has_prefix_ci(v, n, "AUTH-INT")) || (n == 9 && sasl_has_prefix_ci(v, n, "AUTH-CONF"));
+    return ascii_case_equal(v, n, ASCII_LIT("AUTH-INT")) || ascii_case_equal(v, n, ASCII_LIT("AUTH-CONF"));
 }
 
 static bool sasl_decode_digest_md5(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
@@ -713,7 +698,7 @@ static void sasl_auth_value(const uint8_t *p, size_t len, struct sasl_result *re
         res->malformed = true;
         return;
     }
-    bool bearer = sasl_has_prefix_ci(p, len, "Bearer ");
+    bool bearer = ascii_case_prefix(p, len, ASCII_LIT("Bearer "));
     size_t i = 0;
     if (bearer) {
         i = 7;
@@ -766,7 +751,7 @@ static void sasl_token_guard(const uint8_t *msg, size_t len, size_t from, struct
     const struct sasl_field *u = &res->user;
     bool dropped = false;
     for (size_t i = 0; u->data != NULL && i + 5 <= u->len && !dropped; i++)
-        dropped = sasl_has_prefix_ci(u->data + i, u->len - i, "auth=");
+        dropped = ascii_case_prefix(u->data + i, u->len - i, ASCII_LIT("auth="));
     if (!dropped)
         return;
     res->user.data = NULL;
@@ -1032,7 +1017,7 @@ static const struct sasl_mechanism *sasl_mechanism_find(const char *mech)
         const struct sasl_mechanism *m = &sasl_mechanisms[i];
         size_t n = strlen(m->name);
         bool match = m->family ? len > n : len == n;
-        if (match && sasl_has_prefix_ci((const uint8_t *)mech, len, m->name))
+        if (match && ascii_case_prefix((const uint8_t *)mech, len, m->name, n))
             return m;
     }
     return NULL;
@@ -1045,7 +1030,7 @@ void sasl_mechanism_name(const uint8_t *name, size_t len, char *out, size_t out_
     size_t n = 0;
     for (size_t i = 0; name != NULL && i < len && n + 1 < out_size; i++) {
         uint8_t c = name[i];
-        out[n++] = (c > ' ' && c < 0x7f) ? (char)sasl_ascii_upper(c) : '?';
+        out[n++] = (c > ' ' && c < 0x7f) ? (char)ascii_upper(c) : '?';
     }
     out[n] = '\0';
 }
@@ -1081,8 +1066,10 @@ void sasl_decode_client(const char *mech, unsigned step, const uint8_t *msg, siz
 /* Case-insensitive search of a NUL-terminated word in p[0..len). */
 static bool sasl_contains_ci(const uint8_t *p, size_t len, const char *word)
 {
+    size_t n = strlen(word);
+
     for (size_t i = 0; i < len; i++) {
-        if (sasl_has_prefix_ci(p + i, len - i, word))
+        if (ascii_case_prefix(p + i, len - i, word, n))
             return true;
     }
     return false;
