@@ -330,7 +330,7 @@ static uint32_t alert_ring_count(const struct alert_ring *r, const int64_t *time
 
 struct alert_fire {
     enum event_alert_kind kind;
-    struct event_bytes user;
+    struct bytes user;
     uint64_t count;
     uint32_t threshold;
     uint32_t window;
@@ -364,7 +364,7 @@ static void alert_key_addr(struct alert_key *key, uint8_t ip_version, const uint
 }
 
 /* An account is a user name at a server address. */
-static void alert_account_key(const struct event_flow *flow, struct event_bytes user,
+static void alert_account_key(const struct event_flow *flow, struct bytes user,
                               struct alert_key *key)
 {
     memset(key, 0, sizeof *key);
@@ -475,7 +475,7 @@ static void alert_account_failure(struct alert *a, const struct event_auth *au, 
 static void alert_client_brute(struct alert *a, const struct event_auth *au, struct alert_client *c, int64_t now)
 {
     uint32_t n, threshold = a->opts.client_failures;
-    struct event_bytes nobody = { NULL, 0 };
+    struct bytes nobody = { NULL, 0 };
     struct alert_fire fire;
     int64_t first;
 
@@ -531,7 +531,7 @@ static int64_t alert_spray_update(struct alert_spray_entry *list, uint32_t *coun
 static void alert_client_spray(struct alert *a, const struct event_auth *au, struct alert_client *c, int64_t now)
 {
     uint32_t threshold = a->opts.spray_accounts;
-    struct event_bytes nobody = { NULL, 0 };
+    struct bytes nobody = { NULL, 0 };
     struct alert_fire fire;
     int64_t first;
 
@@ -631,9 +631,9 @@ static void alert_on_auth(struct alert *a, const struct event_auth *au)
 
 /* The user to show for an STLS alert: the session's, else the one of the
  * cleartext login when the key holds it whole. */
-static struct event_bytes alert_session_user(const struct event_session *s, const struct alert_key *key)
+static struct bytes alert_session_user(const struct event_session *s, const struct alert_key *key)
 {
-    struct event_bytes user = s->user;
+    struct bytes user = s->user;
 
     if (user.data == NULL && key->has_user && key->user_len <= ALERT_USER_HEAD) {
         user.data = key->user_head;

@@ -42,7 +42,7 @@ static bool sasl_find_last_byte(const uint8_t *p, size_t len, uint8_t c, size_t 
 
 /* [start, end) of p; callers guarantee start <= end <= length of p. An empty
  * range stays absent: a field is either there with bytes or not there. */
-static void sasl_set_slice(struct sasl_field *f, const uint8_t *p, size_t start, size_t end)
+static void sasl_set_slice(struct bytes *f, const uint8_t *p, size_t start, size_t end)
 {
     if (end > start) {
         f->data = p + start;
@@ -78,7 +78,7 @@ static bool sasl_is_hex(const uint8_t *p, size_t len)
 
 /* RFC 1939 §7, RFC 2195 §2, RFC 2831 §2.1.2.1: an MD5 digest is 16 octets
  * sent as 32 hex digits. */
-static bool sasl_field_is_md5_hex(const struct sasl_field *f)
+static bool sasl_field_is_md5_hex(const struct bytes *f)
 {
     return f != NULL && f->data != NULL && f->len == 32 && sasl_is_hex(f->data, f->len);
 }
@@ -174,7 +174,7 @@ static uint8_t *sasl_scratch_room(const struct sasl_scratch *s, size_t *room)
     return (s->buf != NULL) ? s->buf + s->used : NULL;
 }
 
-static void sasl_scratch_commit(struct sasl_scratch *s, struct sasl_field *f, uint8_t *start, size_t n)
+static void sasl_scratch_commit(struct sasl_scratch *s, struct bytes *f, uint8_t *start, size_t n)
 {
     s->used += n;
     if (n > 0) {
@@ -183,7 +183,7 @@ static void sasl_scratch_commit(struct sasl_scratch *s, struct sasl_field *f, ui
     }
 }
 
-static bool sasl_scratch_hex(struct sasl_scratch *s, const uint8_t *p, size_t n, struct sasl_field *f)
+static bool sasl_scratch_hex(struct sasl_scratch *s, const uint8_t *p, size_t n, struct bytes *f)
 {
     static const char digits[] = "0123456789abcdef";
     size_t room;
@@ -201,7 +201,7 @@ static bool sasl_scratch_hex(struct sasl_scratch *s, const uint8_t *p, size_t n,
 /* DIGEST-MD5 quoted-string content (RFC 2831 §7.2, RFC 2616 §2.2): a
  * backslash quotes the next byte. The caller has checked that a backslash
  * never ends the content. */
-static bool sasl_scratch_unquote(struct sasl_scratch *s, const uint8_t *p, size_t len, struct sasl_field *f)
+static bool sasl_scratch_unquote(struct sasl_scratch *s, const uint8_t *p, size_t len, struct bytes *f)
 {
     size_t room;
     uint8_t *dst = sasl_scratch_room(s, &room);
@@ -237,7 +237,7 @@ static bool sasl_saslname_valid(const uint8_t *p, size_t len, bool *escaped)
     return true;
 }
 
-static bool sasl_scratch_saslname(struct sasl_scratch *s, const uint8_t *p, size_t len, struct sasl_field *f)
+static bool sasl_scratch_saslname(struct sasl_scratch *s, const uint8_t *p, size_t len, struct bytes *f)
 {
     size_t room;
     uint8_t *dst = sasl_scratch_room(s, &room);
@@ -260,7 +260,7 @@ static bool sasl_scratch_saslname(struct sasl_scratch *s, const uint8_t *p, size
 
 /* A saslname into f: a slice when it holds no escapes, else decoded into
  * scratch. An empty name stays absent. */
-static void sasl_set_saslname(struct sasl_field *f, const uint8_t *p, size_t len, struct sasl_scratch *s,
+static void sasl_set_saslname(struct bytes *f, const uint8_t *p, size_t len, struct sasl_scratch *s,
                               struct sasl_result *res)
 {
     bool escaped;
@@ -301,7 +301,7 @@ static size_t sasl_utf8_encode(uint32_t cp, uint8_t out[4])
 /* NTLM names with NTLMSSP_NEGOTIATE_UNICODE are UTF-16LE (MS-NLMP 2.2.2.5);
  * a surrogate without its partner becomes U+FFFD. An odd trailing byte is
  * the caller's to flag. */
-static bool sasl_scratch_utf16le(struct sasl_scratch *s, const uint8_t *p, size_t len, struct sasl_field *f)
+static bool sasl_scratch_utf16le(struct sasl_scratch *s, const uint8_t *p, size_t len, struct bytes *f)
 {
     size_t room;
     uint8_t *dst = sasl_scratch_room(s, &room);
@@ -430,7 +430,7 @@ bool sasl_apop_parse(const uint8_t *args, size_t len, struct sasl_result *res)
     return sasl_name_digest(args, len, res);
 }
 
-bool sasl_greeting_timestamp(const uint8_t *banner, size_t len, struct sasl_field *ts)
+bool sasl_greeting_timestamp(const uint8_t *banner, size_t len, struct bytes *ts)
 {
     if (ts == NULL)
         return false;
@@ -526,7 +526,7 @@ static bool sasl_key_is(const uint8_t *p, const struct sasl_directive *d, const 
 }
 
 /* RFC 2831 §2.1.2: each of these directives may appear at most once. */
-static void sasl_digest_store(const uint8_t *p, const struct sasl_directive *d, struct sasl_field *f,
+static void sasl_digest_store(const uint8_t *p, const struct sasl_directive *d, struct bytes *f,
                               struct sasl_scratch *s, struct sasl_result *res)
 {
     if (f->data != NULL) {
@@ -748,7 +748,7 @@ static bool sasl_kvpairs(const uint8_t *msg, size_t len, size_t pos, bool want_u
  * `from` becomes the secret when no token was found apart from it. */
 static void sasl_token_guard(const uint8_t *msg, size_t len, size_t from, struct sasl_result *res)
 {
-    const struct sasl_field *u = &res->user;
+    const struct bytes *u = &res->user;
     bool dropped = false;
     for (size_t i = 0; u->data != NULL && i + 5 <= u->len && !dropped; i++)
         dropped = ascii_case_prefix(u->data + i, u->len - i, ASCII_LIT("auth="));
@@ -872,7 +872,7 @@ static bool sasl_ntlm_unicode(const uint8_t *msg, size_t len, const struct sasl_
     return true;
 }
 
-static void sasl_ntlm_name(const uint8_t *msg, const struct sasl_ntlm_buffer *b, bool unicode, struct sasl_field *f,
+static void sasl_ntlm_name(const uint8_t *msg, const struct sasl_ntlm_buffer *b, bool unicode, struct bytes *f,
                            struct sasl_scratch *s, struct sasl_result *res)
 {
     if (!b->ok) {
@@ -892,7 +892,7 @@ static void sasl_ntlm_name(const uint8_t *msg, const struct sasl_ntlm_buffer *b,
         res->truncated = true;
 }
 
-static void sasl_ntlm_response(const uint8_t *msg, const struct sasl_ntlm_buffer *b, struct sasl_field *f,
+static void sasl_ntlm_response(const uint8_t *msg, const struct sasl_ntlm_buffer *b, struct bytes *f,
                                struct sasl_scratch *s, struct sasl_result *res)
 {
     if (!b->ok) {
@@ -1092,7 +1092,7 @@ enum sasl_login_prompt sasl_login_prompt_kind(const uint8_t *prompt, size_t len)
     return SASL_PROMPT_UNKNOWN;
 }
 
-void sasl_decode_response(const char *mech, unsigned step, const struct sasl_field *prompt, const uint8_t *msg,
+void sasl_decode_response(const char *mech, unsigned step, const struct bytes *prompt, const uint8_t *msg,
                           size_t len, uint8_t *scratch, size_t scratch_size, struct sasl_result *res)
 {
     const struct sasl_mechanism *m = sasl_mechanism_find(mech);
