@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ascii.h"
+#include "cursor.h"
 
 /* A valid, non-NULL pointer for zero-length inputs, so a slice of an empty
  * message never does arithmetic on NULL. */
@@ -90,16 +91,6 @@ static bool sasl_has_control(const uint8_t *p, size_t len)
             return true;
     }
     return false;
-}
-
-static uint16_t sasl_le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t sasl_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 /* ----------------------------------------------------------------- base64 */
@@ -308,13 +299,16 @@ static bool sasl_scratch_utf16le(struct sasl_scratch *s, const uint8_t *p, size_
     if (dst == NULL)
         return false;
     size_t n = 0;
-    for (size_t i = 0; i + 1 < len; i += 2) {
-        uint32_t cp = sasl_le16(p + i);
-        if (cp >= 0xd800 && cp <= 0xdbff && i + 3 < len) {
-            uint32_t lo = sasl_le16(p + i + 2);
+    struct cursor c;
+    cursor_init(&c, p, len);
+    while (cursor_has(&c, 2)) {
+        uint32_t cp = cursor_get_le16(&c);
+        if (cp >= 0xd800 && cp <= 0xdbff && cursor_has(&c, 2)) {
+            struct cursor ahead = c;
+            uint32_t lo = cursor_get_le16(&ahead);
             if (lo >= 0xdc00 && lo <= 0xdfff) {
                 cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                i += 2;
+                c = ahead;
             }
         }
         if (cp >= 0xd800 && cp <= 0xdfff)
@@ -823,28 +817,38 @@ static const uint8_t sasl_ntlm_signature[8] = { 'N', 'T', 'L', 'M', 'S', 'S', 'P
 #define SASL_NTLM_TYPE3_FLAGS 60u
 #define SASL_NTLM_TYPE3_HEADER 64u
 
-static bool sasl_ntlm_type(const uint8_t *msg, size_t len, uint32_t *type)
+/* The signature and MessageType that open every NTLMSSP message (MS-NLMP
+ * 2.2.1). On success the cursor stands after them. */
+static bool sasl_ntlm_type(struct cursor *c, uint32_t *type)
 {
-    if (len < 12 || memcmp(msg, sasl_ntlm_signature, sizeof(sasl_ntlm_signature)) != 0)
-        return false;
-    *type = sasl_le32(msg + 8);
-    return true;
+    const uint8_t *signature = cursor_get_bytes(c, sizeof sasl_ntlm_signature);
+
+    *type = cursor_get_le32(c);
+    return !cursor_failed(c) && memcmp(signature, sasl_ntlm_signature, sizeof sasl_ntlm_signature) == 0;
 }
 
 /* A security buffer (MS-NLMP 2.2.1.3: Len, MaxLen, BufferOffset). Offsets
- * are attacker-chosen: both ends are checked against the message. */
+ * are attacker-chosen: the bytes are taken through a cursor over the whole
+ * message, so a buffer that ends outside it is not ok. */
 struct sasl_ntlm_buffer {
     size_t offset;
-    size_t len;
+    struct bytes bytes; /* data NULL unless ok */
     bool ok;
 };
 
-static struct sasl_ntlm_buffer sasl_ntlm_buffer_at(const uint8_t *msg, size_t len, size_t at)
+static struct sasl_ntlm_buffer sasl_ntlm_buffer_read(struct cursor *header, const uint8_t *msg, size_t len)
 {
-    struct sasl_ntlm_buffer b;
-    b.len = sasl_le16(msg + at);
-    b.offset = sasl_le32(msg + at + 4);
-    b.ok = b.offset <= len && b.len <= len - b.offset;
+    struct sasl_ntlm_buffer b = { 0, { NULL, 0 }, false };
+    struct cursor whole;
+    size_t n = cursor_get_le16(header);
+
+    (void)cursor_get_le16(header); /* MaxLen: says nothing about the bytes */
+    b.offset = cursor_get_le32(header);
+    cursor_init(&whole, msg, len);
+    cursor_skip(&whole, b.offset);
+    b.bytes.data = cursor_get_bytes(&whole, n);
+    b.bytes.len = b.bytes.data != NULL ? n : 0;
+    b.ok = !cursor_failed(header) && b.bytes.data != NULL;
     return b;
 }
 
@@ -852,60 +856,65 @@ enum { SASL_NTLM_LM, SASL_NTLM_NT, SASL_NTLM_DOMAIN, SASL_NTLM_USER, SASL_NTLM_W
 
 /* NegotiateFlags exist only when the fixed header reaches them; old
  * (NTLMv1-era) senders put the payload right after the Workstation buffer.
- * Without flags, a user name whose high bytes are all zero is UTF-16. */
-static bool sasl_ntlm_unicode(const uint8_t *msg, size_t len, const struct sasl_ntlm_buffer b[SASL_NTLM_BUFFERS])
+ * Without flags, a user name whose high bytes are all zero is UTF-16.
+ * `header` stands after the Workstation buffer. */
+static bool sasl_ntlm_unicode(struct cursor header, size_t len, const struct sasl_ntlm_buffer b[SASL_NTLM_BUFFERS])
 {
     size_t lowest = len;
     for (int i = 0; i < SASL_NTLM_BUFFERS; i++) {
-        if (b[i].ok && b[i].len > 0 && b[i].offset < lowest)
+        if (b[i].ok && b[i].bytes.len > 0 && b[i].offset < lowest)
             lowest = b[i].offset;
     }
-    if (len >= SASL_NTLM_TYPE3_HEADER && lowest >= SASL_NTLM_TYPE3_HEADER)
-        return (sasl_le32(msg + SASL_NTLM_TYPE3_FLAGS) & SASL_NTLM_NEGOTIATE_UNICODE) != 0;
-    const struct sasl_ntlm_buffer *u = &b[SASL_NTLM_USER];
-    if (!u->ok || u->len == 0 || u->len % 2 != 0)
+    if (len >= SASL_NTLM_TYPE3_HEADER && lowest >= SASL_NTLM_TYPE3_HEADER) {
+        cursor_skip(&header, SASL_NTLM_TYPE3_FLAGS - SASL_NTLM_TYPE3_MIN); /* EncryptedRandomSessionKey */
+        return (cursor_get_le32(&header) & SASL_NTLM_NEGOTIATE_UNICODE) != 0;
+    }
+    const struct bytes *u = &b[SASL_NTLM_USER].bytes;
+    if (!b[SASL_NTLM_USER].ok || u->len == 0 || u->len % 2 != 0)
         return false;
     for (size_t i = 1; i < u->len; i += 2) {
-        if (msg[u->offset + i] != 0)
+        if (u->data[i] != 0)
             return false;
     }
     return true;
 }
 
-static void sasl_ntlm_name(const uint8_t *msg, const struct sasl_ntlm_buffer *b, bool unicode, struct bytes *f,
-                           struct sasl_scratch *s, struct sasl_result *res)
+static void sasl_ntlm_name(const struct sasl_ntlm_buffer *b, bool unicode, struct bytes *f, struct sasl_scratch *s,
+                           struct sasl_result *res)
 {
     if (!b->ok) {
         res->malformed = true;
         return;
     }
-    if (b->len == 0)
+    if (b->bytes.len == 0)
         return;
     if (!unicode) {
         /* OEM code page: which one is not on the wire; pass bytes as sent. */
-        sasl_set_slice(f, msg, b->offset, b->offset + b->len);
+        *f = b->bytes;
         return;
     }
-    if (b->len % 2 != 0)
+    if (b->bytes.len % 2 != 0)
         res->malformed = true;
-    if (!sasl_scratch_utf16le(s, msg + b->offset, b->len, f))
+    if (!sasl_scratch_utf16le(s, b->bytes.data, b->bytes.len, f))
         res->truncated = true;
 }
 
-static void sasl_ntlm_response(const uint8_t *msg, const struct sasl_ntlm_buffer *b, struct bytes *f,
-                               struct sasl_scratch *s, struct sasl_result *res)
+static void sasl_ntlm_response(const struct sasl_ntlm_buffer *b, struct bytes *f, struct sasl_scratch *s,
+                               struct sasl_result *res)
 {
     if (!b->ok) {
         res->malformed = true;
         return;
     }
-    if (b->len > 0 && !sasl_scratch_hex(s, msg + b->offset, b->len, f))
+    if (b->bytes.len > 0 && !sasl_scratch_hex(s, b->bytes.data, b->bytes.len, f))
         res->truncated = true;
 }
 
 /* AUTHENTICATE_MESSAGE, MS-NLMP 2.2.1.3. Anonymous (3.2.5.1.2: empty user
- * and NT response, LM response empty or one zero byte) exposes nothing. */
-static bool sasl_ntlm_authenticate(const uint8_t *msg, size_t len, struct sasl_scratch *s, struct sasl_result *res)
+ * and NT response, LM response empty or one zero byte) exposes nothing.
+ * `header` stands after the MessageType. */
+static bool sasl_ntlm_authenticate(struct cursor *header, const uint8_t *msg, size_t len, struct sasl_scratch *s,
+                                   struct sasl_result *res)
 {
     if (len < SASL_NTLM_TYPE3_MIN) {
         res->malformed = true;
@@ -913,17 +922,17 @@ static bool sasl_ntlm_authenticate(const uint8_t *msg, size_t len, struct sasl_s
     }
     struct sasl_ntlm_buffer b[SASL_NTLM_BUFFERS];
     for (int i = 0; i < SASL_NTLM_BUFFERS; i++)
-        b[i] = sasl_ntlm_buffer_at(msg, len, 12 + 8 * (size_t)i);
+        b[i] = sasl_ntlm_buffer_read(header, msg, len);
     const struct sasl_ntlm_buffer *lm = &b[SASL_NTLM_LM], *nt = &b[SASL_NTLM_NT];
-    if (b[SASL_NTLM_USER].ok && b[SASL_NTLM_USER].len == 0 && nt->ok && nt->len == 0 && lm->ok &&
-        (lm->len == 0 || (lm->len == 1 && msg[lm->offset] == 0)))
+    if (b[SASL_NTLM_USER].ok && b[SASL_NTLM_USER].bytes.len == 0 && nt->ok && nt->bytes.len == 0 && lm->ok &&
+        (lm->bytes.len == 0 || (lm->bytes.len == 1 && lm->bytes.data[0] == 0)))
         return false;
-    bool unicode = sasl_ntlm_unicode(msg, len, b);
-    sasl_ntlm_name(msg, &b[SASL_NTLM_USER], unicode, &res->user, s, res);
-    sasl_ntlm_name(msg, &b[SASL_NTLM_DOMAIN], unicode, &res->realm, s, res);
-    sasl_ntlm_response(msg, nt, &res->secret, s, res);
-    sasl_ntlm_response(msg, lm, &res->lm_response, s, res);
-    if (nt->ok && nt->len == 0)
+    bool unicode = sasl_ntlm_unicode(*header, len, b);
+    sasl_ntlm_name(&b[SASL_NTLM_USER], unicode, &res->user, s, res);
+    sasl_ntlm_name(&b[SASL_NTLM_DOMAIN], unicode, &res->realm, s, res);
+    sasl_ntlm_response(nt, &res->secret, s, res);
+    sasl_ntlm_response(lm, &res->lm_response, s, res);
+    if (nt->ok && nt->bytes.len == 0)
         res->secret = res->lm_response; /* an LM-only client */
     return true;
 }
@@ -936,13 +945,15 @@ static bool sasl_decode_ntlm(unsigned step, const uint8_t *msg, size_t len, stru
     (void)step;
     if (len == 0)
         return false;
+    struct cursor c;
     uint32_t type;
-    if (!sasl_ntlm_type(msg, len, &type)) {
+    cursor_init(&c, msg, len);
+    if (!sasl_ntlm_type(&c, &type)) {
         res->malformed = true;
         return false;
     }
     if (type == 3)
-        return sasl_ntlm_authenticate(msg, len, s, res);
+        return sasl_ntlm_authenticate(&c, msg, len, s, res);
     if (type != 1)
         res->malformed = true; /* a client never sends a CHALLENGE */
     return false;
@@ -950,12 +961,22 @@ static bool sasl_decode_ntlm(unsigned step, const uint8_t *msg, size_t len, stru
 
 bool sasl_ntlm_server_challenge(const uint8_t *msg, size_t len, uint8_t challenge[8])
 {
+    struct cursor c;
     uint32_t type;
-    /* MS-NLMP 2.2.1.2: ServerChallenge sits at offset 24, after the
-     * TargetName buffer and NegotiateFlags. */
-    if (msg == NULL || challenge == NULL || len < 32 || !sasl_ntlm_type(msg, len, &type) || type != 2)
+    const uint8_t *server_challenge;
+
+    if (msg == NULL || challenge == NULL)
         return false;
-    memcpy(challenge, msg + 24, 8);
+    cursor_init(&c, msg, len);
+    if (!sasl_ntlm_type(&c, &type) || type != 2)
+        return false;
+    /* MS-NLMP 2.2.1.2: ServerChallenge follows the TargetName buffer and
+     * NegotiateFlags. */
+    cursor_skip(&c, 8 + 4);
+    server_challenge = cursor_get_bytes(&c, 8);
+    if (server_challenge == NULL)
+        return false;
+    memcpy(challenge, server_challenge, 8);
     return true;
 }
 
