@@ -88,10 +88,6 @@ struct classify_proxy_bytes {
 
 enum { CLASSIFY_PROXY_NONE, CLASSIFY_PROXY_READING, CLASSIFY_PROXY_HEADER };
 
-#define CLASSIFY_NAME_ENTRY(name, text) [name] = text,
-static const char *const classify_verdict_names[] = {CLASSIFY_VERDICT_LIST(CLASSIFY_NAME_ENTRY)};
-#undef CLASSIFY_NAME_ENTRY
-
 /* The rows of the tracker's command table (pop3_command.h) a client may
  * open a session with: RFC 1939 §5-7, RFC 2449 CAPA, RFC 2595 STLS, RFC 5034
  * AUTH. The table's historic and extension commands (LAST, RPOP, XTND,
@@ -109,11 +105,6 @@ _Static_assert(POP3_CMD_COUNT <= 64, "opener mask holds every command id");
 static bool classify_is_opener(enum pop3_command_id id)
 {
     return (classify_openers >> id & 1u) != 0;
-}
-
-const char *classify_verdict_name(enum classify_verdict v)
-{
-    return (unsigned)v < CLASSIFY_VERDICT_COUNT ? classify_verdict_names[v] : "invalid";
 }
 
 const char *classify_ndpi_version(void)
@@ -344,14 +335,6 @@ enum classify_verdict classify_probe_client(struct classify_probe *p, const uint
     /* The longest keyword and its delimiter fit in client_bytes, so a full
      * buffer always reaches a verdict. */
     return r < 0 ? CLASSIFY_OTHER : CLASSIFY_UNDECIDED;
-}
-
-enum classify_verdict classify_probe_packet(struct classify_probe *p)
-{
-    if (p->packets >= CLASSIFY_PROBE_MAX_PACKETS)
-        return CLASSIFY_OTHER;
-    p->packets++;
-    return CLASSIFY_UNDECIDED;
 }
 
 const uint8_t *classify_probe_greeting(const struct classify_probe *p, size_t *len, struct event_time *ts)
