@@ -97,9 +97,8 @@ const char *classify_ndpi_version(void);
  * No nDPI type leaves classify.c.
  *
  * A cleartext POP3 session (verdict POP3, and the server's first payload
- * a POP3 status line) is not given to nDPI: its dissectors would cost
- * ~100k instructions per session to say what our own tracker already
- * knows. It is named "POP3" here, with nDPI 4.2's risks for it, by the
+ * a POP3 status line) is not given to nDPI: its dissectors would run on
+ * every packet of the login to say what our own tracker already knows. It is named "POP3" here, with nDPI 4.2's risks for it, by the
  * rules nDPI applies to POP3 (see classify.c and the README, "What nDPI
  * says about a POP3 session"). */
 
@@ -168,9 +167,7 @@ void classify_app_stop(struct classify_context *c, struct classify_app *a);
 /* A cleartext POP3 login on the flow succeeded. nDPI 4.2 finds what it can
  * about a POP3 session (its name after PASS, the clear-text credentials
  * risk) in the authorization phase; after it, each packet fed would cost
- * ~20k instructions for nothing (bench: the same names and risks on every
- * sample, peer capture and the bench capture, 144 M of 1,702 M instructions
- * saved), so nDPI is stopped as by classify_app_stop. A session named by
+ * nDPI work and change nothing, so nDPI is stopped as by classify_app_stop. A session named by
  * classify.c goes on being watched for credentials sent in clear. */
 void classify_app_login(struct classify_context *c, struct classify_app *a);
 

@@ -2,8 +2,9 @@
  * family, carried by RFC 5034 AUTH) and APOP (RFC 1939 §7), plus the
  * offline-guessing lines that hashcat and John the Ripper read.
  *
- * Every input is hostile. All reads go through an index checked against the
- * length in the same expression; every loop advances by at least one byte
+ * Every input is hostile. Binary messages (NTLMSSP) are read through the
+ * bounded cursor (cursor.h); text is read through an index checked against
+ * the length in the same expression; every loop advances by at least one byte
  * and stops at the length; every write goes through a writer that knows its
  * room. Nothing here allocates. */
 #include "sasl.h"

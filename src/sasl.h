@@ -22,8 +22,6 @@ struct sasl_result {
     struct bytes secret; /* password, token, or digest */
     enum event_exposure exposure; /* what this message put on the wire */
     bool malformed; /* the message did not follow the mechanism's syntax */
-    /* Added after the fields above (append-only, so existing code keeps
-     * working): */
     struct bytes realm; /* DIGEST-MD5 realm, NTLM domain */
     struct bytes lm_response; /* NTLM LmChallengeResponse in lower-case
                                  hex (sasl_format_crack_netntlm) */
@@ -56,8 +54,6 @@ void sasl_decode_client(const char *mech, unsigned step, const uint8_t *msg, siz
 /* The exposure class a mechanism has once its secret-bearing message has
  * crossed the wire (PLAIN -> cleartext, CRAM-MD5 -> hash, XOAUTH2 -> token). */
 enum event_exposure sasl_mechanism_exposure(const char *mech);
-
-/* ---- Added by the SASL module (everything above is the original API) ---- */
 
 /* Scratch bytes that guarantee every rewritten field of a `len`-byte message
  * fits. NTLM is the worst case: its security buffers may all cover the same
