@@ -224,8 +224,7 @@ static uint32_t alert_table_take(struct alert_table *t)
 
 /* The entry for key, made most recently used; *created says it is new
  * (payload zeroed). */
-static uint32_t alert_table_get(struct alert_table *t, const struct alert_key *key,
-                                bool *created)
+static uint32_t alert_table_get(struct alert_table *t, const struct alert_key *key, bool *created)
 {
     uint32_t i = alert_table_find(t, key);
     struct alert_slot *slot;
@@ -364,8 +363,7 @@ static void alert_key_addr(struct alert_key *key, uint8_t ip_version, const uint
 }
 
 /* An account is a user name at a server address. */
-static void alert_account_key(const struct event_flow *flow, struct bytes user,
-                              struct alert_key *key)
+static void alert_account_key(const struct event_flow *flow, struct bytes user, struct alert_key *key)
 {
     memset(key, 0, sizeof *key);
     alert_key_addr(key, flow->ip_version, flow->server_addr);
@@ -533,12 +531,14 @@ static void alert_client_spray(struct alert *a, const struct event_auth *au, str
     uint32_t threshold = a->opts.spray_accounts;
     struct bytes nobody = { NULL, 0 };
     struct alert_fire fire;
+    uint64_t account;
     int64_t first;
 
     if (threshold == 0 || au->user.data == NULL)
         return;
-    first = alert_spray_update(alert_client_spray_list(a, c), &c->spray_count, threshold, keyed_hash(au->user.data, au->user.len),
-                               now, alert_sub_seconds(now, a->opts.spray_window));
+    account = keyed_hash(au->user.data, au->user.len);
+    first = alert_spray_update(alert_client_spray_list(a, c), &c->spray_count, threshold, account, now,
+                               alert_sub_seconds(now, a->opts.spray_window));
     if (c->spray_count < threshold || now < c->spray_quiet_until)
         return;
     c->spray_quiet_until = alert_add_seconds(now, a->opts.spray_window);

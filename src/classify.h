@@ -98,9 +98,10 @@ const char *classify_ndpi_version(void);
  *
  * A cleartext POP3 session (verdict POP3, and the server's first payload
  * a POP3 status line) is not given to nDPI: its dissectors would run on
- * every packet of the login to say what our own tracker already knows. It is named "POP3" here, with nDPI 4.2's risks for it, by the
- * rules nDPI applies to POP3 (see classify.c and the README, "What nDPI
- * says about a POP3 session"). */
+ * every packet of the login to say what our own tracker already knows.
+ * It is named "POP3" here, with nDPI 4.2's risks for it, by the rules
+ * nDPI applies to POP3 (see classify.c and the README, "What nDPI says
+ * about a POP3 session"). */
 
 /* Payload packets fed per flow. nDPI 4.2 names a cleartext POP3 session
  * within its login, a TLS one within its handshake (certificate included);

@@ -521,8 +521,8 @@ static bool sasl_key_is(const uint8_t *p, const struct sasl_directive *d, const 
 }
 
 /* RFC 2831 §2.1.2: each of these directives may appear at most once. */
-static void sasl_digest_store(const uint8_t *p, const struct sasl_directive *d, struct bytes *f,
-                              struct sasl_scratch *s, struct sasl_result *res)
+static void sasl_digest_store(const uint8_t *p, const struct sasl_directive *d, struct bytes *f, struct sasl_scratch *s,
+                              struct sasl_result *res)
 {
     if (f->data != NULL) {
         res->malformed = true;
@@ -1114,8 +1114,8 @@ enum sasl_login_prompt sasl_login_prompt_kind(const uint8_t *prompt, size_t len)
     return SASL_PROMPT_UNKNOWN;
 }
 
-void sasl_decode_response(const char *mech, unsigned step, const struct bytes *prompt, const uint8_t *msg,
-                          size_t len, uint8_t *scratch, size_t scratch_size, struct sasl_result *res)
+void sasl_decode_response(const char *mech, unsigned step, const struct bytes *prompt, const uint8_t *msg, size_t len,
+                          uint8_t *scratch, size_t scratch_size, struct sasl_result *res)
 {
     const struct sasl_mechanism *m = sasl_mechanism_find(mech);
     if (m != NULL && m->decode == sasl_decode_login && prompt != NULL) {

@@ -104,8 +104,8 @@ enum sasl_login_prompt sasl_login_prompt_kind(const uint8_t *prompt, size_t len)
  * secret, whatever the order; with an UNKNOWN prompt the draft's order
  * decides (first answer the name, second the password) and any later
  * answer is taken as a possible secret, never as a name. */
-void sasl_decode_response(const char *mech, unsigned step, const struct bytes *prompt, const uint8_t *msg,
-                          size_t len, uint8_t *scratch, size_t scratch_size, struct sasl_result *res);
+void sasl_decode_response(const char *mech, unsigned step, const struct bytes *prompt, const uint8_t *msg, size_t len,
+                          uint8_t *scratch, size_t scratch_size, struct sasl_result *res);
 
 /* A client response that is not clean base64 (RFC 5034 §4), `raw` as it
  * crossed the wire. Which part a lenient server decoded is unknowable
