@@ -11,10 +11,11 @@
  * never on the random hash key, so a replay gives the same alerts. */
 #include "alert.h"
 
+#include "ascii.h"
+#include "keyed_hash.h"
+
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/random.h>
 
 #define ALERT_NIL UINT32_MAX
 /* Bytes of a user name kept in a key; the whole name is in the hash and
@@ -94,7 +95,6 @@ struct alert {
     struct alert_options opts;
     event_sink_fn sink;
     void *sink_ctx;
-    uint64_t hash_key[2];
     uint32_t account_ring; /* history per account: max(account, guess) */
     struct alert_table accounts;
     struct alert_table clients;
@@ -105,68 +105,6 @@ struct alert {
 _Static_assert(sizeof(struct alert_slot) % 8 == 0, "payloads start 8-aligned");
 _Static_assert(sizeof(struct alert_account) % 8 == 0, "rings start 8-aligned");
 _Static_assert(sizeof(struct alert_client) % 8 == 0, "rings start 8-aligned");
-
-/* ------------------------------------------------------------------ hash */
-
-#define ALERT_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-
-static void alert_sip_round(uint64_t v[4])
-{
-    v[0] += v[1];
-    v[1] = ALERT_ROTL(v[1], 13);
-    v[1] ^= v[0];
-    v[0] = ALERT_ROTL(v[0], 32);
-    v[2] += v[3];
-    v[3] = ALERT_ROTL(v[3], 16);
-    v[3] ^= v[2];
-    v[0] += v[3];
-    v[3] = ALERT_ROTL(v[3], 21);
-    v[3] ^= v[0];
-    v[2] += v[1];
-    v[1] = ALERT_ROTL(v[1], 17);
-    v[1] ^= v[2];
-    v[2] = ALERT_ROTL(v[2], 32);
-}
-
-static uint64_t alert_load_le64(const uint8_t *p, size_t n)
-{
-    uint64_t w = 0;
-
-    for (size_t i = 0; i < n; i++)
-        w |= (uint64_t)p[i] << (8 * i);
-    return w;
-}
-
-/* SipHash-1-3 with a secret key: user names and addresses come from the
- * wire, and an attacker who could predict the buckets would chain every
- * entry into one and turn each lookup into a scan. */
-static uint64_t alert_hash(const uint64_t key[2], const uint8_t *data, size_t len)
-{
-    uint64_t v[4] = {
-        key[0] ^ 0x736f6d6570736575ull,
-        key[1] ^ 0x646f72616e646f6dull,
-        key[0] ^ 0x6c7967656e657261ull,
-        key[1] ^ 0x7465646279746573ull,
-    };
-    size_t full = len - len % 8;
-    uint64_t m;
-
-    for (size_t i = 0; i < full; i += 8) {
-        m = alert_load_le64(data + i, 8);
-        v[3] ^= m;
-        alert_sip_round(v);
-        v[0] ^= m;
-    }
-    m = ((uint64_t)len << 56) | alert_load_le64(data + full, len % 8);
-    v[3] ^= m;
-    alert_sip_round(v);
-    v[0] ^= m;
-    v[2] ^= 0xffu;
-    alert_sip_round(v);
-    alert_sip_round(v);
-    alert_sip_round(v);
-    return v[0] ^ v[1] ^ v[2] ^ v[3];
-}
 
 /* ----------------------------------------------------------------- table */
 
@@ -240,9 +178,9 @@ static void alert_lru_append(struct alert_table *t, struct alert_slot *slot, uin
     t->newest = i;
 }
 
-static uint32_t alert_table_find(const struct alert_table *t, const uint64_t hash_key[2], const struct alert_key *key)
+static uint32_t alert_table_find(const struct alert_table *t, const struct alert_key *key)
 {
-    uint32_t bucket = (uint32_t)alert_hash(hash_key, (const uint8_t *)key, sizeof *key) & t->bucket_mask;
+    uint32_t bucket = (uint32_t)keyed_hash(key, sizeof *key) & t->bucket_mask;
 
     for (uint32_t i = t->buckets[bucket]; i != ALERT_NIL; i = alert_slot_at(t, i)->chain) {
         if (memcmp(&alert_slot_at(t, i)->key, key, sizeof *key) == 0)
@@ -286,10 +224,9 @@ static uint32_t alert_table_take(struct alert_table *t)
 
 /* The entry for key, made most recently used; *created says it is new
  * (payload zeroed). */
-static uint32_t alert_table_get(struct alert_table *t, const uint64_t hash_key[2], const struct alert_key *key,
-                                bool *created)
+static uint32_t alert_table_get(struct alert_table *t, const struct alert_key *key, bool *created)
 {
-    uint32_t i = alert_table_find(t, hash_key, key);
+    uint32_t i = alert_table_find(t, key);
     struct alert_slot *slot;
 
     *created = i == ALERT_NIL;
@@ -303,7 +240,7 @@ static uint32_t alert_table_get(struct alert_table *t, const uint64_t hash_key[2
     slot = alert_slot_at(t, i);
     memset(slot, 0, t->slot_size);
     slot->key = *key;
-    slot->bucket = (uint32_t)alert_hash(hash_key, (const uint8_t *)key, sizeof *key) & t->bucket_mask;
+    slot->bucket = (uint32_t)keyed_hash(key, sizeof *key) & t->bucket_mask;
     slot->chain = t->buckets[slot->bucket];
     t->buckets[slot->bucket] = i;
     alert_lru_append(t, slot, i);
@@ -392,7 +329,7 @@ static uint32_t alert_ring_count(const struct alert_ring *r, const int64_t *time
 
 struct alert_fire {
     enum event_alert_kind kind;
-    struct event_bytes user;
+    struct bytes user;
     uint64_t count;
     uint32_t threshold;
     uint32_t window;
@@ -425,14 +362,8 @@ static void alert_key_addr(struct alert_key *key, uint8_t ip_version, const uint
     memcpy(key->addr, addr, ip_version == 6 ? 16 : 4);
 }
 
-static uint64_t alert_user_hash(const struct alert *a, struct event_bytes user)
-{
-    return alert_hash(a->hash_key, user.data, user.len);
-}
-
 /* An account is a user name at a server address. */
-static void alert_account_key(const struct alert *a, const struct event_flow *flow, struct event_bytes user,
-                              struct alert_key *key)
+static void alert_account_key(const struct event_flow *flow, struct bytes user, struct alert_key *key)
 {
     memset(key, 0, sizeof *key);
     alert_key_addr(key, flow->ip_version, flow->server_addr);
@@ -440,14 +371,14 @@ static void alert_account_key(const struct alert *a, const struct event_flow *fl
         return;
     key->has_user = 1;
     key->user_len = user.len > UINT32_MAX ? UINT32_MAX : (uint32_t)user.len;
-    key->user_hash = alert_user_hash(a, user);
+    key->user_hash = keyed_hash(user.data, user.len);
     memcpy(key->user_head, user.data, user.len < ALERT_USER_HEAD ? user.len : ALERT_USER_HEAD);
 }
 
 static struct alert_account *alert_account_get(struct alert *a, const struct alert_key *key)
 {
     bool created;
-    uint32_t i = alert_table_get(&a->accounts, a->hash_key, key, &created);
+    uint32_t i = alert_table_get(&a->accounts, key, &created);
     struct alert_account *acc = alert_payload(alert_slot_at(&a->accounts, i));
 
     if (created) {
@@ -471,7 +402,7 @@ static struct alert_client *alert_client_get(struct alert *a, const struct event
 
     memset(&key, 0, sizeof key);
     alert_key_addr(&key, flow->ip_version, flow->client_addr);
-    i = alert_table_get(&a->clients, a->hash_key, &key, &created);
+    i = alert_table_get(&a->clients, &key, &created);
     c = alert_payload(alert_slot_at(&a->clients, i));
     if (created) {
         c->brute_quiet_until = INT64_MIN;
@@ -492,21 +423,26 @@ static struct alert_spray_entry *alert_client_spray_list(const struct alert *a, 
 
 /* RFC 3206 §4: [SYS/...] blames the server, not the password; RFC 2449 §8:
  * [IN-USE] means the password was right and the mailbox is locked. */
-static bool alert_code_is(const char *code, const char *want, size_t n)
+static bool alert_code_starts(const char *code, const char *prefix, size_t n)
 {
-    return code != NULL && strncasecmp(code, want, n) == 0;
+    return code != NULL && ascii_case_prefix((const uint8_t *)code, strlen(code), prefix, n);
+}
+
+static bool alert_code_is(const char *code, const char *name, size_t n)
+{
+    return code != NULL && ascii_case_equal((const uint8_t *)code, strlen(code), name, n);
 }
 
 static bool alert_is_failure(const struct event_auth *au)
 {
     return au->outcome == OUTCOME_FAILURE && au->credentials_valid != TRISTATE_YES &&
-           !alert_code_is(au->resp_code, "SYS/", 4) && !alert_code_is(au->resp_code, "IN-USE", 7);
+           !alert_code_starts(au->resp_code, ASCII_LIT("SYS/")) && !alert_code_is(au->resp_code, ASCII_LIT("IN-USE"));
 }
 
 static bool alert_is_accepted(const struct event_auth *au)
 {
     return au->outcome == OUTCOME_SUCCESS || au->credentials_valid == TRISTATE_YES ||
-           (au->outcome == OUTCOME_FAILURE && alert_code_is(au->resp_code, "IN-USE", 7));
+           (au->outcome == OUTCOME_FAILURE && alert_code_is(au->resp_code, ASCII_LIT("IN-USE")));
 }
 
 /* --------------------------------------------------------------- detectors */
@@ -537,7 +473,7 @@ static void alert_account_failure(struct alert *a, const struct event_auth *au, 
 static void alert_client_brute(struct alert *a, const struct event_auth *au, struct alert_client *c, int64_t now)
 {
     uint32_t n, threshold = a->opts.client_failures;
-    struct event_bytes nobody = { NULL, 0 };
+    struct bytes nobody = { NULL, 0 };
     struct alert_fire fire;
     int64_t first;
 
@@ -593,14 +529,16 @@ static int64_t alert_spray_update(struct alert_spray_entry *list, uint32_t *coun
 static void alert_client_spray(struct alert *a, const struct event_auth *au, struct alert_client *c, int64_t now)
 {
     uint32_t threshold = a->opts.spray_accounts;
-    struct event_bytes nobody = { NULL, 0 };
+    struct bytes nobody = { NULL, 0 };
     struct alert_fire fire;
+    uint64_t account;
     int64_t first;
 
     if (threshold == 0 || au->user.data == NULL)
         return;
-    first = alert_spray_update(alert_client_spray_list(a, c), &c->spray_count, threshold, alert_user_hash(a, au->user),
-                               now, alert_sub_seconds(now, a->opts.spray_window));
+    account = keyed_hash(au->user.data, au->user.len);
+    first = alert_spray_update(alert_client_spray_list(a, c), &c->spray_count, threshold, account, now,
+                               alert_sub_seconds(now, a->opts.spray_window));
     if (c->spray_count < threshold || now < c->spray_quiet_until)
         return;
     c->spray_quiet_until = alert_add_seconds(now, a->opts.spray_window);
@@ -613,7 +551,7 @@ static void alert_client_spray(struct alert *a, const struct event_auth *au, str
  * failures since the previous success, inside the window, are counted. */
 static void alert_guessed(struct alert *a, const struct event_auth *au, const struct alert_key *key, int64_t now)
 {
-    uint32_t i = alert_table_find(&a->accounts, a->hash_key, key), n, threshold = a->opts.guess_failures;
+    uint32_t i = alert_table_find(&a->accounts, key), n, threshold = a->opts.guess_failures;
     int64_t since = alert_sub_seconds(now, a->opts.window), first;
     struct alert_account *acc;
     struct alert_fire fire;
@@ -647,7 +585,7 @@ static void alert_remember_session(struct alert *a, uint64_t flow_id, const stru
     bool created;
 
     alert_session_key(flow_id, &key);
-    session = alert_payload(alert_slot_at(&a->sessions, alert_table_get(&a->sessions, a->hash_key, &key, &created)));
+    session = alert_payload(alert_slot_at(&a->sessions, alert_table_get(&a->sessions, &key, &created)));
     session->account = *account;
 }
 
@@ -675,7 +613,7 @@ static void alert_on_auth(struct alert *a, const struct event_auth *au)
 
     if (au->flow == NULL)
         return; /* no addresses: nothing to key on */
-    alert_account_key(a, au->flow, au->user, &key);
+    alert_account_key(au->flow, au->user, &key);
     if (alert_is_failure(au)) {
         if (au->user.data != NULL && a->account_ring > 0)
             alert_account_failure(a, au, &key, now);
@@ -693,9 +631,9 @@ static void alert_on_auth(struct alert *a, const struct event_auth *au)
 
 /* The user to show for an STLS alert: the session's, else the one of the
  * cleartext login when the key holds it whole. */
-static struct event_bytes alert_session_user(const struct event_session *s, const struct alert_key *key)
+static struct bytes alert_session_user(const struct event_session *s, const struct alert_key *key)
 {
-    struct event_bytes user = s->user;
+    struct bytes user = s->user;
 
     if (user.data == NULL && key->has_user && key->user_len <= ALERT_USER_HEAD) {
         user.data = key->user_head;
@@ -719,13 +657,13 @@ static void alert_on_session(struct alert *a, const struct event_session *s)
     if (s->flow == NULL || !a->opts.stls_not_used)
         return;
     alert_session_key(s->flow->flow_id, &session_key);
-    i = alert_table_find(&a->sessions, a->hash_key, &session_key);
+    i = alert_table_find(&a->sessions, &session_key);
     if (i != ALERT_NIL) {
         account = ((struct alert_session *)alert_payload(alert_slot_at(&a->sessions, i)))->account;
         alert_table_remove(&a->sessions, i);
         seen = true;
     } else {
-        alert_account_key(a, s->flow, s->user, &account);
+        alert_account_key(s->flow, s->user, &account);
         seen = (s->anomalies & (UINT64_C(1) << ANOMALY_STLS_OFFERED_NOT_USED)) != 0;
     }
     if (!seen || !s->stls_offered || s->tls != TLS_NONE)
@@ -787,16 +725,6 @@ static void alert_clamp_options(struct alert_options *o)
         o->max_tracked = ALERT_MAX_TRACKED;
 }
 
-static void alert_seed(struct alert *a)
-{
-    if (getrandom(a->hash_key, sizeof a->hash_key, GRND_NONBLOCK) != (ssize_t)sizeof a->hash_key) {
-        /* No entropy yet: a fixed key still works, it only loses the
-         * protection against crafted collisions. */
-        a->hash_key[0] = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)a;
-        a->hash_key[1] = 0xc2b2ae3d27d4eb4full;
-    }
-}
-
 struct alert *alert_new(const struct alert_options *opts, event_sink_fn sink, void *sink_ctx)
 {
     struct alert *a;
@@ -811,7 +739,6 @@ struct alert *alert_new(const struct alert_options *opts, event_sink_fn sink, vo
     alert_clamp_options(&a->opts);
     a->sink = sink;
     a->sink_ctx = sink_ctx;
-    alert_seed(a);
     a->account_ring = a->opts.account_failures > a->opts.guess_failures ? a->opts.account_failures
                                                                          : a->opts.guess_failures;
     account_payload = sizeof(struct alert_account) + (size_t)a->account_ring * sizeof(int64_t);

@@ -314,9 +314,9 @@ void capture_live_options_default(struct capture_live_options *opts)
     opts->snaplen = CAPTURE_LIVE_DEFAULT_SNAPLEN;
     opts->promiscuous = true;
     opts->buffer_mib = CAPTURE_LIVE_DEFAULT_BUFFER_MIB;
-    /* Batches of packets per wake-up: at 100k packets/s immediate mode
-     * lost a third of them to kernel drops, batching none, for at most
-     * CAPTURE_LIVE_TICK_MS of delay. */
+    /* Batches of packets per wake-up: immediate mode wakes up for every
+     * packet and at high rates loses packets to kernel drops; batching
+     * costs at most CAPTURE_LIVE_TICK_MS of delay. */
     opts->immediate = false;
 }
 

@@ -6,7 +6,9 @@
 
 #include <ndpi/ndpi_api.h>
 
+#include "ascii.h"
 #include "cursor.h"
+#include "pop3_command.h"
 #include "sslproxy.h"
 
 /* nDPI's main() is a few hundred microseconds per flow at most; the packet
@@ -86,20 +88,23 @@ struct classify_proxy_bytes {
 
 enum { CLASSIFY_PROXY_NONE, CLASSIFY_PROXY_READING, CLASSIFY_PROXY_HEADER };
 
-#define CLASSIFY_NAME_ENTRY(name, text) [name] = text,
-static const char *const classify_verdict_names[] = {CLASSIFY_VERDICT_LIST(CLASSIFY_NAME_ENTRY)};
-#undef CLASSIFY_NAME_ENTRY
+/* The rows of the tracker's command table (pop3_command.h) a client may
+ * open a session with: RFC 1939 §5-7, RFC 2449 CAPA, RFC 2595 STLS, RFC 5034
+ * AUTH. The table's historic and extension commands (LAST, RPOP, XTND,
+ * XSENDER, UTF8, LANG) are left out: the tracker follows them inside a
+ * session, but alone they are too weak a sign to name a flow POP3. */
+#define CLASSIFY_OPENER(id) (1ull << (id))
+static const uint64_t classify_openers =
+    CLASSIFY_OPENER(POP3_CMD_USER) | CLASSIFY_OPENER(POP3_CMD_PASS) | CLASSIFY_OPENER(POP3_CMD_APOP) |
+    CLASSIFY_OPENER(POP3_CMD_AUTH) | CLASSIFY_OPENER(POP3_CMD_CAPA) | CLASSIFY_OPENER(POP3_CMD_STLS) |
+    CLASSIFY_OPENER(POP3_CMD_QUIT) | CLASSIFY_OPENER(POP3_CMD_STAT) | CLASSIFY_OPENER(POP3_CMD_LIST) |
+    CLASSIFY_OPENER(POP3_CMD_UIDL) | CLASSIFY_OPENER(POP3_CMD_RETR) | CLASSIFY_OPENER(POP3_CMD_TOP) |
+    CLASSIFY_OPENER(POP3_CMD_DELE) | CLASSIFY_OPENER(POP3_CMD_RSET) | CLASSIFY_OPENER(POP3_CMD_NOOP);
+_Static_assert(POP3_CMD_COUNT <= 64, "opener mask holds every command id");
 
-/* Every command a client may open a session with (RFC 1939 §5-7, RFC 2449
- * CAPA, RFC 2595 STLS, RFC 5034 AUTH). */
-static const char *const classify_commands[] = {
-    "USER", "PASS", "APOP", "AUTH", "CAPA", "STLS", "QUIT", "STAT",
-    "LIST", "UIDL", "RETR", "TOP",  "DELE", "RSET", "NOOP",
-};
-
-const char *classify_verdict_name(enum classify_verdict v)
+static bool classify_is_opener(enum pop3_command_id id)
 {
-    return (unsigned)v < CLASSIFY_VERDICT_COUNT ? classify_verdict_names[v] : "invalid";
+    return (classify_openers >> id & 1u) != 0;
 }
 
 const char *classify_ndpi_version(void)
@@ -121,11 +126,6 @@ enum classify_verdict classify_by_ports(uint16_t port_a, uint16_t port_b)
     return CLASSIFY_UNDECIDED;
 }
 
-static int classify_upper(uint8_t c)
-{
-    return (c >= 'a' && c <= 'z') ? c - 'a' + 'A' : c;
-}
-
 static int classify_is_delimiter(uint8_t c)
 {
     return c == ' ' || c == '\r' || c == '\n';
@@ -140,7 +140,7 @@ static int classify_match_word(const uint8_t *bytes, size_t n, const char *word)
     for (size_t i = 0; i < wlen; i++) {
         if (i >= n)
             return 0;
-        if (classify_upper(bytes[i]) != (uint8_t)word[i])
+        if (ascii_upper(bytes[i]) != (uint8_t)word[i])
             return -1;
     }
     if (n == wlen)
@@ -148,13 +148,23 @@ static int classify_match_word(const uint8_t *bytes, size_t n, const char *word)
     return classify_is_delimiter(bytes[wlen]) ? 1 : -1;
 }
 
+/* Does `bytes` start with an opening command and a delimiter? Same answers
+ * as classify_match_word. A whole word costs one table lookup; only a
+ * word cut by the end of the bytes is held against every opener's prefix. */
 static int classify_match_command(const uint8_t *bytes, size_t n)
 {
     int best = -1;
 
-    for (size_t i = 0; i < sizeof classify_commands / sizeof classify_commands[0]; i++) {
-        int r = classify_match_word(bytes, n, classify_commands[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (classify_is_delimiter(bytes[i]))
+            return classify_is_opener(pop3_command_lookup(bytes, i)->id) ? 1 : -1;
+    }
+    for (unsigned id = 0; id < POP3_CMD_UNKNOWN; id++) {
+        int r;
 
+        if (!classify_is_opener((enum pop3_command_id)id))
+            continue;
+        r = classify_match_word(bytes, n, pop3_command_info((enum pop3_command_id)id)->keyword);
         if (r > best)
             best = r;
     }
@@ -325,14 +335,6 @@ enum classify_verdict classify_probe_client(struct classify_probe *p, const uint
     /* The longest keyword and its delimiter fit in client_bytes, so a full
      * buffer always reaches a verdict. */
     return r < 0 ? CLASSIFY_OTHER : CLASSIFY_UNDECIDED;
-}
-
-enum classify_verdict classify_probe_packet(struct classify_probe *p)
-{
-    if (p->packets >= CLASSIFY_PROBE_MAX_PACKETS)
-        return CLASSIFY_OTHER;
-    p->packets++;
-    return CLASSIFY_UNDECIDED;
 }
 
 const uint8_t *classify_probe_greeting(const struct classify_probe *p, size_t *len, struct event_time *ts)
@@ -560,7 +562,7 @@ static int classify_starts_with(const uint8_t *bytes, size_t n, const char *word
     size_t i;
 
     for (i = 0; word[i] != '\0'; i++) {
-        if (i >= n || classify_upper(bytes[i]) != (uint8_t)word[i])
+        if (i >= n || ascii_upper(bytes[i]) != (uint8_t)word[i])
             return 0;
     }
     return 1;

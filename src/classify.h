@@ -13,15 +13,7 @@
 #include "decode.h"
 #include "event.h"
 
-#define CLASSIFY_VERDICT_LIST(X)                                                                                       \
-    X(CLASSIFY_UNDECIDED, "undecided")                                                                                 \
-    X(CLASSIFY_POP3, "pop3")                                                                                           \
-    X(CLASSIFY_POP3S, "pop3s")                                                                                         \
-    X(CLASSIFY_OTHER, "other")
-
-#define CLASSIFY_ENUM_ENTRY(name, text) name,
-enum classify_verdict { CLASSIFY_VERDICT_LIST(CLASSIFY_ENUM_ENTRY) CLASSIFY_VERDICT_COUNT };
-#undef CLASSIFY_ENUM_ENTRY
+enum classify_verdict { CLASSIFY_UNDECIDED, CLASSIFY_POP3, CLASSIFY_POP3S, CLASSIFY_OTHER };
 
 #define CLASSIFY_PORT_POP3 110  /* RFC 1939 §3 */
 #define CLASSIFY_PORT_POP3S 995 /* RFC 8314 §3.3 */
@@ -29,10 +21,6 @@ enum classify_verdict { CLASSIFY_VERDICT_LIST(CLASSIFY_ENUM_ENTRY) CLASSIFY_VERD
 /* RFC 2449 §4: a response's first line, greeting included, is at most 512
  * octets with its CRLF. A longer "greeting" is not POP3. */
 #define CLASSIFY_GREETING_MAX 512
-
-/* A payload-carrying flow on another port gets this many packets to show
- * a greeting and a command before it is written off as not POP3. */
-#define CLASSIFY_PROBE_MAX_PACKETS 16
 
 struct classify_greeting;
 struct classify_proxy_bytes;
@@ -47,7 +35,6 @@ struct classify_probe {
     uint8_t client_bytes[8]; /* the start of the client's first line */
     uint8_t client_len;
     uint8_t state;
-    uint8_t packets;
     uint8_t proxy_state; /* internal: header being read / read */
     bool proxy_server_first; /* the server's "+OK" came before the header */
     uint16_t proxy_split; /* server bytes kept before the header began */
@@ -89,9 +76,6 @@ enum classify_verdict classify_probe_client(struct classify_probe *p, const uint
 bool classify_probe_proxy(const struct classify_probe *p, const uint8_t **client, size_t *client_len,
                           size_t *split);
 
-/* One more payload packet without a verdict; OTHER once the bound is hit. */
-enum classify_verdict classify_probe_packet(struct classify_probe *p);
-
 /* The server bytes kept for replay (greeting first line and anything after
  * it before the client spoke), and when the first of them arrived. NULL
  * when none were kept. */
@@ -100,7 +84,6 @@ const uint8_t *classify_probe_greeting(const struct classify_probe *p, size_t *l
 /* Frees the greeting buffer; the probe is then back to its empty state. */
 void classify_probe_release(struct classify_probe *p);
 
-const char *classify_verdict_name(enum classify_verdict v);
 
 /* "4.2.0-..." from the nDPI library we are linked with. */
 const char *classify_ndpi_version(void);
@@ -114,11 +97,11 @@ const char *classify_ndpi_version(void);
  * No nDPI type leaves classify.c.
  *
  * A cleartext POP3 session (verdict POP3, and the server's first payload
- * a POP3 status line) is not given to nDPI: its dissectors would cost
- * ~100k instructions per session to say what our own tracker already
- * knows. It is named "POP3" here, with nDPI 4.2's risks for it, by the
- * rules nDPI applies to POP3 (see classify.c and the README, "What nDPI
- * says about a POP3 session"). */
+ * a POP3 status line) is not given to nDPI: its dissectors would run on
+ * every packet of the login to say what our own tracker already knows.
+ * It is named "POP3" here, with nDPI 4.2's risks for it, by the rules
+ * nDPI applies to POP3 (see classify.c and the README, "What nDPI says
+ * about a POP3 session"). */
 
 /* Payload packets fed per flow. nDPI 4.2 names a cleartext POP3 session
  * within its login, a TLS one within its handshake (certificate included);
@@ -185,9 +168,7 @@ void classify_app_stop(struct classify_context *c, struct classify_app *a);
 /* A cleartext POP3 login on the flow succeeded. nDPI 4.2 finds what it can
  * about a POP3 session (its name after PASS, the clear-text credentials
  * risk) in the authorization phase; after it, each packet fed would cost
- * ~20k instructions for nothing (bench: the same names and risks on every
- * sample, peer capture and the bench capture, 144 M of 1,702 M instructions
- * saved), so nDPI is stopped as by classify_app_stop. A session named by
+ * nDPI work and change nothing, so nDPI is stopped as by classify_app_stop. A session named by
  * classify.c goes on being watched for credentials sent in clear. */
 void classify_app_login(struct classify_context *c, struct classify_app *a);
 

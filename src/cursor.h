@@ -121,8 +121,16 @@ static inline uint32_t cursor_get_be32(struct cursor *c)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Little-endian: for fields written in the capturing host's byte order
- * (DLT_NULL), which a reader recognises by trying both orders. */
+/* Little-endian: for formats that are little-endian on the wire (NTLMSSP,
+ * MS-NLMP 2.2; UTF-16LE) and for fields written in the capturing host's
+ * byte order (DLT_NULL), which a reader recognises by trying both orders. */
+static inline uint16_t cursor_get_le16(struct cursor *c)
+{
+    const uint8_t *p = cursor_get_bytes(c, 2);
+
+    return p != NULL ? (uint16_t)((unsigned)p[1] << 8 | p[0]) : 0;
+}
+
 static inline uint32_t cursor_get_le32(struct cursor *c)
 {
     const uint8_t *p = cursor_get_bytes(c, 4);

@@ -8,14 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A byte string borrowed from the producer for the duration of one sink
- * call. Wire bytes: may hold NUL, CR, LF or invalid UTF-8; outputs escape.
- * data == NULL means "absent" (JSON null), len == 0 with data != NULL is an
- * empty string. */
-struct event_bytes {
-    const uint8_t *data;
-    size_t len;
-};
+#include "bytes.h"
+
+/* Byte strings in events are struct bytes (bytes.h), borrowed from the
+ * producer for the duration of one sink call; outputs escape them. The old
+ * name stays as an alias until every user is converted. */
+#define event_bytes bytes
 
 /* Packet time, never wall-clock time, so replays give identical output. */
 struct event_time {
@@ -160,17 +158,17 @@ struct event_auth {
     const struct event_flow *flow;
     unsigned attempt; /* 1-based index of this attempt within the session */
     const char *method; /* "USER", "APOP", or the SASL mechanism upper-cased */
-    struct event_bytes user; /* absent when the exchange never showed one */
-    struct event_bytes authzid; /* SASL authorization identity, when sent */
+    struct bytes user; /* absent when the exchange never showed one */
+    struct bytes authzid; /* SASL authorization identity, when sent */
     enum event_outcome outcome;
     enum event_exposure exposure; /* judged on what crossed the wire */
-    struct event_bytes password; /* the secret (password, token, digest):
-                                    outputs print it only with
-                                    --show-passwords */
-    struct event_bytes response; /* the verdict line's text after the
-                                    status word and any response code */
+    struct bytes password; /* the secret (password, token, digest):
+                              outputs print it only with
+                              --show-passwords */
+    struct bytes response; /* the verdict line's text after the
+                              status word and any response code */
     const char *resp_code; /* "AUTH", "IN-USE", "SYS/TEMP"... or NULL */
-    struct event_bytes realm; /* DIGEST-MD5 realm or NTLM domain, if sent */
+    struct bytes realm; /* DIGEST-MD5 realm or NTLM domain, if sent */
     /* Whether the credentials were right, as far as the verdict tells:
      * YES on success and on [IN-USE] (RFC 2449 §8: authenticated, but the
      * mailbox is locked), NO on [AUTH] (RFC 3206) or a plain failure of a
@@ -178,7 +176,7 @@ struct event_auth {
     enum event_tristate credentials_valid;
     /* Offline-guessing material for hashcat/John (APOP, CRAM-MD5, NTLM);
      * outputs print it only with --show-passwords. Absent otherwise. */
-    struct event_bytes crack;
+    struct bytes crack;
     /* Overlapping TCP copies that differ were seen while the attempt was
      * open, or before it began and after the previous one: the bytes it
      * was read from may not be what the server read (stream.c). */
@@ -190,9 +188,9 @@ struct event_session {
     struct event_time ts_start;
     struct event_time ts_end;
     const struct event_flow *flow;
-    struct event_bytes banner; /* greeting text after "+OK ", absent if unseen */
-    struct event_bytes apop_timestamp; /* "<...>" from the greeting, if any */
-    struct event_bytes user; /* the authenticated user, absent if none */
+    struct bytes banner; /* greeting text after "+OK ", absent if unseen */
+    struct bytes apop_timestamp; /* "<...>" from the greeting, if any */
+    struct bytes user; /* the authenticated user, absent if none */
     const char *auth_method; /* method of the successful login, or NULL */
     unsigned auth_attempts;
     unsigned auth_failures;
@@ -215,8 +213,8 @@ struct event_session {
     uint64_t anomalies; /* bit (1 << enum event_anomaly) per anomaly seen */
     bool capa_seen; /* a CAPA reply was seen: capabilities is meaningful */
     uint32_t capabilities; /* bit (1 << enum event_capa) per capability */
-    struct event_bytes sasl_mechanisms; /* CAPA "SASL" arguments, or absent */
-    struct event_bytes implementation; /* CAPA "IMPLEMENTATION" text */
+    struct bytes sasl_mechanisms; /* CAPA "SASL" arguments, or absent */
+    struct bytes implementation; /* CAPA "IMPLEMENTATION" text */
     bool stls_offered; /* CAPA listed STLS */
     const char *app_proto; /* nDPI's name for the flow, NULL if none */
     const char *const *risks; /* nDPI risk names that apply */
@@ -228,7 +226,7 @@ struct event_alert {
     struct event_time ts; /* packet time of the event that fired it */
     enum event_alert_kind kind;
     const struct event_flow *flow; /* the connection whose event fired it */
-    struct event_bytes user; /* the account it is about, or absent */
+    struct bytes user; /* the account it is about, or absent */
     uint64_t count; /* failures (or accounts, for spraying) in the window */
     uint64_t threshold; /* the count that makes it fire */
     uint32_t window; /* seconds; 0 when the alert has no window */

@@ -52,9 +52,9 @@ struct flow_table {
  * is a PRF under a 128-bit secret, so without the key no input set is
  * better than random; the 1-3 variant is the one Python (3.11+) and Rust's
  * HashMap use for this very purpose. Seeded multiply-mix hashes (wyhash and
- * kin) are cheaper but have no such analysis to point to. What made the old hash dear was not SipHash
- * but its input: 40 bytes (5 words, 9 rounds) ordered with memcmp; IPv4 now
- * costs 2 words (5 rounds), all in registers, no call.
+ * kin) are cheaper but have no such analysis to point to. The cost is in
+ * the input: so the key is packed into as few words as it fits (IPv4: two,
+ * five rounds in all), held in registers, with no call and no memcmp.
  *
  * Both directions hash alike because the two endpoints (address, port) go
  * in a fixed order, the smaller first. Any total order will do, so it
@@ -404,12 +404,11 @@ void flow_touch(struct flow_table *t, struct flow *f, struct event_time ts)
  * segments of its connection be ignored. It would otherwise stay for the
  * linger time (60 s of packet time) however many connections close in
  * that time, so memory grew with the closing rate: a fast link or a
- * replay (the bench captures pack 30k connections into 40 s) kept tens of
- * thousands of them, 4.5 MiB per 17k. What a tombstone guards against is a
- * retransmission or reordered segment that arrives after the close; those
- * come within an RTO or two (RFC 6298: 1 s minimum, usually far less), so
- * 4096 tombstones cover seconds even at a thousand closes a second, for
- * 1.1 MiB. A later stray without payload is ignored anyway; one with
+ * replay kept tens of thousands of them. What a tombstone guards against
+ * is a retransmission or reordered segment that arrives after the close;
+ * those come within an RTO or two (RFC 6298: 1 s minimum, usually far
+ * less), so 4096 tombstones cover seconds even at a thousand closes a
+ * second. A later stray without payload is ignored anyway; one with
  * payload starts a new mid-stream flow, as it would after the linger. */
 void flow_close(struct flow_table *t, struct flow *f, struct event_time ts)
 {

@@ -1,9 +1,8 @@
 /* Classic pcap files read in large blocks, records handed over in place.
  *
  * Why not libpcap: its savefile reader goes through stdio, which reads
- * 4 KiB per system call (some 280,000 calls per GB) and then copies every
- * record from stdio's buffer into libpcap's; together a third of
- * pop3scope's time on a large file. Here one read() fills most of a
+ * 4 KiB per system call and then copies every record from stdio's buffer
+ * into libpcap's, a large share of the time on a big file. Here one read() fills most of a
  * 1.25 MiB buffer, a record is parsed where it lies, and the only copy is
  * of the one record cut by the end of a block, moved to the front before
  * the next read. With --threads (pcapfile_hold) the workers read records

@@ -2,13 +2,17 @@
  * family, carried by RFC 5034 AUTH) and APOP (RFC 1939 §7), plus the
  * offline-guessing lines that hashcat and John the Ripper read.
  *
- * Every input is hostile. All reads go through an index checked against the
- * length in the same expression; every loop advances by at least one byte
+ * Every input is hostile. Binary messages (NTLMSSP) are read through the
+ * bounded cursor (cursor.h); text is read through an index checked against
+ * the length in the same expression; every loop advances by at least one byte
  * and stops at the length; every write goes through a writer that knows its
  * room. Nothing here allocates. */
 #include "sasl.h"
 
 #include <string.h>
+
+#include "ascii.h"
+#include "cursor.h"
 
 /* A valid, non-NULL pointer for zero-length inputs, so a slice of an empty
  * message never does arithmetic on NULL. */
@@ -40,7 +44,7 @@ static bool sasl_find_last_byte(const uint8_t *p, size_t len, uint8_t c, size_t 
 
 /* [start, end) of p; callers guarantee start <= end <= length of p. An empty
  * range stays absent: a field is either there with bytes or not there. */
-static void sasl_set_slice(struct sasl_field *f, const uint8_t *p, size_t start, size_t end)
+static void sasl_set_slice(struct bytes *f, const uint8_t *p, size_t start, size_t end)
 {
     if (end > start) {
         f->data = p + start;
@@ -48,27 +52,10 @@ static void sasl_set_slice(struct sasl_field *f, const uint8_t *p, size_t start,
     }
 }
 
-static uint8_t sasl_ascii_upper(uint8_t c)
-{
-    return (c >= 'a' && c <= 'z') ? (uint8_t)(c - 'a' + 'A') : c;
-}
-
 static bool sasl_has_prefix(const uint8_t *p, size_t len, const char *lit)
 {
     size_t n = strlen(lit);
     return len >= n && memcmp(p, lit, n) == 0;
-}
-
-static bool sasl_has_prefix_ci(const uint8_t *p, size_t len, const char *lit)
-{
-    size_t n = strlen(lit);
-    if (len < n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (sasl_ascii_upper(p[i]) != sasl_ascii_upper((uint8_t)lit[i]))
-            return false;
-    }
-    return true;
 }
 
 static int sasl_hex_value(uint8_t c)
@@ -93,7 +80,7 @@ bool sasl_is_hex(const uint8_t *p, size_t len)
 
 /* RFC 1939 §7, RFC 2195 §2, RFC 2831 §2.1.2.1: an MD5 digest is 16 octets
  * sent as 32 hex digits. */
-bool sasl_field_is_md5_hex(const struct sasl_field *f)
+bool sasl_field_is_md5_hex(const struct bytes *f)
 {
     return f != NULL && f->data != NULL && f->len == 32 && sasl_is_hex(f->data, f->len);
 }
@@ -105,16 +92,6 @@ bool sasl_has_control(const uint8_t *p, size_t len)
             return true;
     }
     return false;
-}
-
-static uint16_t sasl_le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t sasl_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 /* ----------------------------------------------------------------- base64 */
@@ -189,7 +166,7 @@ static uint8_t *sasl_scratch_room(const struct sasl_scratch *s, size_t *room)
     return (s->buf != NULL) ? s->buf + s->used : NULL;
 }
 
-static void sasl_scratch_commit(struct sasl_scratch *s, struct sasl_field *f, uint8_t *start, size_t n)
+static void sasl_scratch_commit(struct sasl_scratch *s, struct bytes *f, uint8_t *start, size_t n)
 {
     s->used += n;
     if (n > 0) {
@@ -198,7 +175,7 @@ static void sasl_scratch_commit(struct sasl_scratch *s, struct sasl_field *f, ui
     }
 }
 
-static bool sasl_scratch_hex(struct sasl_scratch *s, const uint8_t *p, size_t n, struct sasl_field *f)
+static bool sasl_scratch_hex(struct sasl_scratch *s, const uint8_t *p, size_t n, struct bytes *f)
 {
     static const char digits[] = "0123456789abcdef";
     size_t room;
@@ -216,7 +193,7 @@ static bool sasl_scratch_hex(struct sasl_scratch *s, const uint8_t *p, size_t n,
 /* DIGEST-MD5 quoted-string content (RFC 2831 §7.2, RFC 2616 §2.2): a
  * backslash quotes the next byte. The caller has checked that a backslash
  * never ends the content. */
-static bool sasl_scratch_unquote(struct sasl_scratch *s, const uint8_t *p, size_t len, struct sasl_field *f)
+static bool sasl_scratch_unquote(struct sasl_scratch *s, const uint8_t *p, size_t len, struct bytes *f)
 {
     size_t room;
     uint8_t *dst = sasl_scratch_room(s, &room);
@@ -252,7 +229,7 @@ static bool sasl_saslname_valid(const uint8_t *p, size_t len, bool *escaped)
     return true;
 }
 
-static bool sasl_scratch_saslname(struct sasl_scratch *s, const uint8_t *p, size_t len, struct sasl_field *f)
+static bool sasl_scratch_saslname(struct sasl_scratch *s, const uint8_t *p, size_t len, struct bytes *f)
 {
     size_t room;
     uint8_t *dst = sasl_scratch_room(s, &room);
@@ -275,7 +252,7 @@ static bool sasl_scratch_saslname(struct sasl_scratch *s, const uint8_t *p, size
 
 /* A saslname into f: a slice when it holds no escapes, else decoded into
  * scratch. An empty name stays absent. */
-static void sasl_set_saslname(struct sasl_field *f, const uint8_t *p, size_t len, struct sasl_scratch *s,
+static void sasl_set_saslname(struct bytes *f, const uint8_t *p, size_t len, struct sasl_scratch *s,
                               struct sasl_result *res)
 {
     bool escaped;
@@ -316,20 +293,23 @@ static size_t sasl_utf8_encode(uint32_t cp, uint8_t out[4])
 /* NTLM names with NTLMSSP_NEGOTIATE_UNICODE are UTF-16LE (MS-NLMP 2.2.2.5);
  * a surrogate without its partner becomes U+FFFD. An odd trailing byte is
  * the caller's to flag. */
-static bool sasl_scratch_utf16le(struct sasl_scratch *s, const uint8_t *p, size_t len, struct sasl_field *f)
+static bool sasl_scratch_utf16le(struct sasl_scratch *s, const uint8_t *p, size_t len, struct bytes *f)
 {
     size_t room;
     uint8_t *dst = sasl_scratch_room(s, &room);
     if (dst == NULL)
         return false;
     size_t n = 0;
-    for (size_t i = 0; i + 1 < len; i += 2) {
-        uint32_t cp = sasl_le16(p + i);
-        if (cp >= 0xd800 && cp <= 0xdbff && i + 3 < len) {
-            uint32_t lo = sasl_le16(p + i + 2);
+    struct cursor c;
+    cursor_init(&c, p, len);
+    while (cursor_has(&c, 2)) {
+        uint32_t cp = cursor_get_le16(&c);
+        if (cp >= 0xd800 && cp <= 0xdbff && cursor_has(&c, 2)) {
+            struct cursor ahead = c;
+            uint32_t lo = cursor_get_le16(&ahead);
             if (lo >= 0xdc00 && lo <= 0xdfff) {
                 cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                i += 2;
+                c = ahead;
             }
         }
         if (cp >= 0xd800 && cp <= 0xdfff)
@@ -445,7 +425,7 @@ bool sasl_apop_parse(const uint8_t *args, size_t len, struct sasl_result *res)
     return sasl_name_digest(args, len, res);
 }
 
-bool sasl_greeting_timestamp(const uint8_t *banner, size_t len, struct sasl_field *ts)
+bool sasl_greeting_timestamp(const uint8_t *banner, size_t len, struct bytes *ts)
 {
     if (ts == NULL)
         return false;
@@ -537,12 +517,12 @@ static bool sasl_digest_directive(const uint8_t *p, size_t len, size_t *pos, str
 static bool sasl_key_is(const uint8_t *p, const struct sasl_directive *d, const char *name)
 {
     size_t n = d->key_end - d->key_start;
-    return n == strlen(name) && sasl_has_prefix_ci(p + d->key_start, n, name);
+    return ascii_case_equal(p + d->key_start, n, name, strlen(name));
 }
 
 /* RFC 2831 §2.1.2: each of these directives may appear at most once. */
-static void sasl_digest_store(const uint8_t *p, const struct sasl_directive *d, struct sasl_field *f,
-                              struct sasl_scratch *s, struct sasl_result *res)
+static void sasl_digest_store(const uint8_t *p, const struct sasl_directive *d, struct bytes *f, struct sasl_scratch *s,
+                              struct sasl_result *res)
 {
     if (f->data != NULL) {
         res->malformed = true;
@@ -561,7 +541,7 @@ static bool sasl_digest_qop_layer(const uint8_t *p, const struct sasl_directive 
     size_t n = d->value_end - d->value_start;
     const uint8_t *v = p + d->value_start;
 
-    return (n == 8 && sasl_has_prefix_ci(v, n, "AUTH-INT")) || (n == 9 && sasl_has_prefix_ci(v, n, "AUTH-CONF"));
+    return ascii_case_equal(v, n, ASCII_LIT("AUTH-INT")) || ascii_case_equal(v, n, ASCII_LIT("AUTH-CONF"));
 }
 
 static bool sasl_decode_digest_md5(unsigned step, const uint8_t *msg, size_t len, struct sasl_scratch *s,
@@ -713,7 +693,7 @@ static void sasl_auth_value(const uint8_t *p, size_t len, struct sasl_result *re
         res->malformed = true;
         return;
     }
-    bool bearer = sasl_has_prefix_ci(p, len, "Bearer ");
+    bool bearer = ascii_case_prefix(p, len, ASCII_LIT("Bearer "));
     size_t i = 0;
     if (bearer) {
         i = 7;
@@ -763,10 +743,10 @@ static bool sasl_kvpairs(const uint8_t *msg, size_t len, size_t pos, bool want_u
  * `from` becomes the secret when no token was found apart from it. */
 static void sasl_token_guard(const uint8_t *msg, size_t len, size_t from, struct sasl_result *res)
 {
-    const struct sasl_field *u = &res->user;
+    const struct bytes *u = &res->user;
     bool dropped = false;
     for (size_t i = 0; u->data != NULL && i + 5 <= u->len && !dropped; i++)
-        dropped = sasl_has_prefix_ci(u->data + i, u->len - i, "auth=");
+        dropped = ascii_case_prefix(u->data + i, u->len - i, ASCII_LIT("auth="));
     if (!dropped)
         return;
     res->user.data = NULL;
@@ -838,28 +818,38 @@ static const uint8_t sasl_ntlm_signature[8] = { 'N', 'T', 'L', 'M', 'S', 'S', 'P
 #define SASL_NTLM_TYPE3_FLAGS 60u
 #define SASL_NTLM_TYPE3_HEADER 64u
 
-static bool sasl_ntlm_type(const uint8_t *msg, size_t len, uint32_t *type)
+/* The signature and MessageType that open every NTLMSSP message (MS-NLMP
+ * 2.2.1). On success the cursor stands after them. */
+static bool sasl_ntlm_type(struct cursor *c, uint32_t *type)
 {
-    if (len < 12 || memcmp(msg, sasl_ntlm_signature, sizeof(sasl_ntlm_signature)) != 0)
-        return false;
-    *type = sasl_le32(msg + 8);
-    return true;
+    const uint8_t *signature = cursor_get_bytes(c, sizeof sasl_ntlm_signature);
+
+    *type = cursor_get_le32(c);
+    return !cursor_failed(c) && memcmp(signature, sasl_ntlm_signature, sizeof sasl_ntlm_signature) == 0;
 }
 
 /* A security buffer (MS-NLMP 2.2.1.3: Len, MaxLen, BufferOffset). Offsets
- * are attacker-chosen: both ends are checked against the message. */
+ * are attacker-chosen: the bytes are taken through a cursor over the whole
+ * message, so a buffer that ends outside it is not ok. */
 struct sasl_ntlm_buffer {
     size_t offset;
-    size_t len;
+    struct bytes bytes; /* data NULL unless ok */
     bool ok;
 };
 
-static struct sasl_ntlm_buffer sasl_ntlm_buffer_at(const uint8_t *msg, size_t len, size_t at)
+static struct sasl_ntlm_buffer sasl_ntlm_buffer_read(struct cursor *header, const uint8_t *msg, size_t len)
 {
-    struct sasl_ntlm_buffer b;
-    b.len = sasl_le16(msg + at);
-    b.offset = sasl_le32(msg + at + 4);
-    b.ok = b.offset <= len && b.len <= len - b.offset;
+    struct sasl_ntlm_buffer b = { 0, { NULL, 0 }, false };
+    struct cursor whole;
+    size_t n = cursor_get_le16(header);
+
+    (void)cursor_get_le16(header); /* MaxLen: says nothing about the bytes */
+    b.offset = cursor_get_le32(header);
+    cursor_init(&whole, msg, len);
+    cursor_skip(&whole, b.offset);
+    b.bytes.data = cursor_get_bytes(&whole, n);
+    b.bytes.len = b.bytes.data != NULL ? n : 0;
+    b.ok = !cursor_failed(header) && b.bytes.data != NULL;
     return b;
 }
 
@@ -867,60 +857,65 @@ enum { SASL_NTLM_LM, SASL_NTLM_NT, SASL_NTLM_DOMAIN, SASL_NTLM_USER, SASL_NTLM_W
 
 /* NegotiateFlags exist only when the fixed header reaches them; old
  * (NTLMv1-era) senders put the payload right after the Workstation buffer.
- * Without flags, a user name whose high bytes are all zero is UTF-16. */
-static bool sasl_ntlm_unicode(const uint8_t *msg, size_t len, const struct sasl_ntlm_buffer b[SASL_NTLM_BUFFERS])
+ * Without flags, a user name whose high bytes are all zero is UTF-16.
+ * `header` stands after the Workstation buffer. */
+static bool sasl_ntlm_unicode(struct cursor header, size_t len, const struct sasl_ntlm_buffer b[SASL_NTLM_BUFFERS])
 {
     size_t lowest = len;
     for (int i = 0; i < SASL_NTLM_BUFFERS; i++) {
-        if (b[i].ok && b[i].len > 0 && b[i].offset < lowest)
+        if (b[i].ok && b[i].bytes.len > 0 && b[i].offset < lowest)
             lowest = b[i].offset;
     }
-    if (len >= SASL_NTLM_TYPE3_HEADER && lowest >= SASL_NTLM_TYPE3_HEADER)
-        return (sasl_le32(msg + SASL_NTLM_TYPE3_FLAGS) & SASL_NTLM_NEGOTIATE_UNICODE) != 0;
-    const struct sasl_ntlm_buffer *u = &b[SASL_NTLM_USER];
-    if (!u->ok || u->len == 0 || u->len % 2 != 0)
+    if (len >= SASL_NTLM_TYPE3_HEADER && lowest >= SASL_NTLM_TYPE3_HEADER) {
+        cursor_skip(&header, SASL_NTLM_TYPE3_FLAGS - SASL_NTLM_TYPE3_MIN); /* EncryptedRandomSessionKey */
+        return (cursor_get_le32(&header) & SASL_NTLM_NEGOTIATE_UNICODE) != 0;
+    }
+    const struct bytes *u = &b[SASL_NTLM_USER].bytes;
+    if (!b[SASL_NTLM_USER].ok || u->len == 0 || u->len % 2 != 0)
         return false;
     for (size_t i = 1; i < u->len; i += 2) {
-        if (msg[u->offset + i] != 0)
+        if (u->data[i] != 0)
             return false;
     }
     return true;
 }
 
-static void sasl_ntlm_name(const uint8_t *msg, const struct sasl_ntlm_buffer *b, bool unicode, struct sasl_field *f,
-                           struct sasl_scratch *s, struct sasl_result *res)
+static void sasl_ntlm_name(const struct sasl_ntlm_buffer *b, bool unicode, struct bytes *f, struct sasl_scratch *s,
+                           struct sasl_result *res)
 {
     if (!b->ok) {
         res->malformed = true;
         return;
     }
-    if (b->len == 0)
+    if (b->bytes.len == 0)
         return;
     if (!unicode) {
         /* OEM code page: which one is not on the wire; pass bytes as sent. */
-        sasl_set_slice(f, msg, b->offset, b->offset + b->len);
+        *f = b->bytes;
         return;
     }
-    if (b->len % 2 != 0)
+    if (b->bytes.len % 2 != 0)
         res->malformed = true;
-    if (!sasl_scratch_utf16le(s, msg + b->offset, b->len, f))
+    if (!sasl_scratch_utf16le(s, b->bytes.data, b->bytes.len, f))
         res->truncated = true;
 }
 
-static void sasl_ntlm_response(const uint8_t *msg, const struct sasl_ntlm_buffer *b, struct sasl_field *f,
-                               struct sasl_scratch *s, struct sasl_result *res)
+static void sasl_ntlm_response(const struct sasl_ntlm_buffer *b, struct bytes *f, struct sasl_scratch *s,
+                               struct sasl_result *res)
 {
     if (!b->ok) {
         res->malformed = true;
         return;
     }
-    if (b->len > 0 && !sasl_scratch_hex(s, msg + b->offset, b->len, f))
+    if (b->bytes.len > 0 && !sasl_scratch_hex(s, b->bytes.data, b->bytes.len, f))
         res->truncated = true;
 }
 
 /* AUTHENTICATE_MESSAGE, MS-NLMP 2.2.1.3. Anonymous (3.2.5.1.2: empty user
- * and NT response, LM response empty or one zero byte) exposes nothing. */
-static bool sasl_ntlm_authenticate(const uint8_t *msg, size_t len, struct sasl_scratch *s, struct sasl_result *res)
+ * and NT response, LM response empty or one zero byte) exposes nothing.
+ * `header` stands after the MessageType. */
+static bool sasl_ntlm_authenticate(struct cursor *header, const uint8_t *msg, size_t len, struct sasl_scratch *s,
+                                   struct sasl_result *res)
 {
     if (len < SASL_NTLM_TYPE3_MIN) {
         res->malformed = true;
@@ -928,17 +923,17 @@ static bool sasl_ntlm_authenticate(const uint8_t *msg, size_t len, struct sasl_s
     }
     struct sasl_ntlm_buffer b[SASL_NTLM_BUFFERS];
     for (int i = 0; i < SASL_NTLM_BUFFERS; i++)
-        b[i] = sasl_ntlm_buffer_at(msg, len, 12 + 8 * (size_t)i);
+        b[i] = sasl_ntlm_buffer_read(header, msg, len);
     const struct sasl_ntlm_buffer *lm = &b[SASL_NTLM_LM], *nt = &b[SASL_NTLM_NT];
-    if (b[SASL_NTLM_USER].ok && b[SASL_NTLM_USER].len == 0 && nt->ok && nt->len == 0 && lm->ok &&
-        (lm->len == 0 || (lm->len == 1 && msg[lm->offset] == 0)))
+    if (b[SASL_NTLM_USER].ok && b[SASL_NTLM_USER].bytes.len == 0 && nt->ok && nt->bytes.len == 0 && lm->ok &&
+        (lm->bytes.len == 0 || (lm->bytes.len == 1 && lm->bytes.data[0] == 0)))
         return false;
-    bool unicode = sasl_ntlm_unicode(msg, len, b);
-    sasl_ntlm_name(msg, &b[SASL_NTLM_USER], unicode, &res->user, s, res);
-    sasl_ntlm_name(msg, &b[SASL_NTLM_DOMAIN], unicode, &res->realm, s, res);
-    sasl_ntlm_response(msg, nt, &res->secret, s, res);
-    sasl_ntlm_response(msg, lm, &res->lm_response, s, res);
-    if (nt->ok && nt->len == 0)
+    bool unicode = sasl_ntlm_unicode(*header, len, b);
+    sasl_ntlm_name(&b[SASL_NTLM_USER], unicode, &res->user, s, res);
+    sasl_ntlm_name(&b[SASL_NTLM_DOMAIN], unicode, &res->realm, s, res);
+    sasl_ntlm_response(nt, &res->secret, s, res);
+    sasl_ntlm_response(lm, &res->lm_response, s, res);
+    if (nt->ok && nt->bytes.len == 0)
         res->secret = res->lm_response; /* an LM-only client */
     return true;
 }
@@ -951,13 +946,15 @@ static bool sasl_decode_ntlm(unsigned step, const uint8_t *msg, size_t len, stru
     (void)step;
     if (len == 0)
         return false;
+    struct cursor c;
     uint32_t type;
-    if (!sasl_ntlm_type(msg, len, &type)) {
+    cursor_init(&c, msg, len);
+    if (!sasl_ntlm_type(&c, &type)) {
         res->malformed = true;
         return false;
     }
     if (type == 3)
-        return sasl_ntlm_authenticate(msg, len, s, res);
+        return sasl_ntlm_authenticate(&c, msg, len, s, res);
     if (type != 1)
         res->malformed = true; /* a client never sends a CHALLENGE */
     return false;
@@ -965,12 +962,22 @@ static bool sasl_decode_ntlm(unsigned step, const uint8_t *msg, size_t len, stru
 
 bool sasl_ntlm_server_challenge(const uint8_t *msg, size_t len, uint8_t challenge[8])
 {
+    struct cursor c;
     uint32_t type;
-    /* MS-NLMP 2.2.1.2: ServerChallenge sits at offset 24, after the
-     * TargetName buffer and NegotiateFlags. */
-    if (msg == NULL || challenge == NULL || len < 32 || !sasl_ntlm_type(msg, len, &type) || type != 2)
+    const uint8_t *server_challenge;
+
+    if (msg == NULL || challenge == NULL)
         return false;
-    memcpy(challenge, msg + 24, 8);
+    cursor_init(&c, msg, len);
+    if (!sasl_ntlm_type(&c, &type) || type != 2)
+        return false;
+    /* MS-NLMP 2.2.1.2: ServerChallenge follows the TargetName buffer and
+     * NegotiateFlags. */
+    cursor_skip(&c, 8 + 4);
+    server_challenge = cursor_get_bytes(&c, 8);
+    if (server_challenge == NULL)
+        return false;
+    memcpy(challenge, server_challenge, 8);
     return true;
 }
 
@@ -1032,7 +1039,7 @@ static const struct sasl_mechanism *sasl_mechanism_find(const char *mech)
         const struct sasl_mechanism *m = &sasl_mechanisms[i];
         size_t n = strlen(m->name);
         bool match = m->family ? len > n : len == n;
-        if (match && sasl_has_prefix_ci((const uint8_t *)mech, len, m->name))
+        if (match && ascii_case_prefix((const uint8_t *)mech, len, m->name, n))
             return m;
     }
     return NULL;
@@ -1045,7 +1052,7 @@ void sasl_mechanism_name(const uint8_t *name, size_t len, char *out, size_t out_
     size_t n = 0;
     for (size_t i = 0; name != NULL && i < len && n + 1 < out_size; i++) {
         uint8_t c = name[i];
-        out[n++] = (c > ' ' && c < 0x7f) ? (char)sasl_ascii_upper(c) : '?';
+        out[n++] = (c > ' ' && c < 0x7f) ? (char)ascii_upper(c) : '?';
     }
     out[n] = '\0';
 }
@@ -1081,8 +1088,10 @@ void sasl_decode_client(const char *mech, unsigned step, const uint8_t *msg, siz
 /* Case-insensitive search of a NUL-terminated word in p[0..len). */
 static bool sasl_contains_ci(const uint8_t *p, size_t len, const char *word)
 {
+    size_t n = strlen(word);
+
     for (size_t i = 0; i < len; i++) {
-        if (sasl_has_prefix_ci(p + i, len - i, word))
+        if (ascii_case_prefix(p + i, len - i, word, n))
             return true;
     }
     return false;
@@ -1105,8 +1114,8 @@ enum sasl_login_prompt sasl_login_prompt_kind(const uint8_t *prompt, size_t len)
     return SASL_PROMPT_UNKNOWN;
 }
 
-void sasl_decode_response(const char *mech, unsigned step, const struct sasl_field *prompt, const uint8_t *msg,
-                          size_t len, uint8_t *scratch, size_t scratch_size, struct sasl_result *res)
+void sasl_decode_response(const char *mech, unsigned step, const struct bytes *prompt, const uint8_t *msg, size_t len,
+                          uint8_t *scratch, size_t scratch_size, struct sasl_result *res)
 {
     const struct sasl_mechanism *m = sasl_mechanism_find(mech);
     if (m != NULL && m->decode == sasl_decode_login && prompt != NULL) {

@@ -10,24 +10,21 @@
 
 #include "event.h"
 
-/* A decoded value: points into the caller's output buffer. */
-struct sasl_field {
-    const uint8_t *data; /* NULL: not present */
-    size_t len;
-};
+/* Decoded values are struct bytes (bytes.h) pointing into the message or
+ * the caller's scratch buffer; data NULL: not present. The old name stays
+ * as an alias until every user is converted. */
+#define sasl_field bytes
 
 /* What one client SASL message (already base64-decoded) revealed. */
 struct sasl_result {
-    struct sasl_field user; /* authentication identity */
-    struct sasl_field authzid; /* authorization identity, if any */
-    struct sasl_field secret; /* password, token, or digest */
+    struct bytes user; /* authentication identity */
+    struct bytes authzid; /* authorization identity, if any */
+    struct bytes secret; /* password, token, or digest */
     enum event_exposure exposure; /* what this message put on the wire */
     bool malformed; /* the message did not follow the mechanism's syntax */
-    /* Added after the fields above (append-only, so existing code keeps
-     * working): */
-    struct sasl_field realm; /* DIGEST-MD5 realm, NTLM domain */
-    struct sasl_field lm_response; /* NTLM LmChallengeResponse in lower-case
-                                      hex (sasl_crack.h) */
+    struct bytes realm; /* DIGEST-MD5 realm, NTLM domain */
+    struct bytes lm_response; /* NTLM LmChallengeResponse in lower-case
+                                 hex (sasl_crack.h) */
     bool truncated; /* a field that had to be rewritten (unescaped,
                        UTF-16 -> UTF-8) did not fit the scratch buffer
                        and is absent: a bound was hit, count it */
@@ -57,8 +54,6 @@ void sasl_decode_client(const char *mech, unsigned step, const uint8_t *msg, siz
 /* The exposure class a mechanism has once its secret-bearing message has
  * crossed the wire (PLAIN -> cleartext, CRAM-MD5 -> hash, XOAUTH2 -> token). */
 enum event_exposure sasl_mechanism_exposure(const char *mech);
-
-/* ---- Added by the SASL module (everything above is the original API) ---- */
 
 /* Scratch bytes that guarantee every rewritten field of a `len`-byte message
  * fits. NTLM is the worst case: its security buffers may all cover the same
@@ -109,8 +104,8 @@ enum sasl_login_prompt sasl_login_prompt_kind(const uint8_t *prompt, size_t len)
  * secret, whatever the order; with an UNKNOWN prompt the draft's order
  * decides (first answer the name, second the password) and any later
  * answer is taken as a possible secret, never as a name. */
-void sasl_decode_response(const char *mech, unsigned step, const struct sasl_field *prompt, const uint8_t *msg,
-                          size_t len, uint8_t *scratch, size_t scratch_size, struct sasl_result *res);
+void sasl_decode_response(const char *mech, unsigned step, const struct bytes *prompt, const uint8_t *msg, size_t len,
+                          uint8_t *scratch, size_t scratch_size, struct sasl_result *res);
 
 /* A client response that is not clean base64 (RFC 5034 §4), `raw` as it
  * crossed the wire. Which part a lenient server decoded is unknowable
@@ -132,7 +127,7 @@ bool sasl_apop_parse(const uint8_t *args, size_t len, struct sasl_result *res);
  * at most SASL_TIMESTAMP_MAX bytes long including the brackets. ts points
  * into banner, brackets included (they are part of what is hashed). */
 #define SASL_TIMESTAMP_MAX 256
-bool sasl_greeting_timestamp(const uint8_t *banner, size_t len, struct sasl_field *ts);
+bool sasl_greeting_timestamp(const uint8_t *banner, size_t len, struct bytes *ts);
 
 /* NTLM CHALLENGE (type 2) message from the server (already base64-decoded):
  * copies its 8-byte ServerChallenge (MS-NLMP 2.2.1.2). False if msg is not
