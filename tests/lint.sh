@@ -3,7 +3,7 @@
 # analyzer, cppcheck clean, and clang as strict as gcc (the suite builds
 # with gcc; this compiles every file with clang too).
 set -u
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib/lib.sh"
 cd "$SRCDIR" || exit 1
 
 tap_plan 3
