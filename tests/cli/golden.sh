@@ -1,33 +1,35 @@
 #!/usr/bin/env bash
-# Golden tests: each bundled sample and each peer capture, analyzed with
+# Golden tests: each capture in tests/lib/captures.list, analyzed with
 # --json --show-passwords, must give exactly its reviewed expected file in
 # tests/golden/. UPDATE_GOLDEN=1 rewrites the expected files instead; review
 # the diff and say why in the commit.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
 
-golden_dir=$SRCDIR/tests/golden
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cases=()
-for f in "$SRCDIR"/samples/*.pcap "$SRCDIR"/samples/*.pcapng; do
-    [ -e "$f" ] && cases+=("samples:$f")
-done
-if peers=$(peer_capture_dir); then
-    for f in "$peers"/*.pcap "$peers"/*.pcapng; do
-        [ -e "$f" ] && cases+=("peer:$f")
-    done
-else
-    echo "# WARNING: ../shared/peer-captures not found: peer goldens skipped" >&2
+unlisted=$(capture_list_unlisted)
+if [ -n "$unlisted" ]; then
+    echo "Bail out! not in tests/lib/captures.list (add a line and its golden file):" $unlisted
+    exit 1
 fi
+peers=$(peer_capture_dir) || {
+    peers=
+    echo "# WARNING: ../shared/peer-captures not found: peer goldens skipped" >&2
+}
+cases=()
+while read -r kind file _ golden; do
+    case $kind in '#'* | '') continue ;; esac
+    [ "$kind" = peer ] && [ -z "$peers" ] && continue
+    cases+=("$kind:$golden:$file")
+done < "$SRCDIR/tests/lib/captures.list"
 
 tap_plan $(( ${#cases[@]} * 2 ))
 for c in "${cases[@]}"; do
-    kind=${c%%:*}
-    pcap=${c#*:}
-    name=$(basename "$pcap")
-    expected=$golden_dir/$kind/${name%.*}.jsonl
+    IFS=: read -r kind golden name <<< "$c"
+    if [ "$kind" = samples ]; then pcap=$SRCDIR/samples/$name; else pcap=$peers/$name; fi
+    expected=$SRCDIR/$golden
     got=$work/$kind-$name.jsonl
     "$POP3SCOPE" --json --show-passwords "$pcap" > "$got" 2> "$work/stderr"
     status=$?
@@ -47,9 +49,9 @@ for n, line in enumerate(open(sys.argv[1], "rb"), 1):
         tap_diag < "$work/stderr"
     fi
     if [ -f "$expected" ] && diff -u "$expected" "$got" > "$work/diff"; then
-        tap_ok "$kind/$name: matches tests/golden/$kind/${name%.*}.jsonl"
+        tap_ok "$kind/$name: matches $golden"
     else
-        tap_not_ok "$kind/$name: differs from tests/golden/$kind/${name%.*}.jsonl"
+        tap_not_ok "$kind/$name: differs from $golden"
         head -40 "$work/diff" | tap_diag
     fi
 done

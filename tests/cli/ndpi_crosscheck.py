@@ -20,7 +20,6 @@ Environment (set by the harness; tests/lib/lib.sh defaults otherwise):
 POP3SCOPE, SRCDIR, PEER_CAPTURES (optional), NDPIREADER (optional).
 Needs ndpiReader (Debian package libndpi-bin) of the same nDPI version as
 pop3scope links; without it the test is skipped, saying so."""
-import glob
 import json
 import os
 import re
@@ -30,6 +29,8 @@ import sys
 
 SRCDIR = os.environ.get("SRCDIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 POP3SCOPE = os.environ.get("POP3SCOPE", os.path.join(os.environ.get("BUILDDIR", SRCDIR), "src", "pop3scope"))
+sys.path.insert(0, os.path.join(SRCDIR, "tests", "lib"))
+from captures import capture_list, peer_capture_dir  # noqa: E402  tests/lib/captures.py
 
 # nDPI 4.2 keeps username in char[32] and password in char[16]
 # (ndpi_typedefs.h, struct ndpi_flow_tcp_struct), so at most 31 and 15
@@ -171,13 +172,9 @@ def compare(name, theirs, ours, seen_expected):
 
 
 def captures():
-    found = sorted(glob.glob(os.path.join(SRCDIR, "samples", "*.pcap")) +
-                   glob.glob(os.path.join(SRCDIR, "samples", "*.pcapng")))
-    for d in (os.environ.get("PEER_CAPTURES"), os.path.join(SRCDIR, "..", "shared", "peer-captures"),
-              os.path.join(SRCDIR, "..", "..", "shared", "peer-captures")):
-        if d and os.path.isdir(d):
-            found += sorted(glob.glob(os.path.join(d, "*.pcap")) + glob.glob(os.path.join(d, "*.pcapng")))
-            break
+    found = sorted(capture_list(SRCDIR, "samples"))
+    if peer_capture_dir(SRCDIR):
+        found += sorted(capture_list(SRCDIR, "peer"))
     else:
         print("# WARNING: ../shared/peer-captures not found: only the samples are cross-checked", file=sys.stderr)
     return found

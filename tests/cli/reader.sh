@@ -27,11 +27,8 @@ mkdir -p "$work/made"
 python3 "$SRCDIR/tests/lib/tools/malformed-pcap.py" "$good" "$work/made" || tap_skip_all "malformed-pcap.py failed"
 python3 "$SRCDIR/tests/lib/tools/reader-variants.py" "$good" "$work/made" || tap_skip_all "reader-variants.py failed"
 
-samples=("$SRCDIR"/samples/*.pcap "$SRCDIR"/samples/*.pcapng)
-peers=()
-if dir=$(peer_capture_dir); then
-    for f in "$dir"/*.pcap "$dir"/*.pcapng; do [ -f "$f" ] && peers+=("$f"); done
-fi
+mapfile -t samples < <(capture_list samples)
+mapfile -t peers < <(capture_list peer)
 made=("$work"/made/*)
 
 tap_plan 16

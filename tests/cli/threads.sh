@@ -13,14 +13,9 @@ GEN=${POP3GEN:-$BUILDDIR/tests/bench/pop3gen}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-captures=("$SRCDIR"/samples/*.pcap)
-if peers=$(peer_capture_dir); then
-    for f in "$peers"/*.pcap "$peers"/*.pcapng; do
-        [ -f "$f" ] && captures+=("$f")
-    done
-else
+peer_capture_dir > /dev/null ||
     echo "# WARNING: ../shared/peer-captures is absent: peer captures not compared" >&2
-fi
+mapfile -t captures < <(capture_list samples peer)
 have_gen=0
 if [ -x "$GEN" ] && "$GEN" -s 3 -b 8M -o "$work/gen.pcap" -t "$work/gen.truth" > /dev/null 2>&1; then
     captures+=("$work/gen.pcap")

@@ -11,10 +11,7 @@ harnesses="pop3 sasl decode pcap"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-captures=("$SRCDIR"/samples/*.pcap)
-if peers=$(peer_capture_dir); then
-    captures+=("$peers"/*.pcap "$peers"/*.pcapng)
-fi
+mapfile -t captures < <(capture_list samples peer)
 python3 "$SRCDIR/tests/fuzz/make-seeds.py" "$work/seeds" "${captures[@]}" 2> "$work/seed-err"
 
 tap_plan 8

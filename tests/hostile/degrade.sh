@@ -11,16 +11,9 @@ degrade=$BUILDDIR/tests/lib/tools/pcap-degrade
 [ -x "$degrade" ] || tap_skip_all "tests/lib/tools/pcap-degrade not built (make check builds it)"
 command -v python3 > /dev/null || tap_skip_all "python3 not installed"
 
-captures=("$SRCDIR"/samples/*.pcap "$SRCDIR"/samples/*.pcapng)
-if peers=$(peer_capture_dir); then
-    captures+=("$peers"/*.pcap "$peers"/*.pcapng)
-else
+peer_capture_dir > /dev/null ||
     echo "# WARNING: ../shared/peer-captures not found: peer captures not damaged" >&2
-fi
-existing=()
-for c in "${captures[@]}"; do
-    [ -e "$c" ] && existing+=("$c")
-done
+mapfile -t existing < <(capture_list samples peer)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -13,11 +13,8 @@ command -v valgrind > /dev/null || tap_skip_all "valgrind not installed"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-samples=("$SRCDIR"/samples/*.pcap)
-peers=()
-if dir=$(peer_capture_dir); then
-    for f in "$dir"/*.pcap "$dir"/*.pcapng; do [ -e "$f" ] && peers+=("$f"); done
-fi
+mapfile -t samples < <(capture_list samples)
+mapfile -t peers < <(capture_list peer)
 gen=$BUILDDIR/tests/lib/tools/flood-pcap
 
 tap_plan 6

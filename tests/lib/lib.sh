@@ -49,3 +49,32 @@ peer_capture_dir() {
     done
     return 1
 }
+
+# capture_list WHERE...: the paths of the captures tests/lib/captures.list
+# names, in its order, for WHERE samples and/or peer. Peer captures come
+# only when their directory is found (a warning is each caller's to give).
+capture_list() {
+    local where file dir peers
+    peers=$(peer_capture_dir) || peers=
+    while read -r where file _; do
+        case $where in '#'* | '') continue ;; esac
+        [[ " $* " == *" $where "* ]] || continue
+        if [ "$where" = samples ]; then dir=$SRCDIR/samples; else dir=$peers; fi
+        [ -n "$dir" ] && [ -e "$dir/$file" ] && echo "$dir/$file"
+    done < "$SRCDIR/tests/lib/captures.list"
+}
+
+# capture_list_unlisted: the captures in samples/ and the peer directory
+# that tests/lib/captures.list does not name, one a line (none: empty).
+capture_list_unlisted() {
+    local f dir where peers
+    peers=$(peer_capture_dir) || peers=
+    for where in samples peer; do
+        if [ "$where" = samples ]; then dir=$SRCDIR/samples; else dir=$peers; fi
+        [ -n "$dir" ] || continue
+        for f in "$dir"/*.pcap "$dir"/*.pcapng; do
+            [ -e "$f" ] || continue
+            grep -qE "^$where[[:space:]]+${f##*/}[[:space:]]" "$SRCDIR/tests/lib/captures.list" || echo "$f"
+        done
+    done
+}
