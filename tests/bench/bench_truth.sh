@@ -40,21 +40,7 @@ fi
 # session ends; and in the traffic itself, lower-case commands, pipelining,
 # dot-stuffed lines, duplicates, reordering and non-POP3 flows.
 python3 "$TRUTH" "$work/a.truth" "$work/a.truth" --coverage > "$work/cov.txt"
-missing=$(python3 - "$work/cov.txt" "$work/gen.txt" << 'EOF'
-import json, re, sys
-cov = json.loads(open(sys.argv[1]).read().splitlines()[-1])
-gen = open(sys.argv[2]).read()
-need = ["method:USER", "method:APOP", "method:PLAIN", "method:LOGIN", "method:CRAM-MD5", "method:XOAUTH2",
-        "outcome:success", "outcome:failure", "outcome:aborted", "exposure:cleartext", "exposure:hash",
-        "exposure:token", "exposure:none", "tls:none", "tls:stls", "tls:implicit", "ipv6", "odd_port", "end:quit",
-        "end:fin", "end:rst", "committed", "top", "authzid", "resp_code", "maildrop_octets_unknown"]
-lacking = [k for k in need if cov.get(k, 0) == 0]
-for word in ["IPv6 flows", "duplicated", "reordered", "lowercase", "pipelining", "dot-stuffed lines", "other flows"]:
-    m = re.search(r"(\d+) " + word, gen)
-    if not m or int(m.group(1)) == 0:
-        lacking.append(word)
-print(" ".join(lacking))
-EOF
+missing=$(python3 "$SRCDIR/tests/bench/truth_coverage_missing.py" "$work/cov.txt" "$work/gen.txt"
 )
 if [ -z "$missing" ]; then
     tap_ok "the capture covers every method, outcome, exposure, TLS kind, end and wire oddity"
@@ -86,17 +72,7 @@ fi
 
 # The comparison must fail when it should: a changed value, a missing and
 # an invented event.
-python3 - "$work/a.truth" "$work/changed.truth" << 'EOF'
-import json, sys
-lines = open(sys.argv[1]).read().splitlines()
-for i, line in enumerate(lines):
-    ev = json.loads(line)
-    if ev["event"] == "session" and ev["retr_octets"] > 0:
-        ev["retr_octets"] += 1
-        lines[i] = json.dumps(ev)
-        break
-open(sys.argv[2], "w").write("\n".join(lines) + "\n")
-EOF
+python3 "$SRCDIR/tests/bench/truth_change_value.py" "$work/a.truth" "$work/changed.truth"
 tap_check "the comparison catches a byte count off by one" \
     bash -c '! python3 "$1" "$2" "$3" > /dev/null' _ "$TRUTH" "$work/changed.truth" "$work/a.json"
 grep -v '"event":"auth"' "$work/a.json" > "$work/noauth.json"

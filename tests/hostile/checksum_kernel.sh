@@ -47,36 +47,10 @@ mac() { ip -n "$1" -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/
 # kernel is told where 10.77.0.3 lives.
 ip -n "$ns_s" neigh add 10.77.0.3 lladdr "$(mac "$ns_c" vc)" dev vs
 
-cat >"$work/server.py" <<'EOF'
-import socket, sys
-srv = socket.socket()
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("10.77.0.2", 110))
-srv.listen(1)
-srv.settimeout(30)
-out = open(sys.argv[1], "wb")
-c, _ = srv.accept()
-c.sendall(b"+OK ready\r\n")
-buf = b""
-try:
-    while True:
-        d = c.recv(4096)
-        if not d:
-            break
-        out.write(d)
-        out.flush()
-        buf += d
-        while b"\n" in buf:
-            line, buf = buf.split(b"\n", 1)
-            c.sendall(b"+OK bye\r\n" if line.startswith(b"QUIT") else b"+OK\r\n")
-except ConnectionResetError:
-    out.write(b"<reset>")
-out.close()
-EOF
 ip netns exec "$ns_s" tcpdump -i vs -U -w "$work/veth.pcap" tcp port 110 2>"$work/tcpdump.err" &
 dump_pid=$!
 for _ in $(seq 50); do grep -q 'listening on' "$work/tcpdump.err" && break; sleep 0.1; done
-ip netns exec "$ns_s" python3 "$work/server.py" "$work/server.read" 2>"$work/server.err" &
+ip netns exec "$ns_s" python3 "$SRCDIR/tests/hostile/checksum_kernel_server.py" "$work/server.read" 2>"$work/server.err" &
 server_pid=$!
 for _ in $(seq 50); do ip netns exec "$ns_s" ss -ltn | grep -q '10.77.0.2:110' && break; sleep 0.1; done
 before=$(ip netns exec "$ns_s" nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
@@ -102,13 +76,7 @@ tap_check "the server read USER bob, PASS, QUIT: no USER eve, no reset" \
 
 "$POP3SCOPE" --json -p "$work/veth.pcap" >"$work/auto.json" 2>"$work/auto.err"
 check() {
-    /usr/bin/python3 - "$1" "$2" <<'EOF'
-import json, sys
-ev = [json.loads(l) for l in open(sys.argv[1])]
-auths = [e for e in ev if e["event"] == "auth"]
-sessions = [e for e in ev if e["event"] == "session"]
-sys.exit(0 if eval(sys.argv[2]) else 1)
-EOF
+    /usr/bin/python3 "$SRCDIR/tests/hostile/checksum_kernel_events.py" "$1" "$2"
 }
 tap_check "pop3scope on tcpdump's capture: bob's login as the server saw it, session ends by QUIT, bad_checksum" \
     check "$work/auto.json" '[a["user"] for a in auths] == ["bob"] and auths[0]["outcome"] == "success" and len(sessions) == 1 and sessions[0]["end"] == "quit" and "bad_checksum" in sessions[0]["anomalies"]'

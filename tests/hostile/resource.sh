@@ -62,12 +62,7 @@ check_rss() {
 
 # session_field FIELD: the value of FIELD in the attack session (flow 1).
 session_field() {
-    python3 - "$out" "$1" <<'EOF'
-import json, sys
-for e in map(json.loads, open(sys.argv[1], "rb")):
-    if e["event"] == "session" and e["flow_id"] == 1:
-        print(json.dumps(e[sys.argv[2]]))
-EOF
+    python3 "$SRCDIR/tests/hostile/resource_session_field.py" "$out" "$1"
 }
 
 # ---- a 100 MiB line without LF: kept up to --max-line, the rest counted

@@ -222,17 +222,7 @@ EOF
 # LIFETIME seconds from now (default 3600; a negative one gives an expired
 # token, which Dovecot refuses).
 dovecot_oauth2_token() {
-    python3 - "$1" "${2:-3600}" "$DOVECOT_DIR/oauth2.key" <<'PY'
-import base64, hashlib, hmac, json, sys, time
-user, life, keyfile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-key = base64.b64decode(open(keyfile).read())
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-now = int(time.time())
-head = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": "default"}).encode())
-body = b64(json.dumps({"sub": user, "iat": now - 60, "exp": now + life}).encode())
-sig = b64(hmac.new(key, (head + "." + body).encode(), hashlib.sha256).digest())
-print(head + "." + body + "." + sig)
-PY
+    python3 "$SRCDIR/tests/lib/oauth2_token.py" "$1" "${2:-3600}" "$DOVECOT_DIR/oauth2.key"
 }
 
 # POP3 on a port that does not say so (DOVECOT_POP3_ALT_PORT), for a sample

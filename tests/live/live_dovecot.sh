@@ -47,22 +47,7 @@ if ! dovecot_start >"$work/dovecot-start.log" 2>&1; then
 fi
 
 # count FILE PYTHON-EXPR: how many JSON events e in FILE make EXPR true.
-cat >"$work/count.py" <<'EOF'
-import json, sys
-n = 0
-try:
-    for line in open(sys.argv[1], encoding="utf-8"):
-        try:
-            e = json.loads(line)
-        except ValueError:
-            continue
-        if eval(sys.argv[2]):
-            n += 1
-except OSError:
-    pass
-print(n)
-EOF
-count() { python3 "$work/count.py" "$1" "$2"; }
+count() { python3 "$SRCDIR/tests/live/live_dovecot_count.py" "$1" "$2"; }
 
 # wait_count FILE N EXPR: until N events match, while pop3scope runs.
 wait_count() {
@@ -81,31 +66,9 @@ running() { kill -0 "$scope_pid" 2>/dev/null; }
 # A POP3 client: `login USER PASSWORD [hold]` prints its local port, exits
 # 0 on success, 3 when the server refuses the password; with `hold` it
 # stays logged in until $work/release exists, then drops the connection.
-cat >"$work/client.py" <<'EOF'
-import os, poplib, sys, time
-user, password = sys.argv[1], sys.argv[2]
-p = poplib.POP3("127.0.0.1", 110, timeout=15)
-print(p.sock.getsockname()[1], flush=True)
-p.user(user)
-try:
-    p.pass_(password)
-except poplib.error_proto:
-    p.quit()
-    sys.exit(3)
-if len(sys.argv) > 3:
-    release = sys.argv[3]
-    for _ in range(1500):
-        if os.path.exists(release):
-            break
-        time.sleep(0.1)
-    p.sock.close()
-    sys.exit(0)
-p.stat()
-p.quit()
-EOF
 # The held-open client gets longer: under load its 20 s ran out (FIN)
 # before the test reached SIGTERM, so carol's session ended with "fin".
-client() { timeout "${CLIENT_TIMEOUT:-20}" python3 "$work/client.py" "$@" 2>>"$work/clients.err"; }
+client() { timeout "${CLIENT_TIMEOUT:-20}" python3 "$SRCDIR/tests/live/live_dovecot_client.py" "$@" 2>>"$work/clients.err"; }
 
 # Thresholds low enough for a test: three failures on one account within a
 # minute is brute force; a success after three failures is a guess.
@@ -146,14 +109,7 @@ client bob wrong-3 >/dev/null
 tap_check "the third failure fires brute_force_account for bob while pop3scope runs" \
     wait_count "$events" 1 "e['event'] == 'alert' and e['kind'] == 'brute_force_account' and e['user'] == 'bob' and e['count'] == 3 and e['threshold'] == 3 and e['window'] == 60"
 tap_check "the alert line comes right after the third failure's auth line" \
-    python3 - "$events" <<'EOF'
-import json, sys
-ev = [json.loads(l) for l in open(sys.argv[1])]
-i = next(k for k, e in enumerate(ev) if e["event"] == "alert" and e["kind"] == "brute_force_account")
-prev = ev[i - 1]
-sys.exit(0 if prev["event"] == "auth" and prev["user"] == "bob" and prev["outcome"] == "failure"
-         and prev["src_port"] == ev[i]["src_port"] else 1)
-EOF
+    python3 "$SRCDIR/tests/live/live_dovecot_alert_order.py" "$events"
 
 client bob "bob pass with spaces" >/dev/null
 tap_check "bob's success right after the burst fires guessed_password" \

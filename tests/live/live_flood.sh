@@ -41,19 +41,7 @@ tap_plan 14
 # measure GENERATOR-ARGS... -- POP3SCOPE-ARGS...: runs the generator into
 # pop3scope -r -, stdout to $work/out, stderr to $work/err; prints the peak
 # RSS in KiB (from wait4, exact) and the exit status.
-cat >"$work/measure.py" <<'EOF'
-import os, subprocess, sys
-i = sys.argv.index("--")
-work = os.environ["WORK"]
-gen = subprocess.Popen(sys.argv[1:i], stdout=subprocess.PIPE)
-scope = subprocess.Popen(sys.argv[i + 1:], stdin=gen.stdout, stdout=open(f"{work}/out", "wb"),
-                         stderr=open(f"{work}/err", "wb"))
-gen.stdout.close()
-_, status, usage = os.wait4(scope.pid, 0)
-gen.wait()
-print(usage.ru_maxrss, os.waitstatus_to_exitcode(status))
-EOF
-measure() { WORK=$work python3 "$work/measure.py" "$@"; }
+measure() { WORK=$work python3 "$SRCDIR/tests/live/live_flood_measure.py" "$@"; }
 bound_kib=$((BOUND_MIB * 1024))
 mib() { echo $(($1 / 1024)); }
 
@@ -144,13 +132,7 @@ wait "$scope"
 tap_check "live replay of $LIVE_COUNT never-ending sessions: exit 0 on SIGTERM" [ $? -eq 0 ]
 tap_check "live: peak RSS $(mib "$hwm") MiB, under $BOUND_MIB MiB" eval '[ "$hwm" -gt 0 ] && [ "$hwm" -lt "$bound_kib" ]'
 echo "# live replay x$LIVE_COUNT: peak RSS $(mib "$hwm") MiB"
-python3 - "$work/live.json" "$packets_sent" >"$work/live.check" <<'EOF'
-import json, sys
-stats = [e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "stats"]
-last, sent = stats[-1], int(sys.argv[2])
-print(len(stats), last["packets"], last["kernel_drops"], last["kernel_received"],
-      max(s["sessions_active"] for s in stats), last["sessions_refused"], sent)
-EOF
+python3 "$SRCDIR/tests/live/live_flood_stats.py" "$work/live.json" "$packets_sent" >"$work/live.check"
 read -r n_stats analyzed dropped received max_sessions refused sent <"$work/live.check"
 echo "# live: $analyzed packets analyzed, $dropped dropped by the kernel, $received captured, of $sent sent"
 # pop3scope's own accounting must be exact; a packet the veth backlog lost
