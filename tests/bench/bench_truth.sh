@@ -40,8 +40,7 @@ fi
 # session ends; and in the traffic itself, lower-case commands, pipelining,
 # dot-stuffed lines, duplicates, reordering and non-POP3 flows.
 python3 "$TRUTH" "$work/a.truth" "$work/a.truth" --coverage > "$work/cov.txt"
-missing=$(python3 "$SRCDIR/tests/bench/truth_coverage_missing.py" "$work/cov.txt" "$work/gen.txt"
-)
+missing=$(python3 "$SRCDIR/tests/bench/truth_coverage_missing.py" "$work/cov.txt" "$work/gen.txt")
 if [ -z "$missing" ]; then
     tap_ok "the capture covers every method, outcome, exposure, TLS kind, end and wire oddity"
 else

@@ -55,8 +55,7 @@ clients=$work/clients.txt
 
 poplib_client() { # NAME PYTHON-CODE: p is the connection, pw() the password
     local name=$1 code=$2 out st
-    out=$(timeout 20 python3 "$SRCDIR/tests/live/e2e_dovecot_poplib.py" "$code" 2>"$work/$name.err"
-    )
+    out=$(timeout 20 python3 "$SRCDIR/tests/live/e2e_dovecot_poplib.py" "$code" 2>"$work/$name.err")
     st=$?
     echo "$name $st $out" >>"$clients"
 }
