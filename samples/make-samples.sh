@@ -1,6 +1,6 @@
 #!/bin/bash
 # Regenerate pop3scope's sample captures from real clients talking to a
-# private Dovecot on 127.0.0.1 (tests/dovecot-lib.sh). Each scenario gets a
+# private Dovecot on 127.0.0.1 (tests/lib/dovecot-lib.sh). Each scenario gets a
 # fresh mailbox, its own tcpdump on lo, and one small pcap in samples/.
 # samples/README.md is the ground truth for what each file holds; when a
 # scenario changes here, change its README entry too.
@@ -18,8 +18,8 @@ OUT=${OUT:-$SRCDIR/samples}
 # say POP3, and a local web server stands beside it.
 DOVECOT_POP3_ALT_PORT=${DOVECOT_POP3_ALT_PORT:-1110}
 MIX_HTTP_PORT=8000
-# shellcheck source=../tests/dovecot-lib.sh
-. "$SRCDIR/tests/dovecot-lib.sh"
+# shellcheck source=../tests/lib/dovecot-lib.sh
+. "$SRCDIR/tests/lib/dovecot-lib.sh"
 
 WORK=
 CAPTURE_NAME=
@@ -491,7 +491,7 @@ EOF
 }
 
 # SSLproxy divert mode (README "Encrypted mail and other applications"):
-# poplib reaches Dovecot through tests/sslproxy_relay.py, which prepends
+# poplib reaches Dovecot through tests/lib/sslproxy_relay.py, which prepends
 # SSLproxy's header line to the first client data; the capture holds only
 # the mirror port 18110 (not a POP3 port) and, beside it, an ordinary
 # client on port 1110 that sends a forged header, which Dovecot answers
@@ -500,7 +500,7 @@ scenario_sslproxy() {
     local LO_CAPTURE_FILTER="tcp port 18110 or tcp port $DOVECOT_POP3_ALT_PORT"
     local relay rc=0
     fill_mailbox alice 1 || return 1
-    python3 "$SRCDIR/tests/sslproxy_relay.py" 10995 18110 110 s >"$WORK/relay.log" 2>&1 &
+    python3 "$SRCDIR/tests/lib/sslproxy_relay.py" 10995 18110 110 s >"$WORK/relay.log" 2>&1 &
     relay=$!
     wait_port 10995 && wait_port 18110 && capture_start sslproxy || { kill "$relay"; wait "$relay"; return 1; }
     run python3 - "$(pw alice)" "$DOVECOT_POP3_ALT_PORT" >"$WORK/sslproxy.log" 2>&1 <<'EOF' || rc=1

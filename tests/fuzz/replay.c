@@ -1,7 +1,7 @@
 /* Runs a harness without libFuzzer: each file named on the command line is
  * read whole into an exactly sized buffer and given to
  * LLVMFuzzerTestOneInput once. make check uses it to replay
- * tests/crashers/ and the seed corpora in an ordinary (or sanitizer) build,
+ * tests/hostile/crashers/ and the seed corpora in an ordinary (or sanitizer) build,
  * so every input that once crashed stays a test. A directory argument
  * replays every regular file in it. */
 #include <dirent.h>

@@ -1,20 +1,17 @@
 #!/usr/bin/env bash
 # Replays, in the build under test (plain or sanitizer), what the fuzz
 # harnesses know: seeds made from samples/ and the peer captures, and every
-# input in tests/crashers/<harness>/, each through that harness's replay
+# input in tests/hostile/crashers/<harness>/, each through that harness's replay
 # driver (tests/fuzz/replay.c). A crash, an abort on a broken promise, or a
 # sanitizer report fails the case: every crash found stays a test.
 set -u
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 harnesses="pop3 sasl decode pcap"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-captures=("$SRCDIR"/samples/*.pcap)
-if peers=$(peer_capture_dir); then
-    captures+=("$peers"/*.pcap "$peers"/*.pcapng)
-fi
+mapfile -t captures < <(capture_list samples peer)
 python3 "$SRCDIR/tests/fuzz/make-seeds.py" "$work/seeds" "${captures[@]}" 2> "$work/seed-err"
 
 tap_plan 8
@@ -28,13 +25,13 @@ for h in $harnesses; do
         tap_not_ok "$h: seeds made from the samples replay cleanly"
         tail -n 20 "$work/out" "$work/seed-err" 2>/dev/null | tap_diag
     fi
-    crashers=$SRCDIR/tests/crashers/$h
+    crashers=$SRCDIR/tests/hostile/crashers/$h
     if [ ! -d "$crashers" ]; then
-        tap_ok "$h: no crashers recorded yet # SKIP tests/crashers/$h is empty"
+        tap_ok "$h: no crashers recorded yet # SKIP tests/hostile/crashers/$h is empty"
     elif "$replay" "$crashers" > "$work/out" 2>&1; then
-        tap_ok "$h: $(tail -n 1 "$work/out") regression inputs from tests/crashers/$h"
+        tap_ok "$h: $(tail -n 1 "$work/out") regression inputs from tests/hostile/crashers/$h"
     else
-        tap_not_ok "$h: regression inputs from tests/crashers/$h replay cleanly"
+        tap_not_ok "$h: regression inputs from tests/hostile/crashers/$h replay cleanly"
         tail -n 20 "$work/out" | tap_diag
     fi
 done

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # make fuzz-smoke: runs each libFuzzer harness for a bounded time, from
-# seeds made from samples/ plus tests/crashers/, with the POP3 dictionary.
+# seeds made from samples/ plus tests/hostile/crashers/, with the POP3 dictionary.
 #   smoke.sh SECONDS HARNESS...    (run from the build directory)
 # Prints one line per harness, "PASS: fuzz-smoke <name> ..." or "FAIL: ...",
 # and exits 1 if any harness found something. A finding is left in
 # fuzz-artifacts/<name>/: reproduce it with tests/fuzz/fuzz_<name> FILE,
-# fix it, then add the file to tests/crashers/<name>/ so make check replays
+# fix it, then add the file to tests/hostile/crashers/<name>/ so make check replays
 # it for good. The corpus grows in fuzz-corpus/<name>/ across runs.
 set -u
 secs=${1:?seconds}
@@ -19,7 +19,7 @@ for h in "$@"; do
     art=fuzz-artifacts/$h
     mkdir -p "$corpus" "$art"
     seeds=()
-    for d in fuzz-seeds/$h "$srcdir/tests/crashers/$h"; do
+    for d in fuzz-seeds/$h "$srcdir/tests/hostile/crashers/$h"; do
         [ -d "$d" ] && seeds+=("$d")
     done
     log=tests/fuzz/smoke-$h.log
