@@ -1,7 +1,7 @@
 /* pop3scope: wiring and exit codes: options (options.c) feed the input
- * (files, or interfaces with live_signals.c, privileges.c, stats_timer.c)
- * into the engine, whose events go through alerts to the output. Knows
- * every module's public header and nothing inside them (DESIGN.md). */
+ * (files, or interfaces: privileges.c, live_run.c) into the engine
+ * (engine.c), whose events go through alerts to the output. Knows every
+ * module's public header and nothing inside them (src/README.md). */
 #include "config.h"
 
 #include <errno.h>
@@ -14,13 +14,13 @@
 #include "alert.h"
 #include "analyzer.h"
 #include "capture.h"
+#include "engine.h"
+#include "live_run.h"
 #include "live_signals.h"
 #include "options.h"
 #include "output.h"
 #include "output_file.h"
 #include "privileges.h"
-#include "engine.h"
-#include "stats_timer.h"
 
 /* Documented in README.md ("Exit codes"). */
 enum main_exit {
@@ -120,90 +120,6 @@ static void main_report_alert_problems(const struct alert *alert)
                 st.accounts_evicted, st.clients_evicted, st.sessions_evicted);
 }
 
-/* ------------------------------------------------------ live capture */
-
-struct main_live_run {
-    const struct options_config *cfg;
-    struct capture_live *live;
-    struct engine *engine;
-    struct main_sink *sink;
-    FILE *stream;
-    struct stats_timer stats_timer;
-};
-
-static void main_write_stats(struct main_live_run *run)
-{
-    struct analyzer_stats stats;
-    const struct analyzer_stats *st = &stats;
-    struct capture_live_stats kernel;
-    struct analyzer_usage use;
-    struct event ev;
-
-    capture_live_get_stats(run->live, &kernel);
-    engine_stats(run->engine, &stats, &use);
-    memset(&ev, 0, sizeof ev);
-    ev.type = EVENT_STATS;
-    ev.u.stats.ts = use.now;
-    ev.u.stats.packets = st->frames;
-    ev.u.stats.bytes = st->frame_bytes;
-    ev.u.stats.kernel_received = kernel.received;
-    ev.u.stats.kernel_drops = kernel.dropped;
-    ev.u.stats.interface_drops = kernel.interface_dropped;
-    ev.u.stats.flows_active = st->flows_active;
-    ev.u.stats.sessions_active = st->sessions_active;
-    ev.u.stats.flows_evicted = st->flows_evicted;
-    ev.u.stats.sessions_refused = st->sessions_refused;
-    ev.u.stats.memory_flows = use.memory_flows;
-    ev.u.stats.memory_sessions = use.memory_sessions;
-    ev.u.stats.memory_reassembly = use.memory_reassembly;
-    engine_post_stats(run->engine, &ev);
-}
-
-static bool main_live_tick(void *ctx)
-{
-    struct main_live_run *run = ctx;
-
-    if (live_signals_stop_requested())
-        return false;
-    engine_flush(run->engine); /* no segment waits for the next batch */
-    if (live_signals_take_reopen())
-        output_file_reopen(run->cfg->output_path, run->stream);
-    if (live_signals_take_stats())
-        main_write_stats(run);
-    if (stats_timer_due(&run->stats_timer))
-        main_write_stats(run);
-    return true;
-}
-
-static void main_report_drops(struct capture_live *live)
-{
-    struct capture_live_stats kernel;
-
-    capture_live_get_stats(live, &kernel);
-    if (kernel.dropped > 0 || kernel.interface_dropped > 0)
-        fprintf(stderr,
-                "pop3scope: %" PRIu64 " packets dropped by the kernel (see --buffer-size) and %" PRIu64
-                " by the interface, of %" PRIu64 " received\n",
-                kernel.dropped, kernel.interface_dropped, kernel.received);
-}
-
-/* Captures until SIGINT/SIGTERM (or every interface failed), then ends
- * every open session (end: shutdown) and writes a last stats event. */
-static int main_capture_live(const struct options_config *cfg, struct capture_live *live,
-                             struct engine *engine, struct main_sink *sink, FILE *stream)
-{
-    struct main_live_run run = { cfg, live, engine, sink, stream, { 0, { 0, 0 } } };
-    enum capture_status st;
-
-    stats_timer_start(&run.stats_timer, cfg->stats_interval);
-    st = capture_live_run(live, engine_frame, engine, main_live_tick, &run);
-    live_signals_release();
-    engine_finish(engine, END_SHUTDOWN);
-    main_write_stats(&run);
-    main_report_drops(live);
-    return st == CAPTURE_OK ? EXIT_ALL_READ : EXIT_INPUT_PROBLEM;
-}
-
 /* `live` is NULL for files, else the interfaces opened before privileges
  * were given up. */
 static int main_run(const struct options_config *cfg, FILE *out_stream, struct capture_live *live)
@@ -233,7 +149,10 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
         return EXIT_INPUT_PROBLEM;
     }
     if (live != NULL) {
-        status = main_capture_live(cfg, live, engine, &sink, out_stream);
+        struct live_run_options lo = { cfg->stats_interval, cfg->output_path, out_stream };
+
+        if (live_run(live, engine, &lo) != CAPTURE_OK)
+            status = EXIT_INPUT_PROBLEM;
     } else {
         /* Files are one continuous capture, in the order given, so a
          * capture rotated by tcpdump -C/-G still pairs commands with replies. */
