@@ -7,7 +7,7 @@ set -u
 . "$(dirname "$0")/lib/lib.sh"
 cd "$SRCDIR" || exit 1
 
-tap_plan 4
+tap_plan 5
 
 # CONVENTIONS.md: unbounded or error-blind string functions.
 banned='\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|atol|gets|strncpy)[[:space:]]*\('
@@ -68,6 +68,23 @@ lint_base() {
     done
     git rev-parse --verify -q HEAD~1 || echo "$head"
 }
+# README "Layout" and src/README.md name every module, so a newcomer finds
+# each file's job (issue 14: the design lives where the code is).
+unnamed=
+for f in src/*.c src/*.h; do
+    m=$(basename "$f")
+    m=${m%.c}
+    [ "${m%.h}" != "$m" ] && [ -e "src/${m%.h}.c" ] && continue
+    grep -q -e "\`$m\`" -e "\`${m%.h}\`" README.md || unnamed="$unnamed README.md:$m"
+    grep -q -e "\`$m.c\`" -e "\`$m\`" src/README.md || unnamed="$unnamed src/README.md:$m"
+done
+if [ -z "$unnamed" ]; then
+    tap_ok "README.md (Layout) and src/README.md name every file of src/"
+else
+    tap_not_ok "README.md (Layout) and src/README.md name every file of src/"
+    echo "not named:$unnamed" | tap_diag
+fi
+
 style="changed C lines follow .clang-format"
 format_diff=$(command -v clang-format-diff-14 || command -v clang-format-diff)
 if [ -z "$format_diff" ]; then
