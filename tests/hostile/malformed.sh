@@ -140,8 +140,12 @@ st=$?
 err=$work/bomb.err
 check_message "2 million pcapng IDBs: exit 2, names the file and the limit of 65536 interfaces" \
     eval '[ $st -eq 2 ] && grep "pcapng-idb-bomb.pcapng: record 1:" "$err" | grep -q "more than 65536 interfaces"'
-check_message "2 million pcapng IDBs: peak RSS $(($(tail -1 "$bomb_rss") / 1024)) MiB, under 40 MiB" \
-    eval '[ "$(tail -1 "$bomb_rss")" -lt $((40 * 1024)) ]'
+# ASan's shadow memory and quarantine add about as much again (38-41 MiB
+# seen): the bound doubles there, still far below the uncapped cost.
+bomb_mib=40
+[ "${SANITIZERS:-no}" = yes ] && bomb_mib=80
+check_message "2 million pcapng IDBs: peak RSS $(($(tail -1 "$bomb_rss") / 1024)) MiB, under $bomb_mib MiB" \
+    eval '[ "$(tail -1 "$bomb_rss")" -lt $((bomb_mib * 1024)) ]'
 
 # The whole set at once: every file is read, in order, whatever the others did.
 all=()
