@@ -299,7 +299,7 @@ static bool output_json_ascii(const uint8_t *p, size_t n)
     return (any & 0x80) == 0;
 }
 
-static void output_json_put_bytes(struct output_json_line *l, const char *key, struct event_bytes bytes)
+static void output_json_put_bytes(struct output_json_line *l, const char *key, struct bytes bytes)
 {
     size_t len;
 
@@ -323,7 +323,7 @@ static void output_json_put_bytes(struct output_json_line *l, const char *key, s
  * conversion as any byte string. */
 static void output_json_put_cstr(struct output_json_line *l, const char *key, const char *s)
 {
-    struct event_bytes bytes = { (const uint8_t *)s, s == NULL ? 0 : strlen(s) };
+    struct bytes bytes = { (const uint8_t *)s, s == NULL ? 0 : strlen(s) };
 
     output_json_put_bytes(l, key, bytes);
 }

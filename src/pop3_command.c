@@ -62,7 +62,7 @@ const struct pop3_command_info *pop3_command_lookup(const uint8_t *keyword, size
     return &pop3_commands[POP3_CMD_UNKNOWN];
 }
 
-static struct event_bytes pop3_trim_spaces(struct event_bytes b)
+static struct bytes pop3_trim_spaces(struct bytes b)
 {
     while (b.len > 0 && b.data[0] == ' ') {
         b.data++;
@@ -73,7 +73,7 @@ static struct event_bytes pop3_trim_spaces(struct event_bytes b)
     return b;
 }
 
-static bool pop3_has_non_space(struct event_bytes b)
+static bool pop3_has_non_space(struct bytes b)
 {
     for (size_t i = 0; i < b.len; i++)
         if (b.data[i] != ' ')
@@ -85,7 +85,7 @@ void pop3_command_parse(const uint8_t *line, size_t len, struct pop3_command_lin
 {
     const uint8_t *space = line != NULL ? memchr(line, ' ', len) : NULL;
     size_t keyword_len = space != NULL ? (size_t)(space - line) : len;
-    struct event_bytes rest = { NULL, 0 };
+    struct bytes rest = { NULL, 0 };
 
     memset(out, 0, sizeof *out);
     out->keyword.data = line;
@@ -123,9 +123,9 @@ bool pop3_command_has_body(const struct pop3_command_info *info, bool has_arg)
     }
 }
 
-struct event_bytes pop3_command_word(struct event_bytes arg, unsigned index)
+struct bytes pop3_command_word(struct bytes arg, unsigned index)
 {
-    struct event_bytes word = { NULL, 0 };
+    struct bytes word = { NULL, 0 };
     size_t i = 0;
 
     for (unsigned n = 0; arg.data != NULL && i < arg.len; n++) {
