@@ -423,9 +423,9 @@ static enum event_tristate pop3_credentials_valid(const struct pop3_session *s, 
     return complete ? TRISTATE_NO : TRISTATE_UNKNOWN;
 }
 
-static struct sasl_field pop3_sasl_field(const struct pop3_field *f)
+static struct bytes pop3_sasl_field(const struct pop3_field *f)
 {
-    struct sasl_field out = { f->present ? f->data : NULL, f->present ? f->len : 0 };
+    struct bytes out = { f->present ? f->data : NULL, f->present ? f->len : 0 };
 
     return out;
 }
@@ -591,7 +591,7 @@ static void pop3_sasl_merge(struct pop3_session *s, struct pop3_attempt *a, cons
 {
     struct sasl_result r;
 
-    struct sasl_field prompt = pop3_sasl_field(&a->challenge);
+    struct bytes prompt = pop3_sasl_field(&a->challenge);
 
     memset(&r, 0, sizeof r);
     /* LOGIN reads the prompt this message answers (sasl.h); a prompt
@@ -1356,7 +1356,7 @@ static size_t pop3_body_feed(struct pop3_session *s, const uint8_t *p, size_t n)
 
 static void pop3_greeting(struct pop3_session *s, const struct pop3_reply *reply)
 {
-    struct sasl_field stamp;
+    struct bytes stamp;
 
     POP3_STORE(&s->banner, reply->rest.data, reply->rest.len);
     if (s->reply_cut)
