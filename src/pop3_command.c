@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "ascii.h"
+
 #define POP3_NAME_ENTRY(name, text) [name] = text,
 static const char *const pop3_state_names[] = { POP3_STATE_LIST(POP3_NAME_ENTRY) };
 #undef POP3_NAME_ENTRY
@@ -37,11 +39,6 @@ const struct pop3_command_info *pop3_command_info(enum pop3_command_id id)
     return &pop3_commands[id];
 }
 
-static uint8_t pop3_ascii_upper(uint8_t c)
-{
-    return (c >= 'a' && c <= 'z') ? (uint8_t)(c - 'a' + 'A') : c;
-}
-
 /* RFC 1939 §3: keywords are case-insensitive. */
 const struct pop3_command_info *pop3_command_lookup(const uint8_t *keyword, size_t len)
 {
@@ -51,7 +48,7 @@ const struct pop3_command_info *pop3_command_lookup(const uint8_t *keyword, size
     if (keyword == NULL || len == 0 || len > POP3_KEYWORD_MAX)
         return &pop3_commands[POP3_CMD_UNKNOWN];
     for (size_t j = 0; j < len; j++)
-        upper[j] = pop3_ascii_upper(keyword[j]);
+        upper[j] = ascii_upper(keyword[j]);
     memcpy(&word, upper, sizeof word);
     for (size_t i = 0; i < POP3_CMD_UNKNOWN; i++) {
         memcpy(&name, pop3_keyword_bytes[i], sizeof name);

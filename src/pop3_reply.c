@@ -2,37 +2,20 @@
 
 #include <string.h>
 
+#include "ascii.h"
+
 /* Longest decimal that still fits a uint64_t. */
 #define POP3_DIGITS_MAX 20
 
-static uint8_t pop3_lower(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c - 'A' + 'a') : c;
-}
-
-/* A string literal and its length, known at compile time: these run per
- * line, where a strlen per call showed in the profile. */
-#define POP3_LIT(text) (text), (sizeof(text) - 1)
-
 /* Case-insensitive: does `b` start with the n bytes of lower-case ASCII
- * `word`? */
+ * `word`? Kept beside ascii_case_prefix (ascii.h) because it runs on every
+ * reply line and lowers only the input, not the literal too. */
 static bool pop3_starts_with(struct bytes b, const char *word, size_t n)
 {
     if (b.data == NULL || b.len < n)
         return false;
     for (size_t i = 0; i < n; i++)
-        if (pop3_lower(b.data[i]) != (uint8_t)word[i])
-            return false;
-    return true;
-}
-
-/* Like pop3_starts_with for a literal in any case ("IN-USE", "SASL"). */
-static bool pop3_starts_with_ci(struct bytes b, const char *word, size_t n)
-{
-    if (b.data == NULL || b.len < n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (pop3_lower(b.data[i]) != pop3_lower((uint8_t)word[i]))
+        if (ascii_lower(b.data[i]) != (uint8_t)word[i])
             return false;
     return true;
 }
@@ -88,11 +71,11 @@ void pop3_reply_parse(const uint8_t *line, size_t len, struct pop3_reply *out)
 
     memset(out, 0, sizeof *out);
     out->kind = POP3_REPLY_OTHER;
-    if (pop3_status_word(l, POP3_LIT("+ok"), &out->rest))
+    if (pop3_status_word(l, ASCII_LIT("+ok"), &out->rest))
         out->kind = POP3_REPLY_OK;
-    else if (pop3_status_word(l, POP3_LIT("-err"), &out->rest))
+    else if (pop3_status_word(l, ASCII_LIT("-err"), &out->rest))
         out->kind = POP3_REPLY_ERR;
-    else if (pop3_status_word(l, POP3_LIT("+"), &out->rest))
+    else if (pop3_status_word(l, ASCII_LIT("+"), &out->rest))
         out->kind = POP3_REPLY_CONTINUE;
     else
         return;
@@ -127,9 +110,9 @@ bool pop3_reply_parse_cut(const uint8_t *line, size_t len, struct pop3_reply *ou
     memset(out, 0, sizeof *out);
     out->kind = POP3_REPLY_OTHER;
     *code_seen = false;
-    if (pop3_cut_word(l, POP3_LIT("+ok"), &out->rest))
+    if (pop3_cut_word(l, ASCII_LIT("+ok"), &out->rest))
         out->kind = POP3_REPLY_OK;
-    else if (pop3_cut_word(l, POP3_LIT("-err"), &out->rest))
+    else if (pop3_cut_word(l, ASCII_LIT("-err"), &out->rest))
         out->kind = POP3_REPLY_ERR;
     else
         return false;
@@ -248,10 +231,12 @@ bool pop3_reply_maildrop(struct bytes text, uint64_t *messages, uint64_t *octets
             words_since = 0;
             continue;
         }
-        if (words_since <= 1 && !have_messages && (pop3_equals(token, POP3_LIT("message")) || pop3_equals(token, POP3_LIT("messages")))) {
+        if (words_since <= 1 && !have_messages &&
+            (pop3_equals(token, ASCII_LIT("message")) || pop3_equals(token, ASCII_LIT("messages")))) {
             *messages = last;
             have_messages = true;
-        } else if (words_since <= 1 && !have_octets && (pop3_equals(token, POP3_LIT("octet")) || pop3_equals(token, POP3_LIT("octets")))) {
+        } else if (words_since <= 1 && !have_octets &&
+                   (pop3_equals(token, ASCII_LIT("octet")) || pop3_equals(token, ASCII_LIT("octets")))) {
             *octets = last;
             have_octets = true;
         }
@@ -284,7 +269,7 @@ bool pop3_reply_capability(const uint8_t *line, size_t len, enum event_capa *cap
     args->data = line != NULL ? line + pos : NULL;
     args->len = l.len - pos;
     for (size_t i = 0; i < CAPA_COUNT; i++) {
-        if (word.len == pop3_capa_lengths[i] && pop3_starts_with_ci(word, pop3_capa_names[i], word.len)) {
+        if (ascii_case_equal(word.data, word.len, pop3_capa_names[i], pop3_capa_lengths[i])) {
             *capa = (enum event_capa)i;
             return true;
         }
@@ -320,5 +305,5 @@ bool pop3_reply_mentions_stls(struct bytes text)
 
 bool pop3_reply_code_is(struct bytes code, const char *name)
 {
-    return code.data != NULL && name != NULL && code.len == strlen(name) && pop3_starts_with_ci(code, name, code.len);
+    return code.data != NULL && name != NULL && ascii_case_equal(code.data, code.len, name, strlen(name));
 }
