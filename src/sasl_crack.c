@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "ascii.h"
+
 /* Appends to a NUL-terminated line; once something does not fit, the whole
  * line is abandoned rather than cut (a cut hash line is a wrong hash). */
 struct sasl_writer {
@@ -32,7 +34,7 @@ static void sasl_put_str(struct sasl_writer *w, const char *s)
 static void sasl_put_lower(struct sasl_writer *w, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        char c = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] - 'A' + 'a' : p[i]);
+        char c = (char)ascii_lower(p[i]);
         sasl_put(w, &c, 1);
     }
 }
@@ -145,8 +147,7 @@ size_t sasl_format_crack_cram_md5(const struct bytes *challenge, const struct by
     sasl_b64_feed(&w, &b, user->data, user->len);
     sasl_b64_feed(&w, &b, (const uint8_t *)" ", 1);
     for (size_t i = 0; i < digest->len; i++) {
-        uint8_t c = (digest->data[i] >= 'A' && digest->data[i] <= 'Z') ? (uint8_t)(digest->data[i] + 32)
-                                                                         : digest->data[i];
+        uint8_t c = ascii_lower(digest->data[i]);
         sasl_b64_feed(&w, &b, &c, 1);
     }
     sasl_b64_finish(&w, &b);
