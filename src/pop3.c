@@ -453,8 +453,7 @@ static struct bytes pop3_crack(struct pop3_session *s, const struct pop3_attempt
     in.method = a->method;
     in.user = POP3_CRACK_PART(&a->user);
     in.secret = POP3_CRACK_PART(&a->secret);
-    in.apop_timestamp =
-        pop3_crack_part(s->banner.data + s->apop_offset, s->apop_len, s->apop_len > 0, s->banner.cut);
+    in.apop_timestamp = pop3_crack_part(s->banner.data + s->apop_offset, s->apop_len, s->apop_len > 0, s->banner.cut);
     in.challenge = POP3_CRACK_PART(&a->challenge);
     in.realm = POP3_CRACK_PART(&a->realm);
     in.lm_response = POP3_CRACK_PART(&a->lm_response);

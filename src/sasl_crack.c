@@ -162,8 +162,7 @@ static bool sasl_field_is_hex_bytes(const struct bytes *f, size_t min_bytes)
 /* hashcat's example hashes for modes 5500 and 5600 show the field order;
  * an NTLMv2 response is NTProofStr (16 bytes) followed by the client blob
  * (MS-NLMP 2.2.2.8). */
-size_t sasl_format_crack_netntlm(const uint8_t challenge[8], const struct sasl_result *res, char *out,
-                                 size_t out_size)
+size_t sasl_format_crack_netntlm(const uint8_t challenge[8], const struct sasl_result *res, char *out, size_t out_size)
 {
     struct sasl_writer w = { out, out != NULL ? out_size : 0, 0, false };
     if (challenge == NULL || res == NULL || !sasl_field_filled(&res->user) ||

@@ -35,8 +35,7 @@ size_t sasl_format_crack_cram_md5(const struct bytes *challenge, const struct by
  * "user::domain:lm:nt:challenge", a longer one NetNTLMv2 (hashcat 5600)
  * "user::domain:challenge:ntproofstr:blob" (all binary in lower-case hex).
  * 0 if user or domain holds ':' or a control character. */
-size_t sasl_format_crack_netntlm(const uint8_t challenge[8], const struct sasl_result *res, char *out,
-                                 size_t out_size);
+size_t sasl_format_crack_netntlm(const uint8_t challenge[8], const struct sasl_result *res, char *out, size_t out_size);
 
 /* One part of a login as its tracker kept it: field.data is NULL when the
  * part was not seen; cut means it was longer on the wire than what was
