@@ -35,7 +35,7 @@ static body_skim_wide_fn body_skim_wide_of(enum body_skim_variant variant)
 
 /* POP3_SKIM_PORTABLE and POP3_SKIM_NO_AVX2 lower the default, so that make
  * check runs the whole tracker suite on each variant on an AVX2 machine
- * (tests/test_pop3_portable, tests/test_pop3_sse2). */
+ * (tests/unit/test_pop3_portable, tests/unit/test_pop3_sse2). */
 static enum body_skim_variant body_skim_best(void)
 {
 #if BODY_SKIM_HAVE_AVX2 && !defined(POP3_SKIM_PORTABLE) && !defined(POP3_SKIM_NO_AVX2)

@@ -44,8 +44,8 @@ enum capture_status {
  * Classic pcap files are read by pcapfile.c, others by libpcap; both give
  * the same frames and messages. POP3SCOPE_LIBPCAP_READER=1 in the
  * environment sends every file through libpcap: the reference that
- * tests/reader.sh compares the fast reader with, and a way out should the
- * two ever differ. */
+ * tests/cli/reader.sh compares the fast reader with, and a way out should
+ * the two ever differ. */
 enum capture_status capture_read_file(const char *path, const char *bpf_filter, capture_frame_fn fn, void *ctx);
 
 /* capture_read_file, where frames the fast reader delivers keep their

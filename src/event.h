@@ -11,9 +11,7 @@
 #include "bytes.h"
 
 /* Byte strings in events are struct bytes (bytes.h), borrowed from the
- * producer for the duration of one sink call; outputs escape them. The old
- * name stays as an alias until every user is converted. */
-#define event_bytes bytes
+ * producer for the duration of one sink call; outputs escape them. */
 
 /* Packet time, never wall-clock time, so replays give identical output. */
 struct event_time {

@@ -48,7 +48,7 @@ static const void *event_copy_run(struct event_copy_walk *w, const void *data, s
     return data;
 }
 
-static void event_copy_bytes(struct event_copy_walk *w, struct event_bytes *b)
+static void event_copy_bytes(struct event_copy_walk *w, struct bytes *b)
 {
     b->data = event_copy_run(w, b->data, b->len);
 }

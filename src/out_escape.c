@@ -68,7 +68,7 @@ static size_t out_escape_hex_run(char *dst, const uint8_t *src, size_t n)
 /* Valid sequences pass through; each byte that is not part of one becomes
  * the four characters \xNN, so the result is always valid UTF-8 (jansson
  * refuses anything else) and no wire byte is silently lost. */
-size_t out_escape_utf8(struct event_bytes bytes, enum out_utf8_mode mode, char *scratch)
+size_t out_escape_utf8(struct bytes bytes, enum out_utf8_mode mode, char *scratch)
 {
     char *dst = scratch;
     size_t pos = 0, keep = 0, i = 0;

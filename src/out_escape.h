@@ -35,6 +35,6 @@ static inline size_t out_escape_hex(char *dst, uint8_t c)
 /* Converts wire bytes to valid UTF-8 in scratch (OUTPUT_SCRATCH_MAX + 1
  * bytes; rules in out_escape.c) and returns the length. Absent bytes
  * (data == NULL) give length 0. */
-size_t out_escape_utf8(struct event_bytes bytes, enum out_utf8_mode mode, char *scratch);
+size_t out_escape_utf8(struct bytes bytes, enum out_utf8_mode mode, char *scratch);
 
 #endif

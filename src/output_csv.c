@@ -90,7 +90,7 @@ static void output_csv_cell(struct output_csv *csv, const char *text, size_t len
 }
 
 /* Absent values are empty cells: CSV has no null. */
-static void output_csv_bytes(struct output_csv *csv, struct event_bytes bytes, bool last)
+static void output_csv_bytes(struct output_csv *csv, struct bytes bytes, bool last)
 {
     size_t len = out_escape_utf8(bytes, OUT_UTF8_CSV, csv->scratch);
 
@@ -99,7 +99,7 @@ static void output_csv_bytes(struct output_csv *csv, struct event_bytes bytes, b
 
 static void output_csv_cstr(struct output_csv *csv, const char *s, bool last)
 {
-    struct event_bytes bytes = { (const uint8_t *)s, s == NULL ? 0 : strlen(s) };
+    struct bytes bytes = { (const uint8_t *)s, s == NULL ? 0 : strlen(s) };
 
     output_csv_bytes(csv, bytes, last);
 }

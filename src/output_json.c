@@ -8,16 +8,16 @@
  * the stack, allocates nothing, and writes once per event.
  *
  * The bytes are jansson's (JSON_COMPACT | JSON_PRESERVE_ORDER) but for the
- * characters jansson leaves raw and a terminal or viewer acts on, so
- * earlier output, golden files and tests/test_output.c (which parses the
- * lines back with jansson) still hold: '"' and '\\' escaped, the controls
- * with a short form as \b \f \n \r \t; as \uXXXX in upper-case hex the
- * other C0 controls, DEL, the C1 controls (U+0080..U+009F: some terminals
- * take U+009B as CSI) and the bidi controls (U+061C, U+200E, U+200F,
- * U+202A..U+202E, U+2066..U+2069: they reorder what is shown around them,
- * so "alice<RLO>nimda" would read as another name); everything else ('/',
- * other non-ASCII) as is. Values are valid UTF-8 because wire bytes go
- * through out_escape_utf8 first. */
+ * characters jansson leaves raw and a terminal or viewer acts on, so earlier
+ * output, golden files and tests/unit/test_output.c (which parses the lines
+ * back with jansson) still hold: '"' and '\\' escaped, the controls with a
+ * short form as \b \f \n \r \t; as \uXXXX in upper-case hex the other C0
+ * controls, DEL, the C1 controls (U+0080..U+009F: some terminals take U+009B
+ * as CSI) and the bidi controls (U+061C, U+200E, U+200F, U+202A..U+202E,
+ * U+2066..U+2069: they reorder what is shown around them, so
+ * "alice<RLO>nimda" would read as another name); everything else ('/', other
+ * non-ASCII) as is. Values are valid UTF-8 because wire bytes go through
+ * out_escape_utf8 first. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,7 +299,7 @@ static bool output_json_ascii(const uint8_t *p, size_t n)
     return (any & 0x80) == 0;
 }
 
-static void output_json_put_bytes(struct output_json_line *l, const char *key, struct event_bytes bytes)
+static void output_json_put_bytes(struct output_json_line *l, const char *key, struct bytes bytes)
 {
     size_t len;
 
@@ -323,7 +323,7 @@ static void output_json_put_bytes(struct output_json_line *l, const char *key, s
  * conversion as any byte string. */
 static void output_json_put_cstr(struct output_json_line *l, const char *key, const char *s)
 {
-    struct event_bytes bytes = { (const uint8_t *)s, s == NULL ? 0 : strlen(s) };
+    struct bytes bytes = { (const uint8_t *)s, s == NULL ? 0 : strlen(s) };
 
     output_json_put_bytes(l, key, bytes);
 }

@@ -43,7 +43,7 @@ struct output_text {
     OUTPUT_TEXT_COL(OUTPUT_TEXT_W_METHOD) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_OUTCOME)          \
     OUTPUT_TEXT_COL(OUTPUT_TEXT_W_EXPOSURE) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_PASSWORD) "%s\n"
 
-static void output_text_bytes(struct event_bytes bytes, char *buf, size_t width)
+static void output_text_bytes(struct bytes bytes, char *buf, size_t width)
 {
     if (bytes.data == NULL)
         snprintf(buf, width + 1, "-");
@@ -53,7 +53,7 @@ static void output_text_bytes(struct event_bytes bytes, char *buf, size_t width)
 
 static void output_text_cstr(const char *s, char *buf, size_t width)
 {
-    struct event_bytes bytes = { (const uint8_t *)s, s == NULL ? 0 : strlen(s) };
+    struct bytes bytes = { (const uint8_t *)s, s == NULL ? 0 : strlen(s) };
 
     output_text_bytes(bytes, buf, width);
 }
@@ -69,7 +69,7 @@ static void output_text_endpoint(const struct event_flow *flow, bool server, cha
         fmt_endpoint(flow->ip_version, flow->client_addr, flow->client_port, buf, size);
 }
 
-static void output_text_password(const struct output_text *t, struct event_bytes secret, char *buf, size_t width)
+static void output_text_password(const struct output_text *t, struct bytes secret, char *buf, size_t width)
 {
     if (secret.data == NULL)
         snprintf(buf, width + 1, "-");

@@ -20,9 +20,9 @@ static size_t output_text_account_addr_len(uint8_t ip_version)
 /* The keyed hash (keyed_hash.h, SipHash under a per-process secret): the
  * user names are the peer's, and with a hash they could predict (the
  * FNV-1a this was) names chosen to share a slot made every lookup walk a
- * cluster of up to OUTPUT_ACCOUNTS_MAX entries (tests/test_output.c builds
- * such names). Keys are hashed as flags, address, then user bytes, so no
- * two keys share bytes. */
+ * cluster of up to OUTPUT_ACCOUNTS_MAX entries (tests/unit/test_output.c
+ * builds such names). Keys are hashed as flags, address, then user bytes,
+ * so no two keys share bytes. */
 static uint32_t output_text_account_hash(const struct output_text_account *key)
 {
     uint8_t buf[2 + 16 + OUTPUT_ACCOUNT_USER_MAX];

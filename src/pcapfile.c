@@ -11,11 +11,11 @@
  *
  * What must not change is what a reader sees: every value, limit and error
  * message below is libpcap 1.10's (sf-pcap.c, pcap-common.c), so the
- * frames, their numbers and the messages tests/malformed.sh expects are
- * the same on either path. Whatever this file does not reproduce exactly
+ * frames, their numbers and the messages tests/hostile/malformed.sh expects
+ * are the same on either path. Whatever this file does not reproduce exactly
  * (other versions, other link types, pseudo-headers libpcap byte-swaps,
  * pcapng) it declines in pcapfile_fast(), and libpcap reads that file.
- * tests/reader.sh compares the two readers frame by frame. */
+ * tests/cli/reader.sh compares the two readers frame by frame. */
 #define _GNU_SOURCE /* fopencookie: the replay stream for pipes */
 #include "pcapfile.h"
 

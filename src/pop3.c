@@ -321,16 +321,16 @@ static void pop3_store(struct pop3_session *s, uint8_t *dst, size_t cap, size_t 
     pop3_store(s, (field)->data, sizeof(field)->data, &(field)->len, &(field)->present, &(field)->cut, (src), (n))
 #define POP3_BYTES(field) pop3_bytes((field)->data, (field)->len, (field)->present)
 
-static struct event_bytes pop3_bytes(const uint8_t *data, size_t len, bool present)
+static struct bytes pop3_bytes(const uint8_t *data, size_t len, bool present)
 {
-    struct event_bytes b = { present ? data : NULL, present ? len : 0 };
+    struct bytes b = { present ? data : NULL, present ? len : 0 };
 
     return b;
 }
 
 /* Of a line the capture cut, the text up to its last visible space: a
  * number or word running into the cut may be longer on the wire. */
-static struct event_bytes pop3_whole_words(const struct pop3_session *s, struct event_bytes text)
+static struct bytes pop3_whole_words(const struct pop3_session *s, struct bytes text)
 {
     if (!s->reply_cut || text.data == NULL)
         return text;
@@ -368,7 +368,7 @@ static int pop3_exposure_rank(enum event_exposure e)
 
 /* ------------------------------------------------------------ auth events */
 
-static const char *pop3_code_text(struct pop3_session *s, struct event_bytes code)
+static const char *pop3_code_text(struct pop3_session *s, struct bytes code)
 {
     if (code.data == NULL || code.len == 0 || code.len >= sizeof s->resp_code)
         return NULL;
@@ -423,9 +423,9 @@ static enum event_tristate pop3_credentials_valid(const struct pop3_session *s, 
     return complete ? TRISTATE_NO : TRISTATE_UNKNOWN;
 }
 
-static struct sasl_field pop3_sasl_field(const struct pop3_field *f)
+static struct bytes pop3_sasl_field(const struct pop3_field *f)
 {
-    struct sasl_field out = { f->present ? f->data : NULL, f->present ? f->len : 0 };
+    struct bytes out = { f->present ? f->data : NULL, f->present ? f->len : 0 };
 
     return out;
 }
@@ -443,9 +443,9 @@ static struct sasl_crack_part pop3_crack_part(const uint8_t *data, size_t len, b
  * each method needs). Every field of the attempt is in its own storage by
  * now (SASL decoding copies them out of sasl_scratch), so the scratch is
  * free to hold the line until the sink has seen the event. */
-static struct event_bytes pop3_crack(struct pop3_session *s, const struct pop3_attempt *a)
+static struct bytes pop3_crack(struct pop3_session *s, const struct pop3_attempt *a)
 {
-    struct event_bytes out = { NULL, 0 };
+    struct bytes out = { NULL, 0 };
     struct sasl_crack_attempt in;
     size_t n;
 
@@ -453,8 +453,7 @@ static struct event_bytes pop3_crack(struct pop3_session *s, const struct pop3_a
     in.method = a->method;
     in.user = POP3_CRACK_PART(&a->user);
     in.secret = POP3_CRACK_PART(&a->secret);
-    in.apop_timestamp =
-        pop3_crack_part(s->banner.data + s->apop_offset, s->apop_len, s->apop_len > 0, s->banner.cut);
+    in.apop_timestamp = pop3_crack_part(s->banner.data + s->apop_offset, s->apop_len, s->apop_len > 0, s->banner.cut);
     in.challenge = POP3_CRACK_PART(&a->challenge);
     in.realm = POP3_CRACK_PART(&a->realm);
     in.lm_response = POP3_CRACK_PART(&a->lm_response);
@@ -591,7 +590,7 @@ static void pop3_sasl_merge(struct pop3_session *s, struct pop3_attempt *a, cons
 {
     struct sasl_result r;
 
-    struct sasl_field prompt = pop3_sasl_field(&a->challenge);
+    struct bytes prompt = pop3_sasl_field(&a->challenge);
 
     memset(&r, 0, sizeof r);
     /* LOGIN reads the prompt this message answers (sasl.h); a prompt
@@ -697,7 +696,7 @@ static bool pop3_sasl_response(struct pop3_session *s, const uint8_t *line, size
 
 /* "+ text": kept decoded when it is base64; garbage is tolerated (RFC 5034
  * §4 allows an empty challenge, and LOGIN servers send any prompt). */
-static void pop3_sasl_challenge(struct pop3_session *s, struct event_bytes text)
+static void pop3_sasl_challenge(struct pop3_session *s, struct bytes text)
 {
     struct pop3_attempt *a = pop3_attempt_find(s, s->auth_active);
     size_t n = 0;
@@ -719,7 +718,7 @@ static void pop3_sasl_challenge(struct pop3_session *s, struct event_bytes text)
 
 /* ------------------------------------------------------------ commands */
 
-static uint32_t pop3_begin_pass(struct pop3_session *s, struct event_bytes pass)
+static uint32_t pop3_begin_pass(struct pop3_session *s, struct bytes pass)
 {
     struct pop3_attempt *a = pop3_attempt_new(s, "USER");
 
@@ -738,7 +737,7 @@ static uint32_t pop3_begin_pass(struct pop3_session *s, struct event_bytes pass)
 
 /* RFC 1939 §7: APOP name digest. A malformed digest still crossed the
  * wire, so whatever could be parsed is kept. */
-static uint32_t pop3_begin_apop(struct pop3_session *s, struct event_bytes arg)
+static uint32_t pop3_begin_apop(struct pop3_session *s, struct bytes arg)
 {
     struct pop3_attempt *a = pop3_attempt_new(s, "APOP");
     struct sasl_result r;
@@ -746,7 +745,7 @@ static uint32_t pop3_begin_apop(struct pop3_session *s, struct event_bytes arg)
     if (s->command_cut) {
         /* Cut in the digest: an APOP attempt by that user, the digest
          * only begun (no crack line); cut in the name: only its start. */
-        struct event_bytes name = pop3_command_word(arg, 0), digest = pop3_command_word(arg, 1);
+        struct bytes name = pop3_command_word(arg, 0), digest = pop3_command_word(arg, 1);
 
         if (name.data != NULL)
             POP3_STORE(&a->user, name.data, name.len);
@@ -768,10 +767,10 @@ static uint32_t pop3_begin_apop(struct pop3_session *s, struct event_bytes arg)
 }
 
 /* RFC 5034 §4: AUTH mechanism [initial-response]. */
-static uint32_t pop3_begin_auth(struct pop3_session *s, struct event_bytes arg)
+static uint32_t pop3_begin_auth(struct pop3_session *s, struct bytes arg)
 {
-    struct event_bytes mech = pop3_command_word(arg, 0);
-    struct event_bytes initial = pop3_command_word(arg, 1);
+    struct bytes mech = pop3_command_word(arg, 0);
+    struct bytes initial = pop3_command_word(arg, 1);
     char method[POP3_METHOD_SIZE];
     struct pop3_attempt *a;
 
@@ -1144,7 +1143,7 @@ static void pop3_body_end(struct pop3_session *s)
 static void pop3_capa_line(struct pop3_session *s, const struct pop3_body *b)
 {
     struct pop3_field *keep = NULL;
-    struct event_bytes args;
+    struct bytes args;
     enum event_capa capa;
 
     if (!pop3_reply_capability(b->head, b->head_len, &capa, &args))
@@ -1169,7 +1168,7 @@ static void pop3_capa_line(struct pop3_session *s, const struct pop3_body *b)
  * "msg SP uid" (UIDL); one line that is neither spoils the sum. */
 static void pop3_listing_line(struct pop3_session *s, const struct pop3_body *b)
 {
-    struct event_bytes line = { b->head, b->head_len };
+    struct bytes line = { b->head, b->head_len };
     struct pop3_listing *l = &s->listing;
     uint64_t msg = 0, octets = 0;
     bool ok = b->cmd == POP3_CMD_LIST ? pop3_reply_stat(line, &msg, &octets) : pop3_reply_uidl(line, &msg);
@@ -1356,7 +1355,7 @@ static size_t pop3_body_feed(struct pop3_session *s, const uint8_t *p, size_t n)
 
 static void pop3_greeting(struct pop3_session *s, const struct pop3_reply *reply)
 {
-    struct sasl_field stamp;
+    struct bytes stamp;
 
     POP3_STORE(&s->banner, reply->rest.data, reply->rest.len);
     if (s->reply_cut)
@@ -1496,7 +1495,7 @@ static void pop3_transaction_reply(struct pop3_session *s, enum pop3_command_id 
 
 /* "+OK 120 octets" (RFC 1939 §7): the leading number, when a space or
  * the end of the text follows it. */
-static bool pop3_reply_size(struct event_bytes text, uint64_t *octets)
+static bool pop3_reply_size(struct bytes text, uint64_t *octets)
 {
     uint64_t v = 0;
     size_t i = 0;

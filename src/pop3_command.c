@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "ascii.h"
+
 #define POP3_NAME_ENTRY(name, text) [name] = text,
 static const char *const pop3_state_names[] = { POP3_STATE_LIST(POP3_NAME_ENTRY) };
 #undef POP3_NAME_ENTRY
@@ -37,11 +39,6 @@ const struct pop3_command_info *pop3_command_info(enum pop3_command_id id)
     return &pop3_commands[id];
 }
 
-static uint8_t pop3_ascii_upper(uint8_t c)
-{
-    return (c >= 'a' && c <= 'z') ? (uint8_t)(c - 'a' + 'A') : c;
-}
-
 /* RFC 1939 §3: keywords are case-insensitive. */
 const struct pop3_command_info *pop3_command_lookup(const uint8_t *keyword, size_t len)
 {
@@ -51,7 +48,7 @@ const struct pop3_command_info *pop3_command_lookup(const uint8_t *keyword, size
     if (keyword == NULL || len == 0 || len > POP3_KEYWORD_MAX)
         return &pop3_commands[POP3_CMD_UNKNOWN];
     for (size_t j = 0; j < len; j++)
-        upper[j] = pop3_ascii_upper(keyword[j]);
+        upper[j] = ascii_upper(keyword[j]);
     memcpy(&word, upper, sizeof word);
     for (size_t i = 0; i < POP3_CMD_UNKNOWN; i++) {
         memcpy(&name, pop3_keyword_bytes[i], sizeof name);
@@ -62,7 +59,7 @@ const struct pop3_command_info *pop3_command_lookup(const uint8_t *keyword, size
     return &pop3_commands[POP3_CMD_UNKNOWN];
 }
 
-static struct event_bytes pop3_trim_spaces(struct event_bytes b)
+static struct bytes pop3_trim_spaces(struct bytes b)
 {
     while (b.len > 0 && b.data[0] == ' ') {
         b.data++;
@@ -73,7 +70,7 @@ static struct event_bytes pop3_trim_spaces(struct event_bytes b)
     return b;
 }
 
-static bool pop3_has_non_space(struct event_bytes b)
+static bool pop3_has_non_space(struct bytes b)
 {
     for (size_t i = 0; i < b.len; i++)
         if (b.data[i] != ' ')
@@ -85,7 +82,7 @@ void pop3_command_parse(const uint8_t *line, size_t len, struct pop3_command_lin
 {
     const uint8_t *space = line != NULL ? memchr(line, ' ', len) : NULL;
     size_t keyword_len = space != NULL ? (size_t)(space - line) : len;
-    struct event_bytes rest = { NULL, 0 };
+    struct bytes rest = { NULL, 0 };
 
     memset(out, 0, sizeof *out);
     out->keyword.data = line;
@@ -123,9 +120,9 @@ bool pop3_command_has_body(const struct pop3_command_info *info, bool has_arg)
     }
 }
 
-struct event_bytes pop3_command_word(struct event_bytes arg, unsigned index)
+struct bytes pop3_command_word(struct bytes arg, unsigned index)
 {
-    struct event_bytes word = { NULL, 0 };
+    struct bytes word = { NULL, 0 };
     size_t i = 0;
 
     for (unsigned n = 0; arg.data != NULL && i < arg.len; n++) {

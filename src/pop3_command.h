@@ -99,8 +99,8 @@ struct pop3_command_info {
  * the line. */
 struct pop3_command_line {
     const struct pop3_command_info *info; /* never NULL */
-    struct event_bytes keyword;
-    struct event_bytes arg; /* per the command's argument rule */
+    struct bytes keyword;
+    struct bytes arg; /* per the command's argument rule */
     bool has_arg; /* arg holds at least one non-space byte */
 };
 
@@ -117,6 +117,6 @@ bool pop3_command_has_body(const struct pop3_command_info *info, bool has_arg);
 
 /* The word at index `index` (0-based) of a space-separated argument; absent
  * (data NULL) when there are fewer words. */
-struct event_bytes pop3_command_word(struct event_bytes arg, unsigned index);
+struct bytes pop3_command_word(struct bytes arg, unsigned index);
 
 #endif

@@ -2,49 +2,32 @@
 
 #include <string.h>
 
+#include "ascii.h"
+
 /* Longest decimal that still fits a uint64_t. */
 #define POP3_DIGITS_MAX 20
 
-static uint8_t pop3_lower(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c - 'A' + 'a') : c;
-}
-
-/* A string literal and its length, known at compile time: these run per
- * line, where a strlen per call showed in the profile. */
-#define POP3_LIT(text) (text), (sizeof(text) - 1)
-
 /* Case-insensitive: does `b` start with the n bytes of lower-case ASCII
- * `word`? */
-static bool pop3_starts_with(struct event_bytes b, const char *word, size_t n)
+ * `word`? Kept beside ascii_case_prefix (ascii.h) because it runs on every
+ * reply line and lowers only the input, not the literal too. */
+static bool pop3_starts_with(struct bytes b, const char *word, size_t n)
 {
     if (b.data == NULL || b.len < n)
         return false;
     for (size_t i = 0; i < n; i++)
-        if (pop3_lower(b.data[i]) != (uint8_t)word[i])
+        if (ascii_lower(b.data[i]) != (uint8_t)word[i])
             return false;
     return true;
 }
 
-/* Like pop3_starts_with for a literal in any case ("IN-USE", "SASL"). */
-static bool pop3_starts_with_ci(struct event_bytes b, const char *word, size_t n)
-{
-    if (b.data == NULL || b.len < n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (pop3_lower(b.data[i]) != pop3_lower((uint8_t)word[i]))
-            return false;
-    return true;
-}
-
-static bool pop3_equals(struct event_bytes b, const char *word, size_t n)
+static bool pop3_equals(struct bytes b, const char *word, size_t n)
 {
     return b.len == n && pop3_starts_with(b, word, n);
 }
 
 /* A status word counts only when followed by SP or the end of the line:
  * "+OKAY" is not a status (RFC 1939 §3). */
-static bool pop3_status_word(struct event_bytes line, const char *word, size_t n, struct event_bytes *rest)
+static bool pop3_status_word(struct bytes line, const char *word, size_t n, struct bytes *rest)
 {
     if (!pop3_starts_with(line, word, n) || (line.len > n && line.data[n] != ' '))
         return false;
@@ -60,7 +43,7 @@ static bool pop3_status_word(struct event_bytes line, const char *word, size_t n
 /* RFC 2449 §8: "[" resp-code "]" at the start of the text, printable. */
 static void pop3_response_code(struct pop3_reply *out)
 {
-    struct event_bytes r = out->rest;
+    struct bytes r = out->rest;
     size_t i = 1;
 
     out->text = r;
@@ -84,15 +67,15 @@ static void pop3_response_code(struct pop3_reply *out)
 
 void pop3_reply_parse(const uint8_t *line, size_t len, struct pop3_reply *out)
 {
-    struct event_bytes l = { line, line != NULL ? len : 0 };
+    struct bytes l = { line, line != NULL ? len : 0 };
 
     memset(out, 0, sizeof *out);
     out->kind = POP3_REPLY_OTHER;
-    if (pop3_status_word(l, POP3_LIT("+ok"), &out->rest))
+    if (pop3_status_word(l, ASCII_LIT("+ok"), &out->rest))
         out->kind = POP3_REPLY_OK;
-    else if (pop3_status_word(l, POP3_LIT("-err"), &out->rest))
+    else if (pop3_status_word(l, ASCII_LIT("-err"), &out->rest))
         out->kind = POP3_REPLY_ERR;
-    else if (pop3_status_word(l, POP3_LIT("+"), &out->rest))
+    else if (pop3_status_word(l, ASCII_LIT("+"), &out->rest))
         out->kind = POP3_REPLY_CONTINUE;
     else
         return;
@@ -106,11 +89,11 @@ void pop3_reply_parse(const uint8_t *line, size_t len, struct pop3_reply *out)
  * the status word? At least two bytes are needed: "+O" and "-E" begin no
  * other server line (a SASL prompt is "+ " or "+" alone, RFC 5034 §4),
  * while a lone "+" or "-" could be anything. */
-static bool pop3_cut_word(struct event_bytes line, const char *word, size_t n, struct event_bytes *rest)
+static bool pop3_cut_word(struct bytes line, const char *word, size_t n, struct bytes *rest)
 {
     size_t seen = line.len < n ? line.len : n;
 
-    if (line.data == NULL || line.len < 2 || !pop3_starts_with((struct event_bytes){ line.data, seen }, word, seen))
+    if (line.data == NULL || line.len < 2 || !pop3_starts_with((struct bytes){ line.data, seen }, word, seen))
         return false;
     if (line.len <= n) {
         rest->data = NULL;
@@ -122,14 +105,14 @@ static bool pop3_cut_word(struct event_bytes line, const char *word, size_t n, s
 
 bool pop3_reply_parse_cut(const uint8_t *line, size_t len, struct pop3_reply *out, bool *code_seen)
 {
-    struct event_bytes l = { line, line != NULL ? len : 0 };
+    struct bytes l = { line, line != NULL ? len : 0 };
 
     memset(out, 0, sizeof *out);
     out->kind = POP3_REPLY_OTHER;
     *code_seen = false;
-    if (pop3_cut_word(l, POP3_LIT("+ok"), &out->rest))
+    if (pop3_cut_word(l, ASCII_LIT("+ok"), &out->rest))
         out->kind = POP3_REPLY_OK;
-    else if (pop3_cut_word(l, POP3_LIT("-err"), &out->rest))
+    else if (pop3_cut_word(l, ASCII_LIT("-err"), &out->rest))
         out->kind = POP3_REPLY_ERR;
     else
         return false;
@@ -148,7 +131,7 @@ bool pop3_reply_parse_cut(const uint8_t *line, size_t len, struct pop3_reply *ou
 }
 
 /* Decimal digits at b[*pos]; false when none or when the value overflows. */
-static bool pop3_number(struct event_bytes b, size_t *pos, uint64_t *value)
+static bool pop3_number(struct bytes b, size_t *pos, uint64_t *value)
 {
     size_t start = *pos;
     uint64_t v = 0;
@@ -165,7 +148,7 @@ static bool pop3_number(struct event_bytes b, size_t *pos, uint64_t *value)
     return *pos > start;
 }
 
-bool pop3_reply_stat(struct event_bytes text, uint64_t *messages, uint64_t *octets)
+bool pop3_reply_stat(struct bytes text, uint64_t *messages, uint64_t *octets)
 {
     size_t pos = 0;
     uint64_t m, o;
@@ -183,7 +166,7 @@ bool pop3_reply_stat(struct event_bytes text, uint64_t *messages, uint64_t *octe
     return true;
 }
 
-bool pop3_reply_uidl(struct event_bytes text, uint64_t *message)
+bool pop3_reply_uidl(struct bytes text, uint64_t *message)
 {
     size_t pos = 0, start;
     uint64_t m;
@@ -203,7 +186,7 @@ bool pop3_reply_uidl(struct event_bytes text, uint64_t *message)
 
 /* The next space-separated token with surrounding punctuation "(),.;:"
  * removed; false at the end of the text. */
-static bool pop3_next_token(struct event_bytes text, size_t *pos, struct event_bytes *token)
+static bool pop3_next_token(struct bytes text, size_t *pos, struct bytes *token)
 {
     static const char punct[] = "(),.;:";
     size_t start, end;
@@ -225,7 +208,7 @@ static bool pop3_next_token(struct event_bytes text, size_t *pos, struct event_b
     return true;
 }
 
-static bool pop3_token_number(struct event_bytes token, uint64_t *value)
+static bool pop3_token_number(struct bytes token, uint64_t *value)
 {
     size_t pos = 0;
 
@@ -234,9 +217,9 @@ static bool pop3_token_number(struct event_bytes token, uint64_t *value)
 
 /* A count belongs to the word right after it, or after one qualifier
  * ("3 visible messages"), never to a number further back. */
-bool pop3_reply_maildrop(struct event_bytes text, uint64_t *messages, uint64_t *octets, bool *octets_known)
+bool pop3_reply_maildrop(struct bytes text, uint64_t *messages, uint64_t *octets, bool *octets_known)
 {
-    struct event_bytes token;
+    struct bytes token;
     size_t pos = 0;
     uint64_t last = 0, value;
     unsigned words_since = 2;
@@ -248,10 +231,12 @@ bool pop3_reply_maildrop(struct event_bytes text, uint64_t *messages, uint64_t *
             words_since = 0;
             continue;
         }
-        if (words_since <= 1 && !have_messages && (pop3_equals(token, POP3_LIT("message")) || pop3_equals(token, POP3_LIT("messages")))) {
+        if (words_since <= 1 && !have_messages &&
+            (pop3_equals(token, ASCII_LIT("message")) || pop3_equals(token, ASCII_LIT("messages")))) {
             *messages = last;
             have_messages = true;
-        } else if (words_since <= 1 && !have_octets && (pop3_equals(token, POP3_LIT("octet")) || pop3_equals(token, POP3_LIT("octets")))) {
+        } else if (words_since <= 1 && !have_octets &&
+                   (pop3_equals(token, ASCII_LIT("octet")) || pop3_equals(token, ASCII_LIT("octets")))) {
             *octets = last;
             have_octets = true;
         }
@@ -270,10 +255,10 @@ static const char *const pop3_capa_names[] = { EVENT_CAPA_LIST(POP3_NAME_ENTRY) 
 static const size_t pop3_capa_lengths[] = { EVENT_CAPA_LIST(POP3_LENGTH_ENTRY) };
 #undef POP3_LENGTH_ENTRY
 
-bool pop3_reply_capability(const uint8_t *line, size_t len, enum event_capa *capa, struct event_bytes *args)
+bool pop3_reply_capability(const uint8_t *line, size_t len, enum event_capa *capa, struct bytes *args)
 {
-    struct event_bytes l = { line, line != NULL ? len : 0 };
-    struct event_bytes word = { line, 0 };
+    struct bytes l = { line, line != NULL ? len : 0 };
+    struct bytes word = { line, 0 };
     size_t pos;
 
     while (word.len < l.len && line[word.len] != ' ')
@@ -284,7 +269,7 @@ bool pop3_reply_capability(const uint8_t *line, size_t len, enum event_capa *cap
     args->data = line != NULL ? line + pos : NULL;
     args->len = l.len - pos;
     for (size_t i = 0; i < CAPA_COUNT; i++) {
-        if (word.len == pop3_capa_lengths[i] && pop3_starts_with_ci(word, pop3_capa_names[i], word.len)) {
+        if (ascii_case_equal(word.data, word.len, pop3_capa_names[i], pop3_capa_lengths[i])) {
             *capa = (enum event_capa)i;
             return true;
         }
@@ -299,7 +284,7 @@ static bool pop3_is_word_byte(uint8_t c)
 
 /* "STLS" or "STARTTLS" with no letter, digit or '-' on either side: "STLS"
  * inside "XSTLS" or "STLS-LIKE" is another word. */
-bool pop3_reply_mentions_stls(struct event_bytes text)
+bool pop3_reply_mentions_stls(struct bytes text)
 {
     static const char *const words[] = { "stls", "starttls" };
     static const size_t lengths[] = { sizeof "stls" - 1, sizeof "starttls" - 1 };
@@ -308,7 +293,7 @@ bool pop3_reply_mentions_stls(struct event_bytes text)
         if (i > 0 && pop3_is_word_byte(text.data[i - 1]))
             continue;
         for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
-            struct event_bytes rest = { text.data + i, text.len - i };
+            struct bytes rest = { text.data + i, text.len - i };
             size_t n = lengths[w];
 
             if (pop3_starts_with(rest, words[w], n) && (rest.len == n || !pop3_is_word_byte(rest.data[n])))
@@ -318,7 +303,7 @@ bool pop3_reply_mentions_stls(struct event_bytes text)
     return false;
 }
 
-bool pop3_reply_code_is(struct event_bytes code, const char *name)
+bool pop3_reply_code_is(struct bytes code, const char *name)
 {
-    return code.data != NULL && name != NULL && code.len == strlen(name) && pop3_starts_with_ci(code, name, code.len);
+    return code.data != NULL && name != NULL && ascii_case_equal(code.data, code.len, name, strlen(name));
 }

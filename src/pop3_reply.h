@@ -23,9 +23,9 @@ enum pop3_reply_kind {
 
 struct pop3_reply {
     enum pop3_reply_kind kind;
-    struct event_bytes rest; /* after the status word and one SP; empty if none */
-    struct event_bytes code; /* inside "[...]", printable ASCII; absent if none */
-    struct event_bytes text; /* rest without the code and the SP after it */
+    struct bytes rest; /* after the status word and one SP; empty if none */
+    struct bytes code; /* inside "[...]", printable ASCII; absent if none */
+    struct bytes text; /* rest without the code and the SP after it */
 };
 
 void pop3_reply_parse(const uint8_t *line, size_t len, struct pop3_reply *out);
@@ -40,30 +40,30 @@ bool pop3_reply_parse_cut(const uint8_t *line, size_t len, struct pop3_reply *ou
 
 /* RFC 1939 §5 STAT: "nn mm" drop listing. The same shape is a LIST scan
  * listing "msg octets", and text may follow either (RFC 1939 §5). */
-bool pop3_reply_stat(struct event_bytes text, uint64_t *messages, uint64_t *octets);
+bool pop3_reply_stat(struct bytes text, uint64_t *messages, uint64_t *octets);
 
 /* RFC 1939 §7 UIDL "msg SP unique-id": the message number. The unique-id
  * must hold 1 to 70 bytes in 0x21..0x7E; a longer one is still taken. */
-bool pop3_reply_uidl(struct event_bytes text, uint64_t *message);
+bool pop3_reply_uidl(struct bytes text, uint64_t *message);
 
 /* The maildrop size some servers announce at login: "3 messages (19191
  * octets)", "alice has 3 visible messages (0 hidden) in 4179 octets.",
  * "Mailbox open, 3 messages". True when a message count was found;
  * *octets_known tells whether the text gave a size too. */
-bool pop3_reply_maildrop(struct event_bytes text, uint64_t *messages, uint64_t *octets, bool *octets_known);
+bool pop3_reply_maildrop(struct bytes text, uint64_t *messages, uint64_t *octets, bool *octets_known);
 
 /* The capability a CAPA body line names (RFC 2449 §6; STLS from RFC 2595
  * §4, UTF8 and LANG from RFC 6856): its first word, case-insensitive. False
  * when the name is none of enum event_capa. *args gets the rest of the line
  * after the spaces that follow the name (empty, not absent, when none). */
-bool pop3_reply_capability(const uint8_t *line, size_t len, enum event_capa *capa, struct event_bytes *args);
+bool pop3_reply_capability(const uint8_t *line, size_t len, enum event_capa *capa, struct bytes *args);
 
 /* Whether a greeting text announces STLS (the word STLS or STARTTLS, in any
  * case, on its own), as some servers do instead of waiting for CAPA. */
-bool pop3_reply_mentions_stls(struct event_bytes text);
+bool pop3_reply_mentions_stls(struct bytes text);
 
 /* Case-insensitive comparison of a response code with a name such as
  * "IN-USE" (RFC 2449 §8: codes are atoms, matched without regard to case). */
-bool pop3_reply_code_is(struct event_bytes code, const char *name);
+bool pop3_reply_code_is(struct bytes code, const char *name);
 
 #endif

@@ -11,9 +11,7 @@
 #include "event.h"
 
 /* Decoded values are struct bytes (bytes.h) pointing into the message or
- * the caller's scratch buffer; data NULL: not present. The old name stays
- * as an alias until every user is converted. */
-#define sasl_field bytes
+ * the caller's scratch buffer; data NULL: not present. */
 
 /* What one client SASL message (already base64-decoded) revealed. */
 struct sasl_result {
@@ -137,7 +135,7 @@ bool sasl_ntlm_server_challenge(const uint8_t *msg, size_t len, uint8_t challeng
 /* Byte checks the offline-guessing lines (sasl_crack.c) share. */
 bool sasl_is_hex(const uint8_t *p, size_t len);
 /* RFC 1939 §7, RFC 2195 §2, RFC 2831 §2.1.2.1: 32 hex digits. */
-bool sasl_field_is_md5_hex(const struct sasl_field *f);
+bool sasl_field_is_md5_hex(const struct bytes *f);
 /* A byte below 0x20, or DEL. */
 bool sasl_has_control(const uint8_t *p, size_t len);
 

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "ascii.h"
+
 /* Appends to a NUL-terminated line; once something does not fit, the whole
  * line is abandoned rather than cut (a cut hash line is a wrong hash). */
 struct sasl_writer {
@@ -32,7 +34,7 @@ static void sasl_put_str(struct sasl_writer *w, const char *s)
 static void sasl_put_lower(struct sasl_writer *w, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        char c = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] - 'A' + 'a' : p[i]);
+        char c = (char)ascii_lower(p[i]);
         sasl_put(w, &c, 1);
     }
 }
@@ -91,29 +93,31 @@ static size_t sasl_writer_finish(struct sasl_writer *w)
     return w->len;
 }
 
-static bool sasl_field_present(const struct sasl_field *f)
+/* Present (bytes_present) and not empty: an empty user, challenge or
+ * timestamp adds nothing to a crack line, so it counts as absent here. */
+static bool sasl_field_filled(const struct bytes *f)
 {
-    return f != NULL && f->data != NULL && f->len > 0;
+    return f != NULL && bytes_present(*f) && f->len > 0;
 }
 
 /* A field that can sit in a ':'-separated hash line. */
-static bool sasl_field_line_safe(const struct sasl_field *f, bool colon_ok)
+static bool sasl_field_line_safe(const struct bytes *f, bool colon_ok)
 {
     if (sasl_has_control(f->data, f->len))
         return false;
     return colon_ok || memchr(f->data, ':', f->len) == NULL;
 }
 
-size_t sasl_format_crack_apop(const struct sasl_field *timestamp, const struct sasl_field *user,
-                              const struct sasl_field *digest, char *out, size_t out_size)
+size_t sasl_format_crack_apop(const struct bytes *timestamp, const struct bytes *user, const struct bytes *digest,
+                              char *out, size_t out_size)
 {
     struct sasl_writer w = { out, out != NULL ? out_size : 0, 0, false };
     /* hashcat's md5($salt.$pass) takes at most 256 salt bytes; the salt is
      * the last field, so a ':' inside it is fine. */
-    if (!sasl_field_present(timestamp) || timestamp->len > 256 || !sasl_field_line_safe(timestamp, true) ||
+    if (!sasl_field_filled(timestamp) || timestamp->len > 256 || !sasl_field_line_safe(timestamp, true) ||
         !sasl_field_is_md5_hex(digest))
         w.failed = true;
-    if (!w.failed && sasl_field_present(user)) {
+    if (!w.failed && sasl_field_filled(user)) {
         if (!sasl_field_line_safe(user, false))
             w.failed = true;
         sasl_put(&w, user->data, user->len);
@@ -127,11 +131,11 @@ size_t sasl_format_crack_apop(const struct sasl_field *timestamp, const struct s
     return sasl_writer_finish(&w);
 }
 
-size_t sasl_format_crack_cram_md5(const struct sasl_field *challenge, const struct sasl_field *user,
-                                  const struct sasl_field *digest, char *out, size_t out_size)
+size_t sasl_format_crack_cram_md5(const struct bytes *challenge, const struct bytes *user, const struct bytes *digest,
+                                  char *out, size_t out_size)
 {
     struct sasl_writer w = { out, out != NULL ? out_size : 0, 0, false };
-    if (!sasl_field_present(challenge) || !sasl_field_present(user) || !sasl_field_is_md5_hex(digest)) {
+    if (!sasl_field_filled(challenge) || !sasl_field_filled(user) || !sasl_field_is_md5_hex(digest)) {
         w.failed = true;
         return sasl_writer_finish(&w);
     }
@@ -143,36 +147,34 @@ size_t sasl_format_crack_cram_md5(const struct sasl_field *challenge, const stru
     sasl_b64_feed(&w, &b, user->data, user->len);
     sasl_b64_feed(&w, &b, (const uint8_t *)" ", 1);
     for (size_t i = 0; i < digest->len; i++) {
-        uint8_t c = (digest->data[i] >= 'A' && digest->data[i] <= 'Z') ? (uint8_t)(digest->data[i] + 32)
-                                                                         : digest->data[i];
+        uint8_t c = ascii_lower(digest->data[i]);
         sasl_b64_feed(&w, &b, &c, 1);
     }
     sasl_b64_finish(&w, &b);
     return sasl_writer_finish(&w);
 }
 
-static bool sasl_field_is_hex_bytes(const struct sasl_field *f, size_t min_bytes)
+static bool sasl_field_is_hex_bytes(const struct bytes *f, size_t min_bytes)
 {
-    return sasl_field_present(f) && f->len % 2 == 0 && f->len / 2 >= min_bytes && sasl_is_hex(f->data, f->len);
+    return sasl_field_filled(f) && f->len % 2 == 0 && f->len / 2 >= min_bytes && sasl_is_hex(f->data, f->len);
 }
 
 /* hashcat's example hashes for modes 5500 and 5600 show the field order;
  * an NTLMv2 response is NTProofStr (16 bytes) followed by the client blob
  * (MS-NLMP 2.2.2.8). */
-size_t sasl_format_crack_netntlm(const uint8_t challenge[8], const struct sasl_result *res, char *out,
-                                 size_t out_size)
+size_t sasl_format_crack_netntlm(const uint8_t challenge[8], const struct sasl_result *res, char *out, size_t out_size)
 {
     struct sasl_writer w = { out, out != NULL ? out_size : 0, 0, false };
-    if (challenge == NULL || res == NULL || !sasl_field_present(&res->user) ||
+    if (challenge == NULL || res == NULL || !sasl_field_filled(&res->user) ||
         !sasl_field_line_safe(&res->user, false) ||
-        (sasl_field_present(&res->realm) && !sasl_field_line_safe(&res->realm, false)) ||
+        (sasl_field_filled(&res->realm) && !sasl_field_line_safe(&res->realm, false)) ||
         !sasl_field_is_hex_bytes(&res->secret, 24)) {
         w.failed = true;
         return sasl_writer_finish(&w);
     }
     sasl_put(&w, res->user.data, res->user.len);
     sasl_put_str(&w, "::");
-    if (sasl_field_present(&res->realm))
+    if (sasl_field_filled(&res->realm))
         sasl_put(&w, res->realm.data, res->realm.len);
     sasl_put_str(&w, ":");
     if (res->secret.len == 48) {

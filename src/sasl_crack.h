@@ -19,30 +19,29 @@
  * "user:digest:timestamp" for `hashcat -m 20 --username`; without one it is
  * "digest:timestamp". 0 if the user holds ':' or any field a control
  * character, or the timestamp is longer than hashcat's 256-byte salt. */
-size_t sasl_format_crack_apop(const struct sasl_field *timestamp, const struct sasl_field *user,
-                              const struct sasl_field *digest, char *out, size_t out_size);
+size_t sasl_format_crack_apop(const struct bytes *timestamp, const struct bytes *user, const struct bytes *digest,
+                              char *out, size_t out_size);
 
 /* CRAM-MD5 (RFC 2195): "$cram_md5$" base64(challenge) "$" base64(user SP
  * digest), hashcat mode 10200 and John the Ripper's HMAC-MD5 format alike.
  * challenge is the server's decoded challenge, brackets included; the
  * digest is written in lower case. hashcat itself refuses challenges over
  * 256 bytes and a "user SP digest" over 99 bytes; the line is still made. */
-size_t sasl_format_crack_cram_md5(const struct sasl_field *challenge, const struct sasl_field *user,
-                                  const struct sasl_field *digest, char *out, size_t out_size);
+size_t sasl_format_crack_cram_md5(const struct bytes *challenge, const struct bytes *user, const struct bytes *digest,
+                                  char *out, size_t out_size);
 
 /* NTLM over SASL, from a decoded AUTHENTICATE result and the server's
  * challenge: a 24-byte NT response gives NetNTLMv1 (hashcat 5500)
  * "user::domain:lm:nt:challenge", a longer one NetNTLMv2 (hashcat 5600)
  * "user::domain:challenge:ntproofstr:blob" (all binary in lower-case hex).
  * 0 if user or domain holds ':' or a control character. */
-size_t sasl_format_crack_netntlm(const uint8_t challenge[8], const struct sasl_result *res, char *out,
-                                 size_t out_size);
+size_t sasl_format_crack_netntlm(const uint8_t challenge[8], const struct sasl_result *res, char *out, size_t out_size);
 
 /* One part of a login as its tracker kept it: field.data is NULL when the
  * part was not seen; cut means it was longer on the wire than what was
  * kept, so no line may be made from it. */
 struct sasl_crack_part {
-    struct sasl_field field;
+    struct bytes field;
     bool cut;
 };
 

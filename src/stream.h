@@ -58,7 +58,7 @@ struct stream_pool_stats {
  * for an in-order segment that runs over held bytes.
  *  LINUX: what the Linux receiver keeps (net/ipv4/tcp_input.c
  *         tcp_data_queue, tcp_data_queue_ofo, tcp_ofo_queue), verified
- *         against the kernel by tests/overlap_netns.sh:
+ *         against the kernel by tests/hostile/overlap_netns.py:
  *         - a held segment that wholly contains a new one keeps its bytes;
  *         - a new segment with the same start that is longer replaces it;
  *         - a new segment that covers held ones removes them;

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-static uint32_t fuzz_touch_bytes(uint32_t sum, struct event_bytes b)
+static uint32_t fuzz_touch_bytes(uint32_t sum, struct bytes b)
 {
     if (b.data == NULL)
         return sum;

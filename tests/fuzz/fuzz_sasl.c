@@ -32,7 +32,7 @@ static uint8_t *fuzz_sasl_copy(const uint8_t *data, size_t len)
     return copy;
 }
 
-static void fuzz_sasl_touch_field(struct sasl_field f)
+static void fuzz_sasl_touch_field(struct bytes f)
 {
     uint32_t sum = 0;
 
@@ -74,7 +74,7 @@ static void fuzz_sasl_client(uint8_t param, const uint8_t *msg, size_t len)
     if (len > 0) {
         size_t cut = msg[0] % len;
         uint8_t *prompt = fuzz_sasl_copy(msg + 1, cut);
-        struct sasl_field pf = {prompt, cut};
+        struct bytes pf = { prompt, cut };
 
         if (prompt != NULL) {
             memset(&res, 0xa5, sizeof res);
@@ -111,7 +111,7 @@ static void fuzz_sasl_base64(const uint8_t *in, size_t len)
 static void fuzz_sasl_apop_and_greeting(const uint8_t *msg, size_t len)
 {
     struct sasl_result res;
-    struct sasl_field ts;
+    struct bytes ts;
 
     memset(&res, 0, sizeof res);
     fuzz_sasl_sum += sasl_apop_parse(msg, len, &res);
@@ -124,7 +124,7 @@ static void fuzz_sasl_apop_and_greeting(const uint8_t *msg, size_t len)
 }
 
 /* Splits msg into three fields at two length bytes. */
-static void fuzz_sasl_split(const uint8_t *msg, size_t len, struct sasl_field f[3])
+static void fuzz_sasl_split(const uint8_t *msg, size_t len, struct bytes f[3])
 {
     size_t pos = 0;
 
@@ -150,7 +150,7 @@ static void fuzz_sasl_crack(uint8_t param, const uint8_t *msg, size_t len)
 {
     size_t out_size = (size_t)param * 4u;
     char *out = malloc(out_size == 0 ? 1 : out_size);
-    struct sasl_field f[3];
+    struct bytes f[3];
     size_t n;
 
     if (out == NULL)

@@ -38,7 +38,7 @@ static void record(void *ctx, const struct event *ev)
 {
     struct recorder *r = ctx;
     struct captured *c;
-    struct event_bytes user = { NULL, 0 };
+    struct bytes user = { NULL, 0 };
 
     assert_true(r->n < CAPTURED_MAX);
     c = &r->ev[r->n++];

@@ -28,7 +28,7 @@ static void *copy_round_trip(const struct event *ev, struct event_copy_view *vie
     return buf;
 }
 
-static void assert_bytes(struct event_bytes b, const char *text)
+static void assert_bytes(struct bytes b, const char *text)
 {
     assert_non_null(b.data);
     assert_int_equal(b.len, strlen(text));
@@ -49,11 +49,11 @@ static void auth_keeps_strings_and_absence(void **state)
     ev.u.auth.flow = &flow;
     ev.u.auth.attempt = 3;
     ev.u.auth.method = scratch;
-    ev.u.auth.user = (struct event_bytes){ (const uint8_t *)scratch + 5, 5 };
-    ev.u.auth.password = (struct event_bytes){ (const uint8_t *)scratch + 11, 4 };
-    ev.u.auth.response = (struct event_bytes){ (const uint8_t *)scratch + 16, 11 };
+    ev.u.auth.user = (struct bytes){ (const uint8_t *)scratch + 5, 5 };
+    ev.u.auth.password = (struct bytes){ (const uint8_t *)scratch + 11, 4 };
+    ev.u.auth.response = (struct bytes){ (const uint8_t *)scratch + 16, 11 };
     ev.u.auth.resp_code = scratch + 28;
-    ev.u.auth.realm = (struct event_bytes){ (const uint8_t *)scratch, 0 }; /* empty, not absent */
+    ev.u.auth.realm = (struct bytes){ (const uint8_t *)scratch, 0 }; /* empty, not absent */
     ev.u.auth.outcome = OUTCOME_SUCCESS;
     buf = copy_round_trip(&ev, &view, scratch, sizeof scratch);
     flow.flow_id = 0;
@@ -91,7 +91,7 @@ static void session_keeps_risks_and_wire_bytes(void **state)
     memset(&ev, 0, sizeof ev);
     ev.type = EVENT_SESSION;
     ev.u.session.flow = &flow;
-    ev.u.session.banner = (struct event_bytes){ (const uint8_t *)banner, sizeof banner - 1 };
+    ev.u.session.banner = (struct bytes){ (const uint8_t *)banner, sizeof banner - 1 };
     ev.u.session.app_proto = app;
     ev.u.session.risks = risks;
     ev.u.session.risk_count = 2;
@@ -128,7 +128,7 @@ static void alert_stats_and_summary(void **state)
     ev.type = EVENT_ALERT;
     ev.u.alert.flow = &flow;
     ev.u.alert.kind = ALERT_PASSWORD_SPRAYING;
-    ev.u.alert.user = (struct event_bytes){ (const uint8_t *)"bob", 3 };
+    ev.u.alert.user = (struct bytes){ (const uint8_t *)"bob", 3 };
     buf = copy_round_trip(&ev, &view, NULL, 0);
     assert_int_equal(view.ev.u.alert.kind, ALERT_PASSWORD_SPRAYING);
     assert_bytes(view.ev.u.alert.user, "bob");

@@ -127,7 +127,7 @@ struct recorder {
     size_t count;
 };
 
-static inline void recorder_text(char *dst, size_t size, struct event_bytes b)
+static inline void recorder_text(char *dst, size_t size, struct bytes b)
 {
     size_t n = b.len < size - 1 ? b.len : size - 1;
 

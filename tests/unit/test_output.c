@@ -23,8 +23,8 @@
 
 /* A byte string with its readable text; sizeof drops the literal's NUL
  * but keeps any NUL written inside it. */
-#define BYTES(s) ((struct event_bytes){ (const uint8_t *)(s), sizeof(s) - 1 })
-#define ABSENT ((struct event_bytes){ NULL, 0 })
+#define BYTES(s) ((struct bytes){ (const uint8_t *)(s), sizeof(s) - 1 })
+#define ABSENT ((struct bytes){ NULL, 0 })
 
 /* 2026-11-26T05:15:49Z */
 #define T0 1795670149
@@ -381,7 +381,7 @@ static void json_valid_utf8_passes_unchanged(void **state)
 static void json_escapes_invalid_sequences(void **state)
 {
     static const struct {
-        struct event_bytes in;
+        struct bytes in;
         const char *want; /* the parsed JSON value */
     } cases[] = {
         { BYTES("\xC0\xAF"), "\\xC0\\xAF" }, /* overlong '/' */
@@ -469,7 +469,7 @@ static void json_overlong_value_is_cut_on_a_character(void **state)
     assert_non_null(big);
     for (i = 0; i < n; i++)
         memcpy(big + 3 * i, "\xE2\x82\xAC", 3);
-    ev.u.auth.response = (struct event_bytes){ big, 3 * n };
+    ev.u.auth.response = (struct bytes){ big, 3 * n };
     line = json_line(&ev, false);
     root = json_parse(line);
     value = json_get_string(root, "response", &len);
@@ -689,7 +689,7 @@ static void text_exposed_accounts_are_bounded(void **state)
     for (i = 0; i < OUTPUT_ACCOUNTS_MAX + 5; i++) {
         int n = snprintf(user, sizeof user, "user%u", i);
 
-        ev.u.auth.user = (struct event_bytes){ (const uint8_t *)user, (size_t)n };
+        ev.u.auth.user = (struct bytes){ (const uint8_t *)user, (size_t)n };
         output_event(c.out, &ev);
     }
     ev.u.auth.user = BYTES("user0"); /* still counted on its listed entry */
@@ -848,7 +848,7 @@ static double summarise_seconds(const uint8_t *names)
     assert_non_null(out);
     assert_int_equal(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0), 0);
     for (size_t i = 0; i < FORGE_ACCOUNTS; i++) {
-        ev.u.auth.user = (struct event_bytes){ names + i * FORGE_NAME_LEN, FORGE_NAME_LEN };
+        ev.u.auth.user = (struct bytes){ names + i * FORGE_NAME_LEN, FORGE_NAME_LEN };
         output_event(out, &ev);
     }
     assert_int_equal(output_finish(out), 0);
@@ -897,7 +897,7 @@ static void text_summary_hash_resists_chosen_names(void **state)
 /* C1 CSI, DEL, RLO, LRI, RLM, ALM, then é and 日 that must stay as they are. */
 #define FORGE_CONTROLS "\xC2\x9B" "2J\x7F" "\xE2\x80\xAE" "\xE2\x81\xA6" "\xE2\x80\x8F" "\xD8\x9C" "\xC3\xA9\xE6\x97\xA5"
 
-static struct event alert_event(struct event_bytes user)
+static struct event alert_event(struct bytes user)
 {
     struct event ev;
 

@@ -53,7 +53,7 @@ static void test_append(struct test_sink *t, const char *fmt, ...)
 }
 
 /* Absent prints "-"; bytes print quoted, non-printables as \xHH. */
-static void test_append_bytes(struct test_sink *t, const char *key, struct event_bytes b)
+static void test_append_bytes(struct test_sink *t, const char *key, struct bytes b)
 {
     if (b.data == NULL) {
         test_append(t, " %s=-", key);
@@ -684,7 +684,7 @@ static void test_command_parse(void **state)
     const uint8_t pass[] = "PASS  two  spaces ";
     const uint8_t list[] = "LIST   ";
     const uint8_t auth[] = "AUTH  PLAIN   =";
-    struct event_bytes w;
+    struct bytes w;
 
     (void)state;
     pop3_command_parse(pass, sizeof pass - 1, &c);
@@ -742,9 +742,9 @@ static void test_reply_parse(void **state)
     assert_int_equal(r.kind, POP3_REPLY_OTHER);
 }
 
-static struct event_bytes test_text(const char *s)
+static struct bytes test_text(const char *s)
 {
-    struct event_bytes b = { (const uint8_t *)s, strlen(s) };
+    struct bytes b = { (const uint8_t *)s, strlen(s) };
 
     return b;
 }
@@ -779,7 +779,7 @@ static void test_reply_numbers(void **state)
 static enum event_capa test_capa(const char *line, const char *args)
 {
     enum event_capa capa = CAPA_COUNT;
-    struct event_bytes rest = { NULL, 0 };
+    struct bytes rest = { NULL, 0 };
 
     assert_true(pop3_reply_capability((const uint8_t *)line, strlen(line), &capa, &rest));
     assert_non_null(rest.data);
@@ -792,7 +792,7 @@ static enum event_capa test_capa(const char *line, const char *args)
 static void test_reply_capability(void **state)
 {
     enum event_capa capa;
-    struct event_bytes rest;
+    struct bytes rest;
 
     (void)state;
     assert_int_equal(test_capa("STLS", ""), CAPA_STLS);

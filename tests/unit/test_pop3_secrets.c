@@ -35,7 +35,7 @@ struct kept {
     uint64_t commands;
 };
 
-static void keep_bytes(char *dst, struct event_bytes b)
+static void keep_bytes(char *dst, struct bytes b)
 {
     if (b.data == NULL) {
         snprintf(dst, FIELD, "-");

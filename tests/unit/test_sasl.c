@@ -19,7 +19,7 @@
 
 static uint8_t scratch[8192];
 
-static void assert_field(const struct sasl_field *f, const char *expect)
+static void assert_field(const struct bytes *f, const char *expect)
 {
     if (expect == NULL) {
         assert_null(f->data);
@@ -31,7 +31,7 @@ static void assert_field(const struct sasl_field *f, const char *expect)
     assert_memory_equal(f->data, expect, f->len);
 }
 
-static void assert_field_bytes(const struct sasl_field *f, const void *expect, size_t len)
+static void assert_field_bytes(const struct bytes *f, const void *expect, size_t len)
 {
     assert_non_null(f->data);
     assert_int_equal(f->len, len);
@@ -39,8 +39,7 @@ static void assert_field_bytes(const struct sasl_field *f, const void *expect, s
 }
 
 /* Fields must point inside the message or the scratch buffer. */
-static void assert_within(const struct sasl_field *f, const uint8_t *msg, size_t len, const uint8_t *scr,
-                          size_t scr_len)
+static void assert_within(const struct bytes *f, const uint8_t *msg, size_t len, const uint8_t *scr, size_t scr_len)
 {
     if (f->data == NULL) {
         assert_int_equal(f->len, 0);
@@ -310,7 +309,7 @@ static void test_login(void **state)
 static void response(const char *mech, unsigned step, const char *prompt, const uint8_t *msg, size_t len,
                      struct sasl_result *r)
 {
-    struct sasl_field p = { (const uint8_t *)prompt, prompt != NULL ? strlen(prompt) : 0 };
+    struct bytes p = { (const uint8_t *)prompt, prompt != NULL ? strlen(prompt) : 0 };
     sasl_decode_response(mech, step, prompt != NULL ? &p : NULL, msg, len, scratch, sizeof(scratch), r);
     assert_result_within(r, msg, len, scratch, sizeof(scratch));
 }
@@ -455,7 +454,7 @@ static void test_cram_md5_crack(void **state)
     (void)state;
     struct sasl_result r;
     char out[256];
-    const struct sasl_field chal = { MSG("<1896.697170952@postoffice.reston.mci.net>") };
+    const struct bytes chal = { MSG("<1896.697170952@postoffice.reston.mci.net>") };
     decode("CRAM-MD5", 0, MSG("tim b913a602c7eda7a495b4e6e7334d3890"), &r);
     size_t n = sasl_format_crack_cram_md5(&chal, &r.user, &r.secret, out, sizeof(out));
     const char *want = "$cram_md5$PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+"
@@ -466,7 +465,7 @@ static void test_cram_md5_crack(void **state)
     /* hashcat's own mode 10200 example, taken apart and rebuilt. */
     const char *example = "$cram_md5$PG5vLXJlcGx5QGhhc2hjYXQubmV0Pg==$"
                           "dXNlciA0NGVhZmQyMmZlNzY2NzBmNmIyODc5MDgxYTdmNWY3MQ==";
-    const struct sasl_field chal2 = { MSG("<no-reply@hashcat.net>") };
+    const struct bytes chal2 = { MSG("<no-reply@hashcat.net>") };
     decode("CRAM-MD5", 0, MSG("user 44eafd22fe76670f6b2879081a7f5f71"), &r);
     n = sasl_format_crack_cram_md5(&chal2, &r.user, &r.secret, out, sizeof(out));
     assert_string_equal(out, example);
@@ -477,8 +476,8 @@ static void test_cram_md5_crack(void **state)
     assert_string_equal(out, "");
     assert_int_equal(sasl_format_crack_cram_md5(&chal2, &r.user, &r.secret, NULL, 0), 0);
 
-    const struct sasl_field none = { NULL, 0 };
-    const struct sasl_field bad = { MSG("nothex") };
+    const struct bytes none = { NULL, 0 };
+    const struct bytes bad = { MSG("nothex") };
     assert_int_equal(sasl_format_crack_cram_md5(&none, &r.user, &r.secret, out, sizeof(out)), 0);
     assert_int_equal(sasl_format_crack_cram_md5(&chal2, &none, &r.secret, out, sizeof(out)), 0);
     assert_int_equal(sasl_format_crack_cram_md5(&chal2, &r.user, &bad, out, sizeof(out)), 0);
@@ -498,7 +497,7 @@ static void test_apop_rfc1939(void **state)
     assert_int_equal(r.exposure, EXPOSURE_HASH);
     assert_false(r.malformed);
 
-    struct sasl_field ts;
+    struct bytes ts;
     assert_true(sasl_greeting_timestamp(MSG("POP3 server ready <1896.697170952@dbc.mtview.ca.us>"), &ts));
     assert_field(&ts, "<1896.697170952@dbc.mtview.ca.us>");
 
@@ -535,7 +534,7 @@ static void test_apop_malformed(void **state)
 static void test_greeting_timestamp(void **state)
 {
     (void)state;
-    struct sasl_field ts;
+    struct bytes ts;
     assert_false(sasl_greeting_timestamp(MSG("POP3 ready"), &ts));
     assert_null(ts.data);
     assert_false(sasl_greeting_timestamp(MSG("ready <unterminated"), &ts));
@@ -567,31 +566,31 @@ static void test_apop_crack_edges(void **state)
 {
     (void)state;
     char out[512];
-    const struct sasl_field ts = { MSG("<1896.697170952@dbc.mtview.ca.us>") };
-    const struct sasl_field digest = { MSG("C4C9334BAC560ECC979E58001B3E22FB") };
-    const struct sasl_field user = { MSG("mrose") };
-    const struct sasl_field none = { NULL, 0 };
+    const struct bytes ts = { MSG("<1896.697170952@dbc.mtview.ca.us>") };
+    const struct bytes digest = { MSG("C4C9334BAC560ECC979E58001B3E22FB") };
+    const struct bytes user = { MSG("mrose") };
+    const struct bytes none = { NULL, 0 };
     assert_true(sasl_format_crack_apop(&ts, &none, &digest, out, sizeof(out)) > 0);
     assert_string_equal(out, "c4c9334bac560ecc979e58001b3e22fb:<1896.697170952@dbc.mtview.ca.us>");
     assert_true(sasl_format_crack_apop(&ts, NULL, &digest, out, sizeof(out)) > 0);
 
-    const struct sasl_field colon_user = { MSG("a:b") };
+    const struct bytes colon_user = { MSG("a:b") };
     assert_int_equal(sasl_format_crack_apop(&ts, &colon_user, &digest, out, sizeof(out)), 0);
     assert_string_equal(out, "");
-    const struct sasl_field ctl_user = { MSG("a\nb") };
+    const struct bytes ctl_user = { MSG("a\nb") };
     assert_int_equal(sasl_format_crack_apop(&ts, &ctl_user, &digest, out, sizeof(out)), 0);
-    const struct sasl_field colon_ts = { MSG("<1:2@host>") }; /* last field: fine */
+    const struct bytes colon_ts = { MSG("<1:2@host>") }; /* last field: fine */
     assert_true(sasl_format_crack_apop(&colon_ts, &user, &digest, out, sizeof(out)) > 0);
     assert_string_equal(out, "mrose:c4c9334bac560ecc979e58001b3e22fb:<1:2@host>");
-    const struct sasl_field ctl_ts = { MSG("<1\r2@host>") };
+    const struct bytes ctl_ts = { MSG("<1\r2@host>") };
     assert_int_equal(sasl_format_crack_apop(&ctl_ts, &user, &digest, out, sizeof(out)), 0);
     assert_int_equal(sasl_format_crack_apop(&none, &user, &digest, out, sizeof(out)), 0);
     assert_int_equal(sasl_format_crack_apop(&ts, &user, &none, out, sizeof(out)), 0);
 
     char longts[300];
     memset(longts, 'x', sizeof(longts));
-    const struct sasl_field salt256 = { (const uint8_t *)longts, 256 };
-    const struct sasl_field salt257 = { (const uint8_t *)longts, 257 };
+    const struct bytes salt256 = { (const uint8_t *)longts, 256 };
+    const struct bytes salt257 = { (const uint8_t *)longts, 257 };
     assert_true(sasl_format_crack_apop(&salt256, &user, &digest, out, sizeof(out)) > 0);
     assert_int_equal(sasl_format_crack_apop(&salt257, &user, &digest, out, sizeof(out)), 0);
 
@@ -1412,7 +1411,7 @@ static void decode_exact(const char *mech, unsigned step, const uint8_t *src, si
     sasl_decode_client(mech, step, msg, len, &r);
     assert_result_within(&r, msg, len, NULL, 0);
 
-    struct sasl_field ts;
+    struct bytes ts;
     if (sasl_greeting_timestamp(msg, len, &ts))
         assert_within(&ts, msg, len, NULL, 0);
     sasl_apop_parse(msg, len, &r);
@@ -1455,7 +1454,7 @@ static void test_every_prefix(void **state)
     }
 }
 
-static void assert_same_field(const struct sasl_field *a, const struct sasl_field *b)
+static void assert_same_field(const struct bytes *a, const struct bytes *b)
 {
     assert_int_equal(a->len, b->len);
     if (a->data == NULL || b->data == NULL)
@@ -1486,9 +1485,8 @@ static void test_scratch_sizes(void **state)
             struct sasl_result r;
             sasl_decode_client_buf(cases[c].mech, cases[c].step, cases[c].msg, cases[c].len, scr, size, &r);
             assert_result_within(&r, cases[c].msg, cases[c].len, scr, size);
-            const struct sasl_field *got[] = { &r.user, &r.authzid, &r.secret, &r.realm, &r.lm_response };
-            const struct sasl_field *want[] = { &full.user, &full.authzid, &full.secret, &full.realm,
-                                                &full.lm_response };
+            const struct bytes *got[] = { &r.user, &r.authzid, &r.secret, &r.realm, &r.lm_response };
+            const struct bytes *want[] = { &full.user, &full.authzid, &full.secret, &full.realm, &full.lm_response };
             for (size_t f = 0; f < 5; f++) {
                 if (got[f]->data != NULL)
                     assert_same_field(got[f], want[f]);
