@@ -340,8 +340,7 @@ static void analyzer_on_data(void *ctx, const uint8_t *bytes, size_t len, struct
         if (pop3_session_is_encrypted(s)) {
             analyzer_stls_bytes(f, d->dir, bytes, len);
             pop3_session_count(s, (enum pop3_direction)d->dir, len, ts);
-        }
-        else {
+        } else {
             d->an->reading = f;
             pop3_session_feed(s, (enum pop3_direction)d->dir, bytes, len, ts);
             d->an->reading = NULL;
@@ -381,8 +380,8 @@ static void analyzer_on_gap(void *ctx, uint64_t missing, struct event_time ts)
 static void analyzer_flush(struct analyzer_back *an, struct flow *f, struct event_time ts)
 {
     for (int dir = FLOW_FROM_CLIENT; dir <= FLOW_FROM_SERVER; dir++) {
-        struct analyzer_delivery d = {an, f, (enum flow_direction)dir};
-        struct stream_sink sink = {analyzer_on_data, analyzer_on_gap, &d};
+        struct analyzer_delivery d = { an, f, (enum flow_direction)dir };
+        struct stream_sink sink = { analyzer_on_data, analyzer_on_gap, &d };
 
         if (f->verdict == CLASSIFY_OTHER || (f->flags & FLOW_F_COUNT_ONLY))
             return;
@@ -581,8 +580,8 @@ static void analyzer_peer_ack(struct analyzer_back *an, struct flow *f, enum flo
                               const struct packet_view *v, struct event_time ts)
 {
     enum flow_direction other = dir == FLOW_FROM_CLIENT ? FLOW_FROM_SERVER : FLOW_FROM_CLIENT;
-    struct analyzer_delivery d = {an, f, other};
-    struct stream_sink sink = {analyzer_on_data, analyzer_on_gap, &d};
+    struct analyzer_delivery d = { an, f, other };
+    struct stream_sink sink = { analyzer_on_data, analyzer_on_gap, &d };
 
     if (v->tcp_flags & TCP_FLAG_ACK)
         stream_ack(&f->streams[other], an->pool, v->ack, analyzer_wire_payload(v) > 0, ts, &sink);
@@ -592,8 +591,8 @@ static void analyzer_peer_ack(struct analyzer_back *an, struct flow *f, enum flo
 static void analyzer_reassemble_stream(struct analyzer_back *an, struct flow *f, enum flow_direction dir,
                                        const struct packet_view *v, struct event_time ts)
 {
-    struct analyzer_delivery d = {an, f, dir};
-    struct stream_sink sink = {analyzer_on_data, analyzer_on_gap, &d};
+    struct analyzer_delivery d = { an, f, dir };
+    struct stream_sink sink = { analyzer_on_data, analyzer_on_gap, &d };
     unsigned events;
 
     analyzer_peer_ack(an, f, dir, v, ts);
@@ -666,7 +665,7 @@ static void analyzer_seq_judge(struct flow *f, enum flow_direction dir, const st
 static void analyzer_seq_raw(struct analyzer_back *an, struct flow *f, enum flow_direction dir, uint8_t tcp_flags,
                              const uint8_t *payload, uint32_t len, uint32_t missing, struct event_time ts)
 {
-    struct analyzer_delivery d = {an, f, dir};
+    struct analyzer_delivery d = { an, f, dir };
 
     if (tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_RST))
         return;
@@ -838,7 +837,8 @@ static int analyzer_acks_peer_fin(const struct flow *f, const struct packet_view
 /* RST ends the connection at once (RFC 9293 §3.10.7); FIN from both sides
  * ends it once every byte before both FINs is in, or at the ACK that
  * closes it, whichever comes first (bytes still missing become gaps). */
-static void analyzer_check_end(struct analyzer_back *an, struct flow *f, const struct packet_view *v, struct event_time ts)
+static void analyzer_check_end(struct analyzer_back *an, struct flow *f, const struct packet_view *v,
+                               struct event_time ts)
 {
     const uint8_t both_fins = FLOW_F_FIN_CLIENT | FLOW_F_FIN_SERVER;
     int pure_ack = analyzer_wire_payload(v) == 0 &&
@@ -1144,4 +1144,3 @@ void analyzer_back_free(struct analyzer_back *an)
     classify_context_free(an->classify);
     free(an);
 }
-

@@ -157,7 +157,7 @@ void analyzer_front_frame(struct analyzer_front *front, const struct capture_fra
 
 void analyzer_front_finish(struct analyzer_front *front)
 {
-    struct event_time never = {INT64_MAX, 0};
+    struct event_time never = { INT64_MAX, 0 };
 
     ipfrag_expire(front->frags, never);
     analyzer_front_fragment_stats(front);

@@ -19,17 +19,13 @@ static body_skim_wide_fn body_skim_wide_of(enum body_skim_variant variant)
 {
     switch (variant) {
 #if BODY_SKIM_HAVE_AVX2
-    case BODY_SKIM_AVX2:
-        return body_skim_wide_avx2;
+    case BODY_SKIM_AVX2: return body_skim_wide_avx2;
 #endif
 #if BODY_SKIM_HAVE_SSE2
-    case BODY_SKIM_SSE2:
-        return body_skim_wide_sse2;
+    case BODY_SKIM_SSE2: return body_skim_wide_sse2;
 #endif
-    case BODY_SKIM_PORTABLE:
-        return body_skim_wide_portable;
-    default:
-        return NULL;
+    case BODY_SKIM_PORTABLE: return body_skim_wide_portable;
+    default: return NULL;
     }
 }
 

@@ -84,7 +84,6 @@ const uint8_t *classify_probe_greeting(const struct classify_probe *p, size_t *l
 /* Frees the greeting buffer; the probe is then back to its empty state. */
 void classify_probe_release(struct classify_probe *p);
 
-
 /* "4.2.0-..." from the nDPI library we are linked with. */
 const char *classify_ndpi_version(void);
 

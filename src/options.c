@@ -64,22 +64,35 @@ static const struct options_choice options_checksum_choices[] = {
 
 #define OPTIONS_FIELD(field) \
     .offset = offsetof(struct options_config, field), .size = sizeof(((struct options_config *)0)->field)
-#define OPTIONS_HEADING_ROW(title, column) { .kind = OPTIONS_HEADING, .help = (title), .help_column = (column) }
+#define OPTIONS_HEADING_ROW(title, column) \
+    { \
+        .kind = OPTIONS_HEADING, .help = (title), .help_column = (column) \
+    }
 #define OPTIONS_SET_ROW(short_opt, name, field, stored, text) \
-    { .long_name = (name), .short_name = (short_opt), .kind = OPTIONS_SET, OPTIONS_FIELD(field), \
-      .value = (stored), .help = (text) }
+    { \
+        .long_name = (name), .short_name = (short_opt), .kind = OPTIONS_SET, OPTIONS_FIELD(field), .value = (stored), \
+        .help = (text) \
+    }
 #define OPTIONS_NUMBER_ROW(name, arg, lowest, highest, field, text) \
-    { .long_name = (name), .kind = OPTIONS_NUMBER, .arg_name = (arg), .min = (lowest), .max = (highest), \
-      OPTIONS_FIELD(field), .help = (text) }
+    { \
+        .long_name = (name), .kind = OPTIONS_NUMBER, .arg_name = (arg), .min = (lowest), .max = (highest), \
+        OPTIONS_FIELD(field), .help = (text) \
+    }
 #define OPTIONS_STRING_ROW(short_opt, name, arg, field, text) \
-    { .long_name = (name), .short_name = (short_opt), .kind = OPTIONS_STRING, .arg_name = (arg), \
-      OPTIONS_FIELD(field), .help = (text) }
+    { \
+        .long_name = (name), .short_name = (short_opt), .kind = OPTIONS_STRING, .arg_name = (arg), \
+        OPTIONS_FIELD(field), .help = (text) \
+    }
 #define OPTIONS_CHOICE_ROW(name, list, old_wording, field, text) \
-    { .long_name = (name), .kind = OPTIONS_CHOICE, .choices = (list), .choice_old_wording = (old_wording), \
-      OPTIONS_FIELD(field), .help = (text) }
+    { \
+        .long_name = (name), .kind = OPTIONS_CHOICE, .choices = (list), .choice_old_wording = (old_wording), \
+        OPTIONS_FIELD(field), .help = (text) \
+    }
 #define OPTIONS_CALL_ROW(short_opt, name, arg, function, text) \
-    { .long_name = (name), .short_name = (short_opt), .kind = OPTIONS_CALL, .arg_name = (arg), \
-      .call = (function), .help = (text) }
+    { \
+        .long_name = (name), .short_name = (short_opt), .kind = OPTIONS_CALL, .arg_name = (arg), .call = (function), \
+        .help = (text) \
+    }
 
 /* In --help order. Numbers stop at UINT32_MAX where nothing smaller
  * applies, so every field, whatever its width, holds what was accepted. */
@@ -168,7 +181,9 @@ const struct options_row options_table[] = {
                        "and a writer thread come on top. Same output"),
     OPTIONS_HEADING_ROW("Other:", 26),
     { .long_name = "help", .short_name = 'h', .kind = OPTIONS_HELP, .help = "this text" },
-    { .long_name = "version", .short_name = 'V', .kind = OPTIONS_VERSION,
+    { .long_name = "version",
+      .short_name = 'V',
+      .kind = OPTIONS_VERSION,
       .help = "versions of pop3scope, libpcap and nDPI" },
 };
 
@@ -178,12 +193,11 @@ const size_t options_table_count = OPTIONS_ROWS;
 
 /* ------------------------------------------------------------ --help */
 
-static const char options_help_top[] =
-    "Usage: pop3scope [options] [FILE...]\n"
-    "       pop3scope -i IFACE [-i IFACE...] [options]\n"
-    "Passive POP3 analyzer: reports every login attempt and mailbox session\n"
-    "found in pcap/pcapng captures (\"-\" reads standard input).\n"
-    "\n";
+static const char options_help_top[] = "Usage: pop3scope [options] [FILE...]\n"
+                                       "       pop3scope -i IFACE [-i IFACE...] [options]\n"
+                                       "Passive POP3 analyzer: reports every login attempt and mailbox session\n"
+                                       "found in pcap/pcapng captures (\"-\" reads standard input).\n"
+                                       "\n";
 
 /* Documented in README.md ("Exit codes"); main.c returns them. */
 static const char options_help_bottom[] =
@@ -196,15 +210,12 @@ static bool options_takes_argument(const struct options_row *row)
     switch (row->kind) {
     case OPTIONS_NUMBER:
     case OPTIONS_STRING:
-    case OPTIONS_CHOICE:
-        return true;
-    case OPTIONS_CALL:
-        return row->arg_name != NULL;
+    case OPTIONS_CHOICE: return true;
+    case OPTIONS_CALL: return row->arg_name != NULL;
     case OPTIONS_HEADING:
     case OPTIONS_SET:
     case OPTIONS_HELP:
-    case OPTIONS_VERSION:
-        return false;
+    case OPTIONS_VERSION: return false;
     }
     return false;
 }
@@ -310,8 +321,8 @@ static bool options_set_number(struct options_config *cfg, const struct options_
         ok = errno == 0 && *end == '\0' && v >= row->min && v <= row->max;
     }
     if (!ok) {
-        fprintf(stderr, "pop3scope: --%s needs a whole number from %lu to %lu, not '%s'\n", row->long_name,
-                row->min, row->max, arg);
+        fprintf(stderr, "pop3scope: --%s needs a whole number from %lu to %lu, not '%s'\n", row->long_name, row->min,
+                row->max, arg);
         return false;
     }
     options_store(cfg, row, v);
@@ -348,22 +359,14 @@ static bool options_set_choice(struct options_config *cfg, const struct options_
 static bool options_apply(struct options_config *cfg, const struct options_row *row, const char *arg)
 {
     switch (row->kind) {
-    case OPTIONS_SET:
-        options_store(cfg, row, row->value);
-        return true;
-    case OPTIONS_NUMBER:
-        return options_set_number(cfg, row, arg);
-    case OPTIONS_STRING:
-        memcpy((unsigned char *)cfg + row->offset, &arg, sizeof arg);
-        return true;
-    case OPTIONS_CHOICE:
-        return options_set_choice(cfg, row, arg);
-    case OPTIONS_CALL:
-        return row->call(cfg, arg);
+    case OPTIONS_SET: options_store(cfg, row, row->value); return true;
+    case OPTIONS_NUMBER: return options_set_number(cfg, row, arg);
+    case OPTIONS_STRING: memcpy((unsigned char *)cfg + row->offset, &arg, sizeof arg); return true;
+    case OPTIONS_CHOICE: return options_set_choice(cfg, row, arg);
+    case OPTIONS_CALL: return row->call(cfg, arg);
     case OPTIONS_HEADING:
     case OPTIONS_HELP:
-    case OPTIONS_VERSION:
-        break;
+    case OPTIONS_VERSION: break;
     }
     return false;
 }

@@ -30,8 +30,7 @@ struct output *output_new(const struct output_options *opts, FILE *stream)
     struct out_format_options format_opts;
     struct output *out;
 
-    if (opts == NULL || stream == NULL ||
-        (unsigned)opts->format >= sizeof output_formats / sizeof output_formats[0])
+    if (opts == NULL || stream == NULL || (unsigned)opts->format >= sizeof output_formats / sizeof output_formats[0])
         return NULL;
     out = calloc(1, sizeof *out);
     if (out == NULL)

@@ -41,7 +41,9 @@ static int output_file_open_fd(const char *path, bool append, const char *contex
         /* ELOOP: the last component is a symlink; ENXIO: a FIFO nobody
          * reads (or a device without its driver). */
         fprintf(stderr, "pop3scope: %scannot write %s: %s\n", context, path,
-                err == ELOOP ? "it is a symbolic link" : err == ENXIO ? "not a regular file" : strerror(err));
+                err == ELOOP   ? "it is a symbolic link"
+                : err == ENXIO ? "not a regular file"
+                               : strerror(err));
         return -1;
     }
     if (fstat(fd, &st) != 0)

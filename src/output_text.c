@@ -117,7 +117,7 @@ static void output_text_row(struct output_text *t, const struct event_auth *a)
     if (!t->header_written) {
         t->header_written = true;
         out_writer_printf(t->writer, OUTPUT_TEXT_ROW, "TIME (UTC)", "CLIENT", "SERVER", "USER", "METHOD", "OUTCOME",
-                      "EXPOSURE", "PASSWORD", "RESPONSE");
+                          "EXPOSURE", "PASSWORD", "RESPONSE");
     }
     fmt_time_seconds(a->ts, when, sizeof when);
     output_text_endpoint(a->flow, false, client, sizeof client);
@@ -127,7 +127,7 @@ static void output_text_row(struct output_text *t, const struct event_auth *a)
     output_text_password(t, a->password, password, OUTPUT_TEXT_W_PASSWORD);
     output_text_response(a, response, OUTPUT_TEXT_W_RESPONSE);
     out_writer_printf(t->writer, OUTPUT_TEXT_ROW, when, client, server, user, method, event_outcome_name(a->outcome),
-                  event_exposure_name(a->exposure), password, response);
+                      event_exposure_name(a->exposure), password, response);
 }
 
 /* ------------------------------------------------------ alerts, stats */
@@ -144,8 +144,8 @@ static void output_text_alert(struct out_writer *w, const struct event_alert *a)
     output_text_endpoint(a->flow, true, server, sizeof server);
     output_text_bytes(a->user, user, OUTPUT_TEXT_W_SUMMARY_USER);
     out_writer_printf(w, "ALERT %s at=%s user=%s client=%s server=%s count=%llu threshold=%llu",
-                  event_alert_kind_name(a->kind), when, user, client, server, (unsigned long long)a->count,
-                  (unsigned long long)a->threshold);
+                      event_alert_kind_name(a->kind), when, user, client, server, (unsigned long long)a->count,
+                      (unsigned long long)a->threshold);
     if (a->window > 0) {
         fmt_time(a->window_start, since, sizeof since);
         out_writer_printf(w, " window=%us since=%s", (unsigned)a->window, since);
@@ -161,16 +161,16 @@ static void output_text_stats(struct out_writer *w, const struct event_stats *st
 
     fmt_time(st->ts, when, sizeof when);
     out_writer_printf(w,
-                  "STATS at=%s packets=%llu bytes=%llu kernel_received=%llu kernel_drops=%llu "
-                  "interface_drops=%llu flows=%llu sessions=%llu flows_evicted=%llu sessions_refused=%llu "
-                  "memory_flows=%llu memory_sessions=%llu memory_reassembly=%llu events=%llu\n",
-                  when, (unsigned long long)st->packets, (unsigned long long)st->bytes,
-                  (unsigned long long)st->kernel_received, (unsigned long long)st->kernel_drops,
-                  (unsigned long long)st->interface_drops, (unsigned long long)st->flows_active,
-                  (unsigned long long)st->sessions_active, (unsigned long long)st->flows_evicted,
-                  (unsigned long long)st->sessions_refused,
-                  (unsigned long long)st->memory_flows, (unsigned long long)st->memory_sessions,
-                  (unsigned long long)st->memory_reassembly, (unsigned long long)st->events_written);
+                      "STATS at=%s packets=%llu bytes=%llu kernel_received=%llu kernel_drops=%llu "
+                      "interface_drops=%llu flows=%llu sessions=%llu flows_evicted=%llu sessions_refused=%llu "
+                      "memory_flows=%llu memory_sessions=%llu memory_reassembly=%llu events=%llu\n",
+                      when, (unsigned long long)st->packets, (unsigned long long)st->bytes,
+                      (unsigned long long)st->kernel_received, (unsigned long long)st->kernel_drops,
+                      (unsigned long long)st->interface_drops, (unsigned long long)st->flows_active,
+                      (unsigned long long)st->sessions_active, (unsigned long long)st->flows_evicted,
+                      (unsigned long long)st->sessions_refused, (unsigned long long)st->memory_flows,
+                      (unsigned long long)st->memory_sessions, (unsigned long long)st->memory_reassembly,
+                      (unsigned long long)st->events_written);
 }
 
 static void output_text_event(void *state, const struct event *ev)

@@ -185,12 +185,12 @@ static void output_text_accounts(const struct output_text_accounts *acc, struct 
             output_text_value(e->user, e->user_len, user, OUTPUT_TEXT_W_SUMMARY_USER);
         fmt_addr(e->ip_version, e->server_addr, addr, sizeof addr);
         out_writer_printf(w, "  %s at %s (%llu attempt%s)\n", user, addr, (unsigned long long)e->attempts,
-                      e->attempts == 1 ? "" : "s");
+                          e->attempts == 1 ? "" : "s");
     }
     if (acc->overflow_attempts > 0)
         out_writer_printf(w, "  ... and %llu more cleartext attempt%s on accounts beyond the first %u\n",
-                      (unsigned long long)acc->overflow_attempts, acc->overflow_attempts == 1 ? "" : "s",
-                      OUTPUT_ACCOUNTS_MAX);
+                          (unsigned long long)acc->overflow_attempts, acc->overflow_attempts == 1 ? "" : "s",
+                          OUTPUT_ACCOUNTS_MAX);
 }
 
 static const char *output_text_plural(uint64_t n, const char *one, const char *many)
@@ -203,7 +203,8 @@ static const char *output_text_plural(uint64_t n, const char *one, const char *m
 static void output_text_picture(const struct output_text_picture *p, struct out_writer *w)
 {
     static const char *const labels[TLS_COUNT] = {
-        [TLS_NONE] = "cleartext POP3", [TLS_STLS] = "POP3 after STLS", [TLS_IMPLICIT] = "POP3S (implicit TLS)"};
+        [TLS_NONE] = "cleartext POP3", [TLS_STLS] = "POP3 after STLS", [TLS_IMPLICIT] = "POP3S (implicit TLS)"
+    };
     const struct event_app_summary *s = &p->summary;
 
     if (!p->seen)
@@ -211,12 +212,12 @@ static void output_text_picture(const struct output_text_picture *p, struct out_
     out_writer_puts(w, "mail:\n");
     for (unsigned t = 0; t < (unsigned)TLS_COUNT; t++)
         out_writer_printf(w, "  %-22s %8llu %-9s %14llu bytes\n", labels[t], (unsigned long long)s->mail_sessions[t],
-                      output_text_plural(s->mail_sessions[t], "session", "sessions"),
-                      (unsigned long long)s->mail_bytes[t]);
+                          output_text_plural(s->mail_sessions[t], "session", "sessions"),
+                          (unsigned long long)s->mail_bytes[t]);
     if (!s->ndpi) {
         out_writer_printf(w, "other applications: %llu %s, %llu bytes (not named: --no-ndpi)\n",
-                      (unsigned long long)s->more_flows, output_text_plural(s->more_flows, "flow", "flows"),
-                      (unsigned long long)s->more_bytes);
+                          (unsigned long long)s->more_flows, output_text_plural(s->more_flows, "flow", "flows"),
+                          (unsigned long long)s->more_bytes);
     } else if (s->app_count == 0 && s->more_flows == 0) {
         out_writer_puts(w, "other applications: none\n");
     } else {
@@ -227,11 +228,12 @@ static void output_text_picture(const struct output_text_picture *p, struct out_
             output_text_name((const uint8_t *)s->apps[i].name, s->apps[i].name != NULL ? strlen(s->apps[i].name) : 0,
                              name, 22);
             out_writer_printf(w, "  %-22s %8llu %-9s %14llu bytes\n", name, (unsigned long long)s->apps[i].flows,
-                          output_text_plural(s->apps[i].flows, "flow", "flows"), (unsigned long long)s->apps[i].bytes);
+                              output_text_plural(s->apps[i].flows, "flow", "flows"),
+                              (unsigned long long)s->apps[i].bytes);
         }
         if (s->more_flows > 0)
             out_writer_printf(w, "  %-22s %8llu %-9s %14llu bytes\n", "(the rest)", (unsigned long long)s->more_flows,
-                          output_text_plural(s->more_flows, "flow", "flows"), (unsigned long long)s->more_bytes);
+                              output_text_plural(s->more_flows, "flow", "flows"), (unsigned long long)s->more_bytes);
     }
     if (s->flows_without_payload > 0)
         out_writer_printf(w, "connections without payload: %llu\n", (unsigned long long)s->flows_without_payload);
@@ -246,19 +248,20 @@ void output_text_summary_print(const struct output_text_summary *s, struct out_w
     if (table_printed)
         out_writer_puts(w, "\n");
     out_writer_printf(w, "sessions: %llu (cleartext %llu, stls %llu, implicit tls %llu)\n",
-                  (unsigned long long)c->sessions, (unsigned long long)c->sessions_by_tls[TLS_NONE],
-                  (unsigned long long)c->sessions_by_tls[TLS_STLS], (unsigned long long)c->sessions_by_tls[TLS_IMPLICIT]);
+                      (unsigned long long)c->sessions, (unsigned long long)c->sessions_by_tls[TLS_NONE],
+                      (unsigned long long)c->sessions_by_tls[TLS_STLS],
+                      (unsigned long long)c->sessions_by_tls[TLS_IMPLICIT]);
     if (c->auth_attempts == 0) {
         out_writer_puts(w, "no POP3 login attempts seen\n");
     } else {
         out_writer_printf(w, "login attempts: %llu (success %llu, failure %llu, aborted %llu, unknown %llu)\n",
-                      (unsigned long long)c->auth_attempts, (unsigned long long)c->auth_by_outcome[OUTCOME_SUCCESS],
-                      (unsigned long long)c->auth_by_outcome[OUTCOME_FAILURE],
-                      (unsigned long long)c->auth_by_outcome[OUTCOME_ABORTED],
-                      (unsigned long long)c->auth_by_outcome[OUTCOME_UNKNOWN]);
+                          (unsigned long long)c->auth_attempts, (unsigned long long)c->auth_by_outcome[OUTCOME_SUCCESS],
+                          (unsigned long long)c->auth_by_outcome[OUTCOME_FAILURE],
+                          (unsigned long long)c->auth_by_outcome[OUTCOME_ABORTED],
+                          (unsigned long long)c->auth_by_outcome[OUTCOME_UNKNOWN]);
     }
     out_writer_printf(w, "messages retrieved: %llu (%llu octets), deleted: %llu\n", (unsigned long long)c->retr_count,
-                  (unsigned long long)c->retr_octets, (unsigned long long)c->messages_deleted);
+                      (unsigned long long)c->retr_octets, (unsigned long long)c->messages_deleted);
     if (c->auth_attempts > 0)
         output_text_accounts(&s->accounts, w);
     output_text_picture(&s->picture, w);

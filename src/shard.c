@@ -161,4 +161,3 @@ void shard_get_usage(struct shard *s, struct analyzer_usage *out)
         pthread_mutex_unlock(&s->w[i].snapshot_mutex);
     }
 }
-

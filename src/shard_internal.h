@@ -99,7 +99,7 @@ struct shard_segment {
     uint16_t dst_port;
     uint16_t window;
     uint8_t tcp_header_len; /* held: the TCP and IPv4 headers lie just */
-    uint8_t ip_header_len;  /* before the payload, in the frame */
+    uint8_t ip_header_len; /* before the payload, in the frame */
     uint32_t payload_len;
     uint32_t payload_missing;
     uint32_t pad3;
@@ -135,7 +135,7 @@ struct shard_worker {
     uint64_t seq;
     bool snapshot_stale;
     bool out_unannounced; /* events published, the writer not told */
-    size_t announced_at;  /* output ring bytes at the last announcement */
+    size_t announced_at; /* output ring bytes at the last announcement */
     /* Last position whose events are all on the output ring. */
     _Alignas(64) _Atomic uint64_t done_pos;
     /* The writer waits for done_pos to reach this (0: it does not). */

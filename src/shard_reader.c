@@ -146,8 +146,7 @@ static void shard_put_segment(struct shard *s, struct shard_worker *w, const str
 }
 
 /* The segment goes to the worker that owns its flow. */
-static void shard_route_segment(struct shard *s, const struct capture_frame *f,
-                                const struct analyzer_front_step *step)
+static void shard_route_segment(struct shard *s, const struct capture_frame *f, const struct analyzer_front_step *step)
 {
     const struct packet_view *v = &step->view;
     struct shard_worker *w = &s->w[shard_of(s, step->hash)];

@@ -208,9 +208,7 @@ static bool shard_worker_step(struct shard_worker *w, const struct shard_item *i
         analyzer_back_sweep(w->back, it->ts, shard_sweep_meet(w, analyzer_back_sweep_bound(w->back, it->ts)));
         shard_take_snapshot(w);
         return true;
-    case SHARD_SEGMENT:
-        shard_worker_segment(w, (const struct shard_segment *)(const void *)it);
-        return true;
+    case SHARD_SEGMENT: shard_worker_segment(w, (const struct shard_segment *)(const void *)it); return true;
     case SHARD_FINISH:
         w->pos = SHARD_POS_FINISH;
         analyzer_back_finish(w->back, (enum event_end)it->arg);

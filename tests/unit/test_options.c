@@ -175,16 +175,11 @@ static void test_every_field_fits_its_row(void **state)
             if (row->kind == OPTIONS_NUMBER && (row->size == sizeof(bool) || row->min > row->max))
                 fail_msg("--%s: no range", row->long_name);
             break;
-        case OPTIONS_STRING:
-            assert_int_equal(row->size, sizeof(const char *));
-            break;
-        case OPTIONS_CALL:
-            assert_non_null(row->call);
-            break;
+        case OPTIONS_STRING: assert_int_equal(row->size, sizeof(const char *)); break;
+        case OPTIONS_CALL: assert_non_null(row->call); break;
         case OPTIONS_HEADING:
         case OPTIONS_HELP:
-        case OPTIONS_VERSION:
-            break;
+        case OPTIONS_VERSION: break;
         }
     }
 }
