@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "community_id.h"
 #include "decode.h"
 #include "flow.h"
 #include "stream.h"
@@ -230,6 +231,8 @@ static struct pop3_session *analyzer_session(struct analyzer_back *an, struct fl
         an->stats.sessions_refused++;
         return NULL;
     }
+    /* Once per POP3 flow, not per event: the tracker copies the meta. */
+    community_id_tcp(&f->meta, f->meta.community_id);
     s = pop3_session_new_in(an->trackers, &an->opts.pop3, &f->meta, f->first_ts, analyzer_on_event, an);
     if (s == NULL) {
         /* Out of memory for this one connection: skip it, keep going. */

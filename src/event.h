@@ -35,6 +35,9 @@ struct event_proxy {
     uint8_t server_addr[16];
 };
 
+/* A Community ID v1 string ("1:" + 28 base64 characters) and its NUL. */
+#define EVENT_COMMUNITY_ID_SIZE 31
+
 /* The connection a record belongs to, with roles already decided. IPv4
  * addresses sit in the first four bytes of the 16-byte arrays. */
 struct event_flow {
@@ -45,6 +48,9 @@ struct event_flow {
     uint16_t client_port;
     uint16_t server_port;
     struct event_proxy proxy; /* set by the tracker once it is sure */
+    /* Community ID v1 of the observed connection (community_id.h), set
+     * once when the tracker is created; "" when it could not be. */
+    char community_id[EVENT_COMMUNITY_ID_SIZE];
 };
 
 /* X-macro lists keep each enum and its printed names from drifting apart. */

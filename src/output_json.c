@@ -357,7 +357,7 @@ static void output_json_put_addr(struct output_json_line *l, const char *key, co
 static void output_json_put_flow(struct output_json_line *l, const struct event_flow *flow)
 {
     if (flow == NULL) {
-        static const char *const keys[] = { "flow_id", "src_ip", "src_port", "dest_ip", "dest_port" };
+        static const char *const keys[] = { "flow_id", "src_ip", "src_port", "dest_ip", "dest_port", "community_id" };
 
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
             output_json_key(l, keys[i]);
@@ -370,6 +370,12 @@ static void output_json_put_flow(struct output_json_line *l, const struct event_
     output_json_put_u64(l, "src_port", flow->client_port);
     output_json_put_addr(l, "dest_ip", flow, true);
     output_json_put_u64(l, "dest_port", flow->server_port);
+    /* Base64 and "1:": characters JSON never escapes. */
+    output_json_key(l, "community_id");
+    if (flow->community_id[0] == '\0')
+        output_json_null(l);
+    else
+        output_json_string(l, flow->community_id, strlen(flow->community_id));
 }
 
 static void output_json_put_bool(struct output_json_line *l, const char *key, bool v);

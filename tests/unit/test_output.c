@@ -43,6 +43,9 @@ static const struct event_flow flow_v4 = {
     .server_addr = { 198, 51, 100, 5 },
     .client_port = 50123,
     .server_port = 110,
+    /* Community ID v1 of 192.0.2.10:50123 -> 198.51.100.5:110/TCP, by the
+     * spec's reference algorithm (tests/unit/test_community_id.c checks ours). */
+    .community_id = "1:e3foIhkikwicOfc6VdBfe2NBku8=",
 };
 
 static const struct event_flow flow_v6 = {
@@ -172,6 +175,7 @@ static void json_auth_redacts_by_leaving_out_the_key(void **state)
     assert_string_equal(line,
                         "{\"event\":\"auth\",\"ts\":\"2026-11-26T05:15:49.123456Z\",\"flow_id\":7,"
                         "\"src_ip\":\"192.0.2.10\",\"src_port\":50123,\"dest_ip\":\"198.51.100.5\",\"dest_port\":110,"
+                        "\"community_id\":\"1:e3foIhkikwicOfc6VdBfe2NBku8=\","
                         "\"attempt\":1,\"method\":\"USER\",\"user\":\"alice\",\"authzid\":null,"
                         "\"outcome\":\"failure\",\"exposure\":\"cleartext\","
                         "\"response\":\"Authentication failed.\",\"resp_code\":\"AUTH\","
@@ -189,6 +193,7 @@ static void json_auth_shows_password_when_asked(void **state)
     assert_string_equal(line,
                         "{\"event\":\"auth\",\"ts\":\"2026-11-26T05:15:49.123456Z\",\"flow_id\":7,"
                         "\"src_ip\":\"192.0.2.10\",\"src_port\":50123,\"dest_ip\":\"198.51.100.5\",\"dest_port\":110,"
+                        "\"community_id\":\"1:e3foIhkikwicOfc6VdBfe2NBku8=\","
                         "\"attempt\":1,\"method\":\"USER\",\"user\":\"alice\",\"authzid\":null,"
                         "\"outcome\":\"failure\",\"exposure\":\"cleartext\",\"password\":\"hunter2\","
                         "\"response\":\"Authentication failed.\",\"resp_code\":\"AUTH\","
@@ -222,6 +227,7 @@ static void json_session_unknown_maildrop_is_null(void **state)
                         "{\"event\":\"session\",\"ts_start\":\"2026-11-26T05:15:49.000000Z\","
                         "\"ts_end\":\"2026-11-26T05:15:51.500000Z\",\"flow_id\":7,"
                         "\"src_ip\":\"192.0.2.10\",\"src_port\":50123,\"dest_ip\":\"198.51.100.5\",\"dest_port\":110,"
+                        "\"community_id\":\"1:e3foIhkikwicOfc6VdBfe2NBku8=\","
                         "\"banner\":\"Dovecot ready. <1896.697170952@dbc.mtview.ca.us>\","
                         "\"apop_timestamp\":\"<1896.697170952@dbc.mtview.ca.us>\",\"user\":null,"
                         "\"auth_method\":null,\"auth_attempts\":1,\"auth_failures\":1,\"tls\":\"none\","
@@ -322,6 +328,7 @@ static void json_alert_and_stats(void **state)
     assert_string_equal(line, "{\"event\":\"alert\",\"ts\":\"2025-11-26T05:15:49.000000Z\","
                               "\"kind\":\"brute_force_account\",\"flow_id\":7,\"src_ip\":\"192.0.2.10\","
                               "\"src_port\":50123,\"dest_ip\":\"198.51.100.5\",\"dest_port\":110,"
+                              "\"community_id\":\"1:e3foIhkikwicOfc6VdBfe2NBku8=\","
                               "\"user\":\"alice\",\"count\":10,\"threshold\":10,\"window\":60,"
                               "\"window_start\":\"2025-11-26T05:15:00.000000Z\"}\n");
     free(line);
