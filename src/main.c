@@ -28,6 +28,7 @@ enum main_exit {
     EXIT_USAGE = 1,
     EXIT_INPUT_PROBLEM = 2,
     EXIT_OUTPUT_PROBLEM = 3,
+    EXIT_EXPOSURE = 4, /* --fail-on-exposure, and nothing else went wrong */
 };
 
 /* Problems with the input are never silent: one line per kind. */
@@ -76,6 +77,7 @@ struct main_sink {
     struct output *out;
     struct alert *alert;
     uint64_t events_written;
+    uint64_t cleartext_exposures; /* auth events with exposure cleartext */
 };
 
 static void main_write(void *ctx, const struct event *ev)
@@ -100,6 +102,10 @@ static void main_deliver(void *ctx, const struct event *ev)
 {
     struct main_sink *sink = ctx;
 
+    /* Counted before alerts and outputs, so no output choice (--csv,
+     * --summary) changes what --fail-on-exposure sees. */
+    if (ev->type == EVENT_AUTH && ev->u.auth.exposure == EXPOSURE_CLEARTEXT)
+        sink->cleartext_exposures++;
     if (sink->alert != NULL)
         alert_observe(sink->alert, ev);
     else
@@ -124,7 +130,7 @@ static void main_report_alert_problems(const struct alert *alert)
  * were given up. */
 static int main_run(const struct options_config *cfg, FILE *out_stream, struct capture_live *live)
 {
-    struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, 0 };
+    struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, 0, 0 };
     struct engine *engine;
     struct analyzer_stats stats;
     struct analyzer_usage use;
@@ -169,6 +175,14 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
     if (output_finish(sink.out) != 0) {
         fprintf(stderr, "pop3scope: writing the output failed: %s\n", strerror(errno));
         status = EXIT_OUTPUT_PROBLEM;
+    }
+    /* Input and output problems (2, 3) say the picture is incomplete and
+     * win; the exposure is still named on stderr. */
+    if (cfg->fail_on_exposure && sink.cleartext_exposures > 0) {
+        fprintf(stderr, "pop3scope: %" PRIu64 " login attempts sent a password in cleartext (--fail-on-exposure)\n",
+                sink.cleartext_exposures);
+        if (status == EXIT_ALL_READ)
+            status = EXIT_EXPOSURE;
     }
     engine_free(engine);
     alert_free(sink.alert);

@@ -109,6 +109,8 @@ const struct options_row options_table[] = {
     OPTIONS_STRING_ROW('o', "output", "FILE", output_path, "write to FILE (created mode 0600) instead of stdout"),
     OPTIONS_SET_ROW('p', "show-passwords", output.show_passwords, true, "print secrets (redacted by default)"),
     OPTIONS_SET_ROW(0, "line-buffered", output.line_buffered, true, "flush after every event"),
+    OPTIONS_SET_ROW(0, "fail-on-exposure", fail_on_exposure, true,
+                    "exit with status 4 when any password crossed in\ncleartext (for compliance gates)"),
     OPTIONS_HEADING_ROW("Limits:", 26),
     OPTIONS_NUMBER_ROW("max-flows", "N", 1, UINT32_MAX, analyzer.max_flows,
                        "connection table capacity (default 262144)"),

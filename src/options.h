@@ -32,6 +32,7 @@ struct options_config {
     int alerts; /* -1 on for live capture only, 0 off, 1 on */
     struct alert_options alert;
     unsigned threads; /* --threads: 1 is the single-thread path */
+    bool fail_on_exposure; /* exit 4 when a cleartext password crossed */
 };
 
 enum options_kind {

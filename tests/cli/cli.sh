@@ -21,7 +21,7 @@ tap_skip() {
     echo "ok $tap_count - $1 # SKIP $2"
 }
 
-tap_plan 33
+tap_plan 38
 
 "$POP3SCOPE" --help > "$work/help" 2>&1; st=$?
 tap_check "--help exits 0 and shows usage" eval '[ $st -eq 0 ] && grep -q "^Usage: pop3scope" "$work/help"'
@@ -73,6 +73,22 @@ tap_check "the default text output redacts the password" eval '! grep -q "$secre
 "$POP3SCOPE" --json "$sample" > "$work/nopw.json"
 tap_check "JSON without --show-passwords carries no password" eval '! grep -q "$secret" "$work/nopw.json" && ! grep -q "\"password\"" "$work/nopw.json"'
 tap_check "--show-passwords reveals it" grep -q "\"password\":\"$secret\"" "$work/pos.json"
+
+# --fail-on-exposure (README "Exit codes"): 4 only when a password crossed in
+# cleartext, whatever the output format or thread count; 2 and 3 still win.
+"$POP3SCOPE" --fail-on-exposure "$sample" > /dev/null 2> "$work/exp.err"; st=$?
+tap_check "--fail-on-exposure: USER/PASS in the clear exits 4 and says so" \
+    eval '[ $st -eq 4 ] && grep -q "1 login attempts sent a password in cleartext" "$work/exp.err"'
+"$POP3SCOPE" --csv --summary "$sample" > /dev/null 2>&1; st=$?
+tap_check "without --fail-on-exposure the same capture exits 0" eval '[ $st -eq 0 ]'
+"$POP3SCOPE" --fail-on-exposure --threads 2 --summary "$sample" > /dev/null 2>&1; st=$?
+tap_check "--fail-on-exposure with --threads 2 and --summary still exits 4" eval '[ $st -eq 4 ]'
+"$POP3SCOPE" --fail-on-exposure "$SRCDIR/samples/cram-md5.pcap" > /dev/null 2> "$work/exp.err"; st=$?
+tap_check "--fail-on-exposure: a CRAM-MD5 login (hash, not cleartext) exits 0" \
+    eval '[ $st -eq 0 ] && ! [ -s "$work/exp.err" ]'
+"$POP3SCOPE" --fail-on-exposure "$sample" "$work/does-not-exist.pcap" > /dev/null 2> "$work/exp.err"; st=$?
+tap_check "--fail-on-exposure with a missing input: exit 2 wins, the exposure is still named" \
+    eval '[ $st -eq 2 ] && grep -q "in cleartext" "$work/exp.err"'
 
 (umask 000 && "$POP3SCOPE" --json -p -o "$work/out.json" "$sample")
 tap_check "-o creates the file mode 0600 even with umask 000" eval '[ "$(stat -c %a "$work/out.json")" = 600 ] && cmp -s "$work/out.json" "$work/pos.json"'
