@@ -104,6 +104,7 @@ const struct options_row options_table[] = {
     OPTIONS_SET_ROW(0, "text", output.format, OUTPUT_TEXT, "table of login attempts and a summary (default)"),
     OPTIONS_SET_ROW('j', "json", output.format, OUTPUT_JSON, "JSON lines: every auth and session event"),
     OPTIONS_SET_ROW(0, "csv", output.format, OUTPUT_CSV, "CSV of auth events"),
+    OPTIONS_SET_ROW(0, "ecs", output.format, OUTPUT_ECS, "JSON lines in Elastic Common Schema fields"),
     OPTIONS_CALL_ROW(0, "summary", NULL, options_set_summary,
                      "only the summary: counts, exposed accounts, mail picture"),
     OPTIONS_STRING_ROW('o', "output", "FILE", output_path, "write to FILE (created mode 0600) instead of stdout"),

@@ -15,6 +15,7 @@ static const struct out_format *const output_formats[] = {
     [OUTPUT_TEXT] = &output_text_format,
     [OUTPUT_JSON] = &output_json_format,
     [OUTPUT_CSV] = &output_csv_format,
+    [OUTPUT_ECS] = &output_ecs_format,
 };
 
 struct output {

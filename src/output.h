@@ -12,6 +12,7 @@ enum output_format {
     OUTPUT_TEXT, /* table of login attempts, then a summary */
     OUTPUT_JSON, /* one JSON object per line, every event */
     OUTPUT_CSV, /* auth events only, RFC 4180, with a header row */
+    OUTPUT_ECS, /* JSON lines in Elastic Common Schema names */
 };
 
 struct output_options {

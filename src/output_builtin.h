@@ -8,5 +8,6 @@
 extern const struct out_format output_text_format;
 extern const struct out_format output_json_format;
 extern const struct out_format output_csv_format;
+extern const struct out_format output_ecs_format;
 
 #endif

@@ -21,7 +21,7 @@ tap_skip() {
     echo "ok $tap_count - $1 # SKIP $2"
 }
 
-tap_plan 38
+tap_plan 39
 
 "$POP3SCOPE" --help > "$work/help" 2>&1; st=$?
 tap_check "--help exits 0 and shows usage" eval '[ $st -eq 0 ] && grep -q "^Usage: pop3scope" "$work/help"'
@@ -89,6 +89,13 @@ tap_check "--fail-on-exposure: a CRAM-MD5 login (hash, not cleartext) exits 0" \
 "$POP3SCOPE" --fail-on-exposure "$sample" "$work/does-not-exist.pcap" > /dev/null 2> "$work/exp.err"; st=$?
 tap_check "--fail-on-exposure with a missing input: exit 2 wins, the exposure is still named" \
     eval '[ $st -eq 2 ] && grep -q "in cleartext" "$work/exp.err"'
+"$POP3SCOPE" --ecs "$SRCDIR/samples/mail-mix.pcap" > "$work/ecs.json" 2>&1; st=$?
+"$POP3SCOPE" --json "$SRCDIR/samples/mail-mix.pcap" > "$work/mix.json" 2>&1
+tap_check "--ecs: one ECS line per auth and session event, with the same community_id values" \
+    eval '[ $st -eq 0 ] && [ "$(grep -c "\"dataset\":\"pop3scope.auth\"" "$work/ecs.json")" = "$(grep -c "^{\"event\":\"auth\"" "$work/mix.json")" ] &&
+          [ "$(grep -c "\"dataset\":\"pop3scope.session\"" "$work/ecs.json")" = "$(grep -c "^{\"event\":\"session\"" "$work/mix.json")" ] &&
+          [ "$(grep -o "\"community_id\":\"[^\"]*\"" "$work/ecs.json")" = "$(grep "^{\"event\":\"\(auth\|session\)\"" "$work/mix.json" | grep -o "\"community_id\":\"[^\"]*\"")" ] &&
+          grep -q "\"category\":\[\"authentication\"\]" "$work/ecs.json"'
 
 (umask 000 && "$POP3SCOPE" --json -p -o "$work/out.json" "$sample")
 tap_check "-o creates the file mode 0600 even with umask 000" eval '[ "$(stat -c %a "$work/out.json")" = 600 ] && cmp -s "$work/out.json" "$work/pos.json"'

@@ -1204,11 +1204,152 @@ static void output_new_rejects_bad_arguments(void **state)
     output_free(NULL);
 }
 
+/* --ecs: one line of one event, parsed back (caller frees the root). */
+static json_t *ecs_parse(const struct event *ev, bool show_passwords, char **text)
+{
+    struct capture c;
+    json_t *root;
+
+    capture_open(&c, OUTPUT_ECS, show_passwords);
+    output_event(c.out, ev);
+    capture_close(&c);
+    assert_true(c.len > 0);
+    assert_null(memchr(c.text, '\n', c.len - 1)); /* exactly one line */
+    root = json_parse(c.text);
+    *text = c.text;
+    return root;
+}
+
+/* "a.b.c" in nested objects, as ECS readers resolve a field name. */
+static json_t *ecs_get(json_t *root, const char *path)
+{
+    char part[64];
+    const char *p = path;
+
+    while (root != NULL && *p != '\0') {
+        size_t n = strcspn(p, ".");
+
+        assert_true(n < sizeof part);
+        memcpy(part, p, n);
+        part[n] = '\0';
+        root = json_object_get(root, part);
+        p += n + (p[n] == '.');
+    }
+    return root;
+}
+
+static void ecs_expect_string(json_t *root, const char *path, const char *want)
+{
+    json_t *v = ecs_get(root, path);
+
+    if (v == NULL || !json_is_string(v) || strcmp(json_string_value(v), want) != 0)
+        fail_msg("%s: expected \"%s\"", path, want);
+}
+
+static void ecs_expect_int(json_t *root, const char *path, json_int_t want)
+{
+    json_t *v = ecs_get(root, path);
+
+    if (v == NULL || !json_is_integer(v) || json_integer_value(v) != want)
+        fail_msg("%s: expected %lld", path, (long long)want);
+}
+
+/* The README "ECS" table for an auth event, field by field. */
+static void ecs_auth_maps_onto_ecs_fields(void **state)
+{
+    struct event ev = auth_event();
+    char *text;
+    json_t *root = ecs_parse(&ev, false, &text);
+    json_t *category = ecs_get(root, "event.category");
+
+    (void)state;
+    ecs_expect_string(root, "@timestamp", "2026-11-26T05:15:49.123456Z");
+    ecs_expect_string(root, "event.kind", "event");
+    assert_true(json_is_array(category) && json_array_size(category) == 1);
+    assert_string_equal(json_string_value(json_array_get(category, 0)), "authentication");
+    assert_string_equal(json_string_value(json_array_get(ecs_get(root, "event.type"), 0)), "start");
+    ecs_expect_string(root, "event.outcome", "failure");
+    ecs_expect_string(root, "event.dataset", "pop3scope.auth");
+    ecs_expect_string(root, "source.ip", "192.0.2.10");
+    ecs_expect_int(root, "source.port", 50123);
+    ecs_expect_string(root, "destination.ip", "198.51.100.5");
+    ecs_expect_int(root, "destination.port", 110);
+    ecs_expect_string(root, "network.protocol", "pop3");
+    ecs_expect_string(root, "network.transport", "tcp");
+    ecs_expect_string(root, "network.community_id", "1:e3foIhkikwicOfc6VdBfe2NBku8=");
+    ecs_expect_string(root, "user.name", "alice");
+    ecs_expect_string(root, "pop3scope.method", "USER");
+    ecs_expect_string(root, "pop3scope.exposure", "cleartext");
+    ecs_expect_string(root, "ecs.version", "8.11.0");
+    /* Redaction holds here too: no key, no secret. */
+    assert_null(strstr(text, "hunter2"));
+    assert_null(ecs_get(root, "pop3scope.password"));
+    json_decref(root);
+    free(text);
+    root = ecs_parse(&ev, true, &text);
+    ecs_expect_string(root, "pop3scope.password", "hunter2");
+    json_decref(root);
+    free(text);
+}
+
+/* ECS knows three outcomes: a cancelled attempt is a failure, no verdict
+ * is unknown; our own word stays under pop3scope. */
+static void ecs_auth_outcomes(void **state)
+{
+    struct event ev = auth_event();
+    char *text;
+    json_t *root;
+
+    (void)state;
+    ev.u.auth.outcome = OUTCOME_ABORTED;
+    root = ecs_parse(&ev, false, &text);
+    ecs_expect_string(root, "event.outcome", "failure");
+    ecs_expect_string(root, "pop3scope.outcome", "aborted");
+    json_decref(root);
+    free(text);
+    ev.u.auth.outcome = OUTCOME_UNKNOWN;
+    ev.u.auth.user = ABSENT;
+    root = ecs_parse(&ev, false, &text);
+    ecs_expect_string(root, "event.outcome", "unknown");
+    assert_null(ecs_get(root, "user")); /* no user seen: no user object */
+    json_decref(root);
+    free(text);
+}
+
+static void ecs_session_and_alert(void **state)
+{
+    struct event ev = session_event();
+    char *text;
+    json_t *root = ecs_parse(&ev, false, &text);
+
+    (void)state;
+    ecs_expect_string(root, "@timestamp", "2026-11-26T05:15:51.500000Z");
+    ecs_expect_string(root, "event.start", "2026-11-26T05:15:49.000000Z");
+    ecs_expect_int(root, "event.duration", 2500000000LL);
+    assert_string_equal(json_string_value(json_array_get(ecs_get(root, "event.category"), 1)), "session");
+    assert_null(ecs_get(root, "event.outcome"));
+    ecs_expect_int(root, "pop3scope.client_bytes", 40);
+    ecs_expect_string(root, "network.community_id", "1:e3foIhkikwicOfc6VdBfe2NBku8=");
+    json_decref(root);
+    free(text);
+    ev = alert_event(BYTES("alice"));
+    root = ecs_parse(&ev, false, &text);
+    ecs_expect_string(root, "event.kind", "alert");
+    ecs_expect_string(root, "rule.name", "brute_force_account");
+    ecs_expect_string(root, "user.name", "alice");
+    ecs_expect_int(root, "pop3scope.count", 3);
+    json_decref(root);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(json_auth_redacts_by_leaving_out_the_key),
         cmocka_unit_test(json_auth_shows_password_when_asked),
+        cmocka_unit_test(ecs_auth_maps_onto_ecs_fields),
+        cmocka_unit_test(ecs_auth_outcomes),
+        cmocka_unit_test(ecs_session_and_alert),
         cmocka_unit_test(json_auth_password_null_when_no_secret_crossed),
         cmocka_unit_test(json_session_unknown_maildrop_is_null),
         cmocka_unit_test(json_session_known_maildrop_and_ipv6),
