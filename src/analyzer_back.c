@@ -221,8 +221,11 @@ static struct pop3_session *analyzer_session(struct analyzer_back *an, struct fl
 {
     struct pop3_session *s = f->session;
 
-    if (s != NULL)
+    if (s != NULL) {
+        /* Evidence on auth events: which frame these bytes came in. */
+        pop3_session_set_frame(s, an->frame);
         return s;
+    }
     /* A tracker holds its line buffers (tens of KiB): a flood of
      * connections that send a byte and then idle must not multiply that
      * by the flow table's size. Refused connections are counted. */
@@ -241,6 +244,7 @@ static struct pop3_session *analyzer_session(struct analyzer_back *an, struct fl
     }
     if (f->verdict == CLASSIFY_POP3S)
         pop3_session_set_implicit_tls(s);
+    pop3_session_set_frame(s, an->frame);
     for (unsigned a = 0; a < ANOMALY_COUNT; a++) {
         if (f->pending_anomalies & (UINT64_C(1) << a))
             pop3_session_note_anomaly(s, (enum event_anomaly)a);

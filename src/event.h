@@ -185,6 +185,12 @@ struct event_auth {
      * open, or before it began and after the previous one: the bytes it
      * was read from may not be what the server read (stream.c). */
     bool overlap_conflict;
+    /* Evidence: the frames (numbered as analyzer_front counts them: every
+     * frame read so far, 1-based) whose bytes completed the command that
+     * opened the attempt and the reply that decided it; 0 when unseen.
+     * Where a line spans segments, the frame holding its end. */
+    uint64_t command_frame;
+    uint64_t reply_frame;
 };
 
 /* One POP3 connection, emitted when it ends or at the end of input. */

@@ -94,6 +94,16 @@ static void output_json_put_bool(struct out_json_line *l, const char *key, bool 
     out_json_bool(l, v);
 }
 
+/* A frame number, or null for 0 (not seen). */
+static void output_json_put_frame(struct out_json_line *l, const char *key, uint64_t frame)
+{
+    out_json_key(l, key);
+    if (frame == 0)
+        out_json_null(l);
+    else
+        out_json_u64(l, frame);
+}
+
 static void output_json_auth(struct out_json_line *l, const struct event_auth *a, bool show_passwords)
 {
     out_json_put_name(l, "event", "auth");
@@ -116,6 +126,8 @@ static void output_json_auth(struct out_json_line *l, const struct event_auth *a
     output_json_put_tristate(l, "credentials_valid", a->credentials_valid);
     if (show_passwords)
         out_json_put_bytes(l, "crack", a->crack);
+    output_json_put_frame(l, "command_frame", a->command_frame);
+    output_json_put_frame(l, "reply_frame", a->reply_frame);
     /* Only when set, so the usual record keeps its shape. */
     if (a->overlap_conflict)
         output_json_put_bool(l, "overlap_conflict", true);

@@ -83,6 +83,7 @@ struct pop3_lm_field {
 /* One login that has not had its verdict yet. */
 struct pop3_attempt {
     uint32_t id; /* 0: free slot */
+    uint64_t command_frame; /* evidence: the frame of the opening command */
     char method[POP3_METHOD_SIZE];
     struct pop3_field user;
     struct pop3_field authzid;
@@ -191,6 +192,7 @@ struct pop3_session {
     event_sink_fn sink;
     void *sink_ctx;
     struct event_time now;
+    uint64_t frame; /* pop3_session_set_frame: evidence only */
     struct event_session summary; /* counters; pointers are set at the end */
     enum pop3_state state;
     bool ended;
@@ -245,6 +247,7 @@ struct pop3_session {
     bool client_gap_doubt;
     size_t gap_trusted;
     struct pop3_field user_sent; /* argument of the last USER */
+    uint64_t user_frame; /* evidence: the frame of that USER */
     uint32_t user_seq;
     struct pop3_field banner;
     size_t apop_offset; /* the APOP timestamp inside banner */
@@ -383,6 +386,7 @@ static void pop3_emit_auth(struct pop3_session *s, struct event_auth *auth, cons
 
     auth->ts = s->now;
     auth->flow = &s->flow;
+    auth->reply_frame = reply != NULL ? s->frame : 0;
     auth->attempt = ++s->summary.auth_attempts;
     if (auth->outcome == OUTCOME_FAILURE)
         s->summary.auth_failures++;
@@ -486,6 +490,7 @@ static void pop3_emit_attempt(struct pop3_session *s, struct pop3_attempt *a, en
     auth.credentials_valid = pop3_credentials_valid(s, outcome, a->secret.present, reply);
     auth.crack = pop3_crack(s, a);
     auth.overlap_conflict = a->overlap_conflict;
+    auth.command_frame = a->command_frame;
     pop3_emit_auth(s, &auth, reply);
     s->overlap_conflict_pending = false;
     if (s->auth_active == a->id) {
@@ -533,6 +538,7 @@ static struct pop3_attempt *pop3_attempt_new(struct pop3_session *s, const char 
         s->next_attempt_id = 1;
     a->id = s->next_attempt_id;
     a->overlap_conflict = s->overlap_conflict_pending;
+    a->command_frame = s->frame;
     snprintf(a->method, sizeof a->method, "%s", method);
     return a;
 }
@@ -725,6 +731,7 @@ static uint32_t pop3_begin_pass(struct pop3_session *s, struct bytes pass)
     if (s->user_sent.present) {
         POP3_STORE(&a->user, s->user_sent.data, s->user_sent.len);
         a->user.cut = a->user.cut || s->user_sent.cut;
+        a->command_frame = s->user_frame; /* USER opened it, PASS completes it */
     }
     if (pass.data != NULL) {
         POP3_STORE(&a->secret, pass.data, pass.len);
@@ -801,6 +808,7 @@ static uint32_t pop3_command_sent(struct pop3_session *s, const struct pop3_comm
     switch (cmd->info->id) {
     case POP3_CMD_USER:
         POP3_STORE(&s->user_sent, cmd->arg.data, cmd->arg.len);
+        s->user_frame = s->frame;
         if (s->command_cut)
             pop3_mark_cut(s, &s->user_sent.cut, s->user_sent.present);
         return ++s->user_seq;
@@ -2042,6 +2050,11 @@ static void pop3_note_overlap_conflict(struct pop3_session *s)
     }
     if (!open)
         s->overlap_conflict_pending = true;
+}
+
+void pop3_session_set_frame(struct pop3_session *s, uint64_t frame)
+{
+    s->frame = frame;
 }
 
 void pop3_session_note_anomaly(struct pop3_session *s, enum event_anomaly anomaly)

@@ -56,6 +56,10 @@ struct pop3_session *pop3_session_new_in(struct pop3_pool *pool, const struct po
 void pop3_session_feed(struct pop3_session *s, enum pop3_direction dir, const uint8_t *data, size_t len,
                        struct event_time ts);
 
+/* The frame whose bytes the next feed, gap or end call carries: only
+ * recorded as evidence on auth events, never used to parse. */
+void pop3_session_set_frame(struct pop3_session *s, uint64_t frame);
+
 /* `missing` bytes of direction `dir` will never arrive. What they affect is
  * marked unknown; parsing resumes at the next line that is plainly a status
  * or a known command. */

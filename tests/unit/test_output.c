@@ -98,6 +98,7 @@ static struct event auth_event(void)
     ev.u.auth.password = BYTES("hunter2");
     ev.u.auth.response = BYTES("Authentication failed.");
     ev.u.auth.resp_code = "AUTH";
+    ev.u.auth.command_frame = 5; /* the reply's frame stays unknown: null */
     return ev;
 }
 
@@ -179,7 +180,7 @@ static void json_auth_redacts_by_leaving_out_the_key(void **state)
                         "\"attempt\":1,\"method\":\"USER\",\"user\":\"alice\",\"authzid\":null,"
                         "\"outcome\":\"failure\",\"exposure\":\"cleartext\","
                         "\"response\":\"Authentication failed.\",\"resp_code\":\"AUTH\","
-                        "\"realm\":null,\"credentials_valid\":null}\n");
+                        "\"realm\":null,\"credentials_valid\":null,\"command_frame\":5,\"reply_frame\":null}\n");
     assert_null(strstr(line, "hunter2"));
     free(line);
 }
@@ -197,7 +198,8 @@ static void json_auth_shows_password_when_asked(void **state)
                         "\"attempt\":1,\"method\":\"USER\",\"user\":\"alice\",\"authzid\":null,"
                         "\"outcome\":\"failure\",\"exposure\":\"cleartext\",\"password\":\"hunter2\","
                         "\"response\":\"Authentication failed.\",\"resp_code\":\"AUTH\","
-                        "\"realm\":null,\"credentials_valid\":null,\"crack\":null}\n");
+                        "\"realm\":null,\"credentials_valid\":null,\"crack\":null,\"command_frame\":5,"
+                        "\"reply_frame\":null}\n");
     free(line);
 }
 
@@ -299,7 +301,7 @@ static void json_auth_credentials_and_crack(void **state)
     ev.u.auth.credentials_valid = TRISTATE_YES;
     ev.u.auth.crack = BYTES("alice:c4c9334bac560ecc979e58001b3e22fb:<1896.697170952@dbc.mtview.ca.us>");
     line = json_line(&ev, false);
-    assert_non_null(strstr(line, "\"credentials_valid\":true}"));
+    assert_non_null(strstr(line, "\"credentials_valid\":true,\"command_frame\":5,\"reply_frame\":null}"));
     assert_null(strstr(line, "crack"));
     free(line);
     ev.u.auth.credentials_valid = TRISTATE_NO;
