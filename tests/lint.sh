@@ -21,7 +21,7 @@ fi
 ndpi_flags=$(pkg-config --cflags libndpi 2>/dev/null | sed 's/-I/-isystem /g')
 if command -v cppcheck > /dev/null; then
     if out=$(cppcheck --quiet --enable=warning,performance,portability --inline-suppr \
-            --error-exitcode=1 -D__GNUC__ -I src src 2>&1); then
+            --error-exitcode=1 -D__GNUC__ -I src -I plugins src plugins 2>&1); then
         tap_ok "cppcheck finds nothing in src/"
     else
         tap_not_ok "cppcheck finds nothing in src/"
@@ -37,7 +37,7 @@ if command -v clang > /dev/null; then
         # shellcheck disable=SC2086
         if ! out=$(clang -std=c11 -fsyntax-only -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
                 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Werror \
-                -I "$BUILDDIR" -I src $ndpi_flags $(pkg-config --cflags jansson libpcap) "$f" 2>&1); then
+                -I "$BUILDDIR" -I src -I plugins $ndpi_flags $(pkg-config --cflags jansson libpcap) "$f" 2>&1); then
             failed=1
             echo "$out" | tap_diag
         fi
