@@ -130,9 +130,17 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
     struct analyzer_usage use;
     int status = EXIT_ALL_READ;
 
+    char plugin_error[512];
+
     if (sink.out == NULL) {
         fputs("pop3scope: out of memory\n", stderr);
         return EXIT_OUTPUT_PROBLEM;
+    }
+    /* A wrong --emit is a usage problem found before any packet is read. */
+    if (output_open_plugins(sink.out, &cfg->output, plugin_error, sizeof plugin_error) != 0) {
+        fprintf(stderr, "pop3scope: %s\n", plugin_error);
+        output_free(sink.out);
+        return EXIT_INPUT_PROBLEM;
     }
     if (options_alerts_on(cfg) && (sink.alert = alert_new(&cfg->alert, main_write, &sink)) == NULL) {
         fputs("pop3scope: out of memory for the alert tables (see --alert-max-tracked)\n", stderr);
@@ -166,6 +174,8 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
     engine_stats(engine, &stats, &use);
     main_report_input_problems(&stats);
     main_report_alert_problems(sink.alert);
+    if (output_plugin_drops(sink.out) > 0)
+        fprintf(stderr, "pop3scope: --emit plugins dropped %" PRIu64 " events\n", output_plugin_drops(sink.out));
     if (output_finish(sink.out) != 0) {
         fprintf(stderr, "pop3scope: writing the output failed: %s\n", strerror(errno));
         status = EXIT_OUTPUT_PROBLEM;

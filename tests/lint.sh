@@ -35,7 +35,7 @@ if command -v clang > /dev/null; then
     failed=0
     for f in src/*.c; do
         # shellcheck disable=SC2086
-        if ! out=$(clang -std=c11 -fsyntax-only -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+        if ! out=$(clang -std=c11 -fsyntax-only -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -DPOP3SCOPE_PLUGIN_DIR='"/lint"' \
                 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Werror \
                 -I "$BUILDDIR" -I src -I plugins $ndpi_flags $(pkg-config --cflags jansson libpcap) "$f" 2>&1); then
             failed=1

@@ -1,5 +1,7 @@
-/* A minimal ABI v1 plugin for the loader tests: counts what it is given
- * and refuses any option but "tag", so a test sees open() reject a key. */
+/* A minimal ABI v1 plugin for the loader and --emit tests: counts what it
+ * is given, with file=PATH appends each event's JSON line to PATH (so a
+ * test compares it with --json), and refuses any other option but "tag",
+ * so a test sees open() reject a key. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,20 +10,31 @@
 
 struct good_state {
     unsigned long events;
+    FILE *file;
 };
 
 static void *good_open(const struct pop3scope_plugin_option *options, size_t option_count, char *error,
                        size_t error_size)
 {
+    struct good_state *s;
+    const char *path = NULL;
     size_t i;
 
     for (i = 0; i < option_count; i++) {
-        if (strcmp(options[i].key, "tag") != 0) {
-            snprintf(error, error_size, "unknown option '%s' (known: tag)", options[i].key);
+        if (strcmp(options[i].key, "file") == 0) {
+            path = options[i].value;
+        } else if (strcmp(options[i].key, "tag") != 0) {
+            snprintf(error, error_size, "unknown option '%s' (known: file, tag)", options[i].key);
             return NULL;
         }
     }
-    return calloc(1, sizeof(struct good_state));
+    s = calloc(1, sizeof *s);
+    if (s != NULL && path != NULL && (s->file = fopen(path, "w")) == NULL) {
+        snprintf(error, error_size, "file=%s: cannot create it", path);
+        free(s);
+        return NULL;
+    }
+    return s;
 }
 
 static int good_write(void *state, const struct pop3scope_plugin_event *event)
@@ -31,17 +44,25 @@ static int good_write(void *state, const struct pop3scope_plugin_event *event)
     if (event->json == NULL || event->json_len != strlen(event->json))
         return -1;
     s->events++;
+    if (s->file != NULL)
+        fprintf(s->file, "%s %s\n", event->type, event->json);
     return 0;
 }
 
 static int good_flush(void *state)
 {
-    return state != NULL ? 0 : -1;
+    struct good_state *s = state;
+
+    return s->file == NULL || fflush(s->file) == 0 ? 0 : -1;
 }
 
 static void good_close(void *state)
 {
-    free(state);
+    struct good_state *s = state;
+
+    if (s->file != NULL)
+        fclose(s->file);
+    free(s);
 }
 
 static const struct pop3scope_plugin good_plugin = {
