@@ -11,7 +11,7 @@ tap_plan 5
 
 # CONVENTIONS.md: unbounded or error-blind string functions.
 banned='\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|atol|gets|strncpy)[[:space:]]*\('
-if hits=$(grep -nE "$banned" src/*.c src/*.h tests/unit/*.c 2>/dev/null); then
+if hits=$(grep -nE "$banned" src/*.c src/*.h plugins/*.c plugins/*.h tests/unit/*.c 2>/dev/null); then
     tap_not_ok "no banned functions (strcpy strcat sprintf strtok atoi gets strncpy)"
     echo "$hits" | tap_diag
 else
@@ -33,7 +33,7 @@ fi
 
 if command -v clang > /dev/null; then
     failed=0
-    for f in src/*.c; do
+    for f in src/*.c plugins/*.c; do
         # shellcheck disable=SC2086
         if ! out=$(clang -std=c11 -fsyntax-only -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -DPOP3SCOPE_PLUGIN_DIR='"/lint"' \
                 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Werror \
