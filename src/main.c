@@ -93,6 +93,7 @@ static void main_write_stats_event(void *ctx, const struct event *ev)
     struct event copy = *ev;
 
     copy.u.stats.events_written = sink->events_written;
+    copy.u.stats.output_drops = output_plugin_drops(sink->out);
     main_write(sink, &copy);
 }
 

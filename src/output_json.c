@@ -576,6 +576,7 @@ static void output_json_stats(struct output_json_line *l, const struct event_sta
     output_json_put_u64(l, "memory_sessions", st->memory_sessions);
     output_json_put_u64(l, "memory_reassembly", st->memory_reassembly);
     output_json_put_u64(l, "events_written", st->events_written);
+    output_json_put_u64(l, "output_drops", st->output_drops);
 }
 
 /* {"<label>":"<name>","<count_key>":N,"bytes":N}, an element of a list. */

@@ -32,7 +32,7 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 
-tap_plan 5
+tap_plan 6
 
 "$POP3SCOPE" --json "$sample" > "$work/events.json"
 events=$(wc -l < "$work/events.json")
@@ -74,6 +74,12 @@ tap_check "two syslog outputs in one run: facility auth by default, both deliver
 
 "$POP3SCOPE" --emit "$module:facility=kernel" "$sample" > "$work/out" 2> "$work/err"; st=$?
 tap_check "a wrong facility: exit 2, the option named" eval '[ $st -eq 2 ] && grep -q "facility=kernel" "$work/err"'
+
+# A TCP port on loopback with nobody listening: the run goes on, exits 0,
+# and every event it could not send is counted (stderr at exit).
+"$POP3SCOPE" --json --emit "$module:target=tcp://127.0.0.1:$((tcp + 2))" "$sample" > "$work/down.json" 2> "$work/err"; st=$?
+tap_check "target down: analysis goes on, every event counted as dropped" \
+    eval '[ $st -eq 0 ] && cmp -s "$work/down.json" "$work/events.json" && grep -q "plugins dropped $events events" "$work/err"'
 
 [ "$tap_failed" -eq 0 ] || { echo "# rsyslog said:"; tap_diag < "$work/rsyslog.out"; tail -5 "$work/out.log" | tap_diag; }
 tap_done
