@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
@@ -139,6 +140,17 @@ static int syslog_apply(struct syslog_state *s, const struct pop3scope_plugin_op
     return rc;
 }
 
+/* Until pop3scope runs plugins behind their own queue and thread, a
+ * target that stops reading must not stall the analysis: a send that
+ * waits longer than this fails, and the event counts as dropped. */
+static void syslog_bound_send_time(int fd)
+{
+    struct timeval limit = { 0, 200000 };
+
+    if (fd >= 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+}
+
 static int syslog_connect_inet(const struct syslog_state *s)
 {
     struct addrinfo hints = { 0 }, *res, *ai;
@@ -155,6 +167,7 @@ static int syslog_connect_inet(const struct syslog_state *s)
         }
     }
     freeaddrinfo(res);
+    syslog_bound_send_time(fd);
     return fd;
 }
 
@@ -170,6 +183,7 @@ static int syslog_connect_unix(const struct syslog_state *s)
         close(fd);
         return -1;
     }
+    syslog_bound_send_time(fd);
     return fd;
 }
 
