@@ -175,12 +175,13 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
     engine_stats(engine, &stats, &use);
     main_report_input_problems(&stats);
     main_report_alert_problems(sink.alert);
-    if (output_plugin_drops(sink.out) > 0)
-        fprintf(stderr, "pop3scope: --emit plugins dropped %" PRIu64 " events\n", output_plugin_drops(sink.out));
     if (output_finish(sink.out) != 0) {
         fprintf(stderr, "pop3scope: writing the output failed: %s\n", strerror(errno));
         status = EXIT_OUTPUT_PROBLEM;
     }
+    /* After output_finish: the plugin threads have emptied their queues. */
+    if (output_plugin_drops(sink.out) > 0)
+        fprintf(stderr, "pop3scope: --emit plugins dropped %" PRIu64 " events\n", output_plugin_drops(sink.out));
     engine_free(engine);
     alert_free(sink.alert);
     output_free(sink.out);

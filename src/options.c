@@ -139,6 +139,8 @@ const struct options_row options_table[] = {
                      "also write every event through plugin NAME (or a path), with its options;"
                      "\nrepeatable; text, json, csv name the built-in formats"),
     OPTIONS_STRING_ROW(0, "plugin-dir", "DIR", output.plugin_dir, "where --emit NAME finds NAME.so"),
+    OPTIONS_NUMBER_ROW("emit-queue", "KIB", 4, 1048576, output.plugin_queue_kib,
+                       "events waiting for each --emit plugin, at most KIB KiB (default 4096); more are dropped"),
     OPTIONS_SET_ROW('p', "show-passwords", output.show_passwords, true, "print secrets (redacted by default)"),
     OPTIONS_SET_ROW(0, "line-buffered", output.line_buffered, true, "flush after every event"),
     OPTIONS_HEADING_ROW("Limits:", 26),
@@ -513,6 +515,7 @@ void options_default(struct options_config *cfg)
     cfg->threads = 1;
     cfg->output.format = OUTPUT_TEXT;
     cfg->output.plugin_dir = POP3SCOPE_PLUGIN_DIR;
+    cfg->output.plugin_queue_kib = 4096;
 }
 
 bool options_alerts_on(const struct options_config *cfg)

@@ -62,7 +62,8 @@ struct output *output_new(const struct output_options *opts, FILE *stream)
 int output_open_plugins(struct output *out, const struct output_options *opts, char *error, size_t error_size)
 {
     for (size_t i = 0; i < opts->plugin_count && i < OUTPUT_MAX_PLUGINS; i++) {
-        struct output_plugin_config config = { opts->plugins[i], opts->plugin_dir, error, error_size };
+        struct output_plugin_config config = { opts->plugins[i], opts->plugin_dir,
+                                               (size_t)opts->plugin_queue_kib * 1024, error, error_size };
         struct out_format_options format_opts = { &out->writer, opts->show_passwords, opts->summary_only, &config };
         void *state;
 

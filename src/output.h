@@ -26,6 +26,7 @@ struct output_options {
     const char *plugins[OUTPUT_MAX_PLUGINS]; /* --emit NAME[:k=v,...] of plugins */
     size_t plugin_count;
     const char *plugin_dir; /* where --emit NAME finds NAME.so */
+    uint32_t plugin_queue_kib; /* --emit-queue: each plugin's queue */
 };
 
 struct output;

@@ -1,9 +1,14 @@
 /* The adapter between the dispatcher and a loaded plugin. Everything is
- * sized once at begin: the spec's copy, the option table, the one buffer
- * each event is rendered into; nothing is allocated per event. */
+ * sized once at begin: the spec's copy, the option table, the buffer each
+ * event is rendered into, the queue; nothing is allocated per event.
+ *
+ * The plugin runs on a thread of its own behind a bounded byte queue, so
+ * a slow or stuck sink (a syslog or Redis server that stops reading) costs
+ * queued events, counted as drops, and never stalls the analysis. */
 #include "output_plugin.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +24,22 @@
  * fields (user names, wire lines) are bounded well below it upstream. */
 #define OUTPUT_PLUGIN_LINE_MAX 65536
 
+/* One queued event: this header, then json_len bytes of JSON. */
+struct output_plugin_record {
+    uint32_t json_len;
+    uint32_t type; /* enum event_type */
+    int64_t time_usec;
+};
+
+struct output_plugin_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* the consumer: work or stop */
+    char *bytes;
+    size_t capacity;
+    uint64_t head, tail; /* bytes written and read, ever; tail <= head */
+    bool stopping;
+};
+
 struct output_plugin_state {
     struct plugin_loader_module *module;
     const struct pop3scope_plugin *plugin;
@@ -29,8 +50,12 @@ struct output_plugin_state {
     FILE *render_stream; /* fmemopen over line */
     struct out_writer render_writer;
     void *json_state; /* the JSON format, writing into render_stream */
-    uint64_t dropped;
-    char line[OUTPUT_PLUGIN_LINE_MAX];
+    uint64_t dropped; /* under queue.lock */
+    struct output_plugin_queue queue;
+    pthread_t thread;
+    bool thread_started;
+    char line[OUTPUT_PLUGIN_LINE_MAX]; /* the producer's */
+    char consumer_line[OUTPUT_PLUGIN_LINE_MAX + 1]; /* the plugin thread's */
 };
 
 static int output_plugin_key_ok(const char *key)
@@ -84,12 +109,149 @@ static int output_plugin_parse(struct output_plugin_state *st, const struct outp
     return 0;
 }
 
+static const char *output_plugin_type(const struct event *ev, int64_t *usec)
+{
+    const struct event_time *t;
+    const char *name;
+
+    switch (ev->type) {
+    case EVENT_AUTH: t = &ev->u.auth.ts, name = "auth"; break;
+    case EVENT_SESSION: t = &ev->u.session.ts_end, name = "session"; break;
+    case EVENT_ALERT: t = &ev->u.alert.ts, name = "alert"; break;
+    case EVENT_STATS: t = &ev->u.stats.ts, name = "stats"; break;
+    default: t = &ev->u.app_summary.ts, name = "app_summary"; break;
+    }
+    *usec = t->sec * 1000000 + (int64_t)t->usec;
+    return name;
+}
+
+static const char *const output_plugin_type_names[] = {
+    [EVENT_AUTH] = "auth",   [EVENT_SESSION] = "session",         [EVENT_ALERT] = "alert",
+    [EVENT_STATS] = "stats", [EVENT_APP_SUMMARY] = "app_summary",
+};
+
+/* Copies len bytes at ring position pos (wrapping) into or out of the queue. */
+static void output_plugin_ring_put(struct output_plugin_queue *q, uint64_t pos, const void *data, size_t len)
+{
+    size_t at = (size_t)(pos % q->capacity);
+    size_t first = len < q->capacity - at ? len : q->capacity - at;
+
+    memcpy(q->bytes + at, data, first);
+    memcpy(q->bytes, (const char *)data + first, len - first);
+}
+
+static void output_plugin_ring_get(const struct output_plugin_queue *q, uint64_t pos, void *data, size_t len)
+{
+    size_t at = (size_t)(pos % q->capacity);
+    size_t first = len < q->capacity - at ? len : q->capacity - at;
+
+    memcpy(data, q->bytes + at, first);
+    memcpy((char *)data + first, q->bytes, len - first);
+}
+
+/* The plugin thread: takes one record at a time out of the queue and
+ * hands it to the plugin without holding the lock; flushes when idle. */
+static void *output_plugin_thread(void *arg)
+{
+    struct output_plugin_state *st = arg;
+    struct output_plugin_queue *q = &st->queue;
+    struct output_plugin_record rec;
+    struct pop3scope_plugin_event pe = { .struct_size = sizeof pe };
+    bool idle_flushed = true;
+
+    pthread_mutex_lock(&q->lock);
+    for (;;) {
+        if (q->head == q->tail) {
+            if (!idle_flushed) {
+                pthread_mutex_unlock(&q->lock);
+                (void)st->plugin->flush(st->plugin_state);
+                pthread_mutex_lock(&q->lock);
+                idle_flushed = true;
+                continue;
+            }
+            if (q->stopping)
+                break;
+            pthread_cond_wait(&q->wake, &q->lock);
+            continue;
+        }
+        output_plugin_ring_get(q, q->tail, &rec, sizeof rec);
+        output_plugin_ring_get(q, q->tail + sizeof rec, st->consumer_line, rec.json_len);
+        q->tail += sizeof rec + rec.json_len;
+        pthread_mutex_unlock(&q->lock);
+        st->consumer_line[rec.json_len] = '\0';
+        pe.type = output_plugin_type_names[rec.type];
+        pe.time_usec = rec.time_usec;
+        pe.json = st->consumer_line;
+        pe.json_len = rec.json_len;
+        idle_flushed = false;
+        if (st->plugin->write(st->plugin_state, &pe) != 0) {
+            pthread_mutex_lock(&q->lock);
+            st->dropped++;
+            continue;
+        }
+        pthread_mutex_lock(&q->lock);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return NULL;
+}
+
+/* The producer side: a full queue drops the event and counts it. */
+static void output_plugin_enqueue(struct output_plugin_state *st, const struct event *ev, size_t len)
+{
+    struct output_plugin_queue *q = &st->queue;
+    struct output_plugin_record rec = { (uint32_t)len, (uint32_t)ev->type, 0 };
+
+    (void)output_plugin_type(ev, &rec.time_usec);
+    pthread_mutex_lock(&q->lock);
+    if (q->capacity - (size_t)(q->head - q->tail) < sizeof rec + len) {
+        st->dropped++;
+    } else {
+        output_plugin_ring_put(q, q->head, &rec, sizeof rec);
+        output_plugin_ring_put(q, q->head + sizeof rec, st->line, len);
+        q->head += sizeof rec + len;
+        pthread_cond_signal(&q->wake);
+    }
+    pthread_mutex_unlock(&q->lock);
+}
+
+static void output_plugin_stop(struct output_plugin_state *st)
+{
+    if (!st->thread_started)
+        return;
+    pthread_mutex_lock(&st->queue.lock);
+    st->queue.stopping = true;
+    pthread_cond_signal(&st->queue.wake);
+    pthread_mutex_unlock(&st->queue.lock);
+    pthread_join(st->thread, NULL);
+    st->thread_started = false;
+}
+
+static int output_plugin_start(struct output_plugin_state *st, size_t queue_bytes)
+{
+    st->queue.capacity = queue_bytes;
+    st->queue.bytes = malloc(queue_bytes);
+    if (st->queue.bytes == NULL)
+        return -1;
+    pthread_mutex_init(&st->queue.lock, NULL);
+    pthread_cond_init(&st->queue.wake, NULL);
+    if (pthread_create(&st->thread, NULL, output_plugin_thread, st) != 0)
+        return -1;
+    st->thread_started = true;
+    return 0;
+}
+
 static void output_plugin_free(void *state)
 {
     struct output_plugin_state *st = state;
 
     if (st == NULL)
         return;
+    output_plugin_stop(st);
+    if (st->queue.bytes != NULL) {
+        pthread_mutex_destroy(&st->queue.lock);
+        pthread_cond_destroy(&st->queue.wake);
+        free(st->queue.bytes);
+    }
     if (st->plugin_state != NULL)
         st->plugin->close(st->plugin_state);
     if (st->json_state != NULL)
@@ -126,7 +288,9 @@ static int output_plugin_open(struct output_plugin_state *st, const struct outpu
     json_opts.writer = &st->render_writer;
     json_opts.context = NULL;
     st->json_state = output_json_format.begin(&json_opts);
-    return st->json_state != NULL ? 0 : -1;
+    if (st->json_state == NULL)
+        return -1;
+    return output_plugin_start(st, cfg->queue_bytes);
 }
 
 static void *output_plugin_begin(const struct out_format_options *opts)
@@ -150,26 +314,9 @@ static void *output_plugin_begin(const struct out_format_options *opts)
     return st;
 }
 
-static const char *output_plugin_type(const struct event *ev, int64_t *usec)
-{
-    const struct event_time *t;
-    const char *name;
-
-    switch (ev->type) {
-    case EVENT_AUTH: t = &ev->u.auth.ts, name = "auth"; break;
-    case EVENT_SESSION: t = &ev->u.session.ts_end, name = "session"; break;
-    case EVENT_ALERT: t = &ev->u.alert.ts, name = "alert"; break;
-    case EVENT_STATS: t = &ev->u.stats.ts, name = "stats"; break;
-    default: t = &ev->u.app_summary.ts, name = "app_summary"; break;
-    }
-    *usec = t->sec * 1000000 + (int64_t)t->usec;
-    return name;
-}
-
 static void output_plugin_event(void *state, const struct event *ev)
 {
     struct output_plugin_state *st = state;
-    struct pop3scope_plugin_event pe = { .struct_size = sizeof pe };
     long len;
 
     rewind(st->render_stream);
@@ -184,18 +331,14 @@ static void output_plugin_event(void *state, const struct event *ev)
     }
     if (st->line[len - 1] == '\n')
         len--;
-    st->line[len] = '\0';
-    pe.type = output_plugin_type(ev, &pe.time_usec);
-    pe.json = st->line;
-    pe.json_len = (size_t)len;
-    if (st->plugin->write(st->plugin_state, &pe) != 0)
-        st->dropped++;
+    output_plugin_enqueue(st, ev, (size_t)len);
 }
 
 static int output_plugin_finish(void *state)
 {
     struct output_plugin_state *st = state;
 
+    output_plugin_stop(st); /* the thread empties the queue first */
     if (st->plugin->flush(st->plugin_state) != 0) {
         errno = EIO;
         return -1;
@@ -205,9 +348,17 @@ static int output_plugin_finish(void *state)
 
 uint64_t output_plugin_dropped(const void *state)
 {
-    const struct output_plugin_state *st = state;
+    struct output_plugin_state *st = (struct output_plugin_state *)state;
+    uint64_t dropped;
 
-    return st != NULL ? st->dropped : 0;
+    if (st == NULL)
+        return 0;
+    if (st->queue.bytes == NULL)
+        return st->dropped;
+    pthread_mutex_lock(&st->queue.lock);
+    dropped = st->dropped;
+    pthread_mutex_unlock(&st->queue.lock);
+    return dropped;
 }
 
 const struct out_format output_plugin_format = {

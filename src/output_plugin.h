@@ -14,6 +14,7 @@
 struct output_plugin_config {
     const char *spec; /* --emit NAME[:key=value,...] or PATH[:...] */
     const char *plugin_dir; /* where NAME.so is looked up */
+    size_t queue_bytes; /* the bound on events waiting for the plugin */
     char *error; /* begin() failing writes why here */
     size_t error_size;
 };

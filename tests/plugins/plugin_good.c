@@ -1,16 +1,19 @@
 /* A minimal ABI v1 plugin for the loader and --emit tests: counts what it
  * is given, with file=PATH appends each event's JSON line to PATH (so a
  * test compares it with --json), and refuses any other option but "tag",
- * so a test sees open() reject a key. */
+ * so a test sees open() reject a key; stall_first_ms=N makes the first
+ * write take N ms, a sink that stops reading, to fill pop3scope's queue. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pop3scope_plugin.h"
 
 struct good_state {
     unsigned long events;
     FILE *file;
+    long stall_first_ms; /* a stuck sink: the first write takes this long */
 };
 
 static void *good_open(const struct pop3scope_plugin_option *options, size_t option_count, char *error,
@@ -18,13 +21,16 @@ static void *good_open(const struct pop3scope_plugin_option *options, size_t opt
 {
     struct good_state *s;
     const char *path = NULL;
+    long stall = 0;
     size_t i;
 
     for (i = 0; i < option_count; i++) {
         if (strcmp(options[i].key, "file") == 0) {
             path = options[i].value;
+        } else if (strcmp(options[i].key, "stall_first_ms") == 0) {
+            stall = strtol(options[i].value, NULL, 10);
         } else if (strcmp(options[i].key, "tag") != 0) {
-            snprintf(error, error_size, "unknown option '%s' (known: file, tag)", options[i].key);
+            snprintf(error, error_size, "unknown option '%s' (known: file, stall_first_ms, tag)", options[i].key);
             return NULL;
         }
     }
@@ -34,6 +40,8 @@ static void *good_open(const struct pop3scope_plugin_option *options, size_t opt
         free(s);
         return NULL;
     }
+    if (s != NULL)
+        s->stall_first_ms = stall;
     return s;
 }
 
@@ -43,7 +51,11 @@ static int good_write(void *state, const struct pop3scope_plugin_event *event)
 
     if (event->json == NULL || event->json_len != strlen(event->json))
         return -1;
-    s->events++;
+    if (s->events++ == 0 && s->stall_first_ms > 0) {
+        struct timespec t = { s->stall_first_ms / 1000, (s->stall_first_ms % 1000) * 1000000 };
+
+        nanosleep(&t, NULL);
+    }
     if (s->file != NULL)
         fprintf(s->file, "%s %s\n", event->type, event->json);
     return 0;
