@@ -140,9 +140,10 @@ static int syslog_apply(struct syslog_state *s, const struct pop3scope_plugin_op
     return rc;
 }
 
-/* Until pop3scope runs plugins behind their own queue and thread, a
- * target that stops reading must not stall the analysis: a send that
- * waits longer than this fails, and the event counts as dropped. */
+/* pop3scope's queue keeps a stuck target from stalling the analysis; this
+ * bound keeps it from holding this plugin's thread forever: a send that
+ * waits longer fails, the event counts as dropped, and the connection is
+ * made anew. */
 static void syslog_bound_send_time(int fd)
 {
     struct timeval limit = { 0, 200000 };
