@@ -260,6 +260,8 @@ struct event_stats {
     uint64_t memory_sessions;
     uint64_t memory_reassembly;
     uint64_t events_written;
+    uint64_t output_drops; /* events --emit plugins dropped (sink down,
+                              queue full, line too long) */
 };
 
 /* One application in the end-of-run picture. */

@@ -95,6 +95,7 @@ static void main_write_stats_event(void *ctx, const struct event *ev)
     struct event copy = *ev;
 
     copy.u.stats.events_written = sink->events_written;
+    copy.u.stats.output_drops = output_plugin_drops(sink->out);
     main_write(sink, &copy);
 }
 
@@ -136,9 +137,17 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
     struct analyzer_usage use;
     int status = EXIT_ALL_READ;
 
+    char plugin_error[512];
+
     if (sink.out == NULL) {
         fputs("pop3scope: out of memory\n", stderr);
         return EXIT_OUTPUT_PROBLEM;
+    }
+    /* A wrong --emit is a usage problem found before any packet is read. */
+    if (output_open_plugins(sink.out, &cfg->output, plugin_error, sizeof plugin_error) != 0) {
+        fprintf(stderr, "pop3scope: %s\n", plugin_error);
+        output_free(sink.out);
+        return EXIT_INPUT_PROBLEM;
     }
     if (options_alerts_on(cfg) && (sink.alert = alert_new(&cfg->alert, main_write, &sink)) == NULL) {
         fputs("pop3scope: out of memory for the alert tables (see --alert-max-tracked)\n", stderr);
@@ -184,6 +193,9 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
         if (status == EXIT_ALL_READ)
             status = EXIT_EXPOSURE;
     }
+    /* After output_finish: the plugin threads have emptied their queues. */
+    if (output_plugin_drops(sink.out) > 0)
+        fprintf(stderr, "pop3scope: --emit plugins dropped %" PRIu64 " events\n", output_plugin_drops(sink.out));
     engine_free(engine);
     alert_free(sink.alert);
     output_free(sink.out);

@@ -26,6 +26,34 @@ static bool options_add_input(struct options_config *cfg, const char *path)
     return true;
 }
 
+/* --emit text|json|csv is --text, --json, --csv: the run's one stream, no
+ * second path. Any other name or a path is a plugin, loaded and checked
+ * in main before capture starts. */
+static bool options_add_emit(struct options_config *cfg, const char *spec)
+{
+    static const struct {
+        const char *name;
+        enum output_format format;
+    } builtin[] = { { "text", OUTPUT_TEXT }, { "json", OUTPUT_JSON }, { "csv", OUTPUT_CSV } };
+
+    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+        if (strcmp(spec, builtin[i].name) == 0) {
+            cfg->output.format = builtin[i].format;
+            return true;
+        }
+    }
+    if (spec[0] == '\0' || spec[0] == ':') {
+        fprintf(stderr, "pop3scope: --emit '%s': name a plugin or a path first (--emit NAME[:key=value,...])\n", spec);
+        return false;
+    }
+    if (cfg->output.plugin_count >= OUTPUT_MAX_PLUGINS) {
+        fprintf(stderr, "pop3scope: --emit: at most %d plugins in one run\n", OUTPUT_MAX_PLUGINS);
+        return false;
+    }
+    cfg->output.plugins[cfg->output.plugin_count++] = spec;
+    return true;
+}
+
 static bool options_add_interface(struct options_config *cfg, const char *name)
 {
     if (cfg->interface_count >= CAPTURE_LIVE_MAX_INTERFACES) {
@@ -108,6 +136,12 @@ const struct options_row options_table[] = {
     OPTIONS_CALL_ROW(0, "summary", NULL, options_set_summary,
                      "only the summary: counts, exposed accounts, mail picture"),
     OPTIONS_STRING_ROW('o', "output", "FILE", output_path, "write to FILE (created mode 0600) instead of stdout"),
+    OPTIONS_CALL_ROW(0, "emit", "NAME[:K=V,..]", options_add_emit,
+                     "also write every event through plugin NAME (or a path), with its options;"
+                     "\nrepeatable; text, json, csv name the built-in formats"),
+    OPTIONS_STRING_ROW(0, "plugin-dir", "DIR", output.plugin_dir, "where --emit NAME finds NAME.so"),
+    OPTIONS_NUMBER_ROW("emit-queue", "KIB", 4, 1048576, output.plugin_queue_kib,
+                       "events waiting for each --emit plugin, at most KIB KiB (default 4096); more are dropped"),
     OPTIONS_SET_ROW('p', "show-passwords", output.show_passwords, true, "print secrets (redacted by default)"),
     OPTIONS_SET_ROW(0, "line-buffered", output.line_buffered, true, "flush after every event"),
     OPTIONS_SET_ROW(0, "fail-on-exposure", fail_on_exposure, true,
@@ -483,6 +517,8 @@ void options_default(struct options_config *cfg)
     cfg->alerts = -1;
     cfg->threads = 1;
     cfg->output.format = OUTPUT_TEXT;
+    cfg->output.plugin_dir = POP3SCOPE_PLUGIN_DIR;
+    cfg->output.plugin_queue_kib = 4096;
 }
 
 bool options_alerts_on(const struct options_config *cfg)

@@ -22,6 +22,8 @@ struct out_format_options {
     struct out_writer *writer; /* the run's output stream */
     bool show_passwords; /* secrets as seen; redacted (or left out) otherwise */
     bool summary_only; /* a format with a summary shows only that */
+    const void *context; /* the format's own configuration (a plugin's
+                          * struct output_plugin_config); NULL for most */
 };
 
 struct out_format {

@@ -270,6 +270,7 @@ static void output_json_stats(struct out_json_line *l, const struct event_stats 
     out_json_put_u64(l, "memory_sessions", st->memory_sessions);
     out_json_put_u64(l, "memory_reassembly", st->memory_reassembly);
     out_json_put_u64(l, "events_written", st->events_written);
+    out_json_put_u64(l, "output_drops", st->output_drops);
 }
 
 /* {"<label>":"<name>","<count_key>":N,"bytes":N}, an element of a list. */

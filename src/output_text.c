@@ -163,14 +163,15 @@ static void output_text_stats(struct out_writer *w, const struct event_stats *st
     out_writer_printf(w,
                       "STATS at=%s packets=%llu bytes=%llu kernel_received=%llu kernel_drops=%llu "
                       "interface_drops=%llu flows=%llu sessions=%llu flows_evicted=%llu sessions_refused=%llu "
-                      "memory_flows=%llu memory_sessions=%llu memory_reassembly=%llu events=%llu\n",
+                      "memory_flows=%llu memory_sessions=%llu memory_reassembly=%llu events=%llu "
+                      "output_drops=%llu\n",
                       when, (unsigned long long)st->packets, (unsigned long long)st->bytes,
                       (unsigned long long)st->kernel_received, (unsigned long long)st->kernel_drops,
                       (unsigned long long)st->interface_drops, (unsigned long long)st->flows_active,
                       (unsigned long long)st->sessions_active, (unsigned long long)st->flows_evicted,
                       (unsigned long long)st->sessions_refused, (unsigned long long)st->memory_flows,
                       (unsigned long long)st->memory_sessions, (unsigned long long)st->memory_reassembly,
-                      (unsigned long long)st->events_written);
+                      (unsigned long long)st->events_written, (unsigned long long)st->output_drops);
 }
 
 static void output_text_event(void *state, const struct event *ev)

@@ -11,7 +11,7 @@ tap_plan 5
 
 # CONVENTIONS.md: unbounded or error-blind string functions.
 banned='\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|atol|gets|strncpy)[[:space:]]*\('
-if hits=$(grep -nE "$banned" src/*.c src/*.h tests/unit/*.c 2>/dev/null); then
+if hits=$(grep -nE "$banned" src/*.c src/*.h plugins/*.c plugins/*.h tests/unit/*.c 2>/dev/null); then
     tap_not_ok "no banned functions (strcpy strcat sprintf strtok atoi gets strncpy)"
     echo "$hits" | tap_diag
 else
@@ -21,7 +21,7 @@ fi
 ndpi_flags=$(pkg-config --cflags libndpi 2>/dev/null | sed 's/-I/-isystem /g')
 if command -v cppcheck > /dev/null; then
     if out=$(cppcheck --quiet --enable=warning,performance,portability --inline-suppr \
-            --error-exitcode=1 -D__GNUC__ -I src src 2>&1); then
+            --error-exitcode=1 -D__GNUC__ -I src -I plugins src plugins 2>&1); then
         tap_ok "cppcheck finds nothing in src/"
     else
         tap_not_ok "cppcheck finds nothing in src/"
@@ -33,11 +33,11 @@ fi
 
 if command -v clang > /dev/null; then
     failed=0
-    for f in src/*.c; do
+    for f in src/*.c plugins/*.c; do
         # shellcheck disable=SC2086
-        if ! out=$(clang -std=c11 -fsyntax-only -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+        if ! out=$(clang -std=c11 -fsyntax-only -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -DPOP3SCOPE_PLUGIN_DIR='"/lint"' \
                 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Werror \
-                -I "$BUILDDIR" -I src $ndpi_flags $(pkg-config --cflags jansson libpcap) "$f" 2>&1); then
+                -I "$BUILDDIR" -I src -I plugins $ndpi_flags $(pkg-config --cflags jansson libpcap) "$f" 2>&1); then
             failed=1
             echo "$out" | tap_diag
         fi

@@ -338,9 +338,11 @@ static void json_alert_and_stats(void **state)
     ev.type = EVENT_STATS;
     ev.u.stats.packets = 5;
     ev.u.stats.kernel_drops = 2;
+    ev.u.stats.output_drops = 7;
     line = json_line(&ev, false);
     assert_non_null(strstr(line, "{\"event\":\"stats\",\"ts\":\"1970-01-01T00:00:00.000000Z\",\"packets\":5,"));
     assert_non_null(strstr(line, "\"kernel_drops\":2,"));
+    assert_non_null(strstr(line, ",\"output_drops\":7}"));
     free(line);
 }
 
