@@ -212,6 +212,7 @@ static void output_ecs_stats(struct out_json_line *l, const struct event_stats *
     out_json_put_u64(l, "kernel_drops", st->kernel_drops);
     out_json_put_u64(l, "sessions_active", st->sessions_active);
     out_json_put_u64(l, "events_written", st->events_written);
+    out_json_put_u64(l, "output_drops", st->output_drops);
     out_json_close(l, '}');
 }
 
