@@ -201,7 +201,8 @@ def check_options(sections, raw):
         lo, hi = int(m.group(1)), int(m.group(2))
         for value, accepted in ((lo, True), (hi, True), (lo - 1, False), (hi + 1, False)):
             r = subprocess.run([POP3SCOPE, o, str(value), "--version"], capture_output=True, text=True)
-            if (r.returncode == 0) != accepted:
+            # Refused is a usage error, exit status 1, as the page's OPTIONS says.
+            if r.returncode != (0 if accepted else 1):
                 wrong.append(f"{o} {value}: exit {r.returncode}, the page's range {lo} to {hi} says "
                              f"{'accepted' if accepted else 'refused'}")
     check(f"each range the page states is what pop3scope accepts ({ranged} options, both ends and beyond)",
