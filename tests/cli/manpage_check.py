@@ -5,7 +5,8 @@ Reads the built page (roff source: the tags of .TP entries are where options
 and fields are named) and compares it with `pop3scope --help`, with the
 program's own range checks, with README "Exit codes", with the fields of
 the --json output of every sample and of src/output_json.c, with the CSV
-header and with the signals src/live_signals.c catches.
+header and with the signals src/live_signals.c catches; and, given the
+plugin page too, its STRUCTURES with the members of plugins/pop3scope_plugin.h.
 
 Prints one line per check, "ok<TAB>description", "not ok<TAB>description" or
 "todo<TAB>description" (an entry marked `.\\" pending merge` whose option or
@@ -104,7 +105,7 @@ def read_page(path):
             sub, entry = " ".join(roff_args(line[3:].strip())), None
         elif line.startswith('.\\"'):
             pending_next = "pending merge" in line
-        elif line.startswith(".TP"):
+        elif line.startswith(".TP") or line.startswith(".TQ"):  # .TQ: one more tag, same body
             i += 1
             entry = (sub, pending_next, lines[i], [])
             sections[section].append(entry)
@@ -313,8 +314,37 @@ def check_signals(sections):
           [f"{s} is in SIGNALS, not caught" for s in paged - caught])
 
 
+def check_plugin_structs(page7):
+    """pop3scope-plugin(7) STRUCTURES names every member of the header's
+    structs, and nothing else: an ABI field appended without its line in
+    the page fails here."""
+    with open(os.path.join(SRCDIR, "plugins", "pop3scope_plugin.h"), encoding="utf-8") as f:
+        header = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
+    in_header = {}
+    for name, body in re.findall(r"struct (pop3scope_plugin\w*) \{(.*?)\};", header, re.S):
+        for member in body.split(";"):
+            m = re.search(r"\(\*(\w+)\)\s*\(", member) or re.search(r"(\w+)\s*$", member.strip())
+            if m and member.strip():
+                in_header.setdefault(f"struct {name}", set()).add(m.group(1))
+    in_page = {}
+    for sub, _, tag, _ in read_page(page7)[0].get("STRUCTURES", []):
+        text = plain(tag)
+        m = re.search(r"\(\*(\w+)\)\s*\(", text) or re.search(r"(\w+);\s*$", text)
+        if m:
+            in_page.setdefault(sub, set()).add(m.group(1))
+    wrong = []
+    for struct in sorted(set(in_header) | set(in_page)):
+        header_members, page_members = in_header.get(struct, set()), in_page.get(struct, set())
+        wrong += [f"{struct}: {m} is in the header, not in the page" for m in header_members - page_members]
+        wrong += [f"{struct}: {m} is in the page, not in the header" for m in page_members - header_members]
+    check(f"pop3scope-plugin(7) STRUCTURES has every member of the header's structs "
+          f"({sum(len(v) for v in in_header.values())} members), and no other", wrong)
+
+
 def main():
     sections, raw = read_page(PAGE)
+    if len(sys.argv) > 2:
+        check_plugin_structs(sys.argv[2])
     for name in ("NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "OUTPUT", "EVENT SCHEMA", "EXIT STATUS", "SIGNALS",
                  "FILES", "SECURITY", "EXAMPLES", "SEE ALSO"):
         if name not in sections:
