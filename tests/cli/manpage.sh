@@ -9,6 +9,8 @@
 # cut from the rendered page and built with the page's own command, loads
 # with --emit and writes what --json writes.
 set -u
+# C.UTF-8 is in every glibc: man never warns about a locale it cannot set.
+export LC_ALL=C.UTF-8
 . "$(dirname "$0")/../lib/lib.sh"
 
 page1=$BUILDDIR/src/pop3scope.1
