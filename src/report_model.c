@@ -16,15 +16,16 @@ void report_model_limits_default(struct report_model_limits *limits)
 
 /* ------------------------------------------------------------ tables */
 
-static bool report_table_init(struct report_table *t, size_t max, bool keyed)
+static bool report_table_init(struct report_table *t, size_t max, size_t reserve, bool keyed)
 {
     memset(t, 0, sizeof *t);
-    t->max = max > UINT32_MAX - 1 ? UINT32_MAX - 1 : max;
+    t->max = max > UINT32_MAX / 2 ? UINT32_MAX / 2 : max;
+    t->reserve = reserve > t->max ? t->max : reserve;
     if (!keyed)
         return true;
     /* At most half full, so a probe ends soon; a power of two to mask. */
     t->slot_count = 16;
-    while (t->slot_count < 2 * t->max)
+    while (t->slot_count < 2 * (t->max + t->reserve))
         t->slot_count *= 2;
     t->slots = calloc(t->slot_count, sizeof *t->slots);
     return t->slots != NULL;
@@ -32,9 +33,11 @@ static bool report_table_init(struct report_table *t, size_t max, bool keyed)
 
 /* A zeroed entry at the end, or NULL when the table is at its cap or out
  * of memory (both counted). Growth is per distinct key, never per event. */
-static void *report_table_append(struct report_table *t, size_t entry_size)
+static void *report_table_append(struct report_table *t, size_t entry_size, bool reserved)
 {
-    if (t->count >= t->max) {
+    size_t limit = t->max + (reserved ? t->reserve : 0);
+
+    if (t->count >= limit) {
         t->overflow++;
         return NULL;
     }
@@ -42,8 +45,10 @@ static void *report_table_append(struct report_table *t, size_t entry_size)
         size_t capacity = t->capacity == 0 ? 16 : t->capacity * 2;
         void *grown;
 
-        if (capacity > t->max)
-            capacity = t->max;
+        if (capacity > t->max + t->reserve)
+            capacity = t->max + t->reserve;
+        if (capacity < t->count + 1)
+            capacity = t->count + 1;
         grown = realloc(t->entries, capacity * entry_size);
         if (grown == NULL) {
             t->overflow++;
@@ -59,11 +64,12 @@ static void *report_table_append(struct report_table *t, size_t entry_size)
 typedef bool (*report_equal_fn)(const void *entry, const void *key);
 
 /* The index of the entry equal to key, adding a zeroed one when absent
- * (*added set); -1 when the table is full. The hash is keyed_hash's:
+ * (*added set, the reserve open to it when `reserved`); -1 when the table
+ * is full. The hash is keyed_hash's:
  * keys are the peer's bytes, and chosen collisions must not make every
  * lookup walk the table. */
 static long report_table_find(struct report_table *t, size_t entry_size, uint64_t hash, report_equal_fn equal,
-                              const void *key, bool *added)
+                              const void *key, bool reserved, bool *added)
 {
     size_t mask = t->slot_count - 1;
 
@@ -72,7 +78,7 @@ static long report_table_find(struct report_table *t, size_t entry_size, uint64_
         uint32_t slot = t->slots[i];
 
         if (slot == 0) {
-            if (report_table_append(t, entry_size) == NULL)
+            if (report_table_append(t, entry_size, reserved) == NULL)
                 return -1;
             t->slots[i] = (uint32_t)t->count;
             *added = true;
@@ -122,7 +128,10 @@ static void report_copy_text(uint8_t *dst, size_t size, struct report_text *text
         memcpy(dst, src.data, n);
 }
 
-static long report_account_find(struct report_model *m, struct bytes user)
+/* `proven`: the event is a successful login. Those may use the table's
+ * reserve, so the one login that worked in a flood of guesses at new
+ * names is still listed after the guesses filled the table. */
+static long report_account_find(struct report_model *m, struct bytes user, bool proven)
 {
     struct report_user_key key = { user };
     uint8_t buf[1 + REPORT_USER_MAX];
@@ -135,7 +144,7 @@ static long report_account_find(struct report_model *m, struct bytes user)
     if (n > 0)
         memcpy(buf + 1, user.data, n);
     i = report_table_find(&m->accounts, sizeof(struct report_account), keyed_hash(buf, 1 + n), report_account_equal,
-                          &key, &added);
+                          &key, proven, &added);
     if (i >= 0 && added) {
         struct report_account *a = &((struct report_account *)m->accounts.entries)[i];
 
@@ -183,7 +192,7 @@ static long report_server_find(struct report_model *m, const struct event_flow *
     buf[2] = (uint8_t)flow->server_port;
     memcpy(buf + 3, flow->server_addr, n);
     i = report_table_find(&m->servers, sizeof(struct report_server), keyed_hash(buf, 3 + n), report_server_equal, &key,
-                          &added);
+                          false, &added);
     if (i >= 0 && added) {
         struct report_server *s = &((struct report_server *)m->servers.entries)[i];
 
@@ -216,7 +225,7 @@ static struct report_mailbox *report_mailbox_find(struct report_model *m, uint32
     memcpy(buf, &server, 4);
     memcpy(buf + 4, &account, 4);
     i = report_table_find(&m->mailboxes, sizeof(struct report_mailbox), keyed_hash(buf, sizeof buf),
-                          report_mailbox_equal, &key, &added);
+                          report_mailbox_equal, &key, true, &added);
     if (i < 0)
         return NULL;
     if (added) {
@@ -377,7 +386,7 @@ static void report_account_auth(struct report_model *m, struct report_account *a
 static void report_model_auth(struct report_model *m, const struct event_auth *ev)
 {
     long server = report_server_find(m, ev->flow);
-    long account = report_account_find(m, ev->user);
+    long account = report_account_find(m, ev->user, ev->outcome == OUTCOME_SUCCESS);
     size_t bin = report_bin_index(m, ev->ts);
 
     m->attempts++;
@@ -401,7 +410,7 @@ static void report_model_auth(struct report_model *m, const struct event_auth *e
 
 static void report_model_mail(struct report_model *m, const struct event_session *ev, long server)
 {
-    long account = ev->user.data != NULL ? report_account_find(m, ev->user) : -1;
+    long account = ev->user.data != NULL ? report_account_find(m, ev->user, true) : -1;
     struct report_mailbox *b;
 
     if (server < 0 || (ev->user.data != NULL && account < 0)) {
@@ -446,16 +455,31 @@ static void report_model_session(struct report_model *m, const struct event_sess
     report_model_mail(m, ev, server);
 }
 
+static size_t report_alert_share(const struct report_model *m)
+{
+    size_t share = m->alerts.max / ALERT_KIND_COUNT;
+
+    return share > 0 ? share : 1;
+}
+
 static void report_model_alert_event(struct report_model *m, const struct event_alert *ev)
 {
     struct report_alert *a;
 
-    if ((unsigned)ev->kind < ALERT_KIND_COUNT)
-        m->alerts_by_kind[ev->kind]++;
+    if ((unsigned)ev->kind >= ALERT_KIND_COUNT)
+        return;
+    m->alerts_by_kind[ev->kind]++;
     report_model_time(m, ev->ts);
-    a = report_table_append(&m->alerts, sizeof *a);
+    /* Each kind gets its share of the list, so a flood of one kind (a
+     * cleartext alert per guessed name) cannot hide the brute force. */
+    if (m->alerts_listed_by_kind[ev->kind] >= report_alert_share(m)) {
+        m->alerts.overflow++;
+        return;
+    }
+    a = report_table_append(&m->alerts, sizeof *a, false);
     if (a == NULL)
         return;
+    m->alerts_listed_by_kind[ev->kind]++;
     a->ts = ev->ts;
     a->window_start = ev->window_start;
     a->kind = ev->kind;
@@ -497,10 +521,12 @@ struct report_model *report_model_new(const struct report_model_limits *limits, 
         return NULL;
     m->limits = *limits;
     m->keep_secrets = keep_secrets;
-    if (!report_table_init(&m->accounts, limits->max_accounts, true) ||
-        !report_table_init(&m->servers, limits->max_servers, true) ||
-        !report_table_init(&m->mailboxes, limits->max_mailboxes, true) ||
-        !report_table_init(&m->alerts, limits->max_alerts, false)) {
+    /* Mailboxes get a reserve like accounts: a session whose user logged
+     * in still finds a row. */
+    if (!report_table_init(&m->accounts, limits->max_accounts, limits->max_accounts / 8, true) ||
+        !report_table_init(&m->servers, limits->max_servers, 0, true) ||
+        !report_table_init(&m->mailboxes, limits->max_mailboxes, limits->max_mailboxes / 8, true) ||
+        !report_table_init(&m->alerts, limits->max_alerts, 0, false)) {
         report_model_free(m);
         return NULL;
     }

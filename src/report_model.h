@@ -21,7 +21,9 @@
 #define REPORT_BINS 60 /* timeline columns; their width doubles as time runs */
 
 /* Table capacities. Entries grow by doubling up to these, per distinct
- * key, never per event. */
+ * key, never per event. Accounts and mailboxes have an eighth more for
+ * accounts that logged in, so a success is listed however many guessed
+ * names came first. */
 struct report_model_limits {
     size_t max_accounts;
     size_t max_servers;
@@ -111,6 +113,7 @@ struct report_alert {
 struct report_table {
     void *entries;
     size_t count, capacity, max;
+    size_t reserve; /* room past max only for entries that matter most */
     uint32_t *slots; /* index + 1; 0 empty; 2 * max of them */
     size_t slot_count;
     uint64_t overflow; /* events that found the table full */
@@ -125,6 +128,7 @@ struct report_model {
     struct event_time first, last;
     uint64_t attempts, successes, failures, exposed_attempts, sessions;
     uint64_t alerts_by_kind[ALERT_KIND_COUNT];
+    uint64_t alerts_listed_by_kind[ALERT_KIND_COUNT]; /* each kind lists at most max_alerts / kinds */
     uint64_t sessions_by_tls[TLS_COUNT];
     /* Timeline: bin i covers [origin + i * width, origin + (i + 1) * width)
      * seconds; all_* hold every attempt, tracked account or not. */

@@ -224,7 +224,8 @@ static void model_keeps_secrets_only_when_asked(void **state)
 
 static void model_tables_are_capped_and_count_overflow(void **state)
 {
-    struct report_model_limits limits = { 4, 2, 3, 2 };
+    /* 8 accounts and a reserve of 1 for logins; 2 alerts of each kind. */
+    struct report_model_limits limits = { 8, 2, 3, 2 * ALERT_KIND_COUNT };
     struct report_model *m = report_model_new(&limits, false);
     char name[16];
     uint64_t binned = 0;
@@ -239,24 +240,33 @@ static void model_tables_are_capped_and_count_overflow(void **state)
         add(m, auth(&flow, (struct bytes){ (const uint8_t *)name, strlen(name) }, "USER", OUTCOME_FAILURE,
                     EXPOSURE_CLEARTEXT, ABSENT, T0 + i));
     }
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         struct event ev = { .type = EVENT_ALERT };
 
-        ev.u.alert.kind = ALERT_BRUTE_FORCE_CLIENT;
+        ev.u.alert.kind = i < 5 ? ALERT_CLEARTEXT_CREDENTIALS : ALERT_BRUTE_FORCE_CLIENT;
         ev.u.alert.ts.sec = T0 + i;
         add(m, ev);
     }
     assert_int_equal(m->attempts, 10);
-    assert_int_equal(m->accounts.count, 4);
-    assert_int_equal(m->accounts.overflow, 6);
+    assert_int_equal(m->accounts.count, 8);
+    assert_int_equal(m->accounts.overflow, 2);
+    /* A successful login still finds room, once; a failure does not. */
+    add(m, auth(&flow_a, BYTES("winner"), "USER", OUTCOME_SUCCESS, EXPOSURE_CLEARTEXT, ABSENT, T0 + 20));
+    add(m, auth(&flow_a, BYTES("loser"), "USER", OUTCOME_FAILURE, EXPOSURE_CLEARTEXT, ABSENT, T0 + 21));
+    add(m, auth(&flow_a, BYTES("second"), "USER", OUTCOME_SUCCESS, EXPOSURE_CLEARTEXT, ABSENT, T0 + 22));
+    assert_int_equal(m->accounts.count, 9);
+    assert_memory_equal(report_model_account(m, 8)->user, "winner", 6);
+    assert_int_equal(m->accounts.overflow, 4);
     assert_int_equal(m->servers.count, 2);
     assert_int_equal(m->servers.overflow, 3); /* the third port's attempts */
-    assert_int_equal(m->alerts.count, 2);
+    /* The flood of one kind keeps its share; the other kind is listed. */
+    assert_int_equal(m->alerts.count, 3);
     assert_int_equal(m->alerts.overflow, 3);
-    assert_int_equal(m->alerts_by_kind[ALERT_BRUTE_FORCE_CLIENT], 5);
+    assert_int_equal(m->alerts_by_kind[ALERT_CLEARTEXT_CREDENTIALS], 5);
+    assert_int_equal(report_model_alert(m, 2)->kind, ALERT_BRUTE_FORCE_CLIENT);
     for (size_t i = 0; i < REPORT_BINS; i++)
         binned += m->all_success[i] + m->all_failure[i];
-    assert_int_equal(binned, 10); /* the timeline's total keeps what the tables dropped */
+    assert_int_equal(binned, 13); /* the timeline's total keeps what the tables dropped */
     report_model_free(m);
 }
 
