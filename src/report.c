@@ -125,11 +125,15 @@ int report_finish(struct report *r, uint64_t packets, uint64_t bytes)
         fprintf(stderr, "pop3scope: writing the report %s failed: %s\n", r->temp_path, strerror(errno));
         return -1;
     }
+    /* A live run has given up root by now: a directory only root may
+     * write refuses the rename. The page is whole, so it stays where it
+     * is and stderr names it; hours of capture are not thrown away. */
     if (rename(r->temp_path, r->cfg.path) != 0) {
         fprintf(stderr,
-                "pop3scope: cannot put the report in place as %s: %s (after -Z the directory must be "
-                "writable by that user)\n",
-                r->cfg.path, strerror(errno));
+                "pop3scope: cannot put the report in place as %s: %s; the page is in %s (after giving up root, the "
+                "directory must be writable by the -Z user, default nobody)\n",
+                r->cfg.path, strerror(errno), r->temp_path);
+        r->created = false;
         return -1;
     }
     free(r->temp_path);
