@@ -113,7 +113,8 @@ static bool report_account_equal(const void *entry, const void *key)
     size_t n = report_user_kept(k->user);
 
     return a->user_text.present == (k->user.data != NULL) && a->user_text.len == n &&
-           a->user_text.truncated == (k->user.len > REPORT_USER_MAX) && memcmp(a->user, k->user.data, n) == 0;
+           a->user_text.truncated == (k->user.len > REPORT_USER_MAX) &&
+           (n == 0 || memcmp(a->user, k->user.data, n) == 0);
 }
 
 /* Cuts wire bytes into a fixed field. */

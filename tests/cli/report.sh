@@ -43,9 +43,14 @@ fi
 bad=0
 mapfile -t captures < <(capture_list samples peer)
 for f in "${captures[@]}"; do
+    rm -f "$work/e.html"
     "$POP3SCOPE" --json --alerts "$f" > "$work/e.json" 2> /dev/null
-    "$POP3SCOPE" --summary --report "$work/e.html" "$f" > /dev/null 2>&1
-    if ! out=$(/usr/bin/python3 "$check" "$work/e.html" --json "$work/e.json" 2>&1); then
+    "$POP3SCOPE" --summary --report "$work/e.html" "$f" > /dev/null 2> "$work/e.err"; st=$?
+    # 2 is a damaged capture (some peer captures are cut): still a page.
+    if [ $st -ne 0 ] && [ $st -ne 2 ]; then
+        bad=$((bad + 1))
+        { echo "${f##*/}: exit $st"; cat "$work/e.err"; } | head -20 | tap_diag
+    elif ! out=$(/usr/bin/python3 "$check" "$work/e.html" --json "$work/e.json" 2>&1); then
         bad=$((bad + 1))
         echo "${f##*/}: $out" | head -c 2000 | tap_diag
     fi
@@ -55,10 +60,10 @@ tap_check "every sample and peer capture (${#captures[@]}): the page agrees with
 
 # 5: --threads gives the same page, byte for byte (packet time only).
 mapfile -t samples < <(capture_list samples)
-"$POP3SCOPE" --summary --report "$work/one.html" "${samples[@]}" > /dev/null 2>&1
-"$POP3SCOPE" --summary --threads 2 --report "$work/two.html" "${samples[@]}" > /dev/null 2>&1
+"$POP3SCOPE" --summary --report "$work/one.html" "${samples[@]}" > /dev/null 2>&1; st1=$?
+"$POP3SCOPE" --summary --threads 2 --report "$work/two.html" "${samples[@]}" > /dev/null 2>&1; st2=$?
 tap_check "all samples in one run: --threads 2 writes the same page as one thread" \
-    eval 'cmp -s "$work/one.html" "$work/two.html" && grep -q "mail-mix.pcap" "$work/one.html"'
+    eval '[ $st1 -eq 0 ] && [ $st2 -eq 0 ] && cmp -s "$work/one.html" "$work/two.html" && grep -q "mail-mix.pcap" "$work/one.html"'
 
 # 6-7: hostile strings stay text; secrets only with -p.
 /usr/bin/python3 "$gen" --sessions 4 --attempts 3 --hostile "$work/hostile.pcap"
@@ -94,7 +99,12 @@ else
     tap_not_ok "100,003 attempts: page under 5 MB"
     echo "$out" | tap_diag
 fi
-tap_check "100,003 attempts on 100,003 names: max RSS under 96 MiB" eval '[ "$rss" -lt 98304 ]'
+# ASan's shadow memory and quarantine make RSS meaningless there.
+if [ "${SANITIZERS:-no}" = yes ]; then
+    tap_ok "100,003 attempts on 100,003 names: max RSS under 96 MiB # SKIP not measured in the sanitizer build"
+else
+    tap_check "100,003 attempts on 100,003 names: max RSS under 96 MiB" eval '[ "$rss" -lt 98304 ]'
+fi
 
 # 10-11: alerts: the run's when on; off with --no-alerts.
 "$POP3SCOPE" --no-alerts --report "$work/n.html" "$sample" > /dev/null
