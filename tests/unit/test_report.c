@@ -372,6 +372,53 @@ static void page_escapes_every_wire_string(void **state)
     report_model_free(m);
 }
 
+/* Every table full of the longest names, banners and methods that escape
+ * to four characters a byte: the page's worst case stays under 5 MB. */
+static void page_worst_case_stays_under_5mb(void **state)
+{
+    struct report_model *m = model_new(true);
+    uint8_t name[REPORT_USER_MAX + 8], banner[REPORT_BANNER_MAX + 8];
+    char method[REPORT_METHOD_MAX + 8];
+    char *text;
+
+    (void)state;
+    memset(banner, 0x01, sizeof banner);
+    memset(method, 0, sizeof method);
+    memset(method, 0x7F, sizeof method - 1);
+    for (uint32_t i = 0; i < 6000; i++) {
+        struct event_flow flow = flow_a;
+        struct event ev =
+            auth(&flow, (struct bytes){ name, sizeof name }, method, i % 7 ? OUTCOME_FAILURE : OUTCOME_SUCCESS,
+                 EXPOSURE_CLEARTEXT, (struct bytes){ name, sizeof name }, T0 + i);
+        struct event session = { .type = EVENT_SESSION };
+        struct event alert = { .type = EVENT_ALERT };
+
+        memset(name, 0x01, sizeof name);
+        memcpy(name, &i, sizeof i);
+        flow.server_port = (uint16_t)(1 + i % 1500);
+        memcpy(flow.server_addr + 4, &i, sizeof i);
+        report_model_add(m, &ev);
+        session.u.session.flow = &flow;
+        session.u.session.user = (struct bytes){ name, sizeof name };
+        session.u.session.banner = (struct bytes){ banner, sizeof banner };
+        session.u.session.maildrop_known = true;
+        report_model_add(m, &session);
+        alert.u.alert.kind = (enum event_alert_kind)(i % ALERT_KIND_COUNT);
+        alert.u.alert.flow = &flow;
+        alert.u.alert.user = (struct bytes){ name, sizeof name };
+        report_model_add(m, &alert);
+    }
+    assert_int_equal(m->servers.count, REPORT_DEFAULT_MAX_SERVERS);
+    assert_int_equal(m->alerts.count, REPORT_DEFAULT_MAX_ALERTS / ALERT_KIND_COUNT * ALERT_KIND_COUNT);
+    assert_true(m->accounts.count > REPORT_DEFAULT_MAX_ACCOUNTS); /* the reserve took successes */
+    text = page(m, true);
+    assert_in_range(strlen(text), 1, 5u * 1024 * 1024 - 1);
+    assert_non_null(strstr(text, "more accounts"));
+    assert_non_null(strstr(text, "more servers"));
+    free(text);
+    report_model_free(m);
+}
+
 static void page_of_an_empty_run(void **state)
 {
     struct report_model *m = model_new(false);
@@ -397,6 +444,7 @@ int main(void)
         cmocka_unit_test(model_long_user_is_cut_and_marked),
         cmocka_unit_test(model_bins_widen_and_keep_counts),
         cmocka_unit_test(page_escapes_every_wire_string),
+        cmocka_unit_test(page_worst_case_stays_under_5mb),
         cmocka_unit_test(page_of_an_empty_run),
     };
 
