@@ -1,46 +1,18 @@
-/* Wire bytes as HTML text (report_escape.h). */
+/* Wire bytes as HTML text (report_escape.h). The wire rule is the one the
+ * CSV output uses (out_escape.c: invalid UTF-8, controls, C1 and the bidi
+ * controls as \xNN, a wire backslash doubled so "\x41" typed by the peer
+ * cannot pass for an escaped byte); this file adds what HTML needs on top:
+ * the five markup characters as references, and TAB, CR and LF (which CSV
+ * quoting carries) as \xNN too, since a page would fold them away. */
 #include "report_escape.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "out_escape.h"
 #include "out_writer.h"
 
-/* The length of the well-formed UTF-8 sequence of two or more bytes at
- * data (RFC 3629 §4: no overlong forms, no surrogates, nothing past
- * U+10FFFF), or 0. */
-static size_t report_utf8_length(const uint8_t *data, size_t len)
-{
-    uint8_t c = data[0];
-    size_t need;
-    uint32_t cp;
-
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        need = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        need = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (len < need)
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if ((data[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (data[i] & 0x3F);
-    }
-    if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    /* Bidirectional embeddings, overrides and isolates (U+202A-U+202E,
-     * U+2066-U+2069) reorder the text around them; C1 controls (U+0080 to
-     * U+009F) are controls. */
-    if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp < 0xA0)
-        return 0;
-    return need;
-}
-
-static const char *report_entity(uint8_t c)
+static const char *report_entity(char c)
 {
     switch (c) {
     case '&': return "&amp;";
@@ -54,35 +26,29 @@ static const char *report_entity(uint8_t c)
 
 void report_escape_html(struct out_writer *w, const uint8_t *data, size_t len)
 {
-    size_t run = 0; /* start of the bytes that go out as they are */
-    size_t i = 0;
+    /* One per thread: the page is drawn on the thread that ends the run,
+     * the unit tests on theirs; 64 KiB is out_escape_utf8's bound. */
+    static _Thread_local char scratch[OUTPUT_SCRATCH_MAX + 1];
+    size_t n = out_escape_utf8((struct bytes){ data, len }, OUT_UTF8_CSV, scratch);
+    size_t run = 0;
 
-    while (i < len) {
-        uint8_t c = data[i];
-        const char *entity = report_entity(c);
-        size_t n;
+    for (size_t i = 0; i < n; i++) {
+        const char *entity = report_entity(scratch[i]);
+        bool space = scratch[i] == '\t' || scratch[i] == '\r' || scratch[i] == '\n';
 
-        if (entity == NULL && c >= 0x20 && c < 0x7F) {
-            i++;
+        if (entity == NULL && !space)
             continue;
-        }
-        if (entity == NULL && c >= 0x80 && (n = report_utf8_length(data + i, len - i)) > 0) {
-            i += n;
-            continue;
-        }
-        if (i > run)
-            out_writer_write(w, (const char *)data + run, i - run);
+        out_writer_write(w, scratch + run, i - run);
         if (entity != NULL) {
             out_writer_puts(w, entity);
         } else {
             char hex[4];
 
-            out_writer_write(w, hex, out_escape_hex(hex, c));
+            out_writer_write(w, hex, out_escape_hex(hex, (uint8_t)scratch[i]));
         }
-        run = ++i;
+        run = i + 1;
     }
-    if (len > run)
-        out_writer_write(w, (const char *)data + run, len - run);
+    out_writer_write(w, scratch + run, n - run);
 }
 
 void report_escape_string(struct out_writer *w, const char *text)

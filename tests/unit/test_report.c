@@ -109,6 +109,9 @@ static void escape_bytes_that_are_not_text(void **state)
                    "evil",
                    "\\xE2\\x80\\xAEevil");
     assert_escapes("\x7F", "\\x7F");
+    /* A typed "\x41" is not an escaped byte: the backslash is doubled. */
+    assert_escapes("\\x41", "\\\\x41");
+    assert_escapes("\xE2\x81\xA6x", "\\xE2\\x81\\xA6x"); /* LEFT-TO-RIGHT ISOLATE */
 }
 
 static struct event auth(const struct event_flow *flow, struct bytes user, const char *method,
