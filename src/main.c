@@ -21,6 +21,7 @@
 #include "output.h"
 #include "output_file.h"
 #include "privileges.h"
+#include "report.h"
 
 /* Documented in README.md ("Exit codes"). */
 enum main_exit {
@@ -76,6 +77,7 @@ static void main_report_input_problems(const struct analyzer_stats *st)
 struct main_sink {
     struct output *out;
     struct alert *alert;
+    struct report *report; /* --report, or NULL */
     uint64_t events_written;
     uint64_t cleartext_exposures; /* auth events with exposure cleartext */
 };
@@ -86,6 +88,7 @@ static void main_write(void *ctx, const struct event *ev)
 
     sink->events_written++;
     output_event(sink->out, ev);
+    report_event(sink->report, ev);
 }
 
 /* A stats event gets the count of events written before it. */
@@ -129,9 +132,10 @@ static void main_report_alert_problems(const struct alert *alert)
 
 /* `live` is NULL for files, else the interfaces opened before privileges
  * were given up. */
-static int main_run(const struct options_config *cfg, FILE *out_stream, struct capture_live *live)
+static int main_run(const struct options_config *cfg, FILE *out_stream, struct capture_live *live,
+                    struct report *report)
 {
-    struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, 0, 0 };
+    struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, report, 0, 0 };
     struct engine *engine;
     struct analyzer_stats stats;
     struct analyzer_usage use;
@@ -185,6 +189,8 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
         fprintf(stderr, "pop3scope: writing the output failed: %s\n", strerror(errno));
         status = EXIT_OUTPUT_PROBLEM;
     }
+    if (report_finish(report, stats.frames, stats.frame_bytes) != 0)
+        status = EXIT_OUTPUT_PROBLEM;
     /* Input and output problems (2, 3) say the picture is incomplete and
      * win; the exposure is still named on stderr. */
     if (cfg->fail_on_exposure && sink.cleartext_exposures > 0) {
@@ -218,10 +224,27 @@ static int main_open_live(const struct options_config *cfg, struct capture_live 
     return -1;
 }
 
+/* --report: opened with -o, before privileges are given up; a file the
+ * run cannot write is refused before any packet is read. The run's alerts
+ * off only by default (files) leave the report its own detectors. */
+static struct report *main_open_report(const struct options_config *cfg)
+{
+    struct report_config rc = { cfg->report_path,
+                                cfg->output.show_passwords,
+                                cfg->interface_count > 0 ? cfg->interfaces : cfg->inputs,
+                                cfg->interface_count > 0 ? cfg->interface_count : cfg->input_count,
+                                cfg->interface_count > 0,
+                                cfg->alerts < 0 && !options_alerts_on(cfg) ? &cfg->alert : NULL,
+                                cfg->alerts == 0 };
+
+    return report_open(&rc);
+}
+
 int main(int argc, char **argv)
 {
     static struct options_config cfg;
     struct capture_live *live = NULL;
+    struct report *report = NULL;
     FILE *out_stream = stdout;
     int status;
 
@@ -239,12 +262,19 @@ int main(int argc, char **argv)
         if (out_stream == NULL)
             return EXIT_OUTPUT_PROBLEM;
     }
+    if (cfg.report_path != NULL && (report = main_open_report(&cfg)) == NULL) {
+        if (out_stream != stdout)
+            fclose(out_stream);
+        return EXIT_OUTPUT_PROBLEM;
+    }
     if (cfg.interface_count > 0 && (status = main_open_live(&cfg, &live)) >= 0) {
+        report_free(report);
         if (out_stream != stdout)
             fclose(out_stream);
         return status;
     }
-    status = main_run(&cfg, out_stream, live);
+    status = main_run(&cfg, out_stream, live, report);
+    report_free(report);
     capture_live_close(live);
     if (out_stream != stdout && fclose(out_stream) != 0) {
         fprintf(stderr, "pop3scope: closing %s failed: %s\n", cfg.output_path, strerror(errno));

@@ -136,6 +136,8 @@ const struct options_row options_table[] = {
     OPTIONS_CALL_ROW(0, "summary", NULL, options_set_summary,
                      "only the summary: counts, exposed accounts, mail picture"),
     OPTIONS_STRING_ROW('o', "output", "FILE", output_path, "write to FILE (created mode 0600) instead of stdout"),
+    OPTIONS_STRING_ROW(0, "report", "FILE", report_path,
+                       "also write an HTML report to FILE at the end of the run (mode 0600)"),
     OPTIONS_CALL_ROW(0, "emit", "NAME[:K=V,..]", options_add_emit,
                      "also write every event through plugin NAME (or a path), with its options;"
                      "\nrepeatable; text, json, csv name the built-in formats"),

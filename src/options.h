@@ -21,6 +21,7 @@ struct options_config {
     const char *inputs[OPTIONS_MAX_INPUTS];
     size_t input_count;
     const char *output_path;
+    const char *report_path; /* --report: the HTML page written at the end */
     const char *bpf_filter;
     struct output_options output;
     struct analyzer_options analyzer;
