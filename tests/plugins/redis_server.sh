@@ -34,6 +34,8 @@ cli() { "$redis_cli" -p "$port" --raw "$@"; }
 
 # start_redis [ARGS...]: a server on $port with its own directory; the
 # append-only file (fsync always) lets it come back with what it held.
+# The runs fed through a pipe are bounded by timeout: a plugin that spins
+# fails the case instead of hanging the suite.
 start_redis() {
     "$redis_server" --port "$port" --bind 127.0.0.1 --dir "$work/redis" --save '' --appendonly yes \
         --appendfsync always --unixsocket "$work/redis.sock" --unixsocketperm 700 --daemonize no "$@" \
@@ -147,7 +149,7 @@ tap_check "down at start: said once on stderr, every event arrives once the serv
 "$pop3gen" -s 7 -b 2M -o "$work/gen.pcap" -t "$work/gen.truth" > /dev/null
 mkdir "$work/gate"
 /usr/bin/python3 "$SRCDIR/tests/plugins/pcap_parts.py" "$work/gate" 3 "$work/gen.pcap" |
-    "$POP3SCOPE" --json -o "$work/restart.json" -r - --emit "$module:port=$port,key=restart,mode=list" 2> "$work/err" &
+    timeout 120 "$POP3SCOPE" --json -o "$work/restart.json" -r - --emit "$module:port=$port,key=restart,mode=list" 2> "$work/err" &
 run_pid=$!
 wait_file() { for _ in $(seq 600); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
 wait_file "$work/gate/sent-1"
@@ -176,7 +178,7 @@ tap_check "killed and restarted mid-run: every event in Redis exactly once, in o
 rm -f "$work/gate"/*
 stop_redis
 /usr/bin/python3 "$SRCDIR/tests/plugins/pcap_parts.py" "$work/gate" 2 "$work/gen.pcap" |
-    "$POP3SCOPE" --json -o "$work/tiny.json" -r - --emit "$module:port=$port,key=tiny,queue=4" 2> "$work/err" &
+    timeout 120 "$POP3SCOPE" --json -o "$work/tiny.json" -r - --emit "$module:port=$port,key=tiny,queue=4" 2> "$work/err" &
 run_pid=$!
 wait_file "$work/gate/sent-1"
 sleep 1
