@@ -418,17 +418,19 @@ static const char *redis_key(struct redis_state *s, const char *type, size_t *le
         *len = strlen(t);
         return t;
     }
+    /* Bounded: a template of 255 bytes full of {type} is cut, not overrun. */
     while (*t != '\0' && n < sizeof s->key - 1) {
         if (strncmp(t, "{type}", 6) == 0) {
-            int w = snprintf(s->key + n, sizeof s->key - n, "%s", type);
+            size_t w = strlen(type);
 
-            n += w > 0 ? (size_t)w : 0;
+            w = w < sizeof s->key - 1 - n ? w : sizeof s->key - 1 - n;
+            memcpy(s->key + n, type, w);
+            n += w;
             t += 6;
         } else {
             s->key[n++] = *t++;
         }
     }
-    n = n < sizeof s->key ? n : sizeof s->key - 1;
     s->key[n] = '\0';
     *len = n;
     return s->key;

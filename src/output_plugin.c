@@ -29,6 +29,10 @@
  * the idle thread calls flush again this often, so the plugin can
  * reconnect and resend without waiting for the next event. */
 #define OUTPUT_PLUGIN_RETRY_NSEC 50000000L
+/* The queue must stay empty this long before the plugin is flushed: events
+ * a few microseconds apart (a busy capture) then go out together, in one
+ * pipelined round trip to a network sink, instead of one flush each. */
+#define OUTPUT_PLUGIN_SETTLE_NSEC 5000000L
 
 /* An optional function appended to the ABI: present only when the plugin's
  * struct_size covers it. */
@@ -50,6 +54,11 @@ struct output_plugin_queue {
     size_t capacity;
     uint64_t head, tail; /* bytes written and read, ever; tail <= head */
     bool stopping;
+    /* The consumer waits without a timeout: the next event must wake it.
+     * Otherwise it wakes by itself within OUTPUT_PLUGIN_SETTLE_NSEC, and
+     * the producer signals only a queue filling up: one wake-up per event
+     * costs more than the plugin's work for it. */
+    bool sleeping;
 };
 
 struct output_plugin_state {
@@ -207,18 +216,18 @@ static void output_plugin_ring_get(const struct output_plugin_queue *q, uint64_t
     memcpy((char *)data + first, q->bytes, len - first);
 }
 
-/* Waits for work; after a failed flush, at most OUTPUT_PLUGIN_RETRY_NSEC.
- * Returns true when that retry time has come. */
-static bool output_plugin_wait(struct output_plugin_queue *q, bool retry)
+/* Waits for work, at most nsec when not 0. Returns true when that time
+ * passed without a wake-up. */
+static bool output_plugin_wait(struct output_plugin_queue *q, long nsec)
 {
     struct timespec until;
 
-    if (!retry) {
+    if (nsec == 0) {
         pthread_cond_wait(&q->wake, &q->lock);
         return false;
     }
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += OUTPUT_PLUGIN_RETRY_NSEC;
+    until.tv_nsec += nsec;
     if (until.tv_nsec >= 1000000000L) {
         until.tv_sec++;
         until.tv_nsec -= 1000000000L;
@@ -227,9 +236,9 @@ static bool output_plugin_wait(struct output_plugin_queue *q, bool retry)
 }
 
 /* The plugin thread: takes one record at a time out of the queue and
- * hands it to the plugin without holding the lock; flushes when idle, and
- * again now and then while flush fails. The final flush (or drain) is
- * output_plugin_finish's. */
+ * hands it to the plugin without holding the lock; flushes once the queue
+ * has been empty for OUTPUT_PLUGIN_SETTLE_NSEC, and again now and then
+ * while flush fails. The final flush (or drain) is output_plugin_finish's. */
 static void *output_plugin_thread(void *arg)
 {
     struct output_plugin_state *st = arg;
@@ -237,6 +246,7 @@ static void *output_plugin_thread(void *arg)
     struct output_plugin_record rec;
     struct pop3scope_plugin_event pe = { .struct_size = sizeof pe };
     bool idle_flushed = true;
+    bool settled = false; /* the queue stayed empty for the settle time */
     bool retry = false;
 
     pthread_mutex_lock(&q->lock);
@@ -244,6 +254,10 @@ static void *output_plugin_thread(void *arg)
         if (q->head == q->tail) {
             if (q->stopping)
                 break;
+            if (!idle_flushed && !settled) {
+                settled = output_plugin_wait(q, OUTPUT_PLUGIN_SETTLE_NSEC);
+                continue;
+            }
             if (!idle_flushed) {
                 pthread_mutex_unlock(&q->lock);
                 retry = st->plugin->flush(st->plugin_state) != 0;
@@ -251,8 +265,10 @@ static void *output_plugin_thread(void *arg)
                 idle_flushed = true;
                 continue;
             }
-            if (output_plugin_wait(q, retry))
-                idle_flushed = false;
+            q->sleeping = !retry;
+            if (output_plugin_wait(q, retry ? OUTPUT_PLUGIN_RETRY_NSEC : 0))
+                idle_flushed = settled = false; /* time to retry the flush */
+            q->sleeping = false;
             continue;
         }
         output_plugin_ring_get(q, q->tail, &rec, sizeof rec);
@@ -264,7 +280,7 @@ static void *output_plugin_thread(void *arg)
         pe.time_usec = rec.time_usec;
         pe.json = st->consumer_line;
         pe.json_len = rec.json_len;
-        idle_flushed = false;
+        idle_flushed = settled = false;
         if (st->plugin->write(st->plugin_state, &pe) != 0) {
             pthread_mutex_lock(&q->lock);
             st->dropped++;
@@ -290,7 +306,8 @@ static void output_plugin_enqueue(struct output_plugin_state *st, const struct e
         output_plugin_ring_put(q, q->head, &rec, sizeof rec);
         output_plugin_ring_put(q, q->head + sizeof rec, st->line, len);
         q->head += sizeof rec + len;
-        pthread_cond_signal(&q->wake);
+        if (q->sleeping || q->head - q->tail >= q->capacity / 8)
+            pthread_cond_signal(&q->wake);
     }
     pthread_mutex_unlock(&q->lock);
 }
