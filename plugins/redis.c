@@ -487,8 +487,8 @@ static void redis_acknowledge(struct redis_state *s, redisReply *reply)
     if (reply->type == REDIS_REPLY_ERROR) {
         atomic_fetch_add(&s->lost, 1);
         if (!s->refusal_said)
-            fprintf(stderr, "pop3scope: redis: %s refused an event: %.200s (further refusals only counted)\n",
-                    s->where, reply->str);
+            fprintf(stderr, "pop3scope: redis: %s refused an event: %.200s (further refusals only counted)\n", s->where,
+                    reply->str);
         s->refusal_said = true;
     }
     s->acked += sizeof e + e.type_len + e.json_len;
@@ -604,7 +604,8 @@ static int redis_write(void *state, const struct pop3scope_plugin_event *ev)
 {
     struct redis_state *s = state;
     size_t type_len = strlen(ev->type);
-    struct redis_entry e = { (uint32_t)ev->json_len, (uint32_t)(type_len < REDIS_TYPE_MAX ? type_len : REDIS_TYPE_MAX) };
+    struct redis_entry e = { (uint32_t)ev->json_len,
+                             (uint32_t)(type_len < REDIS_TYPE_MAX ? type_len : REDIS_TYPE_MAX) };
     size_t need = sizeof e + e.type_len + e.json_len;
 
     if (ev->json_len > REDIS_LINE_MAX || s->capacity - (size_t)(s->head - s->acked) < need)

@@ -36,8 +36,8 @@
 
 /* An optional function appended to the ABI: present only when the plugin's
  * struct_size covers it. */
-#define OUTPUT_PLUGIN_HAS(plugin, field)                                                                              \
-    ((plugin)->struct_size >= offsetof(struct pop3scope_plugin, field) + sizeof((plugin)->field) &&                    \
+#define OUTPUT_PLUGIN_HAS(plugin, field) \
+    ((plugin)->struct_size >= offsetof(struct pop3scope_plugin, field) + sizeof((plugin)->field) && \
      (plugin)->field != NULL)
 
 /* One queued event: this header, then json_len bytes of JSON. */
@@ -147,8 +147,8 @@ static int output_plugin_parse(struct output_plugin_state *st, const struct outp
     if (rest != NULL)
         *rest++ = '\0';
     if (st->spec[0] == '\0') {
-        snprintf(cfg->error, cfg->error_size, "--emit '%s': name a plugin or a path first (--emit NAME[:key=value,...])",
-                 st->shown);
+        snprintf(cfg->error, cfg->error_size,
+                 "--emit '%s': name a plugin or a path first (--emit NAME[:key=value,...])", st->shown);
         return -1;
     }
     for (item = rest; item != NULL && *item != '\0';) {
