@@ -440,8 +440,9 @@ static const char *redis_key(struct redis_state *s, const char *type, size_t *le
 static int redis_append(struct redis_state *s)
 {
     struct redis_entry e = redis_ring_entry(s, s->sent);
-    const char *argv[9];
-    size_t argvlen[9];
+    /* The longest: XADD key MAXLEN ~ N * event TYPE json LINE. */
+    const char *argv[10];
+    size_t argvlen[10];
     char maxlen[24];
     int argc = 0;
 
