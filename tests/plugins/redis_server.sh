@@ -153,11 +153,15 @@ mkdir "$work/gate"
 run_pid=$!
 wait_file() { for _ in $(seq 600); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
 wait_file "$work/gate/sent-1"
-n1=0
-for _ in $(seq 100); do # until the first part's events have stopped coming
+# Until the first part's events have stopped coming (the same count three
+# times 0.1 s apart): a kill while a batch is in flight could leave it
+# stored and resent, which is at-least-once delivery, not this case.
+n1=0 same=0
+for _ in $(seq 200); do
     sleep 0.1
     n=$(cli llen restart)
-    [ "$n" -gt 0 ] && [ "$n" = "$n1" ] && break
+    if [ "$n" -gt 0 ] && [ "$n" = "$n1" ]; then same=$((same + 1)); else same=0; fi
+    [ $same -ge 3 ] && break
     n1=$n
 done
 stop_redis
