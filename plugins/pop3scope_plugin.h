@@ -67,7 +67,26 @@ struct pop3scope_plugin {
     int (*flush)(void *state);
     /* Flushes what it can and frees the state. */
     void (*close)(void *state);
+    /* Appended to ABI 1 (struct_size tells whether a plugin has them;
+     * each may be NULL). A plugin that keeps its own queue (a network sink
+     * that resends across reconnects) needs both. */
+    /* Called once after the last write, in place of the final flush:
+     * deliver what is still queued, waiting at most the plugin's own bound
+     * (never forever), and give up on the rest, counting it in lost (a
+     * drop, like a full queue's, not an output failure). Without drain,
+     * pop3scope calls flush. While flush keeps returning -1, pop3scope
+     * calls it again every 50 ms when idle, so a plugin waiting for its
+     * sink can reconnect and resend before the next event comes. */
+    void (*drain)(void *state);
+    /* How many events write took (returned 0) and the plugin later lost:
+     * the sink refused them, or they were still queued when drain gave up.
+     * pop3scope adds them to its dropped count. Called from another thread
+     * than write: read an atomic counter. */
+    uint64_t (*lost)(void *state);
 };
+
+/* The smallest struct_size ABI 1 accepts: up to and including close. */
+#define POP3SCOPE_PLUGIN_V1_MIN_SIZE (offsetof(struct pop3scope_plugin, close) + sizeof(void (*)(void *)))
 
 /* The one exported symbol; exported even when the plugin is built with
  * -fvisibility=hidden (recommended: nothing else should leak). */

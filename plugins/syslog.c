@@ -7,9 +7,11 @@
  * (default auth), app_name=NAME (default pop3scope, at most 48 printable
  * ASCII characters, RFC 5424 §6.2.5). A target that is down is retried at
  * most once a second; events written meanwhile are dropped and counted by
- * pop3scope (write returns -1). */
+ * pop3scope (write returns -1). A TCP or unix target down at start (or
+ * later) is said once on stderr, and once when it is back. */
 #include <errno.h>
 #include <netdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,7 @@ struct syslog_state {
     char port[16];
     char path[108];
     int fd; /* -1 while not connected */
+    bool down_said; /* "cannot reach" was said; "back" is said once */
     time_t next_try; /* wall clock: reconnecting is about the network */
     char message[SYSLOG_MESSAGE_MAX];
 };
@@ -188,6 +191,32 @@ static int syslog_connect_unix(const struct syslog_state *s)
     return fd;
 }
 
+/* The target for messages, as the user wrote it. */
+static void syslog_describe(const struct syslog_state *s, char *out, size_t size)
+{
+    if (s->transport == SYSLOG_UNIX)
+        snprintf(out, size, "unix:%s", s->path);
+    else
+        snprintf(out, size, "%s://%s:%s", s->transport == SYSLOG_TCP ? "tcp" : "udp", s->host, s->port);
+}
+
+/* An outage is said once on stderr, and its end once: a collector that is
+ * down must not flood the terminal, nor go unnoticed (UDP cannot tell). */
+static void syslog_say_state(struct syslog_state *s, bool up, int why)
+{
+    char target[400];
+
+    if (up == !s->down_said)
+        return;
+    syslog_describe(s, target, sizeof target);
+    if (up)
+        fprintf(stderr, "pop3scope: syslog: %s is back\n", target);
+    else
+        fprintf(stderr, "pop3scope: syslog: cannot reach %s (%s); retrying each second, events dropped meanwhile\n",
+                target, strerror(why));
+    s->down_said = !up;
+}
+
 /* Connects when not connected, at most once a second. */
 static int syslog_ensure_connected(struct syslog_state *s)
 {
@@ -198,11 +227,14 @@ static int syslog_ensure_connected(struct syslog_state *s)
     now = time(NULL);
     if (now < s->next_try)
         return -1;
+    errno = 0;
     s->fd = s->transport == SYSLOG_UNIX ? syslog_connect_unix(s) : syslog_connect_inet(s);
     if (s->fd < 0) {
+        syslog_say_state(s, false, errno != 0 ? errno : EHOSTUNREACH);
         s->next_try = now + 1;
         return -1;
     }
+    syslog_say_state(s, true, 0);
     return 0;
 }
 

@@ -62,6 +62,11 @@ struct output *output_new(const struct output_options *opts, FILE *stream)
 
 int output_open_plugins(struct output *out, const struct output_options *opts, char *error, size_t error_size)
 {
+    if (opts->plugin_overflow > 0) {
+        snprintf(error, error_size, "--emit: at most %d plugins in one run (%zu given)", OUTPUT_MAX_PLUGINS,
+                 opts->plugin_count + opts->plugin_overflow);
+        return -1;
+    }
     for (size_t i = 0; i < opts->plugin_count && i < OUTPUT_MAX_PLUGINS; i++) {
         struct output_plugin_config config = { opts->plugins[i], opts->plugin_dir,
                                                (size_t)opts->plugin_queue_kib * 1024, error, error_size };

@@ -26,6 +26,7 @@ struct output_options {
     bool summary_only; /* text: the summary alone, no table of attempts */
     const char *plugins[OUTPUT_MAX_PLUGINS]; /* --emit NAME[:k=v,...] of plugins */
     size_t plugin_count;
+    size_t plugin_overflow; /* --emit beyond OUTPUT_MAX_PLUGINS: refused with exit 2 */
     const char *plugin_dir; /* where --emit NAME finds NAME.so */
     uint32_t plugin_queue_kib; /* --emit-queue: each plugin's queue */
 };

@@ -9,9 +9,11 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "out_writer.h"
 #include "output_builtin.h"
@@ -23,6 +25,20 @@
 /* A JSON event line longer than this is dropped and counted; the longest
  * fields (user names, wire lines) are bounded well below it upstream. */
 #define OUTPUT_PLUGIN_LINE_MAX 65536
+/* While a plugin's flush fails (its sink is away, its own queue waits),
+ * the idle thread calls flush again this often, so the plugin can
+ * reconnect and resend without waiting for the next event. */
+#define OUTPUT_PLUGIN_RETRY_NSEC 50000000L
+/* The queue must stay empty this long before the plugin is flushed: events
+ * a few microseconds apart (a busy capture) then go out together, in one
+ * pipelined round trip to a network sink, instead of one flush each. */
+#define OUTPUT_PLUGIN_SETTLE_NSEC 5000000L
+
+/* An optional function appended to the ABI: present only when the plugin's
+ * struct_size covers it. */
+#define OUTPUT_PLUGIN_HAS(plugin, field) \
+    ((plugin)->struct_size >= offsetof(struct pop3scope_plugin, field) + sizeof((plugin)->field) && \
+     (plugin)->field != NULL)
 
 /* One queued event: this header, then json_len bytes of JSON. */
 struct output_plugin_record {
@@ -38,6 +54,11 @@ struct output_plugin_queue {
     size_t capacity;
     uint64_t head, tail; /* bytes written and read, ever; tail <= head */
     bool stopping;
+    /* The consumer waits without a timeout: the next event must wake it.
+     * Otherwise it wakes by itself within OUTPUT_PLUGIN_SETTLE_NSEC, and
+     * the producer signals only a queue filling up: one wake-up per event
+     * costs more than the plugin's work for it. */
+    bool sleeping;
 };
 
 struct output_plugin_state {
@@ -45,6 +66,7 @@ struct output_plugin_state {
     const struct pop3scope_plugin *plugin;
     void *plugin_state;
     char spec[OUTPUT_PLUGIN_SPEC_MAX];
+    char shown[OUTPUT_PLUGIN_SPEC_MAX]; /* the spec for messages: secrets masked */
     struct pop3scope_plugin_option options[OUTPUT_PLUGIN_MAX_OPTIONS];
     size_t option_count;
     FILE *render_stream; /* fmemopen over line */
@@ -69,6 +91,46 @@ static int output_plugin_key_ok(const char *key)
     return 1;
 }
 
+static bool output_plugin_key_is_secret(const char *key, size_t len)
+{
+    static const char *const words[] = { "pass", "secret", "token", "key_file" };
+
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        size_t wlen = strlen(words[i]);
+
+        for (size_t at = 0; at + wlen <= len; at++) {
+            if (memcmp(key + at, words[i], wlen) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+void output_plugin_mask_spec(const char *spec, char *out, size_t out_size)
+{
+    const char *colon = strchr(spec, ':');
+    size_t n;
+
+    if (out_size == 0)
+        return;
+    n = colon != NULL ? (size_t)(colon - spec) + 1 : strlen(spec);
+    n = n < out_size - 1 ? n : out_size - 1;
+    memcpy(out, spec, n);
+    out[n] = '\0';
+    for (const char *item = colon != NULL ? colon + 1 : NULL; item != NULL && *item != '\0';) {
+        const char *end = strchr(item, ',');
+        const char *eq = memchr(item, '=', end != NULL ? (size_t)(end - item) : strlen(item));
+        size_t item_len = end != NULL ? (size_t)(end - item) : strlen(item);
+        size_t used = strlen(out);
+
+        if (eq != NULL && output_plugin_key_is_secret(item, (size_t)(eq - item)))
+            snprintf(out + used, out_size - used, "%.*s***%s", (int)(eq + 1 - item), item, end != NULL ? "," : "");
+        else
+            snprintf(out + used, out_size - used, "%.*s", (int)(item_len + (end != NULL)), item);
+        item = end != NULL ? end + 1 : NULL;
+    }
+}
+
 /* Splits "NAME:k=v,k=v" in place: st->spec keeps the name, options point
  * into it. Values cannot hold ',' (documented with --emit). */
 static int output_plugin_parse(struct output_plugin_state *st, const struct output_plugin_config *cfg)
@@ -77,27 +139,32 @@ static int output_plugin_parse(struct output_plugin_state *st, const struct outp
     char *item;
 
     if (snprintf(st->spec, sizeof st->spec, "%s", cfg->spec) >= (int)sizeof st->spec) {
-        snprintf(cfg->error, cfg->error_size, "--emit %.40s...: longer than %d bytes", cfg->spec,
+        snprintf(cfg->error, cfg->error_size, "--emit %.40s...: longer than %d bytes", st->shown,
                  OUTPUT_PLUGIN_SPEC_MAX - 1);
         return -1;
     }
     rest = strchr(st->spec, ':');
-    if (rest == NULL)
-        return 0;
-    *rest++ = '\0';
+    if (rest != NULL)
+        *rest++ = '\0';
+    if (st->spec[0] == '\0') {
+        snprintf(cfg->error, cfg->error_size,
+                 "--emit '%s': name a plugin or a path first (--emit NAME[:key=value,...])", st->shown);
+        return -1;
+    }
     for (item = rest; item != NULL && *item != '\0';) {
         char *next = strchr(item, ',');
-        char *eq = strchr(item, '=');
+        char *eq;
 
         if (next != NULL)
             *next++ = '\0';
+        eq = strchr(item, '='); /* within this item only */
         if (eq == NULL || (*eq = '\0', !output_plugin_key_ok(item))) {
             snprintf(cfg->error, cfg->error_size, "--emit %s: option '%s' is not key=value (key: [a-z0-9_-])",
-                     cfg->spec, item);
+                     st->shown, item);
             return -1;
         }
         if (st->option_count == OUTPUT_PLUGIN_MAX_OPTIONS) {
-            snprintf(cfg->error, cfg->error_size, "--emit %s: more than %d options", cfg->spec,
+            snprintf(cfg->error, cfg->error_size, "--emit %s: more than %d options", st->shown,
                      OUTPUT_PLUGIN_MAX_OPTIONS);
             return -1;
         }
@@ -149,8 +216,29 @@ static void output_plugin_ring_get(const struct output_plugin_queue *q, uint64_t
     memcpy((char *)data + first, q->bytes, len - first);
 }
 
+/* Waits for work, at most nsec when not 0. Returns true when that time
+ * passed without a wake-up. */
+static bool output_plugin_wait(struct output_plugin_queue *q, long nsec)
+{
+    struct timespec until;
+
+    if (nsec == 0) {
+        pthread_cond_wait(&q->wake, &q->lock);
+        return false;
+    }
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += nsec;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    return pthread_cond_timedwait(&q->wake, &q->lock, &until) == ETIMEDOUT;
+}
+
 /* The plugin thread: takes one record at a time out of the queue and
- * hands it to the plugin without holding the lock; flushes when idle. */
+ * hands it to the plugin without holding the lock; flushes once the queue
+ * has been empty for OUTPUT_PLUGIN_SETTLE_NSEC, and again now and then
+ * while flush fails. The final flush (or drain) is output_plugin_finish's. */
 static void *output_plugin_thread(void *arg)
 {
     struct output_plugin_state *st = arg;
@@ -158,20 +246,29 @@ static void *output_plugin_thread(void *arg)
     struct output_plugin_record rec;
     struct pop3scope_plugin_event pe = { .struct_size = sizeof pe };
     bool idle_flushed = true;
+    bool settled = false; /* the queue stayed empty for the settle time */
+    bool retry = false;
 
     pthread_mutex_lock(&q->lock);
     for (;;) {
         if (q->head == q->tail) {
+            if (q->stopping)
+                break;
+            if (!idle_flushed && !settled) {
+                settled = output_plugin_wait(q, OUTPUT_PLUGIN_SETTLE_NSEC);
+                continue;
+            }
             if (!idle_flushed) {
                 pthread_mutex_unlock(&q->lock);
-                (void)st->plugin->flush(st->plugin_state);
+                retry = st->plugin->flush(st->plugin_state) != 0;
                 pthread_mutex_lock(&q->lock);
                 idle_flushed = true;
                 continue;
             }
-            if (q->stopping)
-                break;
-            pthread_cond_wait(&q->wake, &q->lock);
+            q->sleeping = !retry;
+            if (output_plugin_wait(q, retry ? OUTPUT_PLUGIN_RETRY_NSEC : 0))
+                idle_flushed = settled = false; /* time to retry the flush */
+            q->sleeping = false;
             continue;
         }
         output_plugin_ring_get(q, q->tail, &rec, sizeof rec);
@@ -183,7 +280,7 @@ static void *output_plugin_thread(void *arg)
         pe.time_usec = rec.time_usec;
         pe.json = st->consumer_line;
         pe.json_len = rec.json_len;
-        idle_flushed = false;
+        idle_flushed = settled = false;
         if (st->plugin->write(st->plugin_state, &pe) != 0) {
             pthread_mutex_lock(&q->lock);
             st->dropped++;
@@ -209,7 +306,8 @@ static void output_plugin_enqueue(struct output_plugin_state *st, const struct e
         output_plugin_ring_put(q, q->head, &rec, sizeof rec);
         output_plugin_ring_put(q, q->head + sizeof rec, st->line, len);
         q->head += sizeof rec + len;
-        pthread_cond_signal(&q->wake);
+        if (q->sleeping || q->head - q->tail >= q->capacity / 8)
+            pthread_cond_signal(&q->wake);
     }
     pthread_mutex_unlock(&q->lock);
 }
@@ -276,7 +374,7 @@ static int output_plugin_open(struct output_plugin_state *st, const struct outpu
     why[0] = '\0';
     st->plugin_state = st->plugin->open(st->options, st->option_count, why, sizeof why);
     if (st->plugin_state == NULL) {
-        snprintf(cfg->error, cfg->error_size, "--emit %s: %s", cfg->spec, why[0] != '\0' ? why : "the plugin refused");
+        snprintf(cfg->error, cfg->error_size, "--emit %s: %s", st->shown, why[0] != '\0' ? why : "the plugin refused");
         return -1;
     }
     st->render_stream = fmemopen(st->line, sizeof st->line, "w");
@@ -302,12 +400,13 @@ static void *output_plugin_begin(const struct out_format_options *opts)
         return NULL;
     st = calloc(1, sizeof *st);
     if (st == NULL) {
-        snprintf(cfg->error, cfg->error_size, "--emit %s: out of memory", cfg->spec);
+        snprintf(cfg->error, cfg->error_size, "--emit: out of memory");
         return NULL;
     }
+    output_plugin_mask_spec(cfg->spec, st->shown, sizeof st->shown);
     if (output_plugin_open(st, cfg, opts) != 0) {
         if (cfg->error[0] == '\0')
-            snprintf(cfg->error, cfg->error_size, "--emit %s: out of memory", cfg->spec);
+            snprintf(cfg->error, cfg->error_size, "--emit %s: out of memory", st->shown);
         output_plugin_free(st);
         return NULL;
     }
@@ -339,6 +438,11 @@ static int output_plugin_finish(void *state)
     struct output_plugin_state *st = state;
 
     output_plugin_stop(st); /* the thread empties the queue first */
+    if (OUTPUT_PLUGIN_HAS(st->plugin, drain)) {
+        /* What it gives up on is counted by lost(): drops, not a failure. */
+        st->plugin->drain(st->plugin_state);
+        return 0;
+    }
     if (st->plugin->flush(st->plugin_state) != 0) {
         errno = EIO;
         return -1;
@@ -358,6 +462,8 @@ uint64_t output_plugin_dropped(const void *state)
     pthread_mutex_lock(&st->queue.lock);
     dropped = st->dropped;
     pthread_mutex_unlock(&st->queue.lock);
+    if (st->plugin_state != NULL && OUTPUT_PLUGIN_HAS(st->plugin, lost))
+        dropped += st->plugin->lost(st->plugin_state);
     return dropped;
 }
 

@@ -23,6 +23,10 @@ struct output_plugin_config {
  * the spec is malformed, or the plugin's open() rejects an option. */
 extern const struct out_format output_plugin_format;
 
+/* spec as messages may show it: the value of a key that names a secret
+ * (password, secret, token, ...) becomes "***". */
+void output_plugin_mask_spec(const char *spec, char *out, size_t out_size);
+
 /* Events the plugin dropped (its write returned -1) or that did not fit
  * the render buffer. */
 uint64_t output_plugin_dropped(const void *state);

@@ -143,9 +143,12 @@ static int plugin_loader_check_abi(const struct pop3scope_plugin *p, const char 
     if (p->abi_version != POP3SCOPE_PLUGIN_ABI)
         return plugin_loader_fail(error, error_size, "plugin %s has ABI version %u; this pop3scope loads version %u",
                                   path, (unsigned)p->abi_version, (unsigned)POP3SCOPE_PLUGIN_ABI);
-    if (p->struct_size < sizeof *p)
+    /* Fields appended to ABI 1 later are optional: a plugin built before
+     * them is still whole. */
+    if (p->struct_size < POP3SCOPE_PLUGIN_V1_MIN_SIZE)
         return plugin_loader_fail(error, error_size, "plugin %s: struct of %u bytes, ABI %u needs %zu", path,
-                                  (unsigned)p->struct_size, (unsigned)POP3SCOPE_PLUGIN_ABI, sizeof *p);
+                                  (unsigned)p->struct_size, (unsigned)POP3SCOPE_PLUGIN_ABI,
+                                  (size_t)POP3SCOPE_PLUGIN_V1_MIN_SIZE);
     if (p->name == NULL || !plugin_loader_name_ok(p->name) || p->open == NULL || p->write == NULL || p->flush == NULL ||
         p->close == NULL)
         return plugin_loader_fail(error, error_size, "plugin %s: incomplete plugin table (name or a function missing)",

@@ -26,6 +26,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import redis_bench  # noqa: E402  (beside this file)
 
 TARGETS = {
     "floor": 0.50,  # pop3scope at least this share of the floor's MB/s
@@ -190,6 +192,7 @@ def main():
     ap.add_argument("--gen", required=True, help="tests/bench/pop3gen")
     ap.add_argument("--floor", required=True, help="tests/bench/floor")
     ap.add_argument("--malloc-count", help="tests/bench/malloc_count.so")
+    ap.add_argument("--redis-plugin", help="plugins/redis.so: time the Redis stream output against JSON to a file")
     ap.add_argument("--size", type=parse_size, default=parse_size("1G"), help="main capture (default 1G)")
     ap.add_argument("--small", type=parse_size, default=parse_size("100M"), help="tshark and RSS (default 100M)")
     ap.add_argument("--large", type=parse_size, default=parse_size("2G"), help="RSS flatness (default 2G; 0: skip)")
@@ -310,6 +313,11 @@ def run(args):
         target("pop3scope/tshark", ratio(res, "p3_small", "tshark"), TARGETS["tshark"], f"{TARGETS['tshark']:.0f}")
     r = ratio(res, "other_p3", "other_floor")
     print(f"  {'non-POP3 only: /floor':<26} {r[0]:7.2f}  ({r[1]:.2f})")
+    if args.redis_plugin:
+        read_hot(main_cap["pcap"])
+        redis = redis_bench.compare(args.pop3scope, args.redis_plugin, main_cap["pcap"], args.workdir, args.runs)
+        if redis is not None:
+            checks.append(redis[1])
     print("\npeak RSS of pop3scope (--json --show-passwords, events to a file):")
     rss = [(human(args.small), full_small.rss_kib / 1024.0), (human(args.size), full_main.rss_kib / 1024.0)]
     if args.large > 0:

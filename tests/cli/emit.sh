@@ -2,8 +2,9 @@
 # --emit as a user meets it: a plugin (tests/plugins/plugin_good, which
 # writes "TYPE JSON" per event to file=PATH) gets exactly the events --json
 # prints, on one thread and with --threads, several plugins in one run;
-# the built-in names reach the built-in formats; a wrong name, option or an
-# untrusted module stops the run with exit 2 before any output.
+# the built-in names reach the built-in formats; a wrong name, option, a
+# malformed --emit or an untrusted module stops the run with exit 2 before
+# any output, secrets in the spec masked.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
 
@@ -22,7 +23,7 @@ plugin_json() {
     awk '{ t = $1; sub(/^[a-z_]+ /, ""); if (index($0, "{\"event\":\"" t "\"") != 1) print "TYPE MISMATCH " t; print }' "$1"
 }
 
-tap_plan 11
+tap_plan 13
 
 "$POP3SCOPE" --json -o "$work/out.json" --plugin-dir "$work/plugins" --emit "good:file=$work/a.txt" "$sample"; st=$?
 plugin_json "$work/a.txt" > "$work/a.json"
@@ -76,6 +77,31 @@ tap_check "a stuck plugin: its queue bound holds, drops counted, got + dropped =
 plugin_json "$work/slow2.txt" > "$work/slow2.json"
 tap_check "the same stall within the default queue: nothing lost, order kept" \
     eval '[ $st -eq 0 ] && cmp -s "$work/slow2.json" "$work/many.json" && ! grep -q dropped "$work/err"'
+
+# Syntax errors are found with the rest, before capture: exit 2 (not the
+# usage status 1), no output, a message naming the --emit and what is wrong.
+bad=0
+emit_refused() { # EXPECTED-MESSAGE-PART --emit ARGS...
+    local want=$1
+    shift
+    "$POP3SCOPE" --plugin-dir "$work/plugins" "$@" "$sample" > "$work/out" 2> "$work/err"; st=$?
+    if [ $st -ne 2 ] || [ -s "$work/out" ] || ! grep -qF -- "$want" "$work/err"; then
+        echo "# $*: exit $st, stderr: $(cat "$work/err")"
+        bad=1
+    fi
+}
+emit_refused "--emit '': name a plugin or a path first" --emit ''
+emit_refused "--emit ':x': name a plugin or a path first" --emit :x
+emit_refused "--emit a:=b: option '' is not key=value" --emit a:=b
+emit_refused "--emit good:tag,file=x: option 'tag' is not key=value" --emit good:tag,file=x
+emit_refused "--emit: at most 8 plugins in one run (9 given)" $(for _ in 1 2 3 4 5 6 7 8 9; do echo --emit good; done)
+tap_check "--emit syntax errors ('', :x, a:=b, a key without value, 9 plugins): exit 2, named, no output" [ $bad -eq 0 ]
+
+"$POP3SCOPE" --plugin-dir "$work/plugins" --emit "good:password=hunter2,db_pass=swordfish,colour=red" "$sample" \
+    > /dev/null 2> "$work/err"; st=$?
+tap_check "a message about --emit masks values of secret keys (*pass*, *secret*, *token*)" \
+    eval '[ $st -eq 2 ] && grep -qF "good:password=***,db_pass=***,colour=red" "$work/err" &&
+          ! grep -q -e hunter2 -e swordfish "$work/err"'
 
 chmod 0666 "$work/plugins/good.so"
 "$POP3SCOPE" --plugin-dir "$work/plugins" --emit good "$sample" > "$work/out" 2> "$work/err"; st=$?

@@ -32,7 +32,7 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 
-tap_plan 6
+tap_plan 8
 
 "$POP3SCOPE" --json "$sample" > "$work/events.json"
 events=$(wc -l < "$work/events.json")
@@ -78,8 +78,36 @@ tap_check "a wrong facility: exit 2, the option named" eval '[ $st -eq 2 ] && gr
 # A TCP port on loopback with nobody listening: the run goes on, exits 0,
 # and every event it could not send is counted (stderr at exit).
 "$POP3SCOPE" --json --emit "$module:target=tcp://127.0.0.1:$((tcp + 2))" "$sample" > "$work/down.json" 2> "$work/err"; st=$?
-tap_check "target down: analysis goes on, every event counted as dropped" \
-    eval '[ $st -eq 0 ] && cmp -s "$work/down.json" "$work/events.json" && grep -q "plugins dropped $events events" "$work/err"'
+tap_check "target down: said once on stderr, analysis goes on, every event counted as dropped" \
+    eval '[ $st -eq 0 ] && cmp -s "$work/down.json" "$work/events.json" && grep -q "plugins dropped $events events" "$work/err" &&
+          [ "$(grep -c "syslog: cannot reach tcp://127.0.0.1:$((tcp + 2)) (Connection refused)" "$work/err")" = 1 ] &&
+          [ "$(grep -c "" "$work/err")" = 2 ]'
+
+# A unix socket that is not there: said once, not once per event.
+"$POP3SCOPE" --emit "$module:target=unix:$work/nobody.sock" "$sample" > /dev/null 2> "$work/err"; st=$?
+tap_check "unix target missing at start: one stderr line naming it" \
+    eval '[ $st -eq 0 ] && [ "$(grep -c "syslog: cannot reach unix:$work/nobody.sock" "$work/err")" = 1 ]'
+
+# rsyslog away when the run starts and back in its middle (the capture
+# fed through a pipe in two parts, tests/plugins/pcap_parts.py): said once
+# each way, and the second part's events reach it.
+kill "$rs_pid" 2>/dev/null
+wait "$rs_pid" 2>/dev/null
+mkdir "$work/gate"
+/usr/bin/python3 "$SRCDIR/tests/plugins/pcap_parts.py" "$work/gate" 2 "$SRCDIR/samples/mail-mix.pcap" |
+    timeout 60 "$POP3SCOPE" -r - --emit "$module:target=tcp://127.0.0.1:$tcp,app_name=p3s-back" > /dev/null 2> "$work/err" &
+run_pid=$!
+for _ in $(seq 100); do [ -e "$work/gate/sent-1" ] && break; sleep 0.05; done
+"$rsyslogd" -n -f "$work/rsyslog.conf" -i "$work/rsyslog.pid" >> "$work/rsyslog.out" 2>&1 &
+rs_pid=$!
+for _ in $(seq 50); do ss -ltn | grep -q "127.0.0.1:$tcp " && break; sleep 0.1; done
+sleep 1.2 # the plugin retries at most once a second
+touch "$work/gate/go-1"
+wait "$run_pid"; st=$?
+wait_lines p3s-back 1
+tap_check "TCP target away at start, back mid-run: said once each way, later events delivered" \
+    eval '[ $st -eq 0 ] && [ "$(grep -c "syslog: cannot reach tcp://127.0.0.1:$tcp" "$work/err")" = 1 ] &&
+          [ "$(grep -c "syslog: tcp://127.0.0.1:$tcp is back" "$work/err")" = 1 ] && grep -aq " p3s-back " "$work/out.log"'
 
 [ "$tap_failed" -eq 0 ] || { echo "# rsyslog said:"; tap_diag < "$work/rsyslog.out"; tail -5 "$work/out.log" | tap_diag; }
 tap_done

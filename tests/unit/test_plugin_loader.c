@@ -44,7 +44,7 @@ static void copy_file(const char *from, const char *to, mode_t mode)
 /* A fresh 0700 directory with each test module in it, mode 0644. */
 static int setup(void **state)
 {
-    static const char *const names[] = { "good", "abi2", "nosym" };
+    static const char *const names[] = { "good", "abi2", "nosym", "v1base", "short" };
     char from[512], to[512];
 
     (void)state;
@@ -119,6 +119,19 @@ static void test_loads_by_path(void **state)
     assert_int_equal(plugin_loader_open(path, NULL, &module, error, sizeof error), 0);
     assert_string_equal(plugin_loader_plugin(module)->name, "good");
     plugin_loader_close(module);
+}
+
+/* drain() and lost() were appended to ABI 1: a plugin without them loads,
+ * one shorter than the table up to close does not. */
+static void test_loads_plugin_without_appended_fields(void **state)
+{
+    struct plugin_loader_module *module = NULL;
+
+    (void)state;
+    assert_int_equal(plugin_loader_open("v1base", dir, &module, error, sizeof error), 0);
+    assert_int_equal(plugin_loader_plugin(module)->struct_size, POP3SCOPE_PLUGIN_V1_MIN_SIZE);
+    plugin_loader_close(module);
+    assert_refused("short", dir, "struct of");
 }
 
 static void test_refuses_other_abi(void **state)
@@ -205,6 +218,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_loads_by_name_and_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loads_by_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_loads_plugin_without_appended_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_other_abi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_missing_entry_point, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_missing_module, setup, teardown),
