@@ -238,9 +238,9 @@ static const char options_help_top[] = "Usage: pop3scope [options] [FILE...]\n"
 /* Documented in README.md ("Exit codes"); main.c returns them. */
 static const char options_help_bottom[] = "\n"
                                           "Exit status: 0 all input read; 1 usage error; 2 an input could not be\n"
-                                          "opened or was damaged (the rest was still analyzed), or an --emit plugin\n"
-                                          "was refused; 3 output write error; 4 (--fail-on-exposure) a password was\n"
-                                          "sent in cleartext.\n";
+                                          "opened or was damaged (the rest was still analyzed), or an --emit was\n"
+                                          "malformed or refused; 3 output write error; 4 (--fail-on-exposure) a\n"
+                                          "password was sent in cleartext.\n";
 
 static bool options_takes_argument(const struct options_row *row)
 {
