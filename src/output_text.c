@@ -38,12 +38,15 @@ struct output_text {
 #define OUTPUT_TEXT_STR(x) #x
 #define OUTPUT_TEXT_XSTR(x) OUTPUT_TEXT_STR(x)
 #define OUTPUT_TEXT_COL(w) "%-" OUTPUT_TEXT_XSTR(w) "s  "
-#define OUTPUT_TEXT_ROW \
-    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_TIME) \
-    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_ADDR) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_ADDR) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_USER) \
-        OUTPUT_TEXT_COL(OUTPUT_TEXT_W_METHOD) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_OUTCOME) \
-            OUTPUT_TEXT_COL(OUTPUT_TEXT_W_EXPOSURE) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_PASSWORD) \
-                OUTPUT_TEXT_COL(OUTPUT_TEXT_W_RESPONSE) "%s\n"
+/* One column per cell, laid out by hand: clang-format cannot keep it. */
+/* clang-format off */
+#define OUTPUT_TEXT_ROW                                                                    \
+    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_TIME) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_ADDR)               \
+    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_ADDR) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_USER)               \
+    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_METHOD) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_OUTCOME)          \
+    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_EXPOSURE) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_PASSWORD)       \
+    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_RESPONSE) "%s\n"
+/* clang-format on */
 
 static void output_text_bytes(struct bytes bytes, char *buf, size_t width)
 {
