@@ -147,21 +147,23 @@ def filtered(work):
           lambda: evidence(auths([merged], "-f", "tcp port 110", "--threads", "2")) == evidence(evs))
 
 
-def rotated(work):
+def rotated(work, fmt):
     """userpass.pcap cut after its USER frame into two files (editcap -r),
-    as tcpdump -C cuts: the command is in the first, the reply in the second."""
+    as tcpdump -C cuts: the command is in the first, the reply in the second.
+    pcap goes through pcapfile.c, pcapng through libpcap: both numberings."""
     whole = os.path.join(SRCDIR, "samples", "userpass.pcap")
     (ev,) = auths([whole])
     cut = ev["command_frame"]
-    for name, frames in (("rot0.pcap", f"1-{cut}"), ("rot1.pcap", f"{cut + 1}-1000000")):
-        subprocess.run(["editcap", "-F", "pcap", "-r", whole, os.path.join(work, name), frames], check=True)
+    first, second = f"rot0.{fmt}", f"rot1.{fmt}"
+    for name, frames in ((first, f"1-{cut}"), (second, f"{cut + 1}-1000000")):
+        subprocess.run(["editcap", "-F", fmt, "-r", whole, os.path.join(work, name), frames], check=True)
     for extra in ((), ("--threads", "2")):
-        evs = auths(["rot0.pcap", "rot1.pcap"], *extra, cwd=work)
+        evs = auths([first, second], *extra, cwd=work)
         bad = bad_frames(evs, Payloads(work))
-        check(f"rotated pair{' --threads 2' if extra else ''}: command in rot0.pcap, reply in rot1.pcap "
+        check(f"rotated {fmt} pair{' --threads 2' if extra else ''}: command in {first}, reply in {second} "
               f"(reply_file), both as tshark numbers them",
-              lambda: len(evs) == 1 and not bad and evs[0]["capture_file"] == "rot0.pcap" and
-              evs[0].get("reply_file") == "rot1.pcap" and evs[0]["command_frame"] == cut and
+              lambda: len(evs) == 1 and not bad and evs[0]["capture_file"] == first and
+              evs[0].get("reply_file") == second and evs[0]["command_frame"] == cut and
               evs[0]["reply_frame"] == ev["reply_frame"] - cut, lambda: "\n".join(bad) or str(evs))
 
 
@@ -188,7 +190,8 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         two_files(work)
         filtered(work)
-        rotated(work)
+        rotated(work, "pcap")
+        rotated(work, "pcapng")
     return 1 if report() else 0
 
 
