@@ -42,9 +42,13 @@ def payloads(pcap):
 
 
 def auths(inputs, *extra, cwd=None):
-    out = subprocess.run([POP3SCOPE, "--json", *extra, *inputs], capture_output=True, text=True, cwd=cwd,
-                         check=False).stdout
-    return [ev for ev in map(json.loads, out.splitlines()) if ev["event"] == "auth"]
+    """The auth events of one run; a run that does not exit 0 (a sanitizer
+    report among them) fails the test outright."""
+    run = subprocess.run([POP3SCOPE, "--json", *extra, *inputs], capture_output=True, text=True, cwd=cwd,
+                         check=False)
+    if run.returncode != 0:
+        raise SystemExit(f"Bail out! pop3scope {' '.join([*extra, *inputs])}: exit {run.returncode}\n{run.stderr}")
+    return [ev for ev in map(json.loads, run.stdout.splitlines()) if ev["event"] == "auth"]
 
 
 def lines(payload):
