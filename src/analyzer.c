@@ -72,6 +72,11 @@ struct analyzer *analyzer_new(const struct analyzer_options *opts, event_sink_fn
     return an;
 }
 
+void analyzer_begin_input(struct analyzer *an, uint32_t input)
+{
+    analyzer_front_begin_input(an->front, input);
+}
+
 void analyzer_frame(struct analyzer *an, const struct capture_frame *frame)
 {
     struct analyzer_front_step step;
@@ -80,7 +85,8 @@ void analyzer_frame(struct analyzer *an, const struct capture_frame *frame)
     if (step.sweep)
         analyzer_back_sweep(an->back, step.now, ANALYZER_BACK_SWEEP_ALL);
     if (step.segment)
-        analyzer_back_segment(an->back, step.frame, &step.view, step.hash, step.ts, step.overlap_conflict);
+        analyzer_back_segment(an->back, step.frame, step.input, step.number, &step.view, step.hash, step.ts,
+                              step.overlap_conflict);
 }
 
 /* After the last session: the mail picture and the other applications. */

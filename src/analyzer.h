@@ -52,6 +52,10 @@ struct analyzer_options {
     enum analyzer_checksum_mode checksum_mode;
     unsigned overlap_policy; /* --overlap-policy: enum stream_overlap_policy
                                 (0: linux) */
+    /* The capture files, in the order read (none live): auth events name
+     * them as evidence (event_frame_ref), so they must outlive the run. */
+    const char *const *input_names;
+    size_t input_count;
 };
 
 #define ANALYZER_DEFAULT_MAX_FLOWS 262144
@@ -98,6 +102,9 @@ struct analyzer_stats {
 void analyzer_options_default(struct analyzer_options *opts);
 
 struct analyzer *analyzer_new(const struct analyzer_options *opts, event_sink_fn sink, void *sink_ctx);
+
+/* The frames that follow come from input_names[input]. */
+void analyzer_begin_input(struct analyzer *an, uint32_t input);
 
 /* Takes one captured frame; may emit events through the sink. The frame's
  * bytes are not kept after the call returns. */

@@ -51,6 +51,7 @@ struct analyzer_back {
     uint64_t session_bytes; /* heap one tracker takes (stats event) */
     struct pop3_pool *trackers; /* freed trackers kept for reuse */
     uint64_t frame; /* frame of the segment being processed */
+    struct event_frame_ref where; /* the same frame, as evidence */
     struct analyzer_seq_queue seq_queue;
 };
 
@@ -223,7 +224,7 @@ static struct pop3_session *analyzer_session(struct analyzer_back *an, struct fl
 
     if (s != NULL) {
         /* Evidence on auth events: which frame these bytes came in. */
-        pop3_session_set_frame(s, an->frame);
+        pop3_session_set_frame(s, an->where);
         return s;
     }
     /* A tracker holds its line buffers (tens of KiB): a flood of
@@ -244,7 +245,7 @@ static struct pop3_session *analyzer_session(struct analyzer_back *an, struct fl
     }
     if (f->verdict == CLASSIFY_POP3S)
         pop3_session_set_implicit_tls(s);
-    pop3_session_set_frame(s, an->frame);
+    pop3_session_set_frame(s, an->where);
     for (unsigned a = 0; a < ANOMALY_COUNT; a++) {
         if (f->pending_anomalies & (UINT64_C(1) << a))
             pop3_session_note_anomaly(s, (enum event_anomaly)a);
@@ -1070,10 +1071,12 @@ static void analyzer_overlap_conflict(struct analyzer_back *an, const struct pac
         analyzer_note(f, ANOMALY_OVERLAP_CONFLICT);
 }
 
-void analyzer_back_segment(struct analyzer_back *an, uint64_t frame, const struct packet_view *v, uint64_t hash,
-                           struct event_time ts, bool overlap_conflict)
+void analyzer_back_segment(struct analyzer_back *an, uint64_t frame, uint32_t input, uint64_t number,
+                           const struct packet_view *v, uint64_t hash, struct event_time ts, bool overlap_conflict)
 {
     an->frame = frame;
+    an->where.file = input < an->opts.input_count ? an->opts.input_names[input] : NULL;
+    an->where.number = number;
     analyzer_segment(an, v, hash, ts);
     analyzer_overlap_conflict(an, v, hash, overlap_conflict);
 }

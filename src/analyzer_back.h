@@ -33,10 +33,11 @@ struct analyzer_back_hooks {
 struct analyzer_back *analyzer_back_new(const struct analyzer_options *opts, const struct analyzer_back_hooks *hooks,
                                         event_sink_fn sink, void *sink_ctx);
 
-/* One TCP segment of frame `frame` (analyzer_front_step); its payload is
- * read during the call only. */
-void analyzer_back_segment(struct analyzer_back *back, uint64_t frame, const struct packet_view *v, uint64_t hash,
-                           struct event_time ts, bool overlap_conflict);
+/* One TCP segment of frame `frame` (analyzer_front_step: the order), which
+ * is record `number` of input `input` (the evidence auth events carry); its
+ * payload is read during the call only. */
+void analyzer_back_segment(struct analyzer_back *back, uint64_t frame, uint32_t input, uint64_t number,
+                           const struct packet_view *v, uint64_t hash, struct event_time ts, bool overlap_conflict);
 
 /* An idle sweep at packet time `now`: flows idle for the idle timeout end
  * (END_TIMEOUT), least recently seen first, those last seen at frame

@@ -14,6 +14,7 @@ struct analyzer_front {
     struct event_time now; /* latest packet time seen */
     int64_t next_expiry_check; /* packet second of the next idle sweep */
     struct ipfrag_table *frags; /* IP datagrams in reassembly */
+    uint32_t input; /* the input being read: evidence only */
 };
 
 struct analyzer_front *analyzer_front_new(const struct analyzer_options *opts)
@@ -37,6 +38,11 @@ void analyzer_front_free(struct analyzer_front *front)
         return;
     ipfrag_free(front->frags);
     free(front);
+}
+
+void analyzer_front_begin_input(struct analyzer_front *front, uint32_t input)
+{
+    front->input = input;
 }
 
 const struct analyzer_stats *analyzer_front_stats(const struct analyzer_front *front)
@@ -138,6 +144,8 @@ void analyzer_front_frame(struct analyzer_front *front, const struct capture_fra
     front->stats.frames++;
     front->stats.frame_bytes += frame->wirelen;
     step->frame = front->stats.frames;
+    step->number = frame->number;
+    step->input = front->input;
     step->segment = false;
     step->sweep = false;
     if (!analyzer_front_time_ok(front, frame))

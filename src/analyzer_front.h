@@ -20,6 +20,10 @@
 struct analyzer_front_step {
     uint64_t frame; /* the frame's number among all frames so far (1..):
                        its place in the single-thread order */
+    /* Evidence only (event_frame_ref): the frame's number in its file and
+     * that file's index among the inputs (analyzer_front_begin_input). */
+    uint64_t number;
+    uint32_t input;
     bool sweep; /* a sweep is due (once per second of packet time) */
     bool segment; /* `view` holds a TCP segment */
     bool overlap_conflict; /* the segment is a datagram whose fragments
@@ -33,6 +37,10 @@ struct analyzer_front_step {
 };
 
 struct analyzer_front *analyzer_front_new(const struct analyzer_options *opts);
+
+/* The frames that follow come from input `input` (an index into
+ * analyzer_options.input_names): only copied onto each step, for evidence. */
+void analyzer_front_begin_input(struct analyzer_front *front, uint32_t input);
 
 /* Takes one frame; fills *step (always: at least step->frame). */
 void analyzer_front_frame(struct analyzer_front *front, const struct capture_frame *frame,

@@ -34,6 +34,14 @@ struct engine *engine_new(const struct analyzer_options *opts, unsigned threads,
     return e;
 }
 
+void engine_begin_input(struct engine *e, uint32_t input)
+{
+    if (e->shard != NULL)
+        shard_begin_input(e->shard, input);
+    else
+        analyzer_begin_input(e->an, input);
+}
+
 void engine_frame(void *ctx, const struct capture_frame *frame)
 {
     struct engine *e = ctx;

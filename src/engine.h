@@ -19,6 +19,10 @@ struct engine;
 struct engine *engine_new(const struct analyzer_options *opts, unsigned threads, event_sink_fn sink,
                           event_sink_fn stats_sink, void *sink_ctx);
 
+/* The frames that follow come from input `input` (an index into
+ * analyzer_options.input_names): auth events name it as evidence. */
+void engine_begin_input(struct engine *e, uint32_t input);
+
 /* A capture_frame_fn (ctx is the struct engine). */
 void engine_frame(void *ctx, const struct capture_frame *frame);
 

@@ -154,6 +154,17 @@ const char *event_anomaly_name(enum event_anomaly v);
 const char *event_capa_name(enum event_capa v);
 const char *event_alert_kind_name(enum event_alert_kind v);
 
+/* Where bytes came from, for an auditor who opens the packets
+ * (frame.number == number): the capture file as given on the command line
+ * (NULL live; the string lives for the whole run) and the frame's 1-based
+ * number in that file, counting records a -f filter dropped. Live, the
+ * number counts the packets pop3scope received since start, on every
+ * interface (after what the kernel dropped). */
+struct event_frame_ref {
+    const char *file;
+    uint64_t number;
+};
+
 /* One authorization attempt, emitted when the server's verdict arrives, or
  * with OUTCOME_UNKNOWN when the session ends (or a gap swallows the verdict)
  * before it does. */
@@ -185,10 +196,15 @@ struct event_auth {
      * open, or before it began and after the previous one: the bytes it
      * was read from may not be what the server read (stream.c). */
     bool overlap_conflict;
-    /* Evidence: the frames (numbered as analyzer_front counts them: every
-     * frame read so far, 1-based) whose bytes completed the command that
-     * opened the attempt and the reply that decided it; 0 when unseen.
-     * Where a line spans segments, the frame holding its end. */
+    /* Evidence: the frames whose bytes completed the command that opened
+     * the attempt and the reply that decided it (0: unseen; where a line
+     * spans segments, the frame holding its end), numbered as Wireshark
+     * numbers them in their file (struct event_frame_ref). capture_file
+     * is the command's file (the reply's when the command is unseen),
+     * reply_file the reply's: they differ only when a rotated capture
+     * (tcpdump -C) put the two in different files. NULL when live. */
+    const char *capture_file;
+    const char *reply_file;
     uint64_t command_frame;
     uint64_t reply_frame;
 };

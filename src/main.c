@@ -137,6 +137,7 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
 {
     struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, report, 0, 0 };
     struct engine *engine;
+    struct analyzer_options analyzer;
     struct analyzer_stats stats;
     struct analyzer_usage use;
     int status = EXIT_ALL_READ;
@@ -158,7 +159,10 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
         output_free(sink.out);
         return EXIT_INPUT_PROBLEM;
     }
-    engine = engine_new(&cfg->analyzer, cfg->threads, main_deliver, main_write_stats_event, &sink);
+    analyzer = cfg->analyzer;
+    analyzer.input_names = cfg->inputs; /* evidence on auth events */
+    analyzer.input_count = cfg->input_count;
+    engine = engine_new(&analyzer, cfg->threads, main_deliver, main_write_stats_event, &sink);
     if (engine == NULL) {
         fputs(cfg->threads > 1 ? "pop3scope: cannot start the threads, or out of memory (see --threads, --max-flows)\n"
                                : "pop3scope: out of memory for the connection table (see --max-flows)\n",
@@ -176,6 +180,7 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
         /* Files are one continuous capture, in the order given, so a
          * capture rotated by tcpdump -C/-G still pairs commands with replies. */
         for (size_t i = 0; i < cfg->input_count; i++) {
+            engine_begin_input(engine, (uint32_t)i); /* frame numbers restart per file */
             if (capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, engine_frame, engine_release_fn(engine),
                                        engine) != CAPTURE_OK)
                 status = EXIT_INPUT_PROBLEM;

@@ -126,6 +126,25 @@ static void output_csv_flow(struct output_csv *csv, const struct event_flow *flo
     output_csv_number(csv, flow->server_port);
 }
 
+/* A frame number, empty when unseen. */
+static void output_csv_frame(struct output_csv *csv, uint64_t frame)
+{
+    if (frame == 0)
+        out_writer_write(csv->writer, ",", 1);
+    else
+        output_csv_number(csv, frame);
+}
+
+/* Evidence (event.h), the last columns so older readers keep theirs:
+ * reply_file is empty unless a rotated capture split command and reply. */
+static void output_csv_evidence(struct output_csv *csv, const struct event_auth *a)
+{
+    output_csv_cstr(csv, a->capture_file, false);
+    output_csv_frame(csv, a->command_frame);
+    output_csv_frame(csv, a->reply_frame);
+    output_csv_cstr(csv, a->reply_frame != 0 && a->reply_file != a->capture_file ? a->reply_file : NULL, true);
+}
+
 static void *output_csv_begin(const struct out_format_options *opts)
 {
     struct output_csv *csv = calloc(1, sizeof *csv);
@@ -140,8 +159,9 @@ static void *output_csv_begin(const struct out_format_options *opts)
     csv->writer = opts->writer;
     csv->show_passwords = opts->show_passwords;
     /* A CSV reader expects the header even when no row follows. */
-    out_writer_puts(csv->writer, "ts,flow_id,src_ip,src_port,dest_ip,dest_port,attempt,method,user,outcome,exposure,"
-                                 "password,response,resp_code" OUTPUT_CSV_EOL);
+    out_writer_puts(csv->writer,
+                    "ts,flow_id,src_ip,src_port,dest_ip,dest_port,attempt,method,user,outcome,exposure,"
+                    "password,response,resp_code,capture_file,command_frame,reply_frame,reply_file" OUTPUT_CSV_EOL);
     return csv;
 }
 
@@ -170,7 +190,8 @@ static void output_csv_event(void *state, const struct event *ev)
     else
         output_csv_bytes(csv, a->password, false);
     output_csv_bytes(csv, a->response, false);
-    output_csv_cstr(csv, a->resp_code, true);
+    output_csv_cstr(csv, a->resp_code, false);
+    output_csv_evidence(csv, a);
 }
 
 static int output_csv_finish(void *state)

@@ -110,6 +110,32 @@ static const char *output_ecs_outcome(enum event_outcome o)
     }
 }
 
+/* ECS log.file.path: "the log file this event came from", left out when
+ * the event was not read from a file (live). The path is as given. */
+static void output_ecs_log_file(struct out_json_line *l, const char *path)
+{
+    if (path == NULL)
+        return;
+    out_json_key(l, "log");
+    out_json_open(l, '{');
+    out_json_key(l, "file");
+    out_json_open(l, '{');
+    out_json_put_cstr(l, "path", path);
+    out_json_close(l, '}');
+    out_json_close(l, '}');
+}
+
+/* Evidence (event.h): frame numbers in their file, left out when unseen. */
+static void output_ecs_frames(struct out_json_line *l, const struct event_auth *a)
+{
+    if (a->command_frame != 0)
+        out_json_put_u64(l, "command_frame", a->command_frame);
+    if (a->reply_frame != 0)
+        out_json_put_u64(l, "reply_frame", a->reply_frame);
+    if (a->reply_frame != 0 && a->reply_file != a->capture_file)
+        out_json_put_cstr(l, "reply_file", a->reply_file);
+}
+
 static void output_ecs_auth(struct out_json_line *l, const struct event_auth *a, bool show_passwords)
 {
     static const char *const category[] = { "authentication", NULL };
@@ -122,6 +148,7 @@ static void output_ecs_auth(struct out_json_line *l, const struct event_auth *a,
     out_json_close(l, '}');
     output_ecs_flow(l, a->flow);
     output_ecs_user(l, a->user);
+    output_ecs_log_file(l, a->capture_file);
     output_ecs_own(l, "auth", a->flow);
     out_json_put_u64(l, "attempt", a->attempt);
     out_json_put_cstr(l, "method", a->method);
@@ -134,6 +161,7 @@ static void output_ecs_auth(struct out_json_line *l, const struct event_auth *a,
         out_json_key(l, "credentials_valid");
         out_json_bool(l, a->credentials_valid == TRISTATE_YES);
     }
+    output_ecs_frames(l, a);
     /* As in --json: the secret only when asked, and then under our name
      * (ECS has no field for a password, and should not). */
     if (show_passwords) {

@@ -126,8 +126,13 @@ static void output_json_auth(struct out_json_line *l, const struct event_auth *a
     output_json_put_tristate(l, "credentials_valid", a->credentials_valid);
     if (show_passwords)
         out_json_put_bytes(l, "crack", a->crack);
+    /* Evidence (event.h): the file is the path as given (null live). */
+    out_json_put_cstr(l, "capture_file", a->capture_file);
     output_json_put_frame(l, "command_frame", a->command_frame);
     output_json_put_frame(l, "reply_frame", a->reply_frame);
+    /* Only when a rotated capture split the command from its reply. */
+    if (a->reply_frame != 0 && a->reply_file != a->capture_file)
+        out_json_put_cstr(l, "reply_file", a->reply_file);
     /* Only when set, so the usual record keeps its shape. */
     if (a->overlap_conflict)
         output_json_put_bool(l, "overlap_conflict", true);

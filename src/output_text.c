@@ -31,17 +31,22 @@ struct output_text {
 #define OUTPUT_TEXT_W_EXPOSURE 9
 #define OUTPUT_TEXT_W_PASSWORD 20
 #define OUTPUT_TEXT_W_RESPONSE 40
+#define OUTPUT_TEXT_W_FILE 60 /* a capture file's name in FRAMES */
 
 /* "%-19s  %-21s ..." built from the widths so header and rows agree.
  * Addresses are padded but never cut: a truncated address misleads. */
 #define OUTPUT_TEXT_STR(x) #x
 #define OUTPUT_TEXT_XSTR(x) OUTPUT_TEXT_STR(x)
 #define OUTPUT_TEXT_COL(w) "%-" OUTPUT_TEXT_XSTR(w) "s  "
+/* One column per cell, laid out by hand: clang-format cannot keep it. */
+/* clang-format off */
 #define OUTPUT_TEXT_ROW                                                                    \
     OUTPUT_TEXT_COL(OUTPUT_TEXT_W_TIME) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_ADDR)               \
     OUTPUT_TEXT_COL(OUTPUT_TEXT_W_ADDR) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_USER)               \
     OUTPUT_TEXT_COL(OUTPUT_TEXT_W_METHOD) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_OUTCOME)          \
-    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_EXPOSURE) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_PASSWORD) "%s\n"
+    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_EXPOSURE) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_PASSWORD)       \
+    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_RESPONSE) "%s\n"
+/* clang-format on */
 
 static void output_text_bytes(struct bytes bytes, char *buf, size_t width)
 {
@@ -108,16 +113,51 @@ static void output_text_response(const struct event_auth *a, char *buf, size_t w
     output_text_value(raw, len, buf, width);
 }
 
+/* A frame number in FRAMES, "?" when unseen. */
+static void output_text_frame_number(uint64_t frame, char *buf, size_t size)
+{
+    if (frame == 0)
+        snprintf(buf, size, "?");
+    else
+        snprintf(buf, size, "%llu", (unsigned long long)frame);
+}
+
+/* Evidence (event.h) for someone who will open the packets: "6,11 in
+ * day1.pcap" (command, reply: frame.number in that file), "6 in a.pcap,
+ * 3 in b.pcap" when a rotated capture split them, "6,11" live, "-" when
+ * neither was seen. File names are the user's, but escaped all the same. */
+static void output_text_frames(const struct event_auth *a, char *buf, size_t size)
+{
+    char cmd[24], reply[24], file[OUTPUT_TEXT_W_FILE + 1], reply_file[OUTPUT_TEXT_W_FILE + 1];
+
+    if (a->command_frame == 0 && a->reply_frame == 0) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    output_text_frame_number(a->command_frame, cmd, sizeof cmd);
+    output_text_frame_number(a->reply_frame, reply, sizeof reply);
+    output_text_cstr(a->capture_file, file, OUTPUT_TEXT_W_FILE);
+    if (a->reply_frame != 0 && a->reply_file != a->capture_file) {
+        output_text_cstr(a->reply_file, reply_file, OUTPUT_TEXT_W_FILE);
+        snprintf(buf, size, "%s in %s, %s in %s", cmd, file, reply, reply_file);
+    } else if (a->capture_file != NULL) {
+        snprintf(buf, size, "%s,%s in %s", cmd, reply, file);
+    } else {
+        snprintf(buf, size, "%s,%s", cmd, reply);
+    }
+}
+
 static void output_text_row(struct output_text *t, const struct event_auth *a)
 {
     char when[FMT_TIME_SIZE], client[FMT_ENDPOINT_SIZE], server[FMT_ENDPOINT_SIZE];
     char user[OUTPUT_TEXT_W_USER + 1], method[OUTPUT_TEXT_W_METHOD + 1];
     char password[OUTPUT_TEXT_W_PASSWORD + 1], response[OUTPUT_TEXT_W_RESPONSE + 1];
+    char frames[2 * OUTPUT_TEXT_W_FILE + 64];
 
     if (!t->header_written) {
         t->header_written = true;
         out_writer_printf(t->writer, OUTPUT_TEXT_ROW, "TIME (UTC)", "CLIENT", "SERVER", "USER", "METHOD", "OUTCOME",
-                          "EXPOSURE", "PASSWORD", "RESPONSE");
+                          "EXPOSURE", "PASSWORD", "RESPONSE", "FRAMES");
     }
     fmt_time_seconds(a->ts, when, sizeof when);
     output_text_endpoint(a->flow, false, client, sizeof client);
@@ -126,8 +166,9 @@ static void output_text_row(struct output_text *t, const struct event_auth *a)
     output_text_cstr(a->method, method, OUTPUT_TEXT_W_METHOD);
     output_text_password(t, a->password, password, OUTPUT_TEXT_W_PASSWORD);
     output_text_response(a, response, OUTPUT_TEXT_W_RESPONSE);
+    output_text_frames(a, frames, sizeof frames);
     out_writer_printf(t->writer, OUTPUT_TEXT_ROW, when, client, server, user, method, event_outcome_name(a->outcome),
-                      event_exposure_name(a->exposure), password, response);
+                      event_exposure_name(a->exposure), password, response, frames);
 }
 
 /* ------------------------------------------------------ alerts, stats */

@@ -83,7 +83,7 @@ struct pop3_lm_field {
 /* One login that has not had its verdict yet. */
 struct pop3_attempt {
     uint32_t id; /* 0: free slot */
-    uint64_t command_frame; /* evidence: the frame of the opening command */
+    struct event_frame_ref command; /* evidence: the opening command's frame */
     char method[POP3_METHOD_SIZE];
     struct pop3_field user;
     struct pop3_field authzid;
@@ -192,7 +192,7 @@ struct pop3_session {
     event_sink_fn sink;
     void *sink_ctx;
     struct event_time now;
-    uint64_t frame; /* pop3_session_set_frame: evidence only */
+    struct event_frame_ref where; /* pop3_session_set_frame: evidence only */
     struct event_session summary; /* counters; pointers are set at the end */
     enum pop3_state state;
     bool ended;
@@ -247,7 +247,7 @@ struct pop3_session {
     bool client_gap_doubt;
     size_t gap_trusted;
     struct pop3_field user_sent; /* argument of the last USER */
-    uint64_t user_frame; /* evidence: the frame of that USER */
+    struct event_frame_ref user_where; /* evidence: the frame of that USER */
     uint32_t user_seq;
     struct pop3_field banner;
     size_t apop_offset; /* the APOP timestamp inside banner */
@@ -386,7 +386,12 @@ static void pop3_emit_auth(struct pop3_session *s, struct event_auth *auth, cons
 
     auth->ts = s->now;
     auth->flow = &s->flow;
-    auth->reply_frame = reply != NULL ? s->frame : 0;
+    if (reply != NULL) {
+        auth->reply_file = s->where.file;
+        auth->reply_frame = s->where.number;
+    }
+    if (auth->command_frame == 0)
+        auth->capture_file = auth->reply_file;
     auth->attempt = ++s->summary.auth_attempts;
     if (auth->outcome == OUTCOME_FAILURE)
         s->summary.auth_failures++;
@@ -490,7 +495,8 @@ static void pop3_emit_attempt(struct pop3_session *s, struct pop3_attempt *a, en
     auth.credentials_valid = pop3_credentials_valid(s, outcome, a->secret.present, reply);
     auth.crack = pop3_crack(s, a);
     auth.overlap_conflict = a->overlap_conflict;
-    auth.command_frame = a->command_frame;
+    auth.capture_file = a->command.file;
+    auth.command_frame = a->command.number;
     pop3_emit_auth(s, &auth, reply);
     s->overlap_conflict_pending = false;
     if (s->auth_active == a->id) {
@@ -538,7 +544,7 @@ static struct pop3_attempt *pop3_attempt_new(struct pop3_session *s, const char 
         s->next_attempt_id = 1;
     a->id = s->next_attempt_id;
     a->overlap_conflict = s->overlap_conflict_pending;
-    a->command_frame = s->frame;
+    a->command = s->where;
     snprintf(a->method, sizeof a->method, "%s", method);
     return a;
 }
@@ -731,7 +737,7 @@ static uint32_t pop3_begin_pass(struct pop3_session *s, struct bytes pass)
     if (s->user_sent.present) {
         POP3_STORE(&a->user, s->user_sent.data, s->user_sent.len);
         a->user.cut = a->user.cut || s->user_sent.cut;
-        a->command_frame = s->user_frame; /* USER opened it, PASS completes it */
+        a->command = s->user_where; /* USER opened it, PASS completes it */
     }
     if (pass.data != NULL) {
         POP3_STORE(&a->secret, pass.data, pass.len);
@@ -808,7 +814,7 @@ static uint32_t pop3_command_sent(struct pop3_session *s, const struct pop3_comm
     switch (cmd->info->id) {
     case POP3_CMD_USER:
         POP3_STORE(&s->user_sent, cmd->arg.data, cmd->arg.len);
-        s->user_frame = s->frame;
+        s->user_where = s->where;
         if (s->command_cut)
             pop3_mark_cut(s, &s->user_sent.cut, s->user_sent.present);
         return ++s->user_seq;
@@ -1442,8 +1448,11 @@ static void pop3_user_refused(struct pop3_session *s, const struct pop3_pending 
     memset(&auth, 0, sizeof auth);
     auth.method = "USER";
     /* The name is known only if no later USER has replaced it. */
-    if (entry->ref == s->user_seq)
+    if (entry->ref == s->user_seq) {
         auth.user = POP3_BYTES(&s->user_sent);
+        auth.capture_file = s->user_where.file;
+        auth.command_frame = s->user_where.number;
+    }
     auth.outcome = OUTCOME_FAILURE;
     auth.exposure = EXPOSURE_NONE;
     /* Only the name was judged: [AUTH] (RFC 3206 §4) refuses it; anything
@@ -2052,9 +2061,9 @@ static void pop3_note_overlap_conflict(struct pop3_session *s)
         s->overlap_conflict_pending = true;
 }
 
-void pop3_session_set_frame(struct pop3_session *s, uint64_t frame)
+void pop3_session_set_frame(struct pop3_session *s, struct event_frame_ref where)
 {
-    s->frame = frame;
+    s->where = where;
 }
 
 void pop3_session_note_anomaly(struct pop3_session *s, enum event_anomaly anomaly)

@@ -57,8 +57,9 @@ void pop3_session_feed(struct pop3_session *s, enum pop3_direction dir, const ui
                        struct event_time ts);
 
 /* The frame whose bytes the next feed, gap or end call carries: only
- * recorded as evidence on auth events, never used to parse. */
-void pop3_session_set_frame(struct pop3_session *s, uint64_t frame);
+ * recorded as evidence on auth events, never used to parse. The file name
+ * is kept as a pointer: it must live as long as the session's events. */
+void pop3_session_set_frame(struct pop3_session *s, struct event_frame_ref where);
 
 /* `missing` bytes of direction `dir` will never arrive. What they affect is
  * marked unknown; parsing resumes at the next line that is plainly a status

@@ -34,6 +34,9 @@ struct shard;
 struct shard *shard_new(const struct analyzer_options *opts, unsigned threads, event_sink_fn sink,
                         event_sink_fn stats_sink, void *sink_ctx);
 
+/* The reader's frames that follow come from input_names[input]. */
+void shard_begin_input(struct shard *s, uint32_t input);
+
 /* A capture_frame_fn (ctx is the struct shard): the reader's step. */
 void shard_frame(void *ctx, const struct capture_frame *frame);
 

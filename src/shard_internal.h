@@ -90,6 +90,7 @@ struct shard_segment {
     uint8_t checksum; /* enum decode_checksum: UNCHECKED when the worker
                          can judge it in the held frame itself */
     uint64_t frame;
+    uint64_t number; /* evidence: the frame's number in its input */
     uint64_t hash; /* flow_hash_view, so the worker hashes no more */
     int64_t ts_sec;
     uint32_t ts_usec;
@@ -102,7 +103,7 @@ struct shard_segment {
     uint8_t ip_header_len; /* before the payload, in the frame */
     uint32_t payload_len;
     uint32_t payload_missing;
-    uint32_t pad3;
+    uint32_t input; /* evidence: which input file */
     const uint8_t *payload; /* in a held frame (shard_release), or NULL
                                when the bytes follow the addresses */
 };

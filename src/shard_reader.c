@@ -119,6 +119,7 @@ static void shard_put_segment(struct shard *s, struct shard_worker *w, const str
     g->tcp_flags = v->tcp_flags;
     g->checksum = shard_checksum(s, v, held);
     g->frame = step->frame;
+    g->number = step->number;
     g->hash = step->hash;
     g->ts_sec = step->ts.sec;
     g->ts_usec = step->ts.usec;
@@ -131,7 +132,7 @@ static void shard_put_segment(struct shard *s, struct shard_worker *w, const str
     g->ip_header_len = v->ip_header_len;
     g->payload_len = held ? v->payload_len : (uint32_t)copy;
     g->payload_missing = v->payload_missing + (held ? 0u : v->payload_len - (uint32_t)copy);
-    g->pad3 = 0;
+    g->input = step->input;
     g->payload = held ? v->payload : NULL;
     if (alen == 8u) {
         memcpy(addr, v->src_addr, 4);
@@ -169,6 +170,11 @@ static void shard_route_segment(struct shard *s, const struct capture_frame *f, 
     if (len > room)
         len = room;
     shard_put_segment(s, w, step, false, len);
+}
+
+void shard_begin_input(struct shard *s, uint32_t input)
+{
+    analyzer_front_begin_input(s->front, input);
 }
 
 void shard_frame(void *ctx, const struct capture_frame *frame)

@@ -194,7 +194,7 @@ static void shard_worker_segment(struct shard_worker *w, const struct shard_segm
     ts.usec = g->ts_usec;
     w->pos = 2u * g->frame + 1u;
     w->sub = 0;
-    analyzer_back_segment(w->back, g->frame, &v, g->hash, ts, g->overlap_conflict != 0);
+    analyzer_back_segment(w->back, g->frame, g->input, g->number, &v, g->hash, ts, g->overlap_conflict != 0);
     w->snapshot_stale = true;
 }
 

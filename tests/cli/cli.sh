@@ -48,7 +48,10 @@ tap_check "a file that is not a capture exits 2 with a message" eval '[ $st -eq 
 "$POP3SCOPE" --json -p -r "$sample" > "$work/r.json"
 tap_check "a FILE argument and -r FILE give the same events" eval '[ $st -eq 0 ] && [ -s "$work/pos.json" ] && cmp -s "$work/pos.json" "$work/r.json"'
 "$POP3SCOPE" --json -p - < "$sample" > "$work/stdin.json"
-tap_check "- reads the capture from standard input" cmp -s "$work/pos.json" "$work/stdin.json"
+# The same events, but the evidence names the input as given: "-".
+sed 's|"capture_file":"[^"]*"|"capture_file":"-"|' "$work/pos.json" > "$work/pos-as-stdin.json"
+tap_check "- reads the capture from standard input (capture_file \"-\")" \
+    eval 'grep -q "\"capture_file\":\"-\"" "$work/stdin.json" && cmp -s "$work/pos-as-stdin.json" "$work/stdin.json"'
 
 other=$(ls "$SRCDIR"/samples/*.pcap | grep -v /userpass.pcap | head -1)
 # auth and session events only: the run's closing app_summary comes once.

@@ -31,7 +31,9 @@ for c in "${cases[@]}"; do
     if [ "$kind" = samples ]; then pcap=$SRCDIR/samples/$name; else pcap=$peers/$name; fi
     expected=$SRCDIR/$golden
     got=$work/$kind-$name.jsonl
-    "$POP3SCOPE" --json --show-passwords "$pcap" > "$got" 2> "$work/stderr"
+    # From the capture's directory: auth events name the file as given
+    # (capture_file), and the expected files must not hold a build path.
+    (cd "$(dirname "$pcap")" && "$POP3SCOPE" --json --show-passwords "$(basename "$pcap")") > "$got" 2> "$work/stderr"
     status=$?
     if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
         mkdir -p "$(dirname "$expected")"

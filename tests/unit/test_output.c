@@ -180,7 +180,8 @@ static void json_auth_redacts_by_leaving_out_the_key(void **state)
                         "\"attempt\":1,\"method\":\"USER\",\"user\":\"alice\",\"authzid\":null,"
                         "\"outcome\":\"failure\",\"exposure\":\"cleartext\","
                         "\"response\":\"Authentication failed.\",\"resp_code\":\"AUTH\","
-                        "\"realm\":null,\"credentials_valid\":null,\"command_frame\":5,\"reply_frame\":null}\n");
+                        "\"realm\":null,\"credentials_valid\":null,\"capture_file\":null,\"command_frame\":5,"
+                        "\"reply_frame\":null}\n");
     assert_null(strstr(line, "hunter2"));
     free(line);
 }
@@ -198,8 +199,8 @@ static void json_auth_shows_password_when_asked(void **state)
                         "\"attempt\":1,\"method\":\"USER\",\"user\":\"alice\",\"authzid\":null,"
                         "\"outcome\":\"failure\",\"exposure\":\"cleartext\",\"password\":\"hunter2\","
                         "\"response\":\"Authentication failed.\",\"resp_code\":\"AUTH\","
-                        "\"realm\":null,\"credentials_valid\":null,\"crack\":null,\"command_frame\":5,"
-                        "\"reply_frame\":null}\n");
+                        "\"realm\":null,\"credentials_valid\":null,\"crack\":null,\"capture_file\":null,"
+                        "\"command_frame\":5,\"reply_frame\":null}\n");
     free(line);
 }
 
@@ -301,7 +302,8 @@ static void json_auth_credentials_and_crack(void **state)
     ev.u.auth.credentials_valid = TRISTATE_YES;
     ev.u.auth.crack = BYTES("alice:c4c9334bac560ecc979e58001b3e22fb:<1896.697170952@dbc.mtview.ca.us>");
     line = json_line(&ev, false);
-    assert_non_null(strstr(line, "\"credentials_valid\":true,\"command_frame\":5,\"reply_frame\":null}"));
+    assert_non_null(
+        strstr(line, "\"credentials_valid\":true,\"capture_file\":null,\"command_frame\":5,\"reply_frame\":null}"));
     assert_null(strstr(line, "crack"));
     free(line);
     ev.u.auth.credentials_valid = TRISTATE_NO;
@@ -499,10 +501,13 @@ static void text_row_and_header_are_exact(void **state)
 {
     struct capture c;
     struct event ev = auth_event();
-    const char *want = "TIME (UTC)           CLIENT                 SERVER                 USER                  "
-                       "METHOD      OUTCOME  EXPOSURE   PASSWORD              RESPONSE\n"
-                       "2026-11-26 05:15:49  192.0.2.10:50123       198.51.100.5:110       alice                 "
-                       "USER        failure  cleartext  (redacted)            \"[AUTH] Authentication failed.\"\n";
+    const char *want =
+        "TIME (UTC)           CLIENT                 SERVER                 USER                  "
+        "METHOD      OUTCOME  EXPOSURE   PASSWORD              RESPONSE                                  "
+        "FRAMES\n"
+        "2026-11-26 05:15:49  192.0.2.10:50123       198.51.100.5:110       alice                 "
+        "USER        failure  cleartext  (redacted)            \"[AUTH] Authentication failed.\"         "
+        "  5,?\n";
 
     (void)state;
     capture_open(&c, OUTPUT_TEXT, false);
@@ -569,7 +574,7 @@ static void text_escapes_control_bytes(void **state)
     }
     assert_non_null(strstr(c.text, "\\x1B[31mevil"));
     assert_non_null(strstr(c.text, "\\x9B2J"));
-    assert_non_null(strstr(c.text, "\"[AUTH] \\x1B]0;\\x07\\xC4\\x0D\\x0A\\x00x\"\n"));
+    assert_non_null(strstr(c.text, "\"[AUTH] \\x1B]0;\\x07\\xC4\\x0D\\x0A\\x00x\"  "));
     capture_free(&c);
 }
 
@@ -586,7 +591,7 @@ static void text_long_values_are_cut_with_dots(void **state)
     output_event(c.out, &ev);
     capture_close(&c);
     assert_non_null(strstr(c.text, "  a-very-long-user-...  USER "));
-    assert_non_null(strstr(c.text, "  0123456789012345678901234567890123456...\n"));
+    assert_non_null(strstr(c.text, "  0123456789012345678901234567890123456...  5,?\n"));
     capture_free(&c);
 }
 
@@ -731,11 +736,10 @@ static void csv_header_and_row_are_exact(void **state)
     output_event(c.out, &ev);
     output_event(c.out, &s); /* sessions are not CSV rows */
     capture_close(&c);
-    assert_string_equal(c.text,
-                        "ts,flow_id,src_ip,src_port,dest_ip,dest_port,attempt,method,user,outcome,exposure,"
-                        "password,response,resp_code\r\n"
-                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,alice,failure,"
-                        "cleartext,(redacted),Authentication failed.,AUTH\r\n");
+    assert_string_equal(c.text, "ts,flow_id,src_ip,src_port,dest_ip,dest_port,attempt,method,user,outcome,exposure,"
+                                "password,response,resp_code,capture_file,command_frame,reply_frame,reply_file\r\n"
+                                "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,alice,failure,"
+                                "cleartext,(redacted),Authentication failed.,AUTH,,5,,\r\n");
     capture_free(&c);
 }
 
@@ -747,7 +751,8 @@ static void csv_header_even_without_rows(void **state)
     capture_open(&c, OUTPUT_CSV, false);
     capture_close(&c);
     assert_string_equal(c.text, "ts,flow_id,src_ip,src_port,dest_ip,dest_port,attempt,method,user,outcome,"
-                                "exposure,password,response,resp_code\r\n");
+                                "exposure,password,response,resp_code,capture_file,command_frame,reply_frame,"
+                                "reply_file\r\n");
     capture_free(&c);
 }
 
@@ -775,14 +780,13 @@ static void csv_quotes_and_guards_formulas(void **state)
     output_event(c.out, &ev);
     capture_close(&c);
     row = strchr(c.text, '\n') + 1;
-    assert_string_equal(row,
-                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
-                        "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",failure,cleartext,\"'+1,\"\"2\"\"\","
-                        "\"line one\r\nline two, \"\"quoted\"\"\",\r\n"
-                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
-                        "'@SUM(A1),failure,cleartext,'-2,\"'\tx\",\r\n"
-                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
-                        "a=b\\x1B\\x00\\xC4\\xC2\\x9B\xC3\xA9,failure,cleartext,,\"'\rz\",\r\n");
+    assert_string_equal(row, "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                             "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",failure,cleartext,\"'+1,\"\"2\"\"\","
+                             "\"line one\r\nline two, \"\"quoted\"\"\",,,5,,\r\n"
+                             "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                             "'@SUM(A1),failure,cleartext,'-2,\"'\tx\",,,5,,\r\n"
+                             "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                             "a=b\\x1B\\x00\\xC4\\xC2\\x9B\xC3\xA9,failure,cleartext,,\"'\rz\",,,5,,\r\n");
     capture_free(&c);
 }
 
@@ -1025,16 +1029,15 @@ static void csv_forged_values(void **state)
     output_event(c.out, &ev);
     capture_close(&c);
     row = strchr(c.text, '\n') + 1;
-    assert_string_equal(row,
-                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
-                        "\"'x;=1+1\",failure,cleartext,,bob client=6.6.6.6 server=7.7.7.7,\r\n"
-                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
-                        "\\\\x1B,failure,cleartext,,\\xC2\\x9B2J\\x7F\\xE2\\x80\\xAE\\xE2\\x81\\xA6\\xE2\\x80\\x8F"
-                        "\\xD8\\x9C\xC3\xA9\xE6\x97\xA5,\r\n"
-                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
-                        "\"'a\t@b\",failure,cleartext,,\"ok;fine\",\r\n"
-                        "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
-                        "\"'a,-1\",failure,cleartext,,\"a;b=1\",\r\n");
+    assert_string_equal(row, "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                             "\"'x;=1+1\",failure,cleartext,,bob client=6.6.6.6 server=7.7.7.7,,,5,,\r\n"
+                             "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                             "\\\\x1B,failure,cleartext,,\\xC2\\x9B2J\\x7F\\xE2\\x80\\xAE\\xE2\\x81\\xA6\\xE2\\x80\\x8F"
+                             "\\xD8\\x9C\xC3\xA9\xE6\x97\xA5,,,5,,\r\n"
+                             "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                             "\"'a\t@b\",failure,cleartext,,\"ok;fine\",,,5,,\r\n"
+                             "2026-11-26T05:15:49.123456Z,7,192.0.2.10,50123,198.51.100.5,110,1,USER,"
+                             "\"'a,-1\",failure,cleartext,,\"a;b=1\",,,5,,\r\n");
     capture_free(&c);
 }
 
@@ -1320,6 +1323,88 @@ static void ecs_auth_outcomes(void **state)
     free(text);
 }
 
+/* Evidence (event.h) from files: two inputs, each a distinct string as
+ * argv gives them; the reply in the second file (a rotated capture). */
+static const char evidence_day1[] = "day1.pcap";
+static const char evidence_day2[] = "day2.pcap";
+
+static struct event evidence_event(const char *reply_file)
+{
+    struct event ev = auth_event();
+
+    ev.u.auth.capture_file = evidence_day1;
+    ev.u.auth.command_frame = 123;
+    ev.u.auth.reply_file = reply_file;
+    ev.u.auth.reply_frame = 7;
+    return ev;
+}
+
+static void evidence_json_names_file_and_frames(void **state)
+{
+    struct event ev = evidence_event(evidence_day1);
+    char *line = json_line(&ev, false);
+
+    (void)state;
+    assert_non_null(strstr(line, "\"capture_file\":\"day1.pcap\",\"command_frame\":123,\"reply_frame\":7}\n"));
+    free(line);
+    ev = evidence_event(evidence_day2); /* split by rotation: the reply names its file */
+    line = json_line(&ev, false);
+    assert_non_null(strstr(line, "\"capture_file\":\"day1.pcap\",\"command_frame\":123,\"reply_frame\":7,"
+                                 "\"reply_file\":\"day2.pcap\"}\n"));
+    free(line);
+}
+
+static void evidence_text_and_csv(void **state)
+{
+    struct capture c;
+    struct event ev = evidence_event(evidence_day1);
+
+    (void)state;
+    capture_open(&c, OUTPUT_TEXT, false);
+    output_event(c.out, &ev);
+    ev = evidence_event(evidence_day2);
+    output_event(c.out, &ev);
+    ev.u.auth.capture_file = ev.u.auth.reply_file = NULL; /* live */
+    output_event(c.out, &ev);
+    capture_close(&c);
+    assert_non_null(strstr(c.text, "failed.\"           123,7 in day1.pcap\n"));
+    assert_non_null(strstr(c.text, "failed.\"           123 in day1.pcap, 7 in day2.pcap\n"));
+    assert_non_null(strstr(c.text, "failed.\"           123,7\n"));
+    capture_free(&c);
+    capture_open(&c, OUTPUT_CSV, false);
+    ev = evidence_event(evidence_day1);
+    output_event(c.out, &ev);
+    ev = evidence_event(evidence_day2);
+    output_event(c.out, &ev);
+    capture_close(&c);
+    assert_non_null(strstr(c.text, ",AUTH,day1.pcap,123,7,\r\n"));
+    assert_non_null(strstr(c.text, ",AUTH,day1.pcap,123,7,day2.pcap\r\n"));
+    capture_free(&c);
+}
+
+static void evidence_ecs_fields(void **state)
+{
+    struct event ev = evidence_event(evidence_day2);
+    char *text;
+    json_t *root = ecs_parse(&ev, false, &text);
+
+    (void)state;
+    ecs_expect_string(root, "log.file.path", "day1.pcap");
+    ecs_expect_int(root, "pop3scope.command_frame", 123);
+    ecs_expect_int(root, "pop3scope.reply_frame", 7);
+    ecs_expect_string(root, "pop3scope.reply_file", "day2.pcap");
+    json_decref(root);
+    free(text);
+    ev = auth_event(); /* live, no verdict: no log.file, no reply_frame */
+    root = ecs_parse(&ev, false, &text);
+    assert_null(ecs_get(root, "log"));
+    ecs_expect_int(root, "pop3scope.command_frame", 5);
+    assert_null(ecs_get(root, "pop3scope.reply_frame"));
+    assert_null(ecs_get(root, "pop3scope.reply_file"));
+    json_decref(root);
+    free(text);
+}
+
 static void ecs_session_and_alert(void **state)
 {
     struct event ev = session_event();
@@ -1354,6 +1439,9 @@ int main(void)
         cmocka_unit_test(ecs_auth_maps_onto_ecs_fields),
         cmocka_unit_test(ecs_auth_outcomes),
         cmocka_unit_test(ecs_session_and_alert),
+        cmocka_unit_test(evidence_json_names_file_and_frames),
+        cmocka_unit_test(evidence_text_and_csv),
+        cmocka_unit_test(evidence_ecs_fields),
         cmocka_unit_test(json_auth_password_null_when_no_secret_crossed),
         cmocka_unit_test(json_session_unknown_maildrop_is_null),
         cmocka_unit_test(json_session_known_maildrop_and_ipv6),
