@@ -240,7 +240,7 @@ int main(int argc, char **argv)
     static struct options_config cfg;
     struct capture_live *live = NULL;
     struct progress *progress = NULL;
-    FILE *out_stream = stdout;
+    FILE *out_stream;
     int status;
 
     /* A closed pipe (pop3scope ... | head) must become exit status 3 with a
@@ -253,26 +253,31 @@ int main(int argc, char **argv)
     case OPTIONS_USAGE_ERROR: return EXIT_USAGE;
     }
     note_set_quiet(cfg.quiet);
+    /* Before any thread starts, and before stdout is taken as the output:
+     * both may be replaced (progress.h). Live capture has stats events. */
+    if (cfg.interface_count == 0 && progress_wanted(cfg.progress, cfg.quiet))
+        progress = progress_new(cfg.inputs, cfg.input_count);
+    out_stream = stdout;
     if (cfg.output_path != NULL) {
         out_stream = output_file_open(cfg.output_path);
-        if (out_stream == NULL)
+        if (out_stream == NULL) {
+            progress_free(progress);
             return EXIT_OUTPUT_PROBLEM;
+        }
     }
     if (cfg.interface_count > 0 && (status = main_open_live(&cfg, &live)) >= 0) {
         if (out_stream != stdout)
             fclose(out_stream);
         return status;
     }
-    /* Before main_run starts any thread (progress.h); live capture has
-     * stats events instead. */
-    if (live == NULL && progress_wanted(cfg.progress, cfg.quiet))
-        progress = progress_new(cfg.inputs, cfg.input_count);
     status = main_run(&cfg, out_stream, live, progress);
-    progress_free(progress);
     capture_live_close(live);
     if (out_stream != stdout && fclose(out_stream) != 0) {
         fprintf(stderr, "pop3scope: closing %s failed: %s\n", cfg.output_path, strerror(errno));
         status = EXIT_OUTPUT_PROBLEM;
     }
+    /* Last: gives stdout back (out_stream may be our stream on it) once
+     * every thread has ended. */
+    progress_free(progress);
     return status;
 }

@@ -25,21 +25,34 @@
 /* ------------------------------------------------------------ stderr */
 
 /* The terminal side. While the line is on, stderr is a stream of ours
- * whose writes erase the line first; the line itself is written to the
- * descriptor directly. One per process, as stderr is; the lock orders
- * the line against messages from other threads (plugins, libpcap). */
+ * whose writes erase the line first, and so is stdout when it is the
+ * same terminal (the text table, JSON lines); the line itself is written
+ * to the descriptor directly. One per process, as the standard streams
+ * are; the lock orders the line against writes from other threads (the
+ * writer, plugins, libpcap). */
+struct progress_guard {
+    FILE **standard; /* &stderr or &stdout */
+    int fd;
+    FILE *original; /* the stream we replaced; NULL: not installed */
+    FILE *guard;
+};
+
 static struct progress_tty {
     pthread_mutex_t lock;
-    FILE *original; /* the stderr we replaced; NULL: not installed */
-    FILE *guard;
     bool shown; /* the line is on the screen */
     bool at_line_start; /* the last byte anyone wrote was a newline: the line may go up */
-} progress_tty = { .lock = PTHREAD_MUTEX_INITIALIZER, .at_line_start = true };
+    struct progress_guard err, out;
+} progress_tty = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .at_line_start = true,
+    .err = { .standard = &stderr, .fd = STDERR_FILENO },
+    .out = { .standard = &stdout, .fd = STDOUT_FILENO },
+};
 
-static bool progress_write_all(const char *buf, size_t size)
+static bool progress_write_all(int fd, const char *buf, size_t size)
 {
     while (size > 0) {
-        ssize_t n = write(STDERR_FILENO, buf, size);
+        ssize_t n = write(fd, buf, size);
 
         if (n < 0 && errno == EINTR)
             continue;
@@ -53,52 +66,80 @@ static bool progress_write_all(const char *buf, size_t size)
 
 static ssize_t progress_guard_write(void *cookie, const char *buf, size_t size)
 {
+    const struct progress_guard *g = cookie;
     bool ok;
 
-    (void)cookie;
     pthread_mutex_lock(&progress_tty.lock);
     if (progress_tty.shown) {
-        (void)progress_write_all(PROGRESS_ERASE, sizeof PROGRESS_ERASE - 1);
+        (void)progress_write_all(STDERR_FILENO, PROGRESS_ERASE, sizeof PROGRESS_ERASE - 1);
         progress_tty.shown = false;
     }
-    ok = progress_write_all(buf, size);
+    ok = progress_write_all(g->fd, buf, size);
     if (size > 0)
         progress_tty.at_line_start = buf[size - 1] == '\n';
     pthread_mutex_unlock(&progress_tty.lock);
     return ok ? (ssize_t)size : -1;
 }
 
-static bool progress_tty_install(void)
+static bool progress_guard_install(struct progress_guard *g)
 {
     cookie_io_functions_t io = { .write = progress_guard_write };
-    FILE *guard = fopencookie(NULL, "w", io);
+    FILE *guard = fopencookie(g, "w", io);
 
     if (guard == NULL)
         return false;
-    /* A message is one write, so it erases the line once. */
+    /* Line by line, as a terminal's streams are: a message is one write,
+     * so it erases the line once. */
     if (setvbuf(guard, NULL, _IOLBF, BUFSIZ) != 0) {
         fclose(guard);
         return false;
     }
-    fflush(stderr);
-    progress_tty.original = stderr;
-    progress_tty.guard = guard;
-    /* glibc's stderr is a variable that may be assigned (glibc manual,
-     * "Standard Streams"): every fprintf(stderr, ...) in the process,
-     * plugins included, now comes through progress_guard_write. */
-    stderr = guard;
+    fflush(*g->standard);
+    g->original = *g->standard;
+    g->guard = guard;
+    /* glibc's stdout and stderr are variables that may be assigned (glibc
+     * manual, "Standard Streams"): every fprintf(stderr, ...) in the
+     * process, plugins included, now comes through progress_guard_write. */
+    *g->standard = guard;
+    return true;
+}
+
+static void progress_guard_uninstall(struct progress_guard *g)
+{
+    if (g->original == NULL)
+        return;
+    fflush(g->guard);
+    *g->standard = g->original;
+    fclose(g->guard);
+    g->original = NULL;
+    g->guard = NULL;
+}
+
+/* stdout is the terminal the line is on: what it prints (a table, JSON
+ * lines) would land in the middle of the line otherwise. */
+static bool progress_stdout_shares_terminal(void)
+{
+    struct stat out, err;
+
+    return isatty(STDOUT_FILENO) && fstat(STDOUT_FILENO, &out) == 0 && fstat(STDERR_FILENO, &err) == 0 &&
+           S_ISCHR(out.st_mode) && S_ISCHR(err.st_mode) && out.st_rdev == err.st_rdev;
+}
+
+static bool progress_tty_install(void)
+{
+    if (!progress_guard_install(&progress_tty.err))
+        return false;
+    if (progress_stdout_shares_terminal() && !progress_guard_install(&progress_tty.out)) {
+        progress_guard_uninstall(&progress_tty.err);
+        return false;
+    }
     return true;
 }
 
 static void progress_tty_uninstall(void)
 {
-    if (progress_tty.original == NULL)
-        return;
-    fflush(progress_tty.guard);
-    stderr = progress_tty.original;
-    fclose(progress_tty.guard);
-    progress_tty.original = NULL;
-    progress_tty.guard = NULL;
+    progress_guard_uninstall(&progress_tty.out);
+    progress_guard_uninstall(&progress_tty.err);
 }
 
 /* "\r" LINE "\033[K" in one write, so the terminal never shows half a
@@ -114,7 +155,7 @@ static void progress_tty_draw(const char *line, size_t len)
     memcpy(buf + 1 + len, "\033[K", 3);
     pthread_mutex_lock(&progress_tty.lock);
     if (progress_tty.shown || progress_tty.at_line_start)
-        progress_tty.shown = progress_write_all(buf, len + 4);
+        progress_tty.shown = progress_write_all(STDERR_FILENO, buf, len + 4);
     pthread_mutex_unlock(&progress_tty.lock);
 }
 
@@ -122,7 +163,7 @@ static void progress_tty_erase(void)
 {
     pthread_mutex_lock(&progress_tty.lock);
     if (progress_tty.shown)
-        (void)progress_write_all(PROGRESS_ERASE, sizeof PROGRESS_ERASE - 1);
+        (void)progress_write_all(STDERR_FILENO, PROGRESS_ERASE, sizeof PROGRESS_ERASE - 1);
     progress_tty.shown = false;
     pthread_mutex_unlock(&progress_tty.lock);
 }

@@ -3,8 +3,9 @@
  * at most four times a second: how much of the input was read (a percent
  * when every input is a regular file, else the bytes), how fast, and the
  * sessions and login attempts found so far. While the line is up, every
- * other write to stderr (ours, libpcap's, a plugin's) erases it first, so
- * no message is ever glued to it; it is erased at the end.
+ * other write to stderr (ours, libpcap's, a plugin's), and to stdout when
+ * it is the same terminal, erases it first, so nothing is ever glued to
+ * it; it is erased at the end.
  *
  * Costs nothing when off (the frame callback is the engine's own); when
  * on, one load per frame and a look at the clock every
@@ -28,8 +29,10 @@ struct progress;
 
 /* Starts the clock, looks up the sizes of the inputs (all regular files:
  * a percent; a pipe, stdin from a pipe or a device: bytes read only) and
- * takes over stderr (above). Call before any thread starts: threads must
- * find stderr already replaced. NULL when out of memory: no line then. */
+ * replaces stderr, and stdout when it is the same terminal, with streams
+ * that erase the line before they write (above). Call before any thread
+ * starts and before stdout is taken as the output. NULL when out of
+ * memory: no line then. */
 struct progress *progress_new(const char *const *inputs, size_t count);
 
 /* inputs[index] is about to be read: pass progress_frame and
@@ -50,7 +53,8 @@ void progress_event(struct progress *p, const struct event *ev);
  * last state (100 %, the final counts) is drawn, then erased. */
 void progress_finish(struct progress *p);
 
-/* Once no other thread can write to stderr: gives stderr back. NULL is a
+/* Once no thread is left and the output is finished: gives stderr and
+ * stdout back (a FILE * taken from stdout before is closed). NULL is a
  * no-op. */
 void progress_free(struct progress *p);
 

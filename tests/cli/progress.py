@@ -67,8 +67,9 @@ class Run:
             f"\ntty tail {self.tty[-300:]!r}\nstderr {self.stderr[-300:]!r}"
 
 
-def run(args, tty=True, cols=200, stdin=None, feed=None, out_path=None):
-    """pop3scope ARGS with stderr on a new pty of `cols` columns (or a pipe)."""
+def run(args, tty=True, cols=200, stdin=None, feed=None, out_path=None, stdout_tty=False):
+    """pop3scope ARGS with stderr on a new pty of `cols` columns (or a pipe),
+    and stdout too when stdout_tty."""
     argv = [POP3SCOPE] + args
     t0 = time.monotonic()
     if not tty:
@@ -78,7 +79,7 @@ def run(args, tty=True, cols=200, stdin=None, feed=None, out_path=None):
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
     p = subprocess.Popen(argv, stdin=subprocess.PIPE if feed else (stdin or subprocess.DEVNULL),
-                         stdout=subprocess.DEVNULL, stderr=slave)
+                         stdout=slave if stdout_tty else subprocess.DEVNULL, stderr=slave)
     os.close(slave)
     if feed:
         threading.Thread(target=feed, args=(p.stdin,), daemon=True).start()
@@ -195,6 +196,14 @@ def main():
         check("damaged file: 60 columns: no line wider than 59, parts left out whole",
               lambda: all(len(x) <= 59 for x in r.lines) and all(r.fields) and
               all(m.group(7) and not m.group(8) for m in r.fields), r.diag)
+
+        # The text table on the same terminal: each row erases the line
+        # first, so no row starts in the middle of it.
+        r = run(reads(cap, 12), stdout_tty=True)
+        check("text output on the same terminal: lines drawn, each followed by another or an erasure, not a row",
+              lambda: r.rc == 0 and len(r.lines) >= 1 and
+              all(r.tty[m.end():m.end() + 1] == b"\r" for m in LINE.finditer(r.tty)) and
+              b"login attempts: " in r.tty and r.tty.count(b"  USER  ") > 100, r.diag)
 
         r = run(["--json", "-o", out] + reads(cap, 5), tty=False)
         check("stderr not a terminal: not one byte on it", lambda: r.rc == 0 and r.stderr == b"", r.diag)
