@@ -290,13 +290,15 @@ static size_t progress_put_name(char *out, size_t room, const char *path)
     return n;
 }
 
-/* "12.3 MB", "1.24 GB": decimal units, as disks and dd count. */
+/* "512 kB", "12.3 MB", "1.24 GB": decimal units, as disks and dd count. */
 static void progress_put_size(char *out, size_t room, uint64_t bytes)
 {
     if (bytes >= 1000000000u)
         snprintf(out, room, "%.2f GB", (double)bytes / 1e9);
-    else
+    else if (bytes >= 1000000u)
         snprintf(out, room, "%.1f MB", (double)bytes / 1e6);
+    else
+        snprintf(out, room, "%" PRIu64 " kB", bytes / 1000u);
 }
 
 /* Appends `piece` when it fits whole in `width`: on a narrow terminal the

@@ -38,7 +38,7 @@ from tap_checks import check, report  # noqa: E402  tests/lib/tap_checks.py
 COPIES = 20  # of a ~68 MB capture: some 1.4 GB, a second or more
 LINE = re.compile(rb"\r(pop3scope: [^\r\n\x1b]*)\x1b\[K")
 # A narrow terminal loses the last parts whole: each is optional.
-FIELDS = re.compile(r"pop3scope: (?:\s*(\d+)% of ([\d.]+) ([MG])B|([\d.]+) ([MG])B read)(?:, (\d+) MB/s(?:, (\d+) sessions"
+FIELDS = re.compile(r"pop3scope: (?:\s*(\d+)% of ([\d.]+) ([kMG])B|([\d.]+) ([kMG])B read)(?:, (\d+) MB/s(?:, (\d+) sessions"
                     r"(?:, (\d+) login attempts(?:, file (\d+)/(\d+) (.*))?)?)?)?$")
 ERASE = b"\r\x1b[K"
 
