@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "note.h"
 #include "pcapfile.h"
 
 /* What the user called the source, for messages that name it. */
@@ -86,6 +87,7 @@ static enum capture_status capture_deliver(pcap_t *handle, const char *name, con
 
     memset(&frame, 0, sizeof(frame));
     frame.linktype = pcap_datalink(handle);
+    frame.file_bytes = guard != NULL ? pcapfile_bytes_read(guard) : NULL;
     for (;;) {
         rc = pcap_next_ex(handle, &header, &bytes);
         if (rc == PCAP_ERROR_BREAK)
@@ -187,6 +189,7 @@ static enum capture_status capture_fast_deliver(struct pcapfile *pf, const char 
     memset(&frame, 0, sizeof(frame));
     memset(&header, 0, sizeof(header));
     frame.linktype = pcapfile_linktype(pf);
+    frame.file_bytes = pcapfile_bytes_read(pf);
     while ((r = pcapfile_next(pf, &rec)) == PCAPFILE_RECORD) {
         number++;
         if (filter != NULL) {
@@ -342,8 +345,8 @@ static void capture_live_report_activate(pcap_t *handle, const char *name, int r
         fprintf(stderr, "pop3scope: %s: cannot capture: %s%s%s%s\n", name, pcap_statustostr(rc),
                 has_detail ? ": " : "", has_detail ? detail : "", capture_live_hint(rc));
     else
-        fprintf(stderr, "pop3scope: %s: warning: %s%s%s\n", name, pcap_statustostr(rc), has_detail ? ": " : "",
-                has_detail ? detail : "");
+        note("pop3scope: %s: warning: %s%s%s\n", name, pcap_statustostr(rc), has_detail ? ": " : "",
+             has_detail ? detail : "");
 }
 
 /* Settings take effect only at pcap_activate (libpcap's create/activate
@@ -411,9 +414,9 @@ static bool capture_live_open_one(struct capture_live_source *src, const char *i
     }
     src->linktype = pcap_datalink(src->handle);
     link_name = pcap_datalink_val_to_name(src->linktype);
-    fprintf(stderr, "pop3scope: listening on %s (%s, snaplen %d, %s), filter \"%s\"\n", src->name,
-            link_name != NULL ? link_name : "?", pcap_snapshot(src->handle),
-            opts->promiscuous && strcmp(interface, "any") != 0 ? "promiscuous" : "not promiscuous", filter);
+    note("pop3scope: listening on %s (%s, snaplen %d, %s), filter \"%s\"\n", src->name,
+         link_name != NULL ? link_name : "?", pcap_snapshot(src->handle),
+         opts->promiscuous && strcmp(interface, "any") != 0 ? "promiscuous" : "not promiscuous", filter);
     return true;
 }
 
@@ -456,6 +459,7 @@ static void capture_live_packet(u_char *user, const struct pcap_pkthdr *header, 
     frame.wirelen = header->len;
     frame.number = ++live->number;
     frame.block = 0;
+    frame.file_bytes = NULL;
     live->fn(live->ctx, &frame);
 }
 

@@ -22,6 +22,9 @@ struct capture_frame {
     uint64_t block; /* 0, or (capture_read_file_held) data stays valid
                        until the release hook is called with block or a
                        later one */
+    const uint64_t *file_bytes; /* files: the bytes read from the file so
+                                   far, valid during the callback (a
+                                   progress display); NULL for live capture */
 };
 
 typedef void (*capture_frame_fn)(void *ctx, const struct capture_frame *frame);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "live_signals.h"
+#include "note.h"
 #include "output_file.h"
 #include "stats_timer.h"
 
@@ -64,10 +65,9 @@ static void live_run_report_drops(struct capture_live *live)
 
     capture_live_get_stats(live, &kernel);
     if (kernel.dropped > 0 || kernel.interface_dropped > 0)
-        fprintf(stderr,
-                "pop3scope: %" PRIu64 " packets dropped by the kernel (see --buffer-size) and %" PRIu64
-                " by the interface, of %" PRIu64 " received\n",
-                kernel.dropped, kernel.interface_dropped, kernel.received);
+        note("pop3scope: %" PRIu64 " packets dropped by the kernel (see --buffer-size) and %" PRIu64
+             " by the interface, of %" PRIu64 " received\n",
+             kernel.dropped, kernel.interface_dropped, kernel.received);
 }
 
 enum capture_status live_run(struct capture_live *live, struct engine *engine, const struct live_run_options *opts)

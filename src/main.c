@@ -17,10 +17,12 @@
 #include "engine.h"
 #include "live_run.h"
 #include "live_signals.h"
+#include "note.h"
 #include "options.h"
 #include "output.h"
 #include "output_file.h"
 #include "privileges.h"
+#include "progress.h"
 #include "report.h"
 
 /* Documented in README.md ("Exit codes"). */
@@ -32,42 +34,37 @@ enum main_exit {
     EXIT_EXPOSURE = 4, /* --fail-on-exposure, and nothing else went wrong */
 };
 
-/* Problems with the input are never silent: one line per kind. */
+/* Problems with the input are never silent: one line per kind. Notes
+ * (note.h): the run did its job, and -q is asked not to hear of it. */
 static void main_report_input_problems(const struct analyzer_stats *st)
 {
     if (st->malformed > 0 || st->truncated > 0)
-        fprintf(stderr,
-                "pop3scope: %" PRIu64 " frames with malformed headers, %" PRIu64
-                " with headers cut by the snapshot length (first at record %" PRIu64 ")\n",
-                st->malformed, st->truncated, st->first_bad_frame);
+        note("pop3scope: %" PRIu64 " frames with malformed headers, %" PRIu64
+             " with headers cut by the snapshot length (first at record %" PRIu64 ")\n",
+             st->malformed, st->truncated, st->first_bad_frame);
     if (st->fragments_dropped > 0 || st->fragment_overlaps > 0)
-        fprintf(stderr,
-                "pop3scope: %" PRIu64 " IP fragments: %" PRIu64 " datagrams reassembled, %" PRIu64
-                " given up (timeout, limits, bad offsets; see --max-fragments), %" PRIu64 " overlaps that differed\n",
-                st->fragments, st->fragments_reassembled, st->fragments_dropped, st->fragment_overlaps);
+        note("pop3scope: %" PRIu64 " IP fragments: %" PRIu64 " datagrams reassembled, %" PRIu64
+             " given up (timeout, limits, bad offsets; see --max-fragments), %" PRIu64 " overlaps that differed\n",
+             st->fragments, st->fragments_reassembled, st->fragments_dropped, st->fragment_overlaps);
     if (st->bad_times > 0)
-        fprintf(stderr,
-                "pop3scope: %" PRIu64 " frames skipped: packet time outside 1970-9999 (first at record %" PRIu64 ")\n",
-                st->bad_times, st->first_bad_time_frame);
+        note("pop3scope: %" PRIu64 " frames skipped: packet time outside 1970-9999 (first at record %" PRIu64 ")\n",
+             st->bad_times, st->first_bad_time_frame);
     /* Offload alone changes nothing in the report and shows on every
      * capture taken on a sending host (every lo capture): say it only
      * with what it changed. */
     if (st->checksum_dropped > 0 || st->checksum_merged > 0)
-        fprintf(stderr,
-                "pop3scope: checksums: %" PRIu64 " segments dropped as wrong (the receiver drops them too), %" PRIu64
-                " connection directions taken for checksum offload, %" PRIu64
-                " GRO-merged segments kept (see --checksum-validation)\n",
-                st->checksum_dropped, st->checksum_offloaded, st->checksum_merged);
+        note("pop3scope: checksums: %" PRIu64 " segments dropped as wrong (the receiver drops them too), %" PRIu64
+             " connection directions taken for checksum offload, %" PRIu64
+             " GRO-merged segments kept (see --checksum-validation)\n",
+             st->checksum_dropped, st->checksum_offloaded, st->checksum_merged);
     if (st->flows_evicted > 0)
-        fprintf(stderr, "pop3scope: connection table full: %" PRIu64 " connections evicted (see --max-flows)\n",
-                st->flows_evicted);
+        note("pop3scope: connection table full: %" PRIu64 " connections evicted (see --max-flows)\n",
+             st->flows_evicted);
     if (st->sessions_refused > 0)
-        fprintf(stderr,
-                "pop3scope: %" PRIu64 " POP3 connections not analyzed: every tracker was busy (see --max-sessions)\n",
-                st->sessions_refused);
+        note("pop3scope: %" PRIu64 " POP3 connections not analyzed: every tracker was busy (see --max-sessions)\n",
+             st->sessions_refused);
     if (st->held_bytes_dropped > 0)
-        fprintf(stderr, "pop3scope: %" PRIu64 " out-of-order bytes dropped at the reassembly limit\n",
-                st->held_bytes_dropped);
+        note("pop3scope: %" PRIu64 " out-of-order bytes dropped at the reassembly limit\n", st->held_bytes_dropped);
 }
 
 /* ------------------------------------------------------- event chain */
@@ -80,6 +77,7 @@ struct main_sink {
     struct report *report; /* --report, or NULL */
     uint64_t events_written;
     uint64_t cleartext_exposures; /* auth events with exposure cleartext */
+    struct progress *progress; /* NULL: no progress line */
 };
 
 static void main_write(void *ctx, const struct event *ev)
@@ -110,6 +108,8 @@ static void main_deliver(void *ctx, const struct event *ev)
      * --summary) changes what --fail-on-exposure sees. */
     if (ev->type == EVENT_AUTH && ev->u.auth.exposure == EXPOSURE_CLEARTEXT)
         sink->cleartext_exposures++;
+    if (sink->progress != NULL)
+        progress_event(sink->progress, ev);
     if (sink->alert != NULL)
         alert_observe(sink->alert, ev);
     else
@@ -124,18 +124,33 @@ static void main_report_alert_problems(const struct alert *alert)
         return;
     alert_get_stats(alert, &st);
     if (st.accounts_evicted > 0 || st.clients_evicted > 0 || st.sessions_evicted > 0)
-        fprintf(stderr,
-                "pop3scope: alert tables full: %" PRIu64 " accounts, %" PRIu64 " clients and %" PRIu64
-                " sessions forgotten early (see --alert-max-tracked)\n",
-                st.accounts_evicted, st.clients_evicted, st.sessions_evicted);
+        note("pop3scope: alert tables full: %" PRIu64 " accounts, %" PRIu64 " clients and %" PRIu64
+             " sessions forgotten early (see --alert-max-tracked)\n",
+             st.accounts_evicted, st.clients_evicted, st.sessions_evicted);
+}
+
+/* One file into the engine, through the progress line when there is one. */
+static enum capture_status main_read_file(const struct options_config *cfg, size_t i, struct engine *engine,
+                                          struct progress *progress)
+{
+    capture_release_fn release = engine_release_fn(engine);
+    enum capture_status st;
+
+    if (progress == NULL)
+        return capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, engine_frame, release, engine);
+    progress_file_begin(progress, i, engine_frame, release, engine);
+    st = capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, progress_frame,
+                                release != NULL ? progress_release : NULL, progress);
+    progress_file_end(progress);
+    return st;
 }
 
 /* `live` is NULL for files, else the interfaces opened before privileges
- * were given up. */
+ * were given up. `progress` is NULL, or the progress line for files. */
 static int main_run(const struct options_config *cfg, FILE *out_stream, struct capture_live *live,
-                    struct report *report)
+                    struct report *report, struct progress *progress)
 {
-    struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, report, 0, 0 };
+    struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, report, 0, 0, progress };
     struct engine *engine;
     struct analyzer_options analyzer;
     struct analyzer_stats stats;
@@ -181,11 +196,12 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
          * capture rotated by tcpdump -C/-G still pairs commands with replies. */
         for (size_t i = 0; i < cfg->input_count; i++) {
             engine_begin_input(engine, (uint32_t)i); /* frame numbers restart per file */
-            if (capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, engine_frame, engine_release_fn(engine),
-                                       engine) != CAPTURE_OK)
+            if (main_read_file(cfg, i, engine, progress) != CAPTURE_OK)
                 status = EXIT_INPUT_PROBLEM;
         }
         engine_finish(engine, END_END_OF_INPUT);
+        /* Every event delivered: the last line has the final counts. */
+        progress_finish(progress);
     }
     engine_stats(engine, &stats, &use);
     main_report_input_problems(&stats);
@@ -206,7 +222,7 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
     }
     /* After output_finish: the plugin threads have emptied their queues. */
     if (output_plugin_drops(sink.out) > 0)
-        fprintf(stderr, "pop3scope: --emit plugins dropped %" PRIu64 " events\n", output_plugin_drops(sink.out));
+        note("pop3scope: --emit plugins dropped %" PRIu64 " events\n", output_plugin_drops(sink.out));
     engine_free(engine);
     alert_free(sink.alert);
     output_free(sink.out);
@@ -250,7 +266,8 @@ int main(int argc, char **argv)
     static struct options_config cfg;
     struct capture_live *live = NULL;
     struct report *report = NULL;
-    FILE *out_stream = stdout;
+    struct progress *progress = NULL;
+    FILE *out_stream;
     int status;
 
     /* A closed pipe (pop3scope ... | head) must become exit status 3 with a
@@ -262,14 +279,23 @@ int main(int argc, char **argv)
     case OPTIONS_DONE: return EXIT_ALL_READ;
     case OPTIONS_USAGE_ERROR: return EXIT_USAGE;
     }
+    note_set_quiet(cfg.quiet);
+    /* Before any thread starts, and before stdout is taken as the output:
+     * both may be replaced (progress.h). Live capture has stats events. */
+    if (cfg.interface_count == 0 && progress_wanted(cfg.progress, cfg.quiet))
+        progress = progress_new(cfg.inputs, cfg.input_count);
+    out_stream = stdout;
     if (cfg.output_path != NULL) {
         out_stream = output_file_open(cfg.output_path);
-        if (out_stream == NULL)
+        if (out_stream == NULL) {
+            progress_free(progress);
             return EXIT_OUTPUT_PROBLEM;
+        }
     }
     if (cfg.report_path != NULL && (report = main_open_report(&cfg)) == NULL) {
         if (out_stream != stdout)
             fclose(out_stream);
+        progress_free(progress);
         return EXIT_OUTPUT_PROBLEM;
     }
     if (cfg.interface_count > 0 && (status = main_open_live(&cfg, &live)) >= 0) {
@@ -278,12 +304,15 @@ int main(int argc, char **argv)
             fclose(out_stream);
         return status;
     }
-    status = main_run(&cfg, out_stream, live, report);
+    status = main_run(&cfg, out_stream, live, report, progress);
     report_free(report);
     capture_live_close(live);
     if (out_stream != stdout && fclose(out_stream) != 0) {
         fprintf(stderr, "pop3scope: closing %s failed: %s\n", cfg.output_path, strerror(errno));
         status = EXIT_OUTPUT_PROBLEM;
     }
+    /* Last: gives stdout back (out_stream may be our stream on it) once
+     * every thread has ended. */
+    progress_free(progress);
     return status;
 }

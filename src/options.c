@@ -216,6 +216,11 @@ const struct options_row options_table[] = {
                        "for everything; at most 64); with N >= 2 a reader\n"
                        "and a writer thread come on top. Same output"),
     OPTIONS_HEADING_ROW("Other:", 26),
+    OPTIONS_SET_ROW('q', "quiet", quiet, true, "only errors on stderr: no progress line, no notes"),
+    OPTIONS_SET_ROW(0, "progress", progress, 1, NULL),
+    OPTIONS_SET_ROW(0, "no-progress", progress, 0,
+                    "a progress line on stderr while reading files\n"
+                    "(default: when stderr is a terminal, without -q)"),
     { .long_name = "help", .short_name = 'h', .kind = OPTIONS_HELP, .help = "this text" },
     { .long_name = "version",
       .short_name = 'V',
@@ -467,6 +472,11 @@ static enum options_outcome options_check(struct options_config *cfg)
 {
     if (!options_check_live(cfg))
         return OPTIONS_USAGE_ERROR;
+    if (cfg->interface_count > 0 && cfg->progress > 0) {
+        fputs("pop3scope: --progress applies to reading files; live capture has stats events (--stats-interval)\n",
+              stderr);
+        return OPTIONS_USAGE_ERROR;
+    }
     if (cfg->input_count == 0 && cfg->interface_count == 0) {
         fputs("pop3scope: no input: give a capture file (or - for standard input)\n"
               "Try 'pop3scope --help'.\n",
@@ -515,6 +525,7 @@ void options_default(struct options_config *cfg)
     capture_live_options_default(&cfg->live);
     alert_options_default(&cfg->alert);
     cfg->alerts = -1;
+    cfg->progress = -1;
     cfg->threads = 1;
     cfg->output.format = OUTPUT_TEXT;
     cfg->output.plugin_dir = POP3SCOPE_PLUGIN_DIR;

@@ -34,6 +34,8 @@ struct options_config {
     struct alert_options alert;
     unsigned threads; /* --threads: 1 is the single-thread path */
     bool fail_on_exposure; /* exit 4 when a cleartext password crossed */
+    bool quiet; /* -q: stderr has errors only (note.h) */
+    int progress; /* -1 when stderr is a terminal (progress.h), 0 off, 1 on */
 };
 
 enum options_kind {

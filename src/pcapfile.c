@@ -80,6 +80,7 @@ struct pcapfile {
     size_t pos; /* next record */
     size_t end; /* bytes read */
     size_t replayed; /* bytes of the buffer the replay stream gave out */
+    uint64_t taken; /* bytes read() from fd so far, by either path */
     struct pcapfile_ng_scan ng; /* pcapng blocks seen by the replay stream */
     char error[PCAP_ERRBUF_SIZE];
 };
@@ -135,6 +136,7 @@ static bool pcapfile_fill(struct pcapfile *pf, size_t need)
         if (n == 0)
             pf->eof = true;
         pf->end += (size_t)n;
+        pf->taken += (uint64_t)n;
     }
     return true;
 }
@@ -434,6 +436,8 @@ static ssize_t pcapfile_replay_take(struct pcapfile *pf, char *buf, size_t size)
     do
         got = read(pf->fd, buf, size);
     while (got < 0 && errno == EINTR);
+    if (got > 0)
+        pf->taken += (uint64_t)got;
     return got;
 }
 
@@ -474,6 +478,11 @@ FILE *pcapfile_replay_stream(struct pcapfile *pf)
 
     pf->replayed = 0;
     return fopencookie(pf, "rb", io);
+}
+
+const uint64_t *pcapfile_bytes_read(const struct pcapfile *pf)
+{
+    return &pf->taken;
 }
 
 void pcapfile_free(struct pcapfile *pf)

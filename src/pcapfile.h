@@ -86,6 +86,11 @@ FILE *pcapfile_replay_stream(struct pcapfile *pf);
 /* The stream refused to go on; the reason is pcapfile_error(). */
 bool pcapfile_refused(const struct pcapfile *pf);
 
+/* The count of bytes read from fd so far (for the replay stream too),
+ * kept up to date as reading goes on: a progress display reads it between
+ * records instead of asking for every one. Valid until pcapfile_free(). */
+const uint64_t *pcapfile_bytes_read(const struct pcapfile *pf);
+
 void pcapfile_free(struct pcapfile *pf);
 
 #endif

@@ -27,6 +27,8 @@
 
 #include <cap-ng.h>
 
+#include "note.h"
+
 /* *cleared says whether the set was emptied: root in a container may lack
  * CAP_SETPCAP, and then the set is not ours to change (no_new_privs still
  * keeps any exec from using it). */
@@ -66,7 +68,7 @@ static bool privileges_become_user(const char *user)
         fprintf(stderr, "pop3scope: still able to regain root after becoming %s; stopping\n", user);
         return false;
     }
-    fprintf(stderr, "pop3scope: running as user %s (uid %u)\n", user, (unsigned)getuid());
+    note("pop3scope: running as user %s (uid %u)\n", user, (unsigned)getuid());
     return true;
 }
 
@@ -75,7 +77,7 @@ bool privileges_drop(const char *user)
     bool root = geteuid() == 0, bounds_cleared = false;
 
     if (!root && user != NULL)
-        fprintf(stderr, "pop3scope: not running as root: -Z %s has no user to change\n", user);
+        note("pop3scope: not running as root: -Z %s has no user to change\n", user);
     if (root && !privileges_clear_bounding_set(&bounds_cleared)) {
         fprintf(stderr, "pop3scope: cannot empty the capability bounding set; refusing to go on as root\n");
         return false;

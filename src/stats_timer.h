@@ -1,4 +1,5 @@
-/* pop3scope: --stats-interval. The wall clock, read here only: the
+/* pop3scope: --stats-interval. The wall clock, read here only (and for the
+ * progress line, which is no event: progress.c): the
  * interval is about the sensor's life, not the traffic's (DESIGN.md,
  * "Time is packet time"). */
 #ifndef POP3SCOPE_STATS_TIMER_H
