@@ -1,6 +1,7 @@
-/* The end-of-run summary the text format prints: run totals, the accounts
- * whose password crossed in cleartext, and the capture's mail picture.
- * Fed every event; prints once. */
+/* The end-of-run summary the text format prints: run totals, every
+ * account (user at server) with its exposure, the servers, alert totals,
+ * brute-force hints, and the capture's mail picture. Fed every event;
+ * prints once. */
 #ifndef POP3SCOPE_OUTPUT_TEXT_SUMMARY_H
 #define POP3SCOPE_OUTPUT_TEXT_SUMMARY_H
 
@@ -11,35 +12,15 @@
 #include "event.h"
 #include "out_writer.h"
 
-/* The summary lists at most this many distinct exposed accounts; the rest
- * are counted so a spraying capture cannot grow memory without bound. */
-#define OUTPUT_ACCOUNTS_MAX 10000u
-/* Power of two, above OUTPUT_ACCOUNTS_MAX / 0.75, so probes stay short. */
-#define OUTPUT_ACCOUNT_SLOTS 16384u
-/* Bytes of a user name kept for the summary key and display. Longer names
- * share an entry with others of the same prefix; they print with "...". */
-#define OUTPUT_ACCOUNT_USER_MAX 256u
+/* What the summary lists, most serious first; the rest are counted in an
+ * "and N more" line (README "The end-of-run summary"). The accounts and
+ * servers are held in a report model (report_model.h, the --report
+ * page's), capped there, so a huge capture keeps a bounded summary. */
+#define OUTPUT_SUMMARY_ACCOUNTS_SHOWN 20u
+#define OUTPUT_SUMMARY_SERVERS_SHOWN 10u
+#define OUTPUT_SUMMARY_HINTS_SHOWN 5u
 /* Characters of a user name shown in the summary and in alert lines. */
 #define OUTPUT_TEXT_W_SUMMARY_USER 64
-
-/* One (user, server address) whose password crossed in cleartext. */
-struct output_text_account {
-    uint8_t user[OUTPUT_ACCOUNT_USER_MAX];
-    uint16_t user_len;
-    bool has_user; /* false: the attempt never showed a user name */
-    bool user_truncated;
-    uint8_t ip_version;
-    uint8_t server_addr[16];
-    uint64_t attempts;
-};
-
-struct output_text_accounts {
-    struct output_text_account *entries; /* in order of first exposure */
-    size_t count;
-    size_t capacity;
-    uint32_t *slots; /* OUTPUT_ACCOUNT_SLOTS; 0 empty, else index + 1 */
-    uint64_t overflow_attempts; /* cleartext attempts not listed: set full */
-};
 
 struct output_text_counters {
     uint64_t sessions;
@@ -51,6 +32,8 @@ struct output_text_counters {
     uint64_t messages_deleted;
 };
 
+struct report_model;
+
 /* The capture's mail picture (EVENT_APP_SUMMARY), kept for the end. The
  * event's strings are borrowed, so names are copied. */
 #define OUTPUT_APP_NAME_MAX 48
@@ -61,11 +44,12 @@ struct output_text_picture {
     char names[EVENT_APP_TOP][OUTPUT_APP_NAME_MAX];
 };
 
-/* Zeroed memory is an empty summary; the account table is allocated on
- * the first exposed account. */
+/* Zeroed memory is an empty summary; the model is allocated on the first
+ * event that needs it. */
 struct output_text_summary {
     struct output_text_counters counters;
-    struct output_text_accounts accounts;
+    struct report_model *model; /* accounts (user at server), servers, alerts */
+    bool model_failed; /* out of memory: the per-account part is left out */
     struct output_text_picture picture;
 };
 

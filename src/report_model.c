@@ -99,6 +99,7 @@ static void report_table_free(struct report_table *t)
 
 struct report_user_key {
     struct bytes user;
+    uint32_t server; /* UINT32_MAX unless accounts are per server */
 };
 
 static size_t report_user_kept(struct bytes user)
@@ -112,7 +113,7 @@ static bool report_account_equal(const void *entry, const void *key)
     const struct report_user_key *k = key;
     size_t n = report_user_kept(k->user);
 
-    return a->user_text.present == (k->user.data != NULL) && a->user_text.len == n &&
+    return a->key_server == k->server && a->user_text.present == (k->user.data != NULL) && a->user_text.len == n &&
            a->user_text.truncated == (k->user.len > REPORT_USER_MAX) &&
            (n == 0 || memcmp(a->user, k->user.data, n) == 0);
 }
@@ -132,24 +133,27 @@ static void report_copy_text(uint8_t *dst, size_t size, struct report_text *text
 /* `proven`: the event is a successful login. Those may use the table's
  * reserve, so the one login that worked in a flood of guesses at new
  * names is still listed after the guesses filled the table. */
-static long report_account_find(struct report_model *m, struct bytes user, bool proven)
+static long report_account_find(struct report_model *m, struct bytes user, long server, bool proven)
 {
-    struct report_user_key key = { user };
-    uint8_t buf[1 + REPORT_USER_MAX];
+    struct report_user_key key = { user, m->accounts_per_server && server >= 0 ? (uint32_t)server : UINT32_MAX };
+    uint8_t buf[5 + REPORT_USER_MAX];
     size_t n = report_user_kept(user);
     bool added;
     long i;
 
-    /* Presence and the cut go into the hash, so "" and no user differ. */
+    /* Presence and the cut go into the hash, so "" and no user differ;
+     * the server index is fixed-size, so it cannot run into the name. */
     buf[0] = (uint8_t)((user.data != NULL) | (user.len > REPORT_USER_MAX) << 1);
+    memcpy(buf + 1, &key.server, 4);
     if (n > 0)
-        memcpy(buf + 1, user.data, n);
-    i = report_table_find(&m->accounts, sizeof(struct report_account), keyed_hash(buf, 1 + n), report_account_equal,
+        memcpy(buf + 5, user.data, n);
+    i = report_table_find(&m->accounts, sizeof(struct report_account), keyed_hash(buf, 5 + n), report_account_equal,
                           &key, proven, &added);
     if (i >= 0 && added) {
         struct report_account *a = &((struct report_account *)m->accounts.entries)[i];
 
         report_copy_text(a->user, sizeof a->user, &a->user_text, user);
+        a->key_server = key.server;
     }
     return i;
 }
@@ -367,6 +371,12 @@ static void report_account_auth(struct report_model *m, struct report_account *a
         a->first = ev->ts;
     if (a->attempts == 0 || report_time_before(a->last, ev->ts))
         a->last = ev->ts;
+    if (ev->outcome == OUTCOME_FAILURE) {
+        if (a->failures == 0 || report_time_before(ev->ts, a->first_failure))
+            a->first_failure = ev->ts;
+        if (a->failures == 0 || report_time_before(a->last_failure, ev->ts))
+            a->last_failure = ev->ts;
+    }
     a->attempts++;
     a->successes += ev->outcome == OUTCOME_SUCCESS;
     a->failures += ev->outcome == OUTCOME_FAILURE;
@@ -376,6 +386,8 @@ static void report_account_auth(struct report_model *m, struct report_account *a
     if (ev->exposure == EXPOSURE_NONE)
         return;
     a->exposed++;
+    if ((unsigned)ev->exposure < 8u)
+        a->exposures |= (uint8_t)(1u << ev->exposure);
     if (report_exposure_rank(ev->exposure) > report_exposure_rank(a->worst))
         a->worst = ev->exposure;
     /* Secrets are copied only when the page will show them; a successful
@@ -387,7 +399,7 @@ static void report_account_auth(struct report_model *m, struct report_account *a
 static void report_model_auth(struct report_model *m, const struct event_auth *ev)
 {
     long server = report_server_find(m, ev->flow);
-    long account = report_account_find(m, ev->user, ev->outcome == OUTCOME_SUCCESS);
+    long account = report_account_find(m, ev->user, server, ev->outcome == OUTCOME_SUCCESS);
     size_t bin = report_bin_index(m, ev->ts);
 
     m->attempts++;
@@ -411,7 +423,7 @@ static void report_model_auth(struct report_model *m, const struct event_auth *e
 
 static void report_model_mail(struct report_model *m, const struct event_session *ev, long server)
 {
-    long account = ev->user.data != NULL ? report_account_find(m, ev->user, true) : -1;
+    long account = ev->user.data != NULL ? report_account_find(m, ev->user, server, true) : -1;
     struct report_mailbox *b;
 
     if (server < 0 || (ev->user.data != NULL && account < 0)) {
@@ -437,8 +449,10 @@ static void report_model_mail(struct report_model *m, const struct event_session
 static void report_model_session(struct report_model *m, const struct event_session *ev)
 {
     long server = report_server_find(m, ev->flow);
+    bool stls_not_used = (ev->anomalies >> ANOMALY_STLS_OFFERED_NOT_USED) & 1u;
 
     m->sessions++;
+    m->stls_not_used += stls_not_used;
     if ((unsigned)ev->tls < TLS_COUNT)
         m->sessions_by_tls[ev->tls]++;
     report_model_time(m, ev->ts_start);
@@ -450,6 +464,7 @@ static void report_model_session(struct report_model *m, const struct event_sess
         s->stls_offered += ev->stls_offered;
         s->stls_used += ev->tls == TLS_STLS;
         s->implicit_tls += ev->tls == TLS_IMPLICIT;
+        s->stls_not_used += stls_not_used;
         if (!s->banner_text.present && ev->banner.data != NULL)
             report_copy_text(s->banner, sizeof s->banner, &s->banner_text, ev->banner);
     }
@@ -495,6 +510,11 @@ static void report_model_alert_event(struct report_model *m, const struct event_
         memcpy(a->server, ev->flow->server_addr, sizeof a->server);
         a->server_port = ev->flow->server_port;
     }
+}
+
+void report_model_accounts_per_server(struct report_model *m)
+{
+    m->accounts_per_server = true;
 }
 
 void report_model_add(void *ctx, const struct event *ev)

@@ -51,14 +51,18 @@ struct report_method {
     enum event_exposure exposure; /* the worst it showed */
 };
 
-/* One user name, on every server it was tried on. */
+/* One user name, on every server it was tried on; or, in a model made
+ * per server (report_model_accounts_per_server), one user at one server. */
 struct report_account {
     uint8_t user[REPORT_USER_MAX];
     struct report_text user_text;
+    uint32_t key_server; /* per server: index into servers, UINT32_MAX none */
     uint64_t attempts, successes, failures; /* failures: outcome failure */
     uint64_t exposed; /* attempts whose exposure was not none */
     enum event_exposure worst; /* the worst exposure seen */
+    uint8_t exposures; /* bit (1 << enum event_exposure) per kind seen */
     struct event_time first, last;
+    struct event_time first_failure, last_failure; /* valid when failures > 0 */
     struct report_method methods[REPORT_ACCOUNT_METHODS];
     size_t method_count;
     uint64_t methods_more; /* attempts with methods past the list */
@@ -78,6 +82,7 @@ struct report_server {
     uint8_t banner[REPORT_BANNER_MAX]; /* the first greeting seen */
     struct report_text banner_text;
     uint64_t sessions, stls_offered, stls_used, implicit_tls;
+    uint64_t stls_not_used; /* sessions with the stls_offered_not_used anomaly */
     uint64_t attempts, successes, failures;
     struct report_method methods[REPORT_SERVER_METHODS];
     size_t method_count;
@@ -122,6 +127,7 @@ struct report_table {
 struct report_model {
     struct report_model_limits limits;
     bool keep_secrets; /* --show-passwords: the page shows them */
+    bool accounts_per_server; /* key accounts by (user, server), not user */
     struct report_table accounts, servers, mailboxes, alerts;
     /* Totals over every event, tables full or not. */
     bool seen_any;
@@ -130,6 +136,7 @@ struct report_model {
     uint64_t alerts_by_kind[ALERT_KIND_COUNT];
     uint64_t alerts_listed_by_kind[ALERT_KIND_COUNT]; /* each kind lists at most max_alerts / kinds */
     uint64_t sessions_by_tls[TLS_COUNT];
+    uint64_t stls_not_used; /* sessions with the stls_offered_not_used anomaly */
     /* Timeline: bin i covers [origin + i * width, origin + (i + 1) * width)
      * seconds; all_* hold every attempt, tracked account or not. */
     bool bins_started;
@@ -141,6 +148,10 @@ struct report_model {
 
 /* NULL when out of memory. */
 struct report_model *report_model_new(const struct report_model_limits *limits, bool keep_secrets);
+
+/* Keys accounts by (user, server) instead of by user alone: the text
+ * summary's "user at server". Call before the first event. */
+void report_model_accounts_per_server(struct report_model *m);
 
 /* An event_sink_fn: ctx is the model. Folds one event in. */
 void report_model_add(void *ctx, const struct event *ev);

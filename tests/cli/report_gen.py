@@ -7,7 +7,10 @@ connection to a third server whose banner and user names are markup and whose la
 succeeds. Ethernet, IPv4, correct checksums, 1 ms of packet time per
 packet; no randomness, so a run is reproducible.
 
-    report_gen.py [--sessions N] [--attempts N] [--hostile] OUT.pcap
+--user NAME gives every attempt that one name instead (a brute force on
+one account, tests/cli/summary.sh).
+
+    report_gen.py [--sessions N] [--attempts N] [--hostile] [--user NAME] OUT.pcap
 """
 import argparse
 import struct
@@ -84,6 +87,7 @@ def main():
     ap.add_argument("--sessions", type=int, default=10)
     ap.add_argument("--attempts", type=int, default=10)
     ap.add_argument("--hostile", action="store_true")
+    ap.add_argument("--user", help="one user name for every attempt")
     ap.add_argument("out")
     args = ap.parse_args()
     w = Writer(args.out)
@@ -92,7 +96,8 @@ def main():
         c = Conn(w, s + 1, servers[s % 2])
         c.server_says(b"+OK generated server ready\r\n")
         for a in range(args.attempts):
-            c.client_says(b"USER u%d_%d\r\nPASS wrong\r\n" % (s, a))
+            user = args.user.encode() if args.user else b"u%d_%d" % (s, a)
+            c.client_says(b"USER " + user + b"\r\nPASS wrong\r\n")
             c.server_says(b"+OK\r\n-ERR [AUTH] invalid\r\n")
         c.close()
     if args.hostile:

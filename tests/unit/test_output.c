@@ -20,6 +20,7 @@
 #include "output.h"
 #include "out_escape.h"
 #include "output_text_summary.h"
+#include "report_model.h"
 
 /* A byte string with its readable text; sizeof drops the literal's NUL
  * but keeps any NUL written inside it. */
@@ -610,6 +611,8 @@ static void text_escape_is_not_split_by_the_cut(void **state)
     capture_free(&c);
 }
 
+static struct event alert_event(struct bytes user);
+
 static void text_summary_counts_and_exposed_accounts(void **state)
 {
     static const struct event_flow other_server = {
@@ -625,12 +628,17 @@ static void text_summary_counts_and_exposed_accounts(void **state)
     capture_open(&c, OUTPUT_TEXT, false);
     ev.u.auth.outcome = OUTCOME_FAILURE; /* alice, cleartext, failed */
     output_event(c.out, &ev);
-    ev.u.auth.outcome = OUTCOME_SUCCESS; /* alice again: same account */
+    ev.u.auth.outcome = OUTCOME_SUCCESS; /* alice again, by token: same account */
+    ev.u.auth.method = "XOAUTH2";
+    ev.u.auth.exposure = EXPOSURE_TOKEN;
+    ev.u.auth.ts.sec += 5;
     output_event(c.out, &ev);
     ev.u.auth.flow = &other_server; /* alice elsewhere: another account */
+    ev.u.auth.method = "USER";
+    ev.u.auth.exposure = EXPOSURE_CLEARTEXT;
     output_event(c.out, &ev);
     ev.u.auth.flow = &flow_v4;
-    ev.u.auth.user = BYTES("carol"); /* APOP digest: a hash, not listed */
+    ev.u.auth.user = BYTES("carol"); /* APOP digest: a hash */
     ev.u.auth.method = "APOP";
     ev.u.auth.exposure = EXPOSURE_HASH;
     ev.u.auth.outcome = OUTCOME_UNKNOWN;
@@ -642,10 +650,16 @@ static void text_summary_counts_and_exposed_accounts(void **state)
     s.u.session.retr_count = 3;
     s.u.session.retr_octets = 4096;
     s.u.session.messages_deleted = 2;
+    s.u.session.stls_offered = true; /* offered, and the login went in the clear */
+    s.u.session.anomalies = UINT64_C(1) << ANOMALY_STLS_OFFERED_NOT_USED;
     output_event(c.out, &s);
+    s.u.session.stls_offered = false;
+    s.u.session.anomalies = 0;
     output_event(c.out, &s);
+    s.u.session.stls_offered = true;
     s.u.session.tls = TLS_STLS;
     output_event(c.out, &s);
+    s.u.session.stls_offered = false;
     s.u.session.tls = TLS_IMPLICIT;
     s.u.session.retr_count = 0;
     s.u.session.retr_octets = 0;
@@ -654,12 +668,32 @@ static void text_summary_counts_and_exposed_accounts(void **state)
     capture_close(&c);
     summary = strstr(c.text, "\n\nsessions:");
     assert_non_null(summary);
-    assert_string_equal(summary + 2, "sessions: 4 (cleartext 2, stls 1, implicit tls 1)\n"
-                                     "login attempts: 5 (success 2, failure 1, aborted 1, unknown 1)\n"
-                                     "messages retrieved: 9 (12288 octets), deleted: 6\n"
-                                     "passwords exposed in cleartext:\n"
-                                     "  alice at 198.51.100.5 (2 attempts)\n"
-                                     "  alice at 203.0.113.9 (1 attempt)\n");
+    /* Cleartext before hash before none; a success before failures only;
+     * the same user on two servers is two accounts; exposures each listed,
+     * the worst first. */
+    assert_string_equal(
+        summary + 2,
+        "sessions: 4 (cleartext 2, stls 1, implicit tls 1)\n"
+        "login attempts: 5 (success 2, failure 1, aborted 1, unknown 1)\n"
+        "messages retrieved: 9 (12288 octets), deleted: 6\n"
+        "passwords exposed in cleartext: 2 accounts\n"
+        "accounts (user at server, most exposed first):\n"
+        "  alice at 198.51.100.5:110: 2 attempts (success 1, failure 1); methods USER,XOAUTH2; exposure "
+        "cleartext,token; "
+        "seen 2026-11-26 05:15:49 to 2026-11-26 05:15:54\n"
+        "  alice at 203.0.113.9:110: 1 attempt (success 1, failure 0); methods USER; exposure cleartext; "
+        "seen 2026-11-26 05:15:54 to 2026-11-26 05:15:54\n"
+        "  carol at 198.51.100.5:110: 1 attempt (success 0, failure 0); methods APOP; exposure hash; "
+        "seen 2026-11-26 05:15:54 to 2026-11-26 05:15:54\n"
+        "  dave at 198.51.100.5:110: 1 attempt (success 0, failure 0); methods APOP; exposure none; "
+        "seen 2026-11-26 05:15:54 to 2026-11-26 05:15:54\n"
+        "servers (most attempts first):\n"
+        "  198.51.100.5:110: 4 sessions, 4 attempts; banner \"Dovecot ready. <1896.697170952@dbc.mtview.ca.us>\"; "
+        "methods USER,XOAUTH2,APOP; STLS offered 2, used 1, offered not used 1; implicit TLS 1\n"
+        "  203.0.113.9:110: 0 sessions, 1 attempt; banner -; methods USER; STLS offered 0, used 0, offered not used 0; "
+        "implicit TLS 0\n"
+        "stls_offered_not_used: 1 session (STLS offered, login in the clear)\n"
+        "alerts: none\n");
     capture_free(&c);
 }
 
@@ -674,7 +708,13 @@ static void text_summary_without_attempts(void **state)
     capture_close(&c);
     assert_string_equal(c.text, "sessions: 1 (cleartext 1, stls 0, implicit tls 0)\n"
                                 "no POP3 login attempts seen\n"
-                                "messages retrieved: 0 (0 octets), deleted: 0\n");
+                                "messages retrieved: 0 (0 octets), deleted: 0\n"
+                                "servers (most attempts first):\n"
+                                "  198.51.100.5:110: 1 session, 0 attempts; banner "
+                                "\"Dovecot ready. <1896.697170952@dbc.mtview.ca.us>\"; methods -; STLS offered 0, "
+                                "used 0, offered not used 0; implicit TLS 0\n"
+                                "stls_offered_not_used: 0 sessions (STLS offered, login in the clear)\n"
+                                "alerts: none\n");
     capture_free(&c);
 }
 
@@ -689,20 +729,37 @@ static void text_summary_none_exposed(void **state)
     output_event(c.out, &ev);
     capture_close(&c);
     assert_non_null(strstr(c.text, "\npasswords exposed in cleartext: none\n"));
+    assert_non_null(strstr(c.text, "\n  alice at 198.51.100.5:110: 1 attempt (success 0, failure 1); methods USER; "
+                                   "exposure token; seen "));
     capture_free(&c);
 }
 
+/* Lines starting with `prefix` after the first `section` line. */
+static unsigned count_lines(const char *text, const char *section, const char *prefix)
+{
+    const char *p = strstr(text, section);
+    unsigned n = 0;
+
+    assert_non_null(p);
+    for (p = strstr(p, prefix); p != NULL; p = strstr(p + 1, prefix))
+        n++;
+    return n;
+}
+
+/* More distinct accounts than the model keeps: the summary lists the
+ * first OUTPUT_SUMMARY_ACCOUNTS_SHOWN by risk, counts the other listed
+ * ones, counts the attempts the table had no room for, and still lists a
+ * login that worked after the table filled (the model's reserve). */
 static void text_exposed_accounts_are_bounded(void **state)
 {
     struct capture c;
     struct event ev = auth_event();
     char user[32];
-    unsigned i, listed = 0;
-    const char *p;
+    unsigned i;
 
     (void)state;
     capture_open(&c, OUTPUT_TEXT, false);
-    for (i = 0; i < OUTPUT_ACCOUNTS_MAX + 5; i++) {
+    for (i = 0; i < REPORT_DEFAULT_MAX_ACCOUNTS + 5; i++) {
         int n = snprintf(user, sizeof user, "user%u", i);
 
         ev.u.auth.user = (struct bytes){ (const uint8_t *)user, (size_t)n };
@@ -710,16 +767,96 @@ static void text_exposed_accounts_are_bounded(void **state)
     }
     ev.u.auth.user = BYTES("user0"); /* still counted on its listed entry */
     output_event(c.out, &ev);
+    ev.u.auth.user = BYTES("winner"); /* after the table filled */
+    ev.u.auth.outcome = OUTCOME_SUCCESS;
+    output_event(c.out, &ev);
     capture_close(&c);
-    p = strstr(c.text, "passwords exposed in cleartext:\n");
-    assert_non_null(p);
-    for (p = strstr(p, "\n  user"); p != NULL; p = strstr(p + 1, "\n  user"))
-        listed++;
-    assert_int_equal(listed, OUTPUT_ACCOUNTS_MAX);
-    assert_non_null(strstr(c.text, "\n  user0 at 198.51.100.5 (2 attempts)\n"));
-    assert_non_null(strstr(c.text, "\n  user9999 at 198.51.100.5 (1 attempt)\n"));
-    assert_null(strstr(c.text, "\n  user10000 at"));
-    assert_non_null(strstr(c.text, "\n  ... and 5 more cleartext attempts on accounts beyond the first 10000\n"));
+    assert_int_equal(count_lines(c.text, "\naccounts (user at server", "\n  user"), OUTPUT_SUMMARY_ACCOUNTS_SHOWN - 1);
+    assert_non_null(strstr(c.text, "\naccounts (user at server, most exposed first):\n"
+                                   "  winner at 198.51.100.5:110: 1 attempt (success 1, failure 0);"));
+    assert_non_null(strstr(c.text, "\n  user0 at 198.51.100.5:110: 2 attempts (success 0, failure 2);"));
+    assert_non_null(strstr(c.text, "\npasswords exposed in cleartext: 4097 accounts\n"));
+    assert_non_null(strstr(c.text, "\n  ... and 4077 more accounts\n"
+                                   "  ... and 5 attempts on accounts beyond the table's 4096 (+512 for logins that "
+                                   "worked)\n"));
+    capture_free(&c);
+}
+
+/* Failures as dense as the brute_force_account detector's defaults (10 in
+ * 300 s) give a hint without --alerts; sparser ones do not; with alerts
+ * in the run the hint stops sending the reader to --alerts. */
+static void text_summary_brute_force_hint(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+    struct event al = alert_event(BYTES("bob"));
+    unsigned i;
+
+    (void)state;
+    for (int with_alert = 0; with_alert < 2; with_alert++) {
+        capture_open(&c, OUTPUT_TEXT, false);
+        ev.u.auth.outcome = OUTCOME_FAILURE;
+        ev.u.auth.user = BYTES("bob"); /* 57 failures in 40 s */
+        for (i = 0; i < 57; i++) {
+            ev.u.auth.ts.sec = T0 + (int64_t)(i * 40 / 56);
+            output_event(c.out, &ev);
+        }
+        ev.u.auth.user = BYTES("edge"); /* 10 in 300 s: just dense enough */
+        for (i = 0; i < 10; i++) {
+            ev.u.auth.ts.sec = T0 + (int64_t)(i * 300 / 9);
+            output_event(c.out, &ev);
+        }
+        ev.u.auth.user = BYTES("slow"); /* 10 in 301 s: not */
+        for (i = 0; i < 10; i++) {
+            ev.u.auth.ts.sec = T0 + (int64_t)(i * 301 / 9);
+            output_event(c.out, &ev);
+        }
+        ev.u.auth.user = BYTES("nine"); /* 9 in 1 s: below the count */
+        for (i = 0; i < 9; i++) {
+            ev.u.auth.ts.sec = T0;
+            output_event(c.out, &ev);
+        }
+        if (with_alert)
+            output_event(c.out, &al);
+        capture_close(&c);
+        if (!with_alert) {
+            assert_non_null(strstr(c.text, "\nalerts: none\n"
+                                           "brute force? bob at 198.51.100.5:110: 57 failures in 40 s, looks like "
+                                           "guessing; run with --alerts\n"
+                                           "brute force? edge at 198.51.100.5:110: 10 failures in 300 s, looks like "
+                                           "guessing; run with --alerts\n"));
+        } else {
+            assert_non_null(strstr(c.text, "\nalerts: 1 (brute_force_account 1)\n"
+                                           "brute force? bob at 198.51.100.5:110: 57 failures in 40 s, looks like "
+                                           "guessing\n"));
+        }
+        assert_null(strstr(c.text, "brute force? slow"));
+        assert_null(strstr(c.text, "brute force? nine"));
+        capture_free(&c);
+    }
+}
+
+/* More guessed accounts than the hints show: the rest are counted. */
+static void text_summary_hints_are_bounded(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+    char user[32];
+
+    (void)state;
+    capture_open(&c, OUTPUT_TEXT, false);
+    for (unsigned u = 0; u < OUTPUT_SUMMARY_HINTS_SHOWN + 3; u++) {
+        int n = snprintf(user, sizeof user, "guess%u", u);
+
+        ev.u.auth.user = (struct bytes){ (const uint8_t *)user, (size_t)n };
+        for (unsigned i = 0; i < 10 + u; i++) /* the most failures first */
+            output_event(c.out, &ev);
+    }
+    capture_close(&c);
+    assert_int_equal(count_lines(c.text, "\nalerts:", "\nbrute force? guess"), OUTPUT_SUMMARY_HINTS_SHOWN);
+    assert_non_null(strstr(c.text, "\nbrute force? guess7 at 198.51.100.5:110: 17 failures in 0 s"));
+    assert_null(strstr(c.text, "\nbrute force? guess2 "));
+    assert_non_null(strstr(c.text, "\nbrute force? ... and 3 more accounts\n"));
     capture_free(&c);
 }
 
@@ -996,12 +1133,12 @@ static void text_row_and_summary_quote_forged_values(void **state)
     assert_non_null(strstr(c.text, "  \"bob client=6.6....\"  USER        failure  cleartext  \"p w\"                 \"[AUTH]"));
     assert_non_null(strstr(c.text, "  \\\\x1B                 USER        failure  cleartext  \"say \\\"hi\\\"\"          \"[AUTH]"));
     assert_non_null(strstr(c.text, "  \"-\"                   USER        failure  cleartext  \"\"                    \"[AUTH]"));
-    /* Summary: the name cannot pose as "NAME at ADDR (N attempts)". */
-    summary = strstr(c.text, "passwords exposed in cleartext:\n");
+    /* Summary: the name cannot pose as "NAME at ADDR: N attempts". */
+    summary = strstr(c.text, "\naccounts (user at server");
     assert_non_null(summary);
-    assert_non_null(strstr(summary, "\n  \"bob client=6.6.6.6 server=7.7.7.7\" at 198.51.100.5 (1 attempt)\n"));
-    assert_non_null(strstr(summary, "\n  \\\\x1B at 198.51.100.5 (1 attempt)\n"));
-    assert_non_null(strstr(summary, "\n  \"-\" at 198.51.100.5 (1 attempt)\n"));
+    assert_non_null(strstr(summary, "\n  \"bob client=6.6.6.6 server=7.7.7.7\" at 198.51.100.5:110: 1 attempt "));
+    assert_non_null(strstr(summary, "\n  \\\\x1B at 198.51.100.5:110: 1 attempt "));
+    assert_non_null(strstr(summary, "\n  \"-\" at 198.51.100.5:110: 1 attempt "));
     capture_free(&c);
 }
 
@@ -1463,6 +1600,8 @@ int main(void)
         cmocka_unit_test(text_summary_counts_and_exposed_accounts),
         cmocka_unit_test(text_summary_without_attempts),
         cmocka_unit_test(text_summary_none_exposed),
+        cmocka_unit_test(text_summary_brute_force_hint),
+        cmocka_unit_test(text_summary_hints_are_bounded),
         cmocka_unit_test(text_exposed_accounts_are_bounded),
         cmocka_unit_test(text_summary_hash_resists_chosen_names),
         cmocka_unit_test(csv_header_and_row_are_exact),
