@@ -476,8 +476,7 @@ void progress_status(struct progress *p, uint64_t file_bytes, uint64_t packets)
         snprintf(where, sizeof where, "%s read", amount);
     }
     fprintf(stderr,
-            "pop3scope: file %zu/%zu %s, %s, %" PRIu64 " packets, %" PRIu64 " sessions, %" PRIu64
-            " login attempts\n",
+            "pop3scope: file %zu/%zu %s, %s, %" PRIu64 " packets, %" PRIu64 " sessions, %" PRIu64 " login attempts\n",
             p->index < p->count ? p->index + 1 : p->count, p->count, name, where, packets,
             atomic_load_explicit(&p->sessions, memory_order_relaxed),
             atomic_load_explicit(&p->attempts, memory_order_relaxed));
