@@ -74,6 +74,25 @@ static bool capture_compile_filter(pcap_t *handle, const char *name, const char 
     return false;
 }
 
+static const volatile sig_atomic_t *capture_attention;
+static capture_file_tick_fn capture_file_tick;
+static void *capture_file_tick_ctx;
+
+void capture_watch_files(const volatile sig_atomic_t *attention, capture_file_tick_fn tick, void *ctx)
+{
+    capture_attention = attention;
+    capture_file_tick = tick;
+    capture_file_tick_ctx = ctx;
+}
+
+/* Before each record: true to stop reading here. */
+static bool capture_stop_here(const uint64_t *file_bytes)
+{
+    if (capture_attention == NULL || *capture_attention == 0)
+        return false;
+    return !capture_file_tick(capture_file_tick_ctx, file_bytes != NULL ? *file_bytes : 0);
+}
+
 /* Reads every record to the end. Records are numbered from 1 in file order,
  * counting those the filter drops, so a number always points at one record. */
 static enum capture_status capture_deliver(pcap_t *handle, const char *name, const struct bpf_program *filter,
@@ -89,6 +108,8 @@ static enum capture_status capture_deliver(pcap_t *handle, const char *name, con
     frame.linktype = pcap_datalink(handle);
     frame.file_bytes = guard != NULL ? pcapfile_bytes_read(guard) : NULL;
     for (;;) {
+        if (capture_stop_here(frame.file_bytes))
+            return CAPTURE_STOPPED;
         rc = pcap_next_ex(handle, &header, &bytes);
         if (rc == PCAP_ERROR_BREAK)
             return CAPTURE_OK; /* end of file */
@@ -184,13 +205,13 @@ static enum capture_status capture_fast_deliver(struct pcapfile *pf, const char 
     struct capture_frame frame;
     struct pcap_pkthdr header;
     uint64_t number = 0;
-    enum pcapfile_result r;
+    enum pcapfile_result r = PCAPFILE_RECORD; /* still so after the loop: stopped */
 
     memset(&frame, 0, sizeof(frame));
     memset(&header, 0, sizeof(header));
     frame.linktype = pcapfile_linktype(pf);
     frame.file_bytes = pcapfile_bytes_read(pf);
-    while ((r = pcapfile_next(pf, &rec)) == PCAPFILE_RECORD) {
+    while (!capture_stop_here(frame.file_bytes) && (r = pcapfile_next(pf, &rec)) == PCAPFILE_RECORD) {
         number++;
         if (filter != NULL) {
             header.ts.tv_sec = (time_t)rec.sec;
@@ -209,6 +230,8 @@ static enum capture_status capture_fast_deliver(struct pcapfile *pf, const char 
         frame.block = rec.block;
         fn(ctx, &frame);
     }
+    if (r == PCAPFILE_RECORD)
+        return CAPTURE_STOPPED;
     if (r == PCAPFILE_END)
         return CAPTURE_OK;
     fprintf(stderr, "pop3scope: %s: record %" PRIu64 ": %s; analysis of the frames before it stands\n", name,

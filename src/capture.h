@@ -3,6 +3,7 @@
 #ifndef POP3SCOPE_CAPTURE_H
 #define POP3SCOPE_CAPTURE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,7 +39,18 @@ enum capture_status {
     CAPTURE_OK, /* read to the end */
     CAPTURE_OPEN_FAILED, /* missing, unreadable, not a capture file */
     CAPTURE_READ_ERROR, /* damaged part-way; frames before it were delivered */
+    CAPTURE_STOPPED, /* a file's watch tick said stop (capture_watch_files) */
 };
+
+/* File runs: `attention` (a flag a signal handler sets) is loaded before
+ * each record, a load and no system call; only when it is set does
+ * `tick` run, with the bytes read from the file so far (0 when not
+ * known). False from it stops reading at that record boundary: the read
+ * returns CAPTURE_STOPPED, every frame before it delivered. A read
+ * blocked on a quiet pipe is not cut short: the stop comes with its next
+ * bytes or its end. NULL attention: not watched (the default). */
+typedef bool (*capture_file_tick_fn)(void *ctx, uint64_t file_bytes);
+void capture_watch_files(const volatile sig_atomic_t *attention, capture_file_tick_fn tick, void *ctx);
 
 /* Reads `path` ("-" is stdin) to its end, calling fn for every frame, after
  * applying an optional BPF filter (NULL: none). On failure writes one clear

@@ -32,6 +32,7 @@ enum main_exit {
     EXIT_INPUT_PROBLEM = 2,
     EXIT_OUTPUT_PROBLEM = 3,
     EXIT_EXPOSURE = 4, /* --fail-on-exposure, and nothing else went wrong */
+    EXIT_STOPPED_BASE = 128, /* + SIGINT/SIGTERM: a file run stopped early */
 };
 
 /* Problems with the input are never silent: one line per kind. Notes
@@ -139,10 +140,74 @@ static enum capture_status main_read_file(const struct options_config *cfg, size
     if (progress == NULL)
         return capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, engine_frame, release, engine);
     progress_file_begin(progress, i, engine_frame, release, engine);
+    if (!progress_shown(progress)) {
+        /* Counting only (SIGUSR1): the engine's own callback, no cost per frame. */
+        st = capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, engine_frame, release, engine);
+        progress_file_end(progress);
+        return st;
+    }
     st = capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, progress_frame,
                                 release != NULL ? progress_release : NULL, progress);
     progress_file_end(progress);
     return st;
+}
+
+/* A file run's tick (capture_watch_files): runs only once a signal came. */
+struct main_file_watch {
+    struct engine *engine;
+    struct progress *progress;
+};
+
+static bool main_file_tick(void *ctx, uint64_t file_bytes)
+{
+    struct main_file_watch *w = ctx;
+
+    live_signals_clear_attention();
+    if (live_signals_stop_requested())
+        return false;
+    if (live_signals_take_stats()) {
+        struct analyzer_stats st;
+        struct analyzer_usage use;
+
+        engine_stats(w->engine, &st, &use);
+        progress_status(w->progress, file_bytes, st.frames);
+    }
+    return true;
+}
+
+/* Files are one continuous capture, in the order given, so a capture
+ * rotated by tcpdump -C/-G still pairs commands with replies. SIGINT or
+ * SIGTERM stops reading at the next record; the sessions still open then
+ * end as a stopped live capture's do (end: shutdown), and a second signal
+ * while finishing kills at once (live_signals_release). Returns the
+ * signal that stopped the run, or 0. */
+static int main_read_files(const struct options_config *cfg, struct engine *engine, struct progress *progress,
+                           int *status)
+{
+    struct main_file_watch watch = { engine, progress };
+    int stop_signal = 0;
+
+    capture_watch_files(live_signals_attention_flag(), main_file_tick, &watch);
+    for (size_t i = 0; i < cfg->input_count; i++) {
+        enum capture_status st;
+
+        engine_begin_input(engine, (uint32_t)i); /* frame numbers restart per file */
+        st = main_read_file(cfg, i, engine, progress);
+        if (st == CAPTURE_STOPPED || live_signals_stop_requested()) {
+            stop_signal = live_signals_stop_signal_number();
+            break;
+        }
+        if (st != CAPTURE_OK)
+            *status = EXIT_INPUT_PROBLEM;
+    }
+    capture_watch_files(NULL, NULL, NULL);
+    if (stop_signal != 0) {
+        live_signals_release();
+        engine_finish(engine, END_SHUTDOWN);
+    } else {
+        engine_finish(engine, END_END_OF_INPUT);
+    }
+    return stop_signal;
 }
 
 /* `live` is NULL for files, else the interfaces opened before privileges
@@ -156,6 +221,8 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
     struct analyzer_stats stats;
     struct analyzer_usage use;
     int status = EXIT_ALL_READ;
+    int stop_signal = 0; /* the signal that stopped a file run */
+    bool output_closed = false;
 
     char plugin_error[512];
 
@@ -192,14 +259,7 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
         if (live_run(live, engine, &lo) != CAPTURE_OK)
             status = EXIT_INPUT_PROBLEM;
     } else {
-        /* Files are one continuous capture, in the order given, so a
-         * capture rotated by tcpdump -C/-G still pairs commands with replies. */
-        for (size_t i = 0; i < cfg->input_count; i++) {
-            engine_begin_input(engine, (uint32_t)i); /* frame numbers restart per file */
-            if (main_read_file(cfg, i, engine, progress) != CAPTURE_OK)
-                status = EXIT_INPUT_PROBLEM;
-        }
-        engine_finish(engine, END_END_OF_INPUT);
+        stop_signal = main_read_files(cfg, engine, progress, &status);
         /* Every event delivered: the last line has the final counts. */
         progress_finish(progress);
     }
@@ -207,7 +267,12 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
     main_report_input_problems(&stats);
     main_report_alert_problems(sink.alert);
     if (output_finish(sink.out) != 0) {
-        fprintf(stderr, "pop3scope: writing the output failed: %s\n", strerror(errno));
+        /* Standard output closed by its reader (| head): it had all it
+         * wanted; the status says the output is not whole, quietly, as a
+         * tool killed by SIGPIPE would be. */
+        output_closed = errno == EPIPE && out_stream == stdout;
+        if (!output_closed)
+            fprintf(stderr, "pop3scope: writing the output failed: %s\n", strerror(errno));
         status = EXIT_OUTPUT_PROBLEM;
     }
     if (report_finish(report, stats.frames, stats.frame_bytes) != 0)
@@ -219,6 +284,14 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
                 sink.cleartext_exposures);
         if (status == EXIT_ALL_READ)
             status = EXIT_EXPOSURE;
+    }
+    if (stop_signal != 0) {
+        /* The reason for the status: said with -q too (README "Exit codes"). */
+        fprintf(stderr,
+                "pop3scope: reading stopped by %s after %" PRIu64
+                " frames: the output covers them; open sessions ended as shutdown\n",
+                stop_signal == SIGINT ? "SIGINT" : "SIGTERM", stats.frames);
+        status = EXIT_STOPPED_BASE + stop_signal;
     }
     /* After output_finish: the plugin threads have emptied their queues. */
     if (output_plugin_drops(sink.out) > 0)
@@ -270,8 +343,8 @@ int main(int argc, char **argv)
     FILE *out_stream;
     int status;
 
-    /* A closed pipe (pop3scope ... | head) must become exit status 3 with a
-     * message, not a silent death by signal. */
+    /* A closed pipe (pop3scope ... | head) becomes exit status 3, quietly
+     * (main_run), rather than a death by signal. */
     signal(SIGPIPE, SIG_IGN);
     options_default(&cfg);
     switch (options_parse(&cfg, argc, argv)) {
@@ -284,6 +357,13 @@ int main(int argc, char **argv)
      * both may be replaced (progress.h). Live capture has stats events. */
     if (cfg.interface_count == 0 && progress_wanted(cfg.progress, cfg.quiet))
         progress = progress_new(cfg.inputs, cfg.input_count);
+    /* Without the line, the counts alone: SIGUSR1 asks for them. */
+    if (cfg.interface_count == 0 && progress == NULL)
+        progress = progress_new_counting(cfg.inputs, cfg.input_count);
+    /* A file run: SIGINT/SIGTERM stop reading, SIGUSR1 asks for a status
+     * line; caught before anything is opened. */
+    if (cfg.interface_count == 0)
+        live_signals_catch_files();
     out_stream = stdout;
     if (cfg.output_path != NULL) {
         out_stream = output_file_open(cfg.output_path);

@@ -195,6 +195,7 @@ struct progress {
     uint64_t start_ns;
     uint64_t last_draw_ns;
     bool drawn; /* a line went up at least once */
+    bool counting_only; /* progress_new_counting: no line, no stream replaced */
     capture_frame_fn next_frame;
     capture_release_fn next_release;
     void *next_ctx;
@@ -237,7 +238,7 @@ static uint64_t progress_input_size(const char *path)
     return st.st_size > at ? (uint64_t)(st.st_size - at) : 0;
 }
 
-struct progress *progress_new(const char *const *inputs, size_t count)
+static struct progress *progress_make(const char *const *inputs, size_t count, bool counting_only)
 {
     struct progress *p = calloc(1, sizeof *p);
 
@@ -258,12 +259,28 @@ struct progress *progress_new(const char *const *inputs, size_t count)
     atomic_init(&p->attempts, 0);
     p->countdown = PROGRESS_FRAMES_PER_LOOK;
     p->start_ns = p->last_draw_ns = progress_now_ns();
-    if (!progress_tty_install()) {
+    p->counting_only = counting_only;
+    if (!counting_only && !progress_tty_install()) {
         free(p->sizes);
         free(p);
         return NULL;
     }
     return p;
+}
+
+struct progress *progress_new(const char *const *inputs, size_t count)
+{
+    return progress_make(inputs, count, false);
+}
+
+struct progress *progress_new_counting(const char *const *inputs, size_t count)
+{
+    return progress_make(inputs, count, true);
+}
+
+bool progress_shown(const struct progress *p)
+{
+    return p != NULL && !p->counting_only;
 }
 
 void progress_event(struct progress *p, const struct event *ev)
@@ -377,8 +394,11 @@ static void progress_draw(struct progress *p, uint64_t now, bool finished)
 /* The first line a quarter of a second in: a short run shows none. */
 static void progress_look(struct progress *p)
 {
-    uint64_t now = progress_now_ns();
+    uint64_t now;
 
+    if (p->counting_only)
+        return;
+    now = progress_now_ns();
     if (now - p->last_draw_ns >= PROGRESS_INTERVAL_NS)
         progress_draw(p, now, false);
 }
@@ -426,6 +446,41 @@ void progress_file_end(struct progress *p)
     p->file_bytes = 0;
     p->index++;
     progress_look(p);
+}
+
+/* "pop3scope: file 2/3 NAME, 42% of 2.04 GB, 120345 packets, 12 sessions,
+ * 20 login attempts", or "..., 120.5 MB read, ..." when a size is not
+ * known. One write to stderr: with the line up, the guard erases it first. */
+void progress_status(struct progress *p, uint64_t file_bytes, uint64_t packets)
+{
+    char name[256], amount[32], where[64];
+    uint64_t cur, read;
+
+    if (p->counting_only || file_bytes > p->file_bytes)
+        p->file_bytes = file_bytes;
+    cur = p->file_bytes;
+    if (p->index < p->count && p->sizes[p->index] != PROGRESS_SIZE_UNKNOWN && cur > p->sizes[p->index])
+        cur = p->sizes[p->index];
+    read = p->done + cur;
+    if (p->index < p->count)
+        progress_put_name(name, sizeof name, p->inputs[p->index]);
+    else
+        snprintf(name, sizeof name, "(all read)");
+    if (p->total != PROGRESS_SIZE_UNKNOWN) {
+        unsigned percent = p->total == 0 || read >= p->total ? 100u : (unsigned)(read * 100u / p->total);
+
+        progress_put_size(amount, sizeof amount, p->total);
+        snprintf(where, sizeof where, "%u%% of %s", percent, amount);
+    } else {
+        progress_put_size(amount, sizeof amount, read);
+        snprintf(where, sizeof where, "%s read", amount);
+    }
+    fprintf(stderr,
+            "pop3scope: file %zu/%zu %s, %s, %" PRIu64 " packets, %" PRIu64 " sessions, %" PRIu64 " login attempts\n",
+            p->index < p->count ? p->index + 1 : p->count, p->count, name, where, packets,
+            atomic_load_explicit(&p->sessions, memory_order_relaxed),
+            atomic_load_explicit(&p->attempts, memory_order_relaxed));
+    fflush(stderr);
 }
 
 void progress_finish(struct progress *p)

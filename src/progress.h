@@ -35,6 +35,20 @@ struct progress;
  * memory: no line then. */
 struct progress *progress_new(const char *const *inputs, size_t count);
 
+/* The same counts without the line and without touching the streams: for
+ * progress_status() when the line is off. Read with the engine's own frame
+ * callback (progress_shown() is false), it costs nothing per frame. */
+struct progress *progress_new_counting(const char *const *inputs, size_t count);
+
+/* A line is drawn (progress_new), not only counted. False for NULL. */
+bool progress_shown(const struct progress *p);
+
+/* SIGUSR1 on a file run: one line on stderr, whatever -q says (it was
+ * asked for): the file being read, the percent (or bytes) read, packets,
+ * sessions and login attempts so far. `file_bytes`: read of the current
+ * file, as the reader says (the counting mode sees no frames). */
+void progress_status(struct progress *p, uint64_t file_bytes, uint64_t packets);
+
 /* inputs[index] is about to be read: pass progress_frame and
  * progress_release (when `release` is not NULL) with `p` as ctx to
  * capture_read_file_held; they hand every frame and release on to
