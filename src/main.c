@@ -15,6 +15,7 @@
 #include "analyzer.h"
 #include "capture.h"
 #include "engine.h"
+#include "input_check.h"
 #include "live_run.h"
 #include "live_signals.h"
 #include "note.h"
@@ -65,6 +66,40 @@ static void main_report_input_problems(const struct analyzer_stats *st)
              st->sessions_refused);
     if (st->held_bytes_dropped > 0)
         note("pop3scope: %" PRIu64 " out-of-order bytes dropped at the reassembly limit\n", st->held_bytes_dropped);
+}
+
+/* A file run's inputs: how far each was read (event.h) and why not, for
+ * the end-of-run record. Static in main: 4096 inputs are too many for a
+ * stack. */
+struct main_inputs {
+    unsigned char status[OPTIONS_MAX_INPUTS]; /* enum event_input_status */
+    const char *errors[OPTIONS_MAX_INPUTS]; /* NULL, or reasons[i] */
+    char reasons[OPTIONS_MAX_INPUTS][INPUT_CHECK_REASON_MAX];
+    size_t read; /* inputs read, to the end or in part */
+};
+
+/* Before any file is read and before -o is created: a refused output or
+ * filter is a usage error (1); when no input can even be opened the run
+ * ends with the errors alone (2). -1: go on. */
+static int main_check_files(const struct options_config *cfg, struct main_inputs *in)
+{
+    size_t usable = 0;
+
+    if (!input_check_output("-o", cfg->output_path, cfg->inputs, cfg->input_count) ||
+        !input_check_output("--report", cfg->report_path, cfg->inputs, cfg->input_count))
+        return EXIT_USAGE;
+    if (!input_check_filter(cfg->bpf_filter, input_check_linktype(cfg->inputs[0])))
+        return EXIT_USAGE;
+    for (size_t i = 0; i < cfg->input_count; i++) {
+        if (input_check_file(cfg->inputs[i], in->reasons[i], sizeof in->reasons[i])) {
+            in->status[i] = INPUT_READ;
+            usable++;
+        } else {
+            in->status[i] = INPUT_UNREADABLE;
+            in->errors[i] = in->reasons[i];
+        }
+    }
+    return usable > 0 ? -1 : EXIT_INPUT_PROBLEM;
 }
 
 /* ------------------------------------------------------- event chain */
@@ -145,10 +180,50 @@ static enum capture_status main_read_file(const struct options_config *cfg, size
     return st;
 }
 
+/* One input of a file run, unless the checks refused it; its status
+ * recorded. False when it was not read to its end. */
+static bool main_read_input(const struct options_config *cfg, size_t i, struct engine *engine,
+                            struct progress *progress, struct main_inputs *files)
+{
+    enum capture_status st;
+
+    if (files->status[i] == INPUT_UNREADABLE)
+        return false; /* input_check said why */
+    engine_begin_input(engine, (uint32_t)i); /* frame numbers restart per file */
+    st = main_read_file(cfg, i, engine, progress);
+    if (st != CAPTURE_OPEN_FAILED)
+        files->read++;
+    if (st == CAPTURE_OK)
+        return true;
+    files->status[i] = st == CAPTURE_OPEN_FAILED ? INPUT_UNREADABLE : INPUT_DAMAGED;
+    snprintf(files->reasons[i], sizeof files->reasons[i], "%s",
+             st == CAPTURE_OPEN_FAILED ? "cannot read as a capture file" : "stopped part-way");
+    files->errors[i] = files->reasons[i];
+    return false;
+}
+
+/* The end-of-run record, when some input failed and another was read. */
+static void main_write_run_end(const struct options_config *cfg, const struct main_inputs *files,
+                               struct main_sink *sink)
+{
+    struct event ev = { .type = EVENT_RUN_END };
+    bool partial = false;
+
+    for (size_t i = 0; i < cfg->input_count; i++)
+        partial |= files->status[i] != INPUT_READ;
+    if (!partial || files->read == 0)
+        return;
+    ev.u.run_end.input_count = cfg->input_count;
+    ev.u.run_end.inputs = cfg->inputs;
+    ev.u.run_end.status = files->status;
+    ev.u.run_end.errors = files->errors;
+    main_write(sink, &ev);
+}
+
 /* `live` is NULL for files, else the interfaces opened before privileges
  * were given up. `progress` is NULL, or the progress line for files. */
 static int main_run(const struct options_config *cfg, FILE *out_stream, struct capture_live *live,
-                    struct report *report, struct progress *progress)
+                    struct report *report, struct progress *progress, struct main_inputs *files)
 {
     struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, report, 0, 0, progress };
     struct engine *engine;
@@ -195,17 +270,25 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
         /* Files are one continuous capture, in the order given, so a
          * capture rotated by tcpdump -C/-G still pairs commands with replies. */
         for (size_t i = 0; i < cfg->input_count; i++) {
-            engine_begin_input(engine, (uint32_t)i); /* frame numbers restart per file */
-            if (main_read_file(cfg, i, engine, progress) != CAPTURE_OK)
+            if (!main_read_input(cfg, i, engine, progress, files))
                 status = EXIT_INPUT_PROBLEM;
         }
         engine_finish(engine, END_END_OF_INPUT);
+        main_write_run_end(cfg, files, &sink);
         /* Every event delivered: the last line has the final counts. */
         progress_finish(progress);
     }
     engine_stats(engine, &stats, &use);
     main_report_input_problems(&stats);
     main_report_alert_problems(sink.alert);
+    /* No input read at all: no summary, no header, no report, only the
+     * errors already on stderr. */
+    if (live == NULL && files->read == 0) {
+        engine_free(engine);
+        alert_free(sink.alert);
+        output_free(sink.out);
+        return EXIT_INPUT_PROBLEM;
+    }
     if (output_finish(sink.out) != 0) {
         fprintf(stderr, "pop3scope: writing the output failed: %s\n", strerror(errno));
         status = EXIT_OUTPUT_PROBLEM;
@@ -264,6 +347,7 @@ static struct report *main_open_report(const struct options_config *cfg)
 int main(int argc, char **argv)
 {
     static struct options_config cfg;
+    static struct main_inputs files;
     struct capture_live *live = NULL;
     struct report *report = NULL;
     struct progress *progress = NULL;
@@ -280,6 +364,8 @@ int main(int argc, char **argv)
     case OPTIONS_USAGE_ERROR: return EXIT_USAGE;
     }
     note_set_quiet(cfg.quiet);
+    if (cfg.interface_count == 0 && (status = main_check_files(&cfg, &files)) >= 0)
+        return status;
     /* Before any thread starts, and before stdout is taken as the output:
      * both may be replaced (progress.h). Live capture has stats events. */
     if (cfg.interface_count == 0 && progress_wanted(cfg.progress, cfg.quiet))
@@ -304,7 +390,7 @@ int main(int argc, char **argv)
             fclose(out_stream);
         return status;
     }
-    status = main_run(&cfg, out_stream, live, report, progress);
+    status = main_run(&cfg, out_stream, live, report, progress, &files);
     report_free(report);
     capture_live_close(live);
     if (out_stream != stdout && fclose(out_stream) != 0) {
