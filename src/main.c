@@ -113,12 +113,15 @@ struct main_sink {
     uint64_t events_written;
     uint64_t cleartext_exposures; /* auth events with exposure cleartext */
     struct progress *progress; /* NULL: no progress line */
+    bool mute; /* no input was read: the engine's closing events go nowhere */
 };
 
 static void main_write(void *ctx, const struct event *ev)
 {
     struct main_sink *sink = ctx;
 
+    if (sink->mute)
+        return;
     sink->events_written++;
     output_event(sink->out, ev);
     report_event(sink->report, ev);
@@ -225,7 +228,7 @@ static void main_write_run_end(const struct options_config *cfg, const struct ma
 static int main_run(const struct options_config *cfg, FILE *out_stream, struct capture_live *live,
                     struct report *report, struct progress *progress, struct main_inputs *files)
 {
-    struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, report, 0, 0, progress };
+    struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, report, 0, 0, progress, false };
     struct engine *engine;
     struct analyzer_options analyzer;
     struct analyzer_stats stats;
@@ -273,6 +276,9 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
             if (!main_read_input(cfg, i, engine, progress, files))
                 status = EXIT_INPUT_PROBLEM;
         }
+        /* Nothing read: even the end-of-run picture would be a report from
+         * nothing. */
+        sink.mute = files->read == 0;
         engine_finish(engine, END_END_OF_INPUT);
         main_write_run_end(cfg, files, &sink);
         /* Every event delivered: the last line has the final counts. */
