@@ -15,7 +15,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 
-tap_plan 27
+tap_plan 28
 
 # run ARGS...: stdout to out, stderr to err, status to st.
 run() {
@@ -79,6 +79,9 @@ tap_check "no input readable: no summary, header, CSV header or JSON in any form
     eval '[ $st -eq 2 ] && ! [ -s out ] && grep -q "junk.pcap: cannot read as a capture file" err'
 run -o never.json --json missing.pcap
 tap_check "no input readable: the -o file is not even created" eval '[ $st -eq 2 ] && ! [ -e never.json ]'
+run --threads 2 --json --report never.html junk.pcap
+tap_check "nothing read (--threads 2, a file that fails when read): no JSON, no --report page" \
+    eval '[ $st -eq 2 ] && ! [ -s out ] && ! [ -e never.html ] && [ -z "$(ls -A | grep never)" ]'
 
 # Partial: one good input, one missing.
 "$POP3SCOPE" --json c.pcap > full.json 2> /dev/null
