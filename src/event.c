@@ -9,6 +9,7 @@ static const char *const end_names[] = { EVENT_END_LIST(EVENT_NAME_ENTRY) };
 static const char *const anomaly_names[] = { EVENT_ANOMALY_LIST(EVENT_NAME_ENTRY) };
 static const char *const capa_names[] = { EVENT_CAPA_LIST(EVENT_NAME_ENTRY) };
 static const char *const alert_kind_names[] = { EVENT_ALERT_KIND_LIST(EVENT_NAME_ENTRY) };
+static const char *const input_names[] = { EVENT_INPUT_LIST(EVENT_NAME_ENTRY) };
 
 /* Out-of-range values print as "invalid" rather than reading past a table:
  * an enum in a corrupted record must not become an over-read. */
@@ -48,4 +49,9 @@ const char *event_capa_name(enum event_capa v)
 const char *event_alert_kind_name(enum event_alert_kind v)
 {
     return EVENT_NAME_LOOKUP(alert_kind_names, ALERT_KIND_COUNT, v);
+}
+
+const char *event_input_status_name(enum event_input_status v)
+{
+    return EVENT_NAME_LOOKUP(input_names, INPUT_STATUS_COUNT, v);
 }

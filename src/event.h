@@ -306,7 +306,30 @@ struct event_app_summary {
     uint64_t flows_not_named; /* nDPI's flow limit kept them unnamed */
 };
 
-enum event_type { EVENT_AUTH, EVENT_SESSION, EVENT_ALERT, EVENT_STATS, EVENT_APP_SUMMARY };
+/* How far each input file was read: the end-of-run record's words. */
+#define EVENT_INPUT_LIST(X) \
+    X(INPUT_READ, "read") /* to its end */ \
+    X(INPUT_DAMAGED, "damaged") /* stopped part-way; what came before stands */ \
+    X(INPUT_UNREADABLE, "unreadable") /* missing, a directory, empty, not a capture */
+
+#define EVENT_ENUM_ENTRY(name, text) name,
+enum event_input_status { EVENT_INPUT_LIST(EVENT_ENUM_ENTRY) INPUT_STATUS_COUNT };
+#undef EVENT_ENUM_ENTRY
+
+const char *event_input_status_name(enum event_input_status v);
+
+/* End of a file run where some input was not read to its end: which, and
+ * why, so a reader knows the picture is partial. Emitted once, just before
+ * the output finishes, only when an input failed and another was read.
+ * The arrays are borrowed for the call. */
+struct event_run_end {
+    size_t input_count;
+    const char *const *inputs; /* as given on the command line */
+    const unsigned char *status; /* enum event_input_status per input */
+    const char *const *errors; /* per input: why it failed, or NULL */
+};
+
+enum event_type { EVENT_AUTH, EVENT_SESSION, EVENT_ALERT, EVENT_STATS, EVENT_APP_SUMMARY, EVENT_RUN_END };
 
 struct event {
     enum event_type type;
@@ -316,6 +339,7 @@ struct event {
         struct event_alert alert;
         struct event_stats stats;
         struct event_app_summary app_summary;
+        struct event_run_end run_end;
     } u;
 };
 

@@ -148,7 +148,8 @@ static void event_copy_walk(struct event_copy_walk *w, struct event *ev, struct 
         event_copy_flow(w, &ev->u.alert.flow, view);
         event_copy_bytes(w, &ev->u.alert.user);
         break;
-    case EVENT_STATS: break;
+    case EVENT_STATS:
+    case EVENT_RUN_END: break; /* main's own, never on a ring */
     case EVENT_APP_SUMMARY:
         event_copy_apps(w, &ev->u.app_summary, view);
         if (w->mode == EVENT_COPY_UNPACK)

@@ -15,6 +15,7 @@
 #include "analyzer.h"
 #include "capture.h"
 #include "engine.h"
+#include "input_check.h"
 #include "live_run.h"
 #include "live_signals.h"
 #include "note.h"
@@ -68,6 +69,40 @@ static void main_report_input_problems(const struct analyzer_stats *st)
         note("pop3scope: %" PRIu64 " out-of-order bytes dropped at the reassembly limit\n", st->held_bytes_dropped);
 }
 
+/* A file run's inputs: how far each was read (event.h) and why not, for
+ * the end-of-run record. Static in main: 4096 inputs are too many for a
+ * stack. */
+struct main_inputs {
+    unsigned char status[OPTIONS_MAX_INPUTS]; /* enum event_input_status */
+    const char *errors[OPTIONS_MAX_INPUTS]; /* NULL, or reasons[i] */
+    char reasons[OPTIONS_MAX_INPUTS][INPUT_CHECK_REASON_MAX];
+    size_t read; /* inputs read, to the end or in part */
+};
+
+/* Before any file is read and before -o is created: a refused output or
+ * filter is a usage error (1); when no input can even be opened the run
+ * ends with the errors alone (2). -1: go on. */
+static int main_check_files(const struct options_config *cfg, struct main_inputs *in)
+{
+    size_t usable = 0;
+
+    if (!input_check_output("-o", cfg->output_path, cfg->inputs, cfg->input_count) ||
+        !input_check_output("--report", cfg->report_path, cfg->inputs, cfg->input_count))
+        return EXIT_USAGE;
+    if (!input_check_filter(cfg->bpf_filter, input_check_linktype(cfg->inputs[0])))
+        return EXIT_USAGE;
+    for (size_t i = 0; i < cfg->input_count; i++) {
+        if (input_check_file(cfg->inputs[i], in->reasons[i], sizeof in->reasons[i])) {
+            in->status[i] = INPUT_READ;
+            usable++;
+        } else {
+            in->status[i] = INPUT_UNREADABLE;
+            in->errors[i] = in->reasons[i];
+        }
+    }
+    return usable > 0 ? -1 : EXIT_INPUT_PROBLEM;
+}
+
 /* ------------------------------------------------------- event chain */
 
 /* analyzer -> alerts (when on) -> output; stats go straight to output.
@@ -79,12 +114,15 @@ struct main_sink {
     uint64_t events_written;
     uint64_t cleartext_exposures; /* auth events with exposure cleartext */
     struct progress *progress; /* NULL: no progress line */
+    bool mute; /* no input was read: the engine's closing events go nowhere */
 };
 
 static void main_write(void *ctx, const struct event *ev)
 {
     struct main_sink *sink = ctx;
 
+    if (sink->mute)
+        return;
     sink->events_written++;
     output_event(sink->out, ev);
     report_event(sink->report, ev);
@@ -152,6 +190,45 @@ static enum capture_status main_read_file(const struct options_config *cfg, size
     return st;
 }
 
+/* One input of a file run, unless the checks refused it; its status
+ * recorded (a signal's stop is not the file's fault). */
+static enum capture_status main_read_input(const struct options_config *cfg, size_t i, struct engine *engine,
+                                           struct progress *progress, struct main_inputs *files)
+{
+    enum capture_status st;
+
+    if (files->status[i] == INPUT_UNREADABLE)
+        return CAPTURE_OPEN_FAILED; /* input_check said why */
+    engine_begin_input(engine, (uint32_t)i); /* frame numbers restart per file */
+    st = main_read_file(cfg, i, engine, progress);
+    if (st != CAPTURE_OPEN_FAILED)
+        files->read++;
+    if (st == CAPTURE_OK || st == CAPTURE_STOPPED)
+        return st;
+    files->status[i] = st == CAPTURE_OPEN_FAILED ? INPUT_UNREADABLE : INPUT_DAMAGED;
+    snprintf(files->reasons[i], sizeof files->reasons[i], "%s",
+             st == CAPTURE_OPEN_FAILED ? "cannot read as a capture file" : "stopped part-way");
+    files->errors[i] = files->reasons[i];
+    return st;
+}
+
+/* The end-of-run record, when some input failed and another was read. */
+static void main_write_run_end(const struct options_config *cfg, const struct main_inputs *files,
+                               struct main_sink *sink)
+{
+    struct event ev = { .type = EVENT_RUN_END };
+    bool partial = false;
+
+    for (size_t i = 0; i < cfg->input_count; i++)
+        partial |= files->status[i] != INPUT_READ;
+    if (!partial || files->read == 0)
+        return;
+    ev.u.run_end.input_count = cfg->input_count;
+    ev.u.run_end.inputs = cfg->inputs;
+    ev.u.run_end.status = files->status;
+    ev.u.run_end.errors = files->errors;
+    main_write(sink, &ev);
+
 /* A file run's tick (capture_watch_files): runs only once a signal came. */
 struct main_file_watch {
     struct engine *engine;
@@ -177,12 +254,10 @@ static bool main_file_tick(void *ctx, uint64_t file_bytes)
 
 /* Files are one continuous capture, in the order given, so a capture
  * rotated by tcpdump -C/-G still pairs commands with replies. SIGINT or
- * SIGTERM stops reading at the next record; the sessions still open then
- * end as a stopped live capture's do (end: shutdown), and a second signal
- * while finishing kills at once (live_signals_release). Returns the
- * signal that stopped the run, or 0. */
+ * SIGTERM stops reading at the next record. Returns the signal that
+ * stopped the run, or 0; the caller ends the sessions. */
 static int main_read_files(const struct options_config *cfg, struct engine *engine, struct progress *progress,
-                           int *status)
+                           struct main_inputs *files, int *status)
 {
     struct main_file_watch watch = { engine, progress };
     int stop_signal = 0;
@@ -191,8 +266,7 @@ static int main_read_files(const struct options_config *cfg, struct engine *engi
     for (size_t i = 0; i < cfg->input_count; i++) {
         enum capture_status st;
 
-        engine_begin_input(engine, (uint32_t)i); /* frame numbers restart per file */
-        st = main_read_file(cfg, i, engine, progress);
+        st = main_read_input(cfg, i, engine, progress, files);
         if (st == CAPTURE_STOPPED || live_signals_stop_requested()) {
             stop_signal = live_signals_stop_signal_number();
             break;
@@ -201,21 +275,15 @@ static int main_read_files(const struct options_config *cfg, struct engine *engi
             *status = EXIT_INPUT_PROBLEM;
     }
     capture_watch_files(NULL, NULL, NULL);
-    if (stop_signal != 0) {
-        live_signals_release();
-        engine_finish(engine, END_SHUTDOWN);
-    } else {
-        engine_finish(engine, END_END_OF_INPUT);
-    }
     return stop_signal;
 }
 
 /* `live` is NULL for files, else the interfaces opened before privileges
  * were given up. `progress` is NULL, or the progress line for files. */
 static int main_run(const struct options_config *cfg, FILE *out_stream, struct capture_live *live,
-                    struct report *report, struct progress *progress)
+                    struct report *report, struct progress *progress, struct main_inputs *files)
 {
-    struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, report, 0, 0, progress };
+    struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, report, 0, 0, progress, false };
     struct engine *engine;
     struct analyzer_options analyzer;
     struct analyzer_stats stats;
@@ -259,13 +327,33 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
         if (live_run(live, engine, &lo) != CAPTURE_OK)
             status = EXIT_INPUT_PROBLEM;
     } else {
-        stop_signal = main_read_files(cfg, engine, progress, &status);
+        stop_signal = main_read_files(cfg, engine, progress, files, &status);
+        /* Nothing read: even the end-of-run picture would be a report from
+         * nothing. */
+        sink.mute = files->read == 0;
+        if (stop_signal != 0) {
+            /* The sessions still open end as a stopped live capture's do; a
+             * second signal while finishing kills at once. */
+            live_signals_release();
+            engine_finish(engine, END_SHUTDOWN);
+        } else {
+            engine_finish(engine, END_END_OF_INPUT);
+        }
+        main_write_run_end(cfg, files, &sink);
         /* Every event delivered: the last line has the final counts. */
         progress_finish(progress);
     }
     engine_stats(engine, &stats, &use);
     main_report_input_problems(&stats);
     main_report_alert_problems(sink.alert);
+    /* No input read at all: no summary, no header, no report, only the
+     * errors already on stderr. */
+    if (live == NULL && files->read == 0) {
+        engine_free(engine);
+        alert_free(sink.alert);
+        output_free(sink.out);
+        return EXIT_INPUT_PROBLEM;
+    }
     if (output_finish(sink.out) != 0) {
         /* Standard output closed by its reader (| head): it had all it
          * wanted; the status says the output is not whole, quietly, as a
@@ -337,6 +425,7 @@ static struct report *main_open_report(const struct options_config *cfg)
 int main(int argc, char **argv)
 {
     static struct options_config cfg;
+    static struct main_inputs files;
     struct capture_live *live = NULL;
     struct report *report = NULL;
     struct progress *progress = NULL;
@@ -353,6 +442,8 @@ int main(int argc, char **argv)
     case OPTIONS_USAGE_ERROR: return EXIT_USAGE;
     }
     note_set_quiet(cfg.quiet);
+    if (cfg.interface_count == 0 && (status = main_check_files(&cfg, &files)) >= 0)
+        return status;
     /* Before any thread starts, and before stdout is taken as the output:
      * both may be replaced (progress.h). Live capture has stats events. */
     if (cfg.interface_count == 0 && progress_wanted(cfg.progress, cfg.quiet))
@@ -384,7 +475,7 @@ int main(int argc, char **argv)
             fclose(out_stream);
         return status;
     }
-    status = main_run(&cfg, out_stream, live, report, progress);
+    status = main_run(&cfg, out_stream, live, report, progress, &files);
     report_free(report);
     capture_live_close(live);
     if (out_stream != stdout && fclose(out_stream) != 0) {

@@ -26,6 +26,21 @@ static bool options_add_input(struct options_config *cfg, const char *path)
     return true;
 }
 
+/* One run writes one format: a second option choosing another
+ * (--json --csv) is refused, naming both, rather than the last one
+ * silently winning. */
+static bool options_choose_format(struct options_config *cfg, const char *option, enum output_format format)
+{
+    if (cfg->format_option != NULL && cfg->output.format != format) {
+        fprintf(stderr, "pop3scope: --%s and --%s choose different output formats: give one\n", cfg->format_option,
+                option);
+        return false;
+    }
+    cfg->format_option = option;
+    cfg->output.format = format;
+    return true;
+}
+
 /* --emit text|json|csv is --text, --json, --csv: the run's one stream, no
  * second path. Any other name or a path is a plugin, checked (syntax
  * included), loaded and opened in main before capture starts, so every
@@ -35,13 +50,14 @@ static bool options_add_emit(struct options_config *cfg, const char *spec)
     static const struct {
         const char *name;
         enum output_format format;
-    } builtin[] = { { "text", OUTPUT_TEXT }, { "json", OUTPUT_JSON }, { "csv", OUTPUT_CSV } };
+        const char *option;
+    } builtin[] = { { "text", OUTPUT_TEXT, "emit text" },
+                    { "json", OUTPUT_JSON, "emit json" },
+                    { "csv", OUTPUT_CSV, "emit csv" } };
 
     for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
-        if (strcmp(spec, builtin[i].name) == 0) {
-            cfg->output.format = builtin[i].format;
-            return true;
-        }
+        if (strcmp(spec, builtin[i].name) == 0)
+            return options_choose_format(cfg, builtin[i].option, builtin[i].format);
     }
     if (cfg->output.plugin_count >= OUTPUT_MAX_PLUGINS) {
         cfg->output.plugin_overflow++;
@@ -65,9 +81,8 @@ static bool options_add_interface(struct options_config *cfg, const char *name)
 static bool options_set_summary(struct options_config *cfg, const char *unused)
 {
     (void)unused;
-    cfg->output.format = OUTPUT_TEXT;
     cfg->output.summary_only = true;
-    return true;
+    return options_choose_format(cfg, "summary", OUTPUT_TEXT);
 }
 
 /* --------------------------------------------------------- the table */
@@ -401,7 +416,11 @@ static bool options_set_choice(struct options_config *cfg, const struct options_
 static bool options_apply(struct options_config *cfg, const struct options_row *row, const char *arg)
 {
     switch (row->kind) {
-    case OPTIONS_SET: options_store(cfg, row, row->value); return true;
+    case OPTIONS_SET:
+        if (row->offset == offsetof(struct options_config, output.format))
+            return options_choose_format(cfg, row->long_name, (enum output_format)row->value);
+        options_store(cfg, row, row->value);
+        return true;
     case OPTIONS_NUMBER: return options_set_number(cfg, row, arg);
     case OPTIONS_STRING: memcpy((unsigned char *)cfg + row->offset, &arg, sizeof arg); return true;
     case OPTIONS_CHOICE: return options_set_choice(cfg, row, arg);
@@ -463,6 +482,8 @@ static bool options_check_live(struct options_config *cfg)
         return false;
     }
     cfg->live.filter = cfg->bpf_filter;
+    if (cfg->output_path != NULL && strcmp(cfg->output_path, "-") == 0)
+        cfg->output_path = NULL; /* -o - is standard output, as for inputs */
     if (cfg->interface_count > 0)
         cfg->output.line_buffered = true; /* each event as it happens */
     return true;
@@ -493,6 +514,10 @@ enum options_outcome options_parse(struct options_config *cfg, int argc, char **
     int opt;
 
     options_make_getopt(longs, shorts);
+    /* getopt's own messages start with argv[0]: the program's name, not
+     * the path it was started by, as every other message has it. */
+    if (argc > 0)
+        argv[0] = (char *)"pop3scope";
     while ((opt = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         const struct options_row *row = options_row_of(opt);
 

@@ -36,6 +36,7 @@ struct options_config {
     bool fail_on_exposure; /* exit 4 when a cleartext password crossed */
     bool quiet; /* -q: stderr has errors only (note.h) */
     int progress; /* -1 when stderr is a terminal (progress.h), 0 off, 1 on */
+    const char *format_option; /* the option that chose output.format ("json"), NULL: default */
 };
 
 enum options_kind {

@@ -17,6 +17,7 @@ struct output_csv {
     struct out_writer *writer;
     bool show_passwords;
     char *scratch; /* OUTPUT_SCRATCH_MAX + 1: converting a value allocates nothing */
+    bool header_written;
 };
 
 /* RFC 4180 §2: records end in CRLF. */
@@ -145,6 +146,19 @@ static void output_csv_evidence(struct output_csv *csv, const struct event_auth 
     output_csv_cstr(csv, a->reply_frame != 0 && a->reply_file != a->capture_file ? a->reply_file : NULL, true);
 }
 
+/* Written before the first row, or at the end when no row came (a CSV
+ * reader expects the header even then); never when the run read nothing
+ * and main skips the finish: no report from nothing. */
+static void output_csv_header(struct output_csv *csv)
+{
+    if (csv->header_written)
+        return;
+    csv->header_written = true;
+    out_writer_puts(csv->writer,
+                    "ts,flow_id,src_ip,src_port,dest_ip,dest_port,attempt,method,user,outcome,exposure,"
+                    "password,response,resp_code,capture_file,command_frame,reply_frame,reply_file" OUTPUT_CSV_EOL);
+}
+
 static void *output_csv_begin(const struct out_format_options *opts)
 {
     struct output_csv *csv = calloc(1, sizeof *csv);
@@ -158,10 +172,6 @@ static void *output_csv_begin(const struct out_format_options *opts)
     }
     csv->writer = opts->writer;
     csv->show_passwords = opts->show_passwords;
-    /* A CSV reader expects the header even when no row follows. */
-    out_writer_puts(csv->writer,
-                    "ts,flow_id,src_ip,src_port,dest_ip,dest_port,attempt,method,user,outcome,exposure,"
-                    "password,response,resp_code,capture_file,command_frame,reply_frame,reply_file" OUTPUT_CSV_EOL);
     return csv;
 }
 
@@ -173,6 +183,7 @@ static void output_csv_event(void *state, const struct event *ev)
 
     if (ev->type != EVENT_AUTH || csv->writer->failed)
         return;
+    output_csv_header(csv);
     fmt_time(a->ts, when, sizeof when);
     output_csv_cstr(csv, when, false);
     output_csv_flow(csv, a->flow);
@@ -196,7 +207,7 @@ static void output_csv_event(void *state, const struct event *ev)
 
 static int output_csv_finish(void *state)
 {
-    (void)state;
+    output_csv_header(state);
     return 0;
 }
 

@@ -244,13 +244,42 @@ static void output_ecs_stats(struct out_json_line *l, const struct event_stats *
     out_json_close(l, '}');
 }
 
+/* The end-of-run record (README "Event schema"): the same inputs list as
+ * the JSON format's run_end, under pop3scope. */
+static void output_ecs_run_end(struct out_json_line *l, const struct event_run_end *r)
+{
+    static const char *const category[] = { "process", NULL };
+    static const char *const type[] = { "end", NULL };
+    uint64_t failed = 0;
+
+    output_ecs_event(l, "event", category, type, "pop3scope.run_end", NULL);
+    out_json_close(l, '}');
+    output_ecs_own(l, "run_end", NULL);
+    out_json_key(l, "inputs");
+    out_json_open(l, '[');
+    for (size_t i = 0; i < r->input_count; i++) {
+        failed += r->status[i] != INPUT_READ;
+        out_json_open(l, '{');
+        out_json_put_cstr(l, "file", r->inputs[i]);
+        out_json_put_name(l, "status", event_input_status_name((enum event_input_status)r->status[i]));
+        if (r->errors[i] != NULL)
+            out_json_put_cstr(l, "error", r->errors[i]);
+        out_json_close(l, '}');
+    }
+    out_json_close(l, ']');
+    out_json_put_u64(l, "inputs_failed", failed);
+    out_json_key(l, "partial");
+    out_json_bool(l, failed > 0);
+    out_json_close(l, '}');
+}
+
 static void output_ecs_write(void *state, const struct event *ev)
 {
     const struct output_ecs *ecs = state;
     struct out_json_line l;
 
     /* The end-of-run application picture has no ECS shape: --json has it. */
-    if (ecs->writer->failed || (unsigned)ev->type >= (unsigned)EVENT_APP_SUMMARY)
+    if (ecs->writer->failed || ev->type == EVENT_APP_SUMMARY || (unsigned)ev->type > (unsigned)EVENT_RUN_END)
         return;
     l.writer = ecs->writer;
     l.scratch = ecs->scratch;
@@ -261,6 +290,7 @@ static void output_ecs_write(void *state, const struct event *ev)
     case EVENT_AUTH: output_ecs_auth(&l, &ev->u.auth, ecs->show_passwords); break;
     case EVENT_SESSION: output_ecs_session(&l, &ev->u.session); break;
     case EVENT_ALERT: output_ecs_alert(&l, &ev->u.alert); break;
+    case EVENT_RUN_END: output_ecs_run_end(&l, &ev->u.run_end); break;
     case EVENT_STATS:
     default: output_ecs_stats(&l, &ev->u.stats); break;
     }

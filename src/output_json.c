@@ -278,6 +278,29 @@ static void output_json_stats(struct out_json_line *l, const struct event_stats 
     out_json_put_u64(l, "output_drops", st->output_drops);
 }
 
+/* README "Event schema": which inputs were not read to their end. */
+static void output_json_run_end(struct out_json_line *l, const struct event_run_end *r)
+{
+    uint64_t failed = 0;
+
+    out_json_put_name(l, "event", "run_end");
+    out_json_key(l, "inputs");
+    out_json_open(l, '[');
+    for (size_t i = 0; i < r->input_count; i++) {
+        failed += r->status[i] != INPUT_READ;
+        out_json_open(l, '{');
+        out_json_put_cstr(l, "file", r->inputs[i]);
+        out_json_put_name(l, "status", event_input_status_name((enum event_input_status)r->status[i]));
+        if (r->errors[i] != NULL)
+            out_json_put_cstr(l, "error", r->errors[i]);
+        out_json_close(l, '}');
+    }
+    out_json_close(l, ']');
+    out_json_put_u64(l, "inputs_failed", failed);
+    out_json_key(l, "partial");
+    out_json_bool(l, failed > 0);
+}
+
 /* {"<label>":"<name>","<count_key>":N,"bytes":N}, an element of a list. */
 static void output_json_total(struct out_json_line *l, const char *label, const char *name, const char *count_key,
                               uint64_t count, uint64_t bytes)
@@ -320,7 +343,7 @@ static void output_json_event(void *state, const struct event *ev)
     struct out_json_line l;
 
     /* A type this build does not know is not a write failure: skip it. */
-    if (json->writer->failed || (unsigned)ev->type > (unsigned)EVENT_APP_SUMMARY)
+    if (json->writer->failed || (unsigned)ev->type > (unsigned)EVENT_RUN_END)
         return;
     l.writer = json->writer;
     l.scratch = json->scratch;
@@ -332,6 +355,7 @@ static void output_json_event(void *state, const struct event *ev)
     case EVENT_SESSION: output_json_session(&l, &ev->u.session); break;
     case EVENT_ALERT: output_json_alert(&l, &ev->u.alert); break;
     case EVENT_APP_SUMMARY: output_json_app_summary(&l, &ev->u.app_summary); break;
+    case EVENT_RUN_END: output_json_run_end(&l, &ev->u.run_end); break;
     case EVENT_STATS:
     default: output_json_stats(&l, &ev->u.stats); break;
     }

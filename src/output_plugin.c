@@ -186,6 +186,7 @@ static const char *output_plugin_type(const struct event *ev, int64_t *usec)
     case EVENT_SESSION: t = &ev->u.session.ts_end, name = "session"; break;
     case EVENT_ALERT: t = &ev->u.alert.ts, name = "alert"; break;
     case EVENT_STATS: t = &ev->u.stats.ts, name = "stats"; break;
+    case EVENT_RUN_END: *usec = 0; return "run_end"; /* no packet time of its own */
     default: t = &ev->u.app_summary.ts, name = "app_summary"; break;
     }
     *usec = t->sec * 1000000 + (int64_t)t->usec;
@@ -194,7 +195,7 @@ static const char *output_plugin_type(const struct event *ev, int64_t *usec)
 
 static const char *const output_plugin_type_names[] = {
     [EVENT_AUTH] = "auth",   [EVENT_SESSION] = "session",         [EVENT_ALERT] = "alert",
-    [EVENT_STATS] = "stats", [EVENT_APP_SUMMARY] = "app_summary",
+    [EVENT_STATS] = "stats", [EVENT_APP_SUMMARY] = "app_summary", [EVENT_RUN_END] = "run_end",
 };
 
 /* Copies len bytes at ring position pos (wrapping) into or out of the queue. */

@@ -215,6 +215,33 @@ static void output_text_stats(struct out_writer *w, const struct event_stats *st
                       (unsigned long long)st->events_written, (unsigned long long)st->output_drops);
 }
 
+/* Just before the summary: the inputs not read to their end, so nobody
+ * takes the counts below for the whole picture. */
+static void output_text_run_end(const struct output_text *t, const struct event_run_end *r)
+{
+    struct out_writer *w = t->writer;
+    size_t failed = 0;
+
+    for (size_t i = 0; i < r->input_count; i++)
+        failed += r->status[i] != INPUT_READ;
+    /* Set apart from the table above, and from the summary below (which
+     * starts with a blank line only after a table). */
+    out_writer_printf(w,
+                      "%sPartial picture: %zu of %zu inputs not read to their end; the report covers only "
+                      "what was read:\n",
+                      t->header_written ? "\n" : "", failed, r->input_count);
+    for (size_t i = 0; i < r->input_count; i++) {
+        if (r->status[i] == INPUT_READ)
+            continue;
+        out_writer_printf(w, "  %s: %s%s%s%s\n", r->inputs[i],
+                          event_input_status_name((enum event_input_status)r->status[i]),
+                          r->errors[i] != NULL ? " (" : "", r->errors[i] != NULL ? r->errors[i] : "",
+                          r->errors[i] != NULL ? ")" : "");
+    }
+    if (!t->header_written)
+        out_writer_puts(w, "\n");
+}
+
 static void output_text_event(void *state, const struct event *ev)
 {
     struct output_text *t = state;
@@ -222,6 +249,8 @@ static void output_text_event(void *state, const struct event *ev)
     output_text_summary_add(&t->summary, ev);
     if (ev->type == EVENT_ALERT)
         output_text_alert(t->writer, &ev->u.alert);
+    else if (ev->type == EVENT_RUN_END)
+        output_text_run_end(t, &ev->u.run_end);
     else if (ev->type == EVENT_STATS)
         output_text_stats(t->writer, &ev->u.stats);
     else if (ev->type == EVENT_AUTH && !t->summary_only)

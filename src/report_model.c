@@ -528,7 +528,8 @@ void report_model_add(void *ctx, const struct event *ev)
     case EVENT_SESSION: report_model_session(m, &ev->u.session); break;
     case EVENT_ALERT: report_model_alert_event(m, &ev->u.alert); break;
     case EVENT_STATS:
-    case EVENT_APP_SUMMARY: break;
+    case EVENT_APP_SUMMARY:
+    case EVENT_RUN_END: break;
     }
 }
 
