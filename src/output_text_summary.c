@@ -180,7 +180,7 @@ static void output_text_accounts(const struct output_text_accounts *acc, struct 
         /* A cut user name (user_truncated) is far wider than the column,
          * so the cell's own "..." already shows it. */
         if (!e->has_user)
-            snprintf(user, sizeof user, "(no user)");
+            snprintf(user, sizeof user, "-"); /* as in the table; a name "-" is quoted */
         else
             output_text_value(e->user, e->user_len, user, OUTPUT_TEXT_W_SUMMARY_USER);
         fmt_addr(e->ip_version, e->server_addr, addr, sizeof addr);
