@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "output_text_layout.h"
 #include "shard.h"
 #include "stream.h"
 
@@ -157,6 +158,10 @@ const struct options_row options_table[] = {
     OPTIONS_NUMBER_ROW("emit-queue", "KIB", 4, 1048576, output.plugin_queue_kib,
                        "events waiting for each --emit plugin, at most KIB KiB (default 4096); more are dropped"),
     OPTIONS_SET_ROW('p', "show-passwords", output.show_passwords, true, "print secrets (redacted by default)"),
+    OPTIONS_SET_ROW(0, "wide", output.text_mode, OUTPUT_TEXT_WIDE,
+                    "text table: every column whole, whatever the\nterminal's width (COLUMNS or the tty)"),
+    OPTIONS_SET_ROW(0, "vertical", output.text_mode, OUTPUT_TEXT_VERTICAL,
+                    "text: one block per login attempt, a field a line"),
     OPTIONS_SET_ROW(0, "line-buffered", output.line_buffered, true, "flush after every event"),
     OPTIONS_SET_ROW(0, "fail-on-exposure", fail_on_exposure, true,
                     "exit with status 4 when any password crossed in\ncleartext (for compliance gates)"),

@@ -24,6 +24,7 @@ struct out_format_options {
     bool summary_only; /* a format with a summary shows only that */
     const void *context; /* the format's own configuration (a plugin's
                           * struct output_plugin_config); NULL for most */
+    int text_mode; /* text: enum output_text_mode (fit, --wide, --vertical) */
 };
 
 struct out_format {

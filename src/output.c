@@ -52,6 +52,7 @@ struct output *output_new(const struct output_options *opts, FILE *stream)
     format_opts.show_passwords = opts->show_passwords;
     format_opts.summary_only = opts->summary_only;
     format_opts.context = NULL;
+    format_opts.text_mode = opts->text_mode;
     out->state = out->format->begin(&format_opts);
     if (out->state == NULL) {
         free(out);
@@ -70,7 +71,8 @@ int output_open_plugins(struct output *out, const struct output_options *opts, c
     for (size_t i = 0; i < opts->plugin_count && i < OUTPUT_MAX_PLUGINS; i++) {
         struct output_plugin_config config = { opts->plugins[i], opts->plugin_dir,
                                                (size_t)opts->plugin_queue_kib * 1024, error, error_size };
-        struct out_format_options format_opts = { &out->writer, opts->show_passwords, opts->summary_only, &config };
+        struct out_format_options format_opts = { &out->writer, opts->show_passwords, opts->summary_only, &config,
+                                                  opts->text_mode };
         void *state;
 
         error[0] = '\0';

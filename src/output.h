@@ -24,6 +24,7 @@ struct output_options {
     bool show_passwords;
     bool line_buffered; /* flush after every event (live use) */
     bool summary_only; /* text: the summary alone, no table of attempts */
+    int text_mode; /* text: enum output_text_mode, the table's layout */
     const char *plugins[OUTPUT_MAX_PLUGINS]; /* --emit NAME[:k=v,...] of plugins */
     size_t plugin_count;
     size_t plugin_overflow; /* --emit beyond OUTPUT_MAX_PLUGINS: refused with exit 2 */

@@ -10,43 +10,30 @@
 #include "fmt.h"
 #include "out_writer.h"
 #include "output_builtin.h"
+#include "output_text_layout.h"
 #include "output_text_summary.h"
 #include "output_text_value.h"
 
-/* The format's state: where it writes, its options, and the summary it
- * prints at the end. */
+/* The format's state: where it writes, its options, the columns it
+ * shows, and the summary it prints at the end. */
 struct output_text {
     struct out_writer *writer;
     bool show_passwords;
     bool summary_only; /* the summary alone, no table of attempts */
+    bool vertical; /* --vertical: one field per line */
     bool header_written;
+    uint64_t records; /* rows written: the --vertical block number */
+    struct output_text_layout layout;
+    char *full[2]; /* the user, the secret, whole: grown to the longest seen */
+    size_t full_size[2];
     struct output_text_summary summary;
 };
 
-#define OUTPUT_TEXT_W_TIME 19
-#define OUTPUT_TEXT_W_ADDR 21 /* "255.255.255.255:65535" */
-#define OUTPUT_TEXT_W_USER 20
-#define OUTPUT_TEXT_W_METHOD 10
-#define OUTPUT_TEXT_W_OUTCOME 7
-#define OUTPUT_TEXT_W_EXPOSURE 9
-#define OUTPUT_TEXT_W_PASSWORD 20
-#define OUTPUT_TEXT_W_RESPONSE 40
 #define OUTPUT_TEXT_W_FILE 60 /* a capture file's name in FRAMES */
-
-/* "%-19s  %-21s ..." built from the widths so header and rows agree.
- * Addresses are padded but never cut: a truncated address misleads. */
-#define OUTPUT_TEXT_STR(x) #x
-#define OUTPUT_TEXT_XSTR(x) OUTPUT_TEXT_STR(x)
-#define OUTPUT_TEXT_COL(w) "%-" OUTPUT_TEXT_XSTR(w) "s  "
-/* One column per cell, laid out by hand: clang-format cannot keep it. */
-/* clang-format off */
-#define OUTPUT_TEXT_ROW                                                                    \
-    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_TIME) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_ADDR)               \
-    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_ADDR) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_USER)               \
-    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_METHOD) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_OUTCOME)          \
-    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_EXPOSURE) OUTPUT_TEXT_COL(OUTPUT_TEXT_W_PASSWORD)       \
-    OUTPUT_TEXT_COL(OUTPUT_TEXT_W_RESPONSE) "%s\n"
-/* clang-format on */
+#define OUTPUT_TEXT_W_RESPONSE_VERTICAL 200 /* --vertical: the response's cut */
+/* A cell too narrow for its value sends it to a line below the row. The
+ * space makes it unlike any wire value, which would be quoted. */
+#define OUTPUT_TEXT_SEE_BELOW "(see below)"
 
 static void output_text_bytes(struct bytes bytes, char *buf, size_t width)
 {
@@ -74,22 +61,12 @@ static void output_text_endpoint(const struct event_flow *flow, bool server, cha
         fmt_endpoint(flow->ip_version, flow->client_addr, flow->client_port, buf, size);
 }
 
-static void output_text_password(const struct output_text *t, struct bytes secret, char *buf, size_t width)
-{
-    if (secret.data == NULL)
-        snprintf(buf, width + 1, "-");
-    else if (!t->show_passwords)
-        snprintf(buf, width + 1, "(redacted)");
-    else
-        output_text_value(secret.data, secret.len, buf, width);
-}
-
 /* "[CODE] text": the response code (RFC 2449 §8) is half the verdict. Only
  * enough raw bytes to overflow the column are gathered; the cell still
  * sees that the value is longer and cuts it with "...". */
 static void output_text_response(const struct event_auth *a, char *buf, size_t width)
 {
-    uint8_t raw[4 * OUTPUT_TEXT_W_RESPONSE];
+    uint8_t raw[4 * OUTPUT_TEXT_W_RESPONSE_VERTICAL];
     size_t len = 0, n;
 
     if (a->resp_code != NULL) {
@@ -147,28 +124,193 @@ static void output_text_frames(const struct event_auth *a, char *buf, size_t siz
     }
 }
 
+/* A user name (slot 0) or secret (slot 1) whole under the value rule,
+ * into t->full[slot], grown as needed (values are bounded by --max-line,
+ * so this allocates only for a longer value than any before). NULL when
+ * out of memory. */
+static const char *output_text_whole(struct output_text *t, int slot, struct bytes value)
+{
+    size_t need = 4 * value.len + 3; /* every byte escaped, the quotes */
+
+    if (need < 9)
+        need = 9;
+    if (need > t->full_size[slot]) {
+        char *grown = realloc(t->full[slot], need);
+
+        if (grown == NULL)
+            return NULL;
+        t->full[slot] = grown;
+        t->full_size[slot] = need;
+    }
+    output_text_value(value.data, value.len, t->full[slot], need - 1);
+    return t->full[slot];
+}
+
+/* The cells of one attempt, each whole but RESPONSE and METHOD (cut at
+ * `response_width`, the method's column) and FRAMES (file names at 60). */
+struct output_text_cells {
+    char when[FMT_TIME_SIZE];
+    char client[FMT_ENDPOINT_SIZE], server[FMT_ENDPOINT_SIZE];
+    char method[OUTPUT_TEXT_W_METHOD + 1];
+    const char *outcome, *exposure;
+    char response[OUTPUT_TEXT_W_RESPONSE_VERTICAL + 1];
+    char frames[2 * OUTPUT_TEXT_W_FILE + 64];
+};
+
+static void output_text_cells(struct output_text_cells *cells, const struct event_auth *a, size_t response_width)
+{
+    fmt_time_seconds(a->ts, cells->when, sizeof cells->when);
+    output_text_endpoint(a->flow, false, cells->client, sizeof cells->client);
+    output_text_endpoint(a->flow, true, cells->server, sizeof cells->server);
+    output_text_cstr(a->method, cells->method, OUTPUT_TEXT_W_METHOD);
+    cells->outcome = event_outcome_name(a->outcome);
+    cells->exposure = event_exposure_name(a->exposure);
+    output_text_response(a, cells->response, response_width);
+    output_text_frames(a, cells->frames, sizeof cells->frames);
+}
+
+/* The secret's cell: "-" when none was sent, "(redacted)" without -p. */
+static const char *output_text_secret(struct output_text *t, struct bytes secret)
+{
+    if (secret.data == NULL)
+        return "-";
+    if (!t->show_passwords)
+        return "(redacted)";
+    return output_text_whole(t, 1, secret);
+}
+
+/* --vertical: one block per attempt, one "name | value" line per field,
+ * nothing cut but the response (at 200) and file names (at 60). */
+static void output_text_vertical(struct output_text *t, const struct event_auth *a)
+{
+    struct output_text_cells cells;
+    const char *user;
+
+    output_text_cells(&cells, a, OUTPUT_TEXT_W_RESPONSE_VERTICAL);
+    out_writer_printf(t->writer, "-[ RECORD %llu ]-----------------------\n", (unsigned long long)++t->records);
+    out_writer_printf(t->writer, "time     | %s\nclient   | %s\nserver   | %s\n", cells.when, cells.client,
+                      cells.server);
+    user = a->user.data == NULL ? "-" : output_text_whole(t, 0, a->user);
+    out_writer_printf(t->writer, "user     | %s\n", user == NULL ? "(out of memory)" : user);
+    out_writer_printf(t->writer, "method   | %s\noutcome  | %s\nexposure | %s\n", cells.method, cells.outcome,
+                      cells.exposure);
+    user = output_text_secret(t, a->password);
+    out_writer_printf(t->writer, "password | %s\n", user == NULL ? "(out of memory)" : user);
+    out_writer_printf(t->writer, "response | %s\nframes   | %s\n", cells.response, cells.frames);
+}
+
+/* The last column shown: it is not padded, so a row never ends in spaces. */
+static int output_text_last_column(const struct output_text_layout *l)
+{
+    int last = 0;
+
+    if (l->frames_shown)
+        return OUTPUT_TEXT_COL_FRAMES;
+    for (int c = 0; c < OUTPUT_TEXT_COL_FRAMES; c++)
+        if (l->width[c] > 0)
+            last = c;
+    return last;
+}
+
+/* One cell of a row: padded to its column, or, when a value that must not
+ * be cut is wider, OUTPUT_TEXT_SEE_BELOW (the caller prints it below). */
+static bool output_text_cell(struct output_text *t, int column, const char *text, bool may_move)
+{
+    unsigned width = column == OUTPUT_TEXT_COL_FRAMES ? 0 : t->layout.width[column];
+    bool moved = may_move && strlen(text) > width;
+    const char *shown = moved ? OUTPUT_TEXT_SEE_BELOW : text;
+
+    if (column == output_text_last_column(&t->layout))
+        out_writer_puts(t->writer, shown);
+    else
+        out_writer_printf(t->writer, "%-*s%*s", (int)width, shown, OUTPUT_TEXT_GAP, "");
+    return moved;
+}
+
+/* FRAMES in the room the line leaves, cut with "..." past it. */
+static void output_text_frames_cell(struct output_text *t, char *frames)
+{
+    size_t room = t->layout.frames_width;
+
+    if (room > 0 && strlen(frames) > room)
+        memcpy(frames + room - 3, "...", 4);
+    out_writer_puts(t->writer, frames);
+}
+
+/* The cells of a row in column order; the values sent below it. */
+static void output_text_cells_row(struct output_text *t, const char *const text[OUTPUT_TEXT_COLUMNS],
+                                  const bool whole[OUTPUT_TEXT_COLUMNS], char *frames)
+{
+    static const char *const names[OUTPUT_TEXT_COLUMNS] = {
+        [OUTPUT_TEXT_COL_CLIENT] = "client",
+        [OUTPUT_TEXT_COL_SERVER] = "server",
+        [OUTPUT_TEXT_COL_USER] = "user",
+        [OUTPUT_TEXT_COL_PASSWORD] = "password",
+    };
+    bool moved[OUTPUT_TEXT_COLUMNS] = { false };
+
+    for (int c = 0; c < OUTPUT_TEXT_COL_FRAMES; c++)
+        if (t->layout.width[c] > 0)
+            moved[c] = output_text_cell(t, c, text[c], whole[c]);
+    if (t->layout.frames_shown && frames != NULL)
+        output_text_frames_cell(t, frames);
+    else if (t->layout.frames_shown)
+        out_writer_puts(t->writer, "FRAMES");
+    out_writer_puts(t->writer, "\n");
+    for (int c = 0; c < OUTPUT_TEXT_COL_FRAMES; c++)
+        if (moved[c])
+            out_writer_printf(t->writer, "    %s: %s\n", names[c], text[c]);
+}
+
+static void output_text_header(struct output_text *t)
+{
+    static const char *const heads[OUTPUT_TEXT_COLUMNS] = {
+        "TIME (UTC)", "CLIENT", "SERVER", "USER", "METHOD", "OUTCOME", "EXPOSURE", "PASSWORD", "RESPONSE", "FRAMES",
+    };
+    static const bool whole[OUTPUT_TEXT_COLUMNS] = { false };
+
+    output_text_cells_row(t, heads, whole, NULL);
+}
+
 static void output_text_row(struct output_text *t, const struct event_auth *a)
 {
-    char when[FMT_TIME_SIZE], client[FMT_ENDPOINT_SIZE], server[FMT_ENDPOINT_SIZE];
-    char user[OUTPUT_TEXT_W_USER + 1], method[OUTPUT_TEXT_W_METHOD + 1];
-    char password[OUTPUT_TEXT_W_PASSWORD + 1], response[OUTPUT_TEXT_W_RESPONSE + 1];
-    char frames[2 * OUTPUT_TEXT_W_FILE + 64];
+    struct output_text_cells cells;
+    const char *text[OUTPUT_TEXT_COLUMNS];
+    /* Never cut: addresses (a cut one misleads), user names, shown secrets. */
+    static const bool whole[OUTPUT_TEXT_COLUMNS] = {
+        [OUTPUT_TEXT_COL_CLIENT] = true,
+        [OUTPUT_TEXT_COL_SERVER] = true,
+        [OUTPUT_TEXT_COL_USER] = true,
+        [OUTPUT_TEXT_COL_PASSWORD] = true,
+    };
+    const char *user, *secret;
 
+    if (t->vertical) {
+        t->header_written = true; /* the summary's blank line before it */
+        output_text_vertical(t, a);
+        return;
+    }
     if (!t->header_written) {
         t->header_written = true;
-        out_writer_printf(t->writer, OUTPUT_TEXT_ROW, "TIME (UTC)", "CLIENT", "SERVER", "USER", "METHOD", "OUTCOME",
-                          "EXPOSURE", "PASSWORD", "RESPONSE", "FRAMES");
+        output_text_header(t);
     }
-    fmt_time_seconds(a->ts, when, sizeof when);
-    output_text_endpoint(a->flow, false, client, sizeof client);
-    output_text_endpoint(a->flow, true, server, sizeof server);
-    output_text_bytes(a->user, user, OUTPUT_TEXT_W_USER);
-    output_text_cstr(a->method, method, OUTPUT_TEXT_W_METHOD);
-    output_text_password(t, a->password, password, OUTPUT_TEXT_W_PASSWORD);
-    output_text_response(a, response, OUTPUT_TEXT_W_RESPONSE);
-    output_text_frames(a, frames, sizeof frames);
-    out_writer_printf(t->writer, OUTPUT_TEXT_ROW, when, client, server, user, method, event_outcome_name(a->outcome),
-                      event_exposure_name(a->exposure), password, response, frames);
+    t->records++;
+    output_text_cells(&cells, a,
+                      t->layout.width[OUTPUT_TEXT_COL_RESPONSE] > 0 ? t->layout.width[OUTPUT_TEXT_COL_RESPONSE]
+                                                                    : OUTPUT_TEXT_W_RESPONSE);
+    user = a->user.data == NULL ? "-" : output_text_whole(t, 0, a->user);
+    secret = output_text_secret(t, a->password);
+    text[OUTPUT_TEXT_COL_TIME] = cells.when;
+    text[OUTPUT_TEXT_COL_CLIENT] = cells.client;
+    text[OUTPUT_TEXT_COL_SERVER] = cells.server;
+    text[OUTPUT_TEXT_COL_USER] = user != NULL ? user : "(out of memory)";
+    text[OUTPUT_TEXT_COL_METHOD] = cells.method;
+    text[OUTPUT_TEXT_COL_OUTCOME] = cells.outcome;
+    text[OUTPUT_TEXT_COL_EXPOSURE] = cells.exposure;
+    text[OUTPUT_TEXT_COL_PASSWORD] = secret != NULL ? secret : "(out of memory)";
+    text[OUTPUT_TEXT_COL_RESPONSE] = cells.response;
+    text[OUTPUT_TEXT_COL_FRAMES] = cells.frames;
+    output_text_cells_row(t, text, whole, cells.frames);
 }
 
 /* ------------------------------------------------------ alerts, stats */
@@ -266,6 +408,10 @@ static void *output_text_begin(const struct out_format_options *opts)
     t->writer = opts->writer;
     t->show_passwords = opts->show_passwords;
     t->summary_only = opts->summary_only;
+    t->vertical = opts->text_mode == OUTPUT_TEXT_VERTICAL;
+    output_text_layout_fit(&t->layout,
+                           opts->text_mode == OUTPUT_TEXT_FIT ? output_text_layout_width(opts->writer->stream) : 0,
+                           t->show_passwords);
     return t;
 }
 
@@ -282,6 +428,8 @@ static void output_text_free(void *state)
     struct output_text *t = state;
 
     output_text_summary_fini(&t->summary);
+    free(t->full[0]);
+    free(t->full[1]);
     free(t);
 }
 

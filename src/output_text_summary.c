@@ -130,7 +130,7 @@ static void output_text_user(const struct report_account *a, char *buf)
     /* A name cut by the model (user_text.truncated, over REPORT_USER_MAX
      * bytes) is wider than the cell, so the cell's own "..." shows it. */
     if (!a->user_text.present)
-        snprintf(buf, OUTPUT_TEXT_W_SUMMARY_USER + 1, "(no user)");
+        snprintf(buf, OUTPUT_TEXT_W_SUMMARY_USER + 1, "-"); /* as in the table; a name "-" is quoted */
     else
         output_text_value(a->user, a->user_text.len, buf, OUTPUT_TEXT_W_SUMMARY_USER);
 }

@@ -41,12 +41,13 @@ static void report_html_time(struct out_writer *w, struct event_time t)
     out_writer_printf(w, "<td>%s</td>", when);
 }
 
-/* A wire string in a cell: "(none)" when absent, "…" when cut. */
+/* A wire string in a cell: "-" when absent (as in the text output), "…"
+ * when cut; in italics, so a name that is "-" reads otherwise. */
 static void report_html_wire(struct out_writer *w, const uint8_t *data, const struct report_text *text)
 {
     out_writer_puts(w, "<td class=\"wire\">");
     if (!text->present)
-        out_writer_puts(w, "<i>(none)</i>");
+        out_writer_puts(w, "<i>-</i>");
     else
         report_escape_html(w, data, text->len);
     if (text->truncated)

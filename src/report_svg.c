@@ -33,7 +33,7 @@ static void report_svg_label(struct out_writer *w, unsigned y, const struct repo
     report_escape_html(w, a->user, a->user_text.len);
     out_writer_puts(w, "</title>");
     if (!a->user_text.present)
-        out_writer_puts(w, "(no user)");
+        out_writer_puts(w, "-");
     else
         report_escape_html(w, a->user, n);
     if (n < a->user_text.len || a->user_text.truncated)

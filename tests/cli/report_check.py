@@ -128,7 +128,7 @@ def check_against_events(page, events, problems):
         problems.append("--json check wants every account listed, the page has %r" % more)
     want = collections.defaultdict(lambda: [0, 0, 0])
     for e in auth:
-        counts = want[e["user"] if e["user"] is not None else "(none)"]
+        counts = want[e["user"] if e["user"] is not None else "-"]
         counts[0] += 1
         counts[1] += e["outcome"] == "success"
         counts[2] += e["outcome"] == "failure"
@@ -150,7 +150,7 @@ def check_against_events(page, events, problems):
         problems.append("servers: page %r, events %r" % (got_servers, dict(want_servers)))
 
     header, listed, _ = rows(page, "alerts")
-    want_alerts = sorted((e["kind"], e["user"] or "(none)") for e in alerts)
+    want_alerts = sorted((e["kind"], e["user"] or "-") for e in alerts)
     got_alerts = []
     if listed:
         col = {name: i for i, name in enumerate(header)}

@@ -19,6 +19,7 @@
 #include "event.h"
 #include "output.h"
 #include "out_escape.h"
+#include "output_text_layout.h"
 #include "output_text_summary.h"
 #include "report_model.h"
 
@@ -58,15 +59,22 @@ static const struct event_flow flow_v6 = {
     .server_port = 110,
 };
 
-static void capture_open(struct capture *c, enum output_format format, bool show_passwords)
+static void capture_open_mode(struct capture *c, enum output_format format, bool show_passwords, int text_mode)
 {
-    struct output_options opts = { .format = format, .show_passwords = show_passwords, .line_buffered = false };
+    struct output_options opts = {
+        .format = format, .show_passwords = show_passwords, .line_buffered = false, .text_mode = text_mode
+    };
 
     memset(c, 0, sizeof *c);
     c->stream = open_memstream(&c->text, &c->len);
     assert_non_null(c->stream);
     c->out = output_new(&opts, c->stream);
     assert_non_null(c->out);
+}
+
+static void capture_open(struct capture *c, enum output_format format, bool show_passwords)
+{
+    capture_open_mode(c, format, show_passwords, OUTPUT_TEXT_FIT);
 }
 
 /* Finishes the output and closes the stream; c->text holds everything. */
@@ -591,8 +599,10 @@ static void text_long_values_are_cut_with_dots(void **state)
     capture_open(&c, OUTPUT_TEXT, false);
     output_event(c.out, &ev);
     capture_close(&c);
-    assert_non_null(strstr(c.text, "  a-very-long-user-...  USER "));
-    assert_non_null(strstr(c.text, "  0123456789012345678901234567890123456...  5,?\n"));
+    /* The response is cut; the user name never: it goes below its row. */
+    assert_non_null(strstr(c.text, "  (see below)           USER "));
+    assert_non_null(strstr(c.text, "  0123456789012345678901234567890123456...  5,?\n"
+                                   "    user: a-very-long-user-name-indeed@example.org\n"));
     capture_free(&c);
 }
 
@@ -602,12 +612,106 @@ static void text_escape_is_not_split_by_the_cut(void **state)
     struct event ev = auth_event();
 
     (void)state;
-    /* 15 letters then ESC: "\x1B" would straddle column 20, so it goes. */
-    ev.u.auth.user = BYTES("abcdefghijklmno\x1bzzzz");
+    /* 37 letters then ESC: "\x1B" would straddle column 40, so it goes. */
+    ev.u.auth.resp_code = NULL;
+    ev.u.auth.response = BYTES("abcdefghijklmnopqrstuvwxyzabcdefghijk\x1bzzzz");
     capture_open(&c, OUTPUT_TEXT, false);
     output_event(c.out, &ev);
     capture_close(&c);
-    assert_non_null(strstr(c.text, "  abcdefghijklmno...    USER "));
+    assert_non_null(strstr(c.text, "  abcdefghijklmnopqrstuvwxyzabcdefghijk...  5,?\n"));
+    capture_free(&c);
+}
+
+/* The layout for a terminal: the README's order, checked at the widths
+ * the CLI test uses, and the secret kept with -p. */
+static void text_layout_drops_in_the_stated_order(void **state)
+{
+    struct output_text_layout l;
+
+    (void)state;
+    output_text_layout_fit(&l, 0, false);
+    assert_true(l.frames_shown);
+    assert_int_equal(l.frames_width, 0);
+    assert_int_equal(l.width[OUTPUT_TEXT_COL_RESPONSE], OUTPUT_TEXT_W_RESPONSE);
+    output_text_layout_fit(&l, 200, false);
+    assert_true(l.frames_shown);
+    assert_int_equal(l.width[OUTPUT_TEXT_COL_RESPONSE], OUTPUT_TEXT_W_RESPONSE_NARROW);
+    assert_int_equal(output_text_layout_fixed(&l) + 2 + l.frames_width, 200);
+    output_text_layout_fit(&l, 100, false);
+    assert_false(l.frames_shown);
+    assert_int_equal(l.width[OUTPUT_TEXT_COL_RESPONSE], 0);
+    assert_int_equal(l.width[OUTPUT_TEXT_COL_PASSWORD], 0);
+    assert_int_equal(l.width[OUTPUT_TEXT_COL_CLIENT], 0);
+    assert_int_equal(l.width[OUTPUT_TEXT_COL_METHOD], OUTPUT_TEXT_W_METHOD);
+    assert_true(output_text_layout_fixed(&l) <= 100);
+    output_text_layout_fit(&l, 80, false);
+    assert_int_equal(l.width[OUTPUT_TEXT_COL_METHOD], 0);
+    assert_int_equal(l.width[OUTPUT_TEXT_COL_USER], OUTPUT_TEXT_W_USER_NARROW);
+    assert_int_equal(l.width[OUTPUT_TEXT_COL_SERVER], OUTPUT_TEXT_W_ADDR);
+    assert_int_equal(l.width[OUTPUT_TEXT_COL_EXPOSURE], OUTPUT_TEXT_W_EXPOSURE);
+    assert_true(output_text_layout_fixed(&l) <= 80);
+    output_text_layout_fit(&l, 80, true);
+    assert_int_equal(l.width[OUTPUT_TEXT_COL_PASSWORD], OUTPUT_TEXT_W_PASSWORD_NARROW);
+    assert_int_equal(l.width[OUTPUT_TEXT_COL_EXPOSURE], 0);
+    assert_true(output_text_layout_fixed(&l) <= 80);
+}
+
+/* COLUMNS wins; a file or pipe without it has no limit. */
+static void text_layout_width_from_columns(void **state)
+{
+    FILE *f = tmpfile();
+
+    (void)state;
+    assert_non_null(f);
+    setenv("COLUMNS", "93", 1);
+    assert_int_equal(output_text_layout_width(f), 93);
+    setenv("COLUMNS", "93x", 1);
+    assert_int_equal(output_text_layout_width(f), 0);
+    setenv("COLUMNS", "0", 1);
+    assert_int_equal(output_text_layout_width(f), 0);
+    unsetenv("COLUMNS");
+    assert_int_equal(output_text_layout_width(f), 0);
+    fclose(f);
+}
+
+/* --vertical with -p: every field on its line, the secret whole. */
+static void text_vertical_block_is_exact(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+
+    (void)state;
+    ev.u.auth.password = BYTES("0123456789012345678901234567890123456789012345678901234567890");
+    capture_open_mode(&c, OUTPUT_TEXT, true, OUTPUT_TEXT_VERTICAL);
+    output_event(c.out, &ev);
+    capture_close(&c);
+    assert_non_null(strstr(c.text, "-[ RECORD 1 ]-----------------------\n"
+                                   "time     | 2026-11-26 05:15:49\n"
+                                   "client   | 192.0.2.10:50123\n"
+                                   "server   | 198.51.100.5:110\n"
+                                   "user     | alice\n"
+                                   "method   | USER\n"
+                                   "outcome  | failure\n"
+                                   "exposure | cleartext\n"
+                                   "password | 0123456789012345678901234567890123456789012345678901234567890\n"
+                                   "response | \"[AUTH] Authentication failed.\"\n"
+                                   "frames   | 5,?\n"));
+    capture_free(&c);
+}
+
+/* No user: "-", in the row as in the summary. */
+static void text_missing_user_is_a_dash(void **state)
+{
+    struct capture c;
+    struct event ev = auth_event();
+
+    (void)state;
+    ev.u.auth.user = ABSENT;
+    capture_open(&c, OUTPUT_TEXT, false);
+    output_event(c.out, &ev);
+    capture_close(&c);
+    assert_non_null(strstr(c.text, "  -                     USER "));
+    assert_non_null(strstr(c.text, "passwords exposed in cleartext:\n  - at 198.51.100.5 (1 attempt)\n"));
     capture_free(&c);
 }
 
@@ -1129,8 +1233,10 @@ static void text_row_and_summary_quote_forged_values(void **state)
     ev.u.auth.password = BYTES("");
     output_event(c.out, &ev);
     capture_close(&c);
-    /* Rows: the user column holds the value whole (cut, in quotes). */
-    assert_non_null(strstr(c.text, "  \"bob client=6.6....\"  USER        failure  cleartext  \"p w\"                 \"[AUTH]"));
+    /* Rows: a user name too wide for its column goes below, whole, quoted. */
+    assert_non_null(
+        strstr(c.text, "  (see below)           USER        failure  cleartext  \"p w\"                 \"[AUTH]"));
+    assert_non_null(strstr(c.text, "\n    user: \"bob client=6.6.6.6 server=7.7.7.7\"\n"));
     assert_non_null(strstr(c.text, "  \\\\x1B                 USER        failure  cleartext  \"say \\\"hi\\\"\"          \"[AUTH]"));
     assert_non_null(strstr(c.text, "  \"-\"                   USER        failure  cleartext  \"\"                    \"[AUTH]"));
     /* Summary: the name cannot pose as "NAME at ADDR: N attempts". */
@@ -1570,6 +1676,8 @@ static void ecs_session_and_alert(void **state)
 
 int main(void)
 {
+    /* The table's width would follow an exported COLUMNS. */
+    unsetenv("COLUMNS");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(json_auth_redacts_by_leaving_out_the_key),
         cmocka_unit_test(json_auth_shows_password_when_asked),
@@ -1597,6 +1705,10 @@ int main(void)
         cmocka_unit_test(text_escapes_control_bytes),
         cmocka_unit_test(text_long_values_are_cut_with_dots),
         cmocka_unit_test(text_escape_is_not_split_by_the_cut),
+        cmocka_unit_test(text_layout_drops_in_the_stated_order),
+        cmocka_unit_test(text_layout_width_from_columns),
+        cmocka_unit_test(text_vertical_block_is_exact),
+        cmocka_unit_test(text_missing_user_is_a_dash),
         cmocka_unit_test(text_summary_counts_and_exposed_accounts),
         cmocka_unit_test(text_summary_without_attempts),
         cmocka_unit_test(text_summary_none_exposed),
