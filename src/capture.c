@@ -24,6 +24,7 @@
 #include "decode.h"
 #include "note.h"
 #include "pcapfile.h"
+#include "unpack.h"
 
 /* What the user called the source, for messages that name it. */
 static const char *capture_source_name(const char *path)
@@ -244,42 +245,67 @@ enum capture_status capture_read_file(const char *path, const char *bpf_filter, 
     return capture_read_file_held(path, bpf_filter, fn, NULL, ctx);
 }
 
-enum capture_status capture_read_file_held(const char *path, const char *bpf_filter, capture_frame_fn fn,
-                                           capture_release_fn release, void *ctx)
+/* The file's bytes (decompressed when it is gzip, xz or zstd) and the
+ * reader over them. False when the file cannot be opened: *input is then
+ * NULL and libpcap, opening it by path, words why; or when out of memory
+ * (message out, *input not NULL). */
+static bool capture_open_input(const char *path, struct unpack **input, struct pcapfile **pf)
 {
     bool is_stdin = strcmp(path, "-") == 0;
-    struct pcapfile *pf;
-    enum capture_status status;
-    FILE *stream;
-    int fd;
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 
-    /* A file that cannot be opened is left to libpcap, which words why. */
-    fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    *input = NULL;
+    *pf = NULL;
     if (fd < 0)
-        return capture_read_libpcap(path, NULL, NULL, bpf_filter, fn, ctx);
-    pf = pcapfile_open(fd, !is_stdin);
-    if (pf == NULL) {
+        return false;
+    *input = unpack_open(fd, !is_stdin);
+    if (*input == NULL) {
         if (!is_stdin)
             close(fd);
         fprintf(stderr, "pop3scope: %s: cannot read as a capture file: out of memory\n", capture_source_name(path));
-        return CAPTURE_OPEN_FAILED;
+        return false;
+    }
+    *pf = pcapfile_open(*input);
+    if (*pf == NULL) {
+        fprintf(stderr, "pop3scope: %s: cannot read as a capture file: out of memory\n", capture_source_name(path));
+        return false;
+    }
+    return true;
+}
+
+enum capture_status capture_read_file_held(const char *path, const char *bpf_filter, capture_frame_fn fn,
+                                           capture_release_fn release, void *ctx)
+{
+    struct unpack *input;
+    struct pcapfile *pf;
+    enum capture_status status;
+    FILE *stream;
+
+    if (!capture_open_input(path, &input, &pf)) {
+        if (input != NULL) {
+            unpack_free(input);
+            return CAPTURE_OPEN_FAILED;
+        }
+        /* A file that cannot be opened is left to libpcap, which words why. */
+        return capture_read_libpcap(path, NULL, NULL, bpf_filter, fn, ctx);
     }
     if (pcapfile_fast(pf) && !capture_libpcap_forced()) {
         /* Out of memory for the blocks: frames are then copied as usual. */
         if (release != NULL)
             (void)pcapfile_hold(pf, release, ctx);
         status = capture_read_fast(pf, capture_source_name(path), bpf_filter, fn, ctx);
-        pcapfile_free(pf);
-        return status;
+    } else {
+        /* Not ours to read: libpcap reads it through a stream that gives
+         * the bytes already read again, then the rest (a pipe cannot seek
+         * back), and walks pcapng blocks on the way
+         * (PCAPFILE_MAX_INTERFACES). */
+        stream = pcapfile_replay_stream(pf);
+        status = stream != NULL ? capture_read_libpcap(path, stream, pf, bpf_filter, fn, ctx) : CAPTURE_OPEN_FAILED;
+        if (stream == NULL)
+            fprintf(stderr, "pop3scope: %s: cannot read as a capture file: out of memory\n", capture_source_name(path));
     }
-    /* Not ours to read: libpcap reads it through a stream that gives the
-     * bytes already read again, then the rest (a pipe cannot seek back),
-     * and walks pcapng blocks on the way (PCAPFILE_MAX_INTERFACES). */
-    stream = pcapfile_replay_stream(pf);
-    status = stream != NULL ? capture_read_libpcap(path, stream, pf, bpf_filter, fn, ctx) : CAPTURE_OPEN_FAILED;
-    if (stream == NULL)
-        fprintf(stderr, "pop3scope: %s: cannot read as a capture file: out of memory\n", capture_source_name(path));
     pcapfile_free(pf);
+    unpack_free(input);
     return status;
 }
 
