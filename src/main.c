@@ -20,6 +20,7 @@
 #include "note.h"
 #include "options.h"
 #include "output.h"
+#include "inputs.h"
 #include "output_file.h"
 #include "privileges.h"
 #include "progress.h"
@@ -129,26 +130,34 @@ static void main_report_alert_problems(const struct alert *alert)
              st.accounts_evicted, st.clients_evicted, st.sessions_evicted);
 }
 
-/* One file into the engine, through the progress line when there is one. */
+/* One file into the engine, through the progress line when there is one,
+ * and through `inputs` (which notes files that overlap in time). */
 static enum capture_status main_read_file(const struct options_config *cfg, size_t i, struct engine *engine,
-                                          struct progress *progress)
+                                          struct progress *progress, struct inputs *inputs)
 {
     capture_release_fn release = engine_release_fn(engine);
+    capture_frame_fn fn = engine_frame;
+    void *ctx = engine;
     enum capture_status st;
 
-    if (progress == NULL)
-        return capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, engine_frame, release, engine);
-    progress_file_begin(progress, i, engine_frame, release, engine);
-    st = capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, progress_frame,
-                                release != NULL ? progress_release : NULL, progress);
-    progress_file_end(progress);
+    if (progress != NULL) {
+        progress_file_begin(progress, i, engine_frame, release, engine);
+        fn = progress_frame;
+        release = release != NULL ? progress_release : NULL;
+        ctx = progress;
+    }
+    inputs_file_begin(inputs, i, fn, release, ctx);
+    st = capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, inputs_frame, release != NULL ? inputs_release : NULL,
+                                inputs);
+    if (progress != NULL)
+        progress_file_end(progress);
     return st;
 }
 
 /* `live` is NULL for files, else the interfaces opened before privileges
  * were given up. `progress` is NULL, or the progress line for files. */
 static int main_run(const struct options_config *cfg, FILE *out_stream, struct capture_live *live,
-                    struct report *report, struct progress *progress)
+                    struct report *report, struct progress *progress, struct inputs *inputs)
 {
     struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, report, 0, 0, progress };
     struct engine *engine;
@@ -196,7 +205,7 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
          * capture rotated by tcpdump -C/-G still pairs commands with replies. */
         for (size_t i = 0; i < cfg->input_count; i++) {
             engine_begin_input(engine, (uint32_t)i); /* frame numbers restart per file */
-            if (main_read_file(cfg, i, engine, progress) != CAPTURE_OK)
+            if (main_read_file(cfg, i, engine, progress, inputs) != CAPTURE_OK)
                 status = EXIT_INPUT_PROBLEM;
         }
         engine_finish(engine, END_END_OF_INPUT);
@@ -267,6 +276,7 @@ int main(int argc, char **argv)
     struct capture_live *live = NULL;
     struct report *report = NULL;
     struct progress *progress = NULL;
+    struct inputs *inputs = NULL;
     FILE *out_stream;
     int status;
 
@@ -280,6 +290,16 @@ int main(int argc, char **argv)
     case OPTIONS_USAGE_ERROR: return EXIT_USAGE;
     }
     note_set_quiet(cfg.quiet);
+    /* Directories become their capture files and files go in packet-time
+     * order before anything takes the list (progress, report, evidence). */
+    if (cfg.interface_count == 0) {
+        inputs = inputs_new(cfg.inputs, cfg.input_count, cfg.recursive, cfg.keep_order, OPTIONS_MAX_INPUTS);
+        if (inputs == NULL)
+            return EXIT_INPUT_PROBLEM;
+        cfg.input_count = inputs_count(inputs);
+        for (size_t i = 0; i < cfg.input_count; i++)
+            cfg.inputs[i] = inputs_path(inputs, i);
+    }
     /* Before any thread starts, and before stdout is taken as the output:
      * both may be replaced (progress.h). Live capture has stats events. */
     if (cfg.interface_count == 0 && progress_wanted(cfg.progress, cfg.quiet))
@@ -289,6 +309,7 @@ int main(int argc, char **argv)
         out_stream = output_file_open(cfg.output_path);
         if (out_stream == NULL) {
             progress_free(progress);
+            inputs_free(inputs);
             return EXIT_OUTPUT_PROBLEM;
         }
     }
@@ -296,6 +317,7 @@ int main(int argc, char **argv)
         if (out_stream != stdout)
             fclose(out_stream);
         progress_free(progress);
+        inputs_free(inputs);
         return EXIT_OUTPUT_PROBLEM;
     }
     if (cfg.interface_count > 0 && (status = main_open_live(&cfg, &live)) >= 0) {
@@ -304,7 +326,7 @@ int main(int argc, char **argv)
             fclose(out_stream);
         return status;
     }
-    status = main_run(&cfg, out_stream, live, report, progress);
+    status = main_run(&cfg, out_stream, live, report, progress, inputs);
     report_free(report);
     capture_live_close(live);
     if (out_stream != stdout && fclose(out_stream) != 0) {
@@ -314,5 +336,6 @@ int main(int argc, char **argv)
     /* Last: gives stdout back (out_stream may be our stream on it) once
      * every thread has ended. */
     progress_free(progress);
+    inputs_free(inputs);
     return status;
 }

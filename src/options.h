@@ -36,6 +36,8 @@ struct options_config {
     bool fail_on_exposure; /* exit 4 when a cleartext password crossed */
     bool quiet; /* -q: stderr has errors only (note.h) */
     int progress; /* -1 when stderr is a terminal (progress.h), 0 off, 1 on */
+    bool recursive; /* -R: directories given as input are read to the bottom */
+    bool keep_order; /* files read in the order given, not by first packet time */
 };
 
 enum options_kind {
