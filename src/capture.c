@@ -24,6 +24,7 @@
 #include "decode.h"
 #include "note.h"
 #include "pcapfile.h"
+#include "unpack.h"
 
 /* What the user called the source, for messages that name it. */
 static const char *capture_source_name(const char *path)
@@ -267,43 +268,168 @@ enum capture_status capture_read_file(const char *path, const char *bpf_filter, 
     return capture_read_file_held(path, bpf_filter, fn, NULL, ctx);
 }
 
-enum capture_status capture_read_file_held(const char *path, const char *bpf_filter, capture_frame_fn fn,
-                                           capture_release_fn release, void *ctx)
+/* The file's bytes (decompressed when it is gzip, xz or zstd) and the
+ * reader over them. False when the file cannot be opened: *input is then
+ * NULL and libpcap, opening it by path, words why; or when out of memory
+ * (message out, *input not NULL). */
+static bool capture_open_input(const char *path, struct unpack **input, struct pcapfile **pf)
 {
     bool is_stdin = strcmp(path, "-") == 0;
-    struct pcapfile *pf;
-    enum capture_status status;
-    FILE *stream;
-    int fd;
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 
-    /* A file that cannot be opened is left to libpcap, which words why. */
-    fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    *input = NULL;
+    *pf = NULL;
     if (fd < 0)
-        return capture_read_libpcap(path, NULL, NULL, bpf_filter, fn, ctx);
-    pf = pcapfile_open(fd, !is_stdin);
-    if (pf == NULL) {
+        return false;
+    *input = unpack_open(fd, !is_stdin);
+    if (*input == NULL) {
         if (!is_stdin)
             close(fd);
         fprintf(stderr, "pop3scope: %s: cannot read as a capture file: out of memory\n", capture_source_name(path));
-        return CAPTURE_OPEN_FAILED;
+        return false;
+    }
+    *pf = pcapfile_open(*input);
+    if (*pf == NULL) {
+        fprintf(stderr, "pop3scope: %s: cannot read as a capture file: out of memory\n", capture_source_name(path));
+        return false;
+    }
+    return true;
+}
+
+enum capture_status capture_read_file_held(const char *path, const char *bpf_filter, capture_frame_fn fn,
+                                           capture_release_fn release, void *ctx)
+{
+    struct unpack *input;
+    struct pcapfile *pf;
+    enum capture_status status;
+    FILE *stream;
+
+    if (!capture_open_input(path, &input, &pf)) {
+        if (input != NULL) {
+            unpack_free(input);
+            return CAPTURE_OPEN_FAILED;
+        }
+        /* A file that cannot be opened is left to libpcap, which words why. */
+        return capture_read_libpcap(path, NULL, NULL, bpf_filter, fn, ctx);
     }
     if (pcapfile_fast(pf) && !capture_libpcap_forced()) {
         /* Out of memory for the blocks: frames are then copied as usual. */
         if (release != NULL)
             (void)pcapfile_hold(pf, release, ctx);
         status = capture_read_fast(pf, capture_source_name(path), bpf_filter, fn, ctx);
-        pcapfile_free(pf);
-        return status;
+    } else {
+        /* Not ours to read: libpcap reads it through a stream that gives
+         * the bytes already read again, then the rest (a pipe cannot seek
+         * back), and walks pcapng blocks on the way
+         * (PCAPFILE_MAX_INTERFACES). */
+        stream = pcapfile_replay_stream(pf);
+        status = stream != NULL ? capture_read_libpcap(path, stream, pf, bpf_filter, fn, ctx) : CAPTURE_OPEN_FAILED;
+        if (stream == NULL)
+            fprintf(stderr, "pop3scope: %s: cannot read as a capture file: out of memory\n", capture_source_name(path));
     }
-    /* Not ours to read: libpcap reads it through a stream that gives the
-     * bytes already read again, then the rest (a pipe cannot seek back),
-     * and walks pcapng blocks on the way (PCAPFILE_MAX_INTERFACES). */
-    stream = pcapfile_replay_stream(pf);
-    status = stream != NULL ? capture_read_libpcap(path, stream, pf, bpf_filter, fn, ctx) : CAPTURE_OPEN_FAILED;
-    if (stream == NULL)
-        fprintf(stderr, "pop3scope: %s: cannot read as a capture file: out of memory\n", capture_source_name(path));
     pcapfile_free(pf);
+    unpack_free(input);
     return status;
+}
+
+/* Up to size bytes of the file's (decompressed) start. */
+static size_t capture_probe_read(struct unpack *input, uint8_t *buf, size_t size)
+{
+    char error[8];
+    size_t have = 0;
+    ssize_t n;
+
+    while (have < size && (n = unpack_read(input, buf + have, size - have, error, sizeof error)) > 0)
+        have += (size_t)n;
+    return have;
+}
+
+static uint32_t capture_probe_u32(const uint8_t *p, bool big_endian)
+{
+    return big_endian ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+                      : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/* A classic pcap header (either byte order, micro- or nanoseconds) and its
+ * first record header: the first record's time. False for anything else. */
+static bool capture_probe_classic(const uint8_t *h, size_t have, bool *is_pcap, struct event_time *first)
+{
+    static const uint32_t micro = 0xa1b2c3d4u, nano = 0xa1b23c4du;
+    bool big_endian = capture_probe_u32(h, true) == micro || capture_probe_u32(h, true) == nano;
+    uint32_t magic;
+
+    if (have < 4)
+        return false;
+    magic = capture_probe_u32(h, big_endian);
+    *is_pcap = magic == micro || magic == nano;
+    if (!*is_pcap || have < 40)
+        return false;
+    first->sec = (int64_t)capture_probe_u32(h + 24, big_endian);
+    first->usec = capture_probe_u32(h + 28, big_endian);
+    if (magic == nano)
+        first->usec /= 1000u;
+    return first->usec < 1000000u;
+}
+
+/* pcapng and whatever else libpcap reads: its first record through the
+ * same stream capture_read_file_held() would give libpcap. */
+static bool capture_probe_libpcap(const char *path, struct event_time *first)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    struct unpack *input;
+    struct pcapfile *pf;
+    struct pcap_pkthdr *header;
+    const u_char *bytes;
+    FILE *stream;
+    pcap_t *handle;
+    bool found = false;
+
+    if (!capture_open_input(path, &input, &pf)) {
+        unpack_free(input);
+        return false;
+    }
+    stream = pcapfile_replay_stream(pf);
+    handle = stream != NULL ? pcap_fopen_offline(stream, errbuf) : NULL;
+    if (handle == NULL && stream != NULL)
+        fclose(stream);
+    if (handle != NULL && pcap_next_ex(handle, &header, &bytes) == 1) {
+        first->sec = (int64_t)header->ts.tv_sec;
+        first->usec = (uint32_t)header->ts.tv_usec;
+        found = true;
+    }
+    if (handle != NULL)
+        pcap_close(handle);
+    pcapfile_free(pf);
+    unpack_free(input);
+    return found;
+}
+
+enum capture_probe_result capture_probe(const char *path, struct event_time *first, bool *has_time)
+{
+    static const uint8_t pcapng[] = { 0x0a, 0x0d, 0x0d, 0x0a };
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct unpack *input;
+    uint8_t head[40];
+    size_t have;
+    bool is_pcap = false;
+
+    *has_time = false;
+    if (fd < 0)
+        return CAPTURE_PROBE_UNREADABLE;
+    input = unpack_open(fd, 1);
+    if (input == NULL) {
+        close(fd);
+        return CAPTURE_PROBE_UNREADABLE;
+    }
+    have = capture_probe_read(input, head, sizeof head);
+    unpack_free(input);
+    *has_time = capture_probe_classic(head, have, &is_pcap, first);
+    if (is_pcap)
+        return CAPTURE_PROBE_CAPTURE;
+    if (have < sizeof pcapng || memcmp(head, pcapng, sizeof pcapng) != 0)
+        return CAPTURE_PROBE_OTHER; /* an empty file too */
+    *has_time = capture_probe_libpcap(path, first);
+    return CAPTURE_PROBE_CAPTURE;
 }
 
 /* ------------------------------------------------------------------ live */

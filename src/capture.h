@@ -71,6 +71,20 @@ enum capture_status capture_read_file(const char *path, const char *bpf_filter, 
 enum capture_status capture_read_file_held(const char *path, const char *bpf_filter, capture_frame_fn fn,
                                            capture_release_fn release, void *ctx);
 
+/* What capture_probe() found at the start of a file. */
+enum capture_probe_result {
+    CAPTURE_PROBE_CAPTURE, /* pcap or pcapng, maybe compressed (unpack.h) */
+    CAPTURE_PROBE_OTHER, /* readable, but not a capture file */
+    CAPTURE_PROBE_UNREADABLE, /* cannot be opened or read */
+};
+
+/* Looks at the start of `path` (a file, not stdin), decompressed when it
+ * is gzip, xz or zstd: is it a capture file, and when was its first record
+ * taken (*has_time false when it has none, or it is damaged before it).
+ * Writes nothing to stderr: reading the file later says what is wrong.
+ * A classic pcap file costs a read of its first 40 bytes. */
+enum capture_probe_result capture_probe(const char *path, struct event_time *first, bool *has_time);
+
 /* ------------------------------------------------------------- live */
 
 /* Without -f, live capture takes every TCP segment: POP3 is recognised on

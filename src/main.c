@@ -21,6 +21,7 @@
 #include "note.h"
 #include "options.h"
 #include "output.h"
+#include "inputs.h"
 #include "output_file.h"
 #include "privileges.h"
 #include "progress.h"
@@ -168,39 +169,46 @@ static void main_report_alert_problems(const struct alert *alert)
              st.accounts_evicted, st.clients_evicted, st.sessions_evicted);
 }
 
-/* One file into the engine, through the progress line when there is one. */
+/* One file into the engine, through the progress line when there is one,
+ * and through `inputs` (which notes files that overlap in time). */
 static enum capture_status main_read_file(const struct options_config *cfg, size_t i, struct engine *engine,
-                                          struct progress *progress)
+                                          struct progress *progress, struct inputs *inputs)
 {
     capture_release_fn release = engine_release_fn(engine);
+    capture_frame_fn fn = engine_frame;
+    void *ctx = engine;
     enum capture_status st;
 
-    if (progress == NULL)
-        return capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, engine_frame, release, engine);
-    progress_file_begin(progress, i, engine_frame, release, engine);
-    if (!progress_shown(progress)) {
-        /* Counting only (SIGUSR1): the engine's own callback, no cost per frame. */
-        st = capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, engine_frame, release, engine);
-        progress_file_end(progress);
-        return st;
+    if (progress != NULL) {
+        progress_file_begin(progress, i, engine_frame, release, engine);
+        /* Not shown (counting only, for SIGUSR1): the engine's own callback,
+         * no cost per frame. */
+        if (progress_shown(progress)) {
+            fn = progress_frame;
+            release = release != NULL ? progress_release : NULL;
+            ctx = progress;
+        }
     }
-    st = capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, progress_frame,
-                                release != NULL ? progress_release : NULL, progress);
-    progress_file_end(progress);
+    inputs_file_begin(inputs, i, fn, release, ctx);
+    st = capture_read_file_held(cfg->inputs[i], cfg->bpf_filter, inputs_frame, release != NULL ? inputs_release : NULL,
+                                inputs);
+    if (progress != NULL)
+        progress_file_end(progress);
     return st;
 }
 
 /* One input of a file run, unless the checks refused it; its status
  * recorded (a signal's stop is not the file's fault). */
 static enum capture_status main_read_input(const struct options_config *cfg, size_t i, struct engine *engine,
-                                           struct progress *progress, struct main_inputs *files)
+                                           struct progress *progress, struct inputs *inputs,
+                                           struct main_inputs *files)
 {
     enum capture_status st;
 
     if (files->status[i] == INPUT_UNREADABLE)
         return CAPTURE_OPEN_FAILED; /* input_check said why */
     engine_begin_input(engine, (uint32_t)i); /* frame numbers restart per file */
-    st = main_read_file(cfg, i, engine, progress);
+    st = main_read_file(cfg, i, engine, progress, inputs);
     if (st != CAPTURE_OPEN_FAILED)
         files->read++;
     if (st == CAPTURE_OK || st == CAPTURE_STOPPED)
@@ -257,7 +265,7 @@ static bool main_file_tick(void *ctx, uint64_t file_bytes)
  * SIGTERM stops reading at the next record. Returns the signal that
  * stopped the run, or 0; the caller ends the sessions. */
 static int main_read_files(const struct options_config *cfg, struct engine *engine, struct progress *progress,
-                           struct main_inputs *files, int *status)
+                           struct inputs *inputs, struct main_inputs *files, int *status)
 {
     struct main_file_watch watch = { engine, progress };
     int stop_signal = 0;
@@ -266,7 +274,7 @@ static int main_read_files(const struct options_config *cfg, struct engine *engi
     for (size_t i = 0; i < cfg->input_count; i++) {
         enum capture_status st;
 
-        st = main_read_input(cfg, i, engine, progress, files);
+        st = main_read_input(cfg, i, engine, progress, inputs, files);
         if (st == CAPTURE_STOPPED || live_signals_stop_requested()) {
             stop_signal = live_signals_stop_signal_number();
             break;
@@ -281,7 +289,8 @@ static int main_read_files(const struct options_config *cfg, struct engine *engi
 /* `live` is NULL for files, else the interfaces opened before privileges
  * were given up. `progress` is NULL, or the progress line for files. */
 static int main_run(const struct options_config *cfg, FILE *out_stream, struct capture_live *live,
-                    struct report *report, struct progress *progress, struct main_inputs *files)
+                    struct report *report, struct progress *progress, struct inputs *inputs,
+                    struct main_inputs *files)
 {
     struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, report, 0, 0, progress, false };
     struct engine *engine;
@@ -327,7 +336,7 @@ static int main_run(const struct options_config *cfg, FILE *out_stream, struct c
         if (live_run(live, engine, &lo) != CAPTURE_OK)
             status = EXIT_INPUT_PROBLEM;
     } else {
-        stop_signal = main_read_files(cfg, engine, progress, files, &status);
+        stop_signal = main_read_files(cfg, engine, progress, inputs, files, &status);
         /* Nothing read: even the end-of-run picture would be a report from
          * nothing. */
         sink.mute = files->read == 0;
@@ -429,6 +438,7 @@ int main(int argc, char **argv)
     struct capture_live *live = NULL;
     struct report *report = NULL;
     struct progress *progress = NULL;
+    struct inputs *inputs = NULL;
     FILE *out_stream;
     int status;
 
@@ -442,8 +452,21 @@ int main(int argc, char **argv)
     case OPTIONS_USAGE_ERROR: return EXIT_USAGE;
     }
     note_set_quiet(cfg.quiet);
-    if (cfg.interface_count == 0 && (status = main_check_files(&cfg, &files)) >= 0)
+    /* Directories become their capture files and files go in packet-time
+     * order before anything takes the list (the checks, progress, report,
+     * evidence). */
+    if (cfg.interface_count == 0) {
+        inputs = inputs_new(cfg.inputs, cfg.input_count, cfg.recursive, cfg.keep_order, OPTIONS_MAX_INPUTS);
+        if (inputs == NULL)
+            return EXIT_INPUT_PROBLEM;
+        cfg.input_count = inputs_count(inputs);
+        for (size_t i = 0; i < cfg.input_count; i++)
+            cfg.inputs[i] = inputs_path(inputs, i);
+    }
+    if (cfg.interface_count == 0 && (status = main_check_files(&cfg, &files)) >= 0) {
+        inputs_free(inputs);
         return status;
+    }
     /* Before any thread starts, and before stdout is taken as the output:
      * both may be replaced (progress.h). Live capture has stats events. */
     if (cfg.interface_count == 0 && progress_wanted(cfg.progress, cfg.quiet))
@@ -460,6 +483,7 @@ int main(int argc, char **argv)
         out_stream = output_file_open(cfg.output_path);
         if (out_stream == NULL) {
             progress_free(progress);
+            inputs_free(inputs);
             return EXIT_OUTPUT_PROBLEM;
         }
     }
@@ -467,6 +491,7 @@ int main(int argc, char **argv)
         if (out_stream != stdout)
             fclose(out_stream);
         progress_free(progress);
+        inputs_free(inputs);
         return EXIT_OUTPUT_PROBLEM;
     }
     if (cfg.interface_count > 0 && (status = main_open_live(&cfg, &live)) >= 0) {
@@ -475,7 +500,7 @@ int main(int argc, char **argv)
             fclose(out_stream);
         return status;
     }
-    status = main_run(&cfg, out_stream, live, report, progress, &files);
+    status = main_run(&cfg, out_stream, live, report, progress, inputs, &files);
     report_free(report);
     capture_live_close(live);
     if (out_stream != stdout && fclose(out_stream) != 0) {
@@ -485,5 +510,6 @@ int main(int argc, char **argv)
     /* Last: gives stdout back (out_stream may be our stream on it) once
      * every thread has ended. */
     progress_free(progress);
+    inputs_free(inputs);
     return status;
 }

@@ -141,6 +141,8 @@ const struct options_row options_table[] = {
     OPTIONS_HEADING_ROW("Input:", 26),
     OPTIONS_CALL_ROW('r', "read", "FILE", options_add_input, "read FILE (repeatable; FILE arguments work too)"),
     OPTIONS_STRING_ROW('f', "filter", "EXPR", bpf_filter, "BPF filter applied to every input (default: none)"),
+    OPTIONS_SET_ROW('R', "recursive", recursive, true, "read the subdirectories of a directory input too"),
+    OPTIONS_SET_ROW(0, "keep-order", keep_order, true, "read files in the order given, not by first packet time"),
     OPTIONS_HEADING_ROW("Output:", 26),
     OPTIONS_SET_ROW(0, "text", output.format, OUTPUT_TEXT, "table of login attempts and a summary (default)"),
     OPTIONS_SET_ROW('j', "json", output.format, OUTPUT_JSON, "JSON lines: every auth and session event"),

@@ -37,6 +37,8 @@ struct options_config {
     bool quiet; /* -q: stderr has errors only (note.h) */
     int progress; /* -1 when stderr is a terminal (progress.h), 0 off, 1 on */
     const char *format_option; /* the option that chose output.format ("json"), NULL: default */
+    bool recursive; /* -R: directories given as input are read to the bottom */
+    bool keep_order; /* files read in the order given, not by first packet time */
 };
 
 enum options_kind {

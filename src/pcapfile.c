@@ -19,6 +19,8 @@
 #define _GNU_SOURCE /* fopencookie: the replay stream for pipes */
 #include "pcapfile.h"
 
+#include "unpack.h"
+
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
@@ -63,8 +65,7 @@ struct pcapfile_ng_scan {
 };
 
 struct pcapfile {
-    int fd;
-    bool own_fd;
+    struct unpack *input; /* the file's bytes, decompressed if need be */
     bool fast;
     bool swapped; /* written in the other byte order */
     bool nano; /* timestamps in nanoseconds */
@@ -80,7 +81,6 @@ struct pcapfile {
     size_t pos; /* next record */
     size_t end; /* bytes read */
     size_t replayed; /* bytes of the buffer the replay stream gave out */
-    uint64_t taken; /* bytes read() from fd so far, by either path */
     struct pcapfile_ng_scan ng; /* pcapng blocks seen by the replay stream */
     char error[PCAP_ERRBUF_SIZE];
 };
@@ -125,18 +125,14 @@ static bool pcapfile_fill(struct pcapfile *pf, size_t need)
         pf->pos = 0;
     }
     while (pf->end < need && !pf->eof) {
-        ssize_t n = read(pf->fd, pf->buffer + pf->end, PCAPFILE_BUFFER_SIZE - pf->end);
+        ssize_t n =
+            unpack_read(pf->input, pf->buffer + pf->end, PCAPFILE_BUFFER_SIZE - pf->end, pf->error, sizeof pf->error);
 
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            snprintf(pf->error, sizeof pf->error, "error reading dump file: %s", strerror(errno));
+        if (n < 0)
             return false;
-        }
         if (n == 0)
             pf->eof = true;
         pf->end += (size_t)n;
-        pf->taken += (uint64_t)n;
     }
     return true;
 }
@@ -196,7 +192,7 @@ static bool pcapfile_header(struct pcapfile *pf)
     return true;
 }
 
-struct pcapfile *pcapfile_open(int fd, bool own_fd)
+struct pcapfile *pcapfile_open(struct unpack *input)
 {
     struct pcapfile *pf = calloc(1, sizeof *pf);
 
@@ -207,8 +203,7 @@ struct pcapfile *pcapfile_open(int fd, bool own_fd)
         free(pf);
         return NULL;
     }
-    pf->fd = fd;
-    pf->own_fd = own_fd;
+    pf->input = input;
     /* A read error here is reported by libpcap, which meets it again. */
     pf->fast = pcapfile_fill(pf, PCAPFILE_HEADER_SIZE) && pcapfile_header(pf);
     return pf;
@@ -433,11 +428,12 @@ static ssize_t pcapfile_replay_take(struct pcapfile *pf, char *buf, size_t size)
     }
     if (pf->eof)
         return 0;
-    do
-        got = read(pf->fd, buf, size);
-    while (got < 0 && errno == EINTR);
-    if (got > 0)
-        pf->taken += (uint64_t)got;
+    got = unpack_read(pf->input, (uint8_t *)buf, size, pf->error, sizeof pf->error);
+    if (got < 0) {
+        /* libpcap would say "Input/output error": our words instead */
+        pf->ng.refused = true;
+        errno = EIO;
+    }
     return got;
 }
 
@@ -482,15 +478,13 @@ FILE *pcapfile_replay_stream(struct pcapfile *pf)
 
 const uint64_t *pcapfile_bytes_read(const struct pcapfile *pf)
 {
-    return &pf->taken;
+    return unpack_bytes_read(pf->input);
 }
 
 void pcapfile_free(struct pcapfile *pf)
 {
     if (pf == NULL)
         return;
-    if (pf->own_fd)
-        close(pf->fd);
     if (pf->block != 0) {
         pf->release(pf->release_ctx, pf->block);
         for (unsigned i = 1; i < PCAPFILE_HOLD_BLOCKS; i++)

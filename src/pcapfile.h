@@ -32,9 +32,12 @@ enum pcapfile_result {
 
 struct pcapfile;
 
-/* Takes fd (closed by pcapfile_free() when own_fd) and reads the first
- * block. NULL only when out of memory. */
-struct pcapfile *pcapfile_open(int fd, bool own_fd);
+struct unpack;
+
+/* Reads the first block from input (unpack.h: the file's bytes,
+ * decompressed when it is compressed), which must outlive the reader.
+ * NULL only when out of memory. */
+struct pcapfile *pcapfile_open(struct unpack *input);
 
 /* True when the file header is a classic pcap header (microsecond or
  * nanosecond magic, either byte order, version 2.4) whose link type this
@@ -66,7 +69,8 @@ bool pcapfile_hold(struct pcapfile *pf, pcapfile_release_fn release, void *ctx);
 /* Only when pcapfile_fast(). */
 enum pcapfile_result pcapfile_next(struct pcapfile *pf, struct pcapfile_record *rec);
 
-/* After PCAPFILE_ERROR: libpcap's words for the same damage. */
+/* After PCAPFILE_ERROR: libpcap's words for the same damage, or
+ * unpack_read()'s for damaged compressed data. */
 const char *pcapfile_error(const struct pcapfile *pf);
 
 /* Only when !pcapfile_fast(): a stream that reads the file again from its
@@ -83,10 +87,12 @@ const char *pcapfile_error(const struct pcapfile *pf);
 #define PCAPFILE_MAX_INTERFACES 65536u
 FILE *pcapfile_replay_stream(struct pcapfile *pf);
 
-/* The stream refused to go on; the reason is pcapfile_error(). */
+/* The stream refused to go on (too many interfaces, or damaged compressed
+ * data); the reason is pcapfile_error(). */
 bool pcapfile_refused(const struct pcapfile *pf);
 
-/* The count of bytes read from fd so far (for the replay stream too),
+/* The count of bytes read from the file so far (compressed bytes for a
+ * compressed file; for the replay stream too),
  * kept up to date as reading goes on: a progress display reads it between
  * records instead of asking for every one. Valid until pcapfile_free(). */
 const uint64_t *pcapfile_bytes_read(const struct pcapfile *pf);

@@ -182,11 +182,24 @@ def live(events_path, capture):
           lambda: sorted(e["command_frame"] for e in evs)[-1] > 20)
 
 
+def files(events_path):
+    """A run's events checked against the files they name (paths relative
+    to the current directory): tests/cli/inputs.sh, after reordering."""
+    with open(events_path, encoding="utf-8") as f:
+        evs = [ev for ev in map(json.loads, f) if ev["event"] == "auth"]
+    bad = bad_frames(evs, Payloads())
+    check(f"{len(evs)} attempts: capture_file and frames point at the command and the reply",
+          lambda: len(evs) >= 1 and not bad, lambda: "\n".join(bad))
+
+
 def main():
     for tool in ("tshark", "editcap", "mergecap"):
         if shutil.which(tool) is None:
             print(f"1..0 # SKIP {tool} not found (Debian package tshark)")
             return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "--files":
+        files(sys.argv[2])
+        return 1 if report() else 0
     if len(sys.argv) == 4 and sys.argv[1] == "--live":
         live(sys.argv[2], sys.argv[3])
         return 1 if report() else 0
