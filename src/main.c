@@ -236,6 +236,7 @@ static void main_write_run_end(const struct options_config *cfg, const struct ma
     ev.u.run_end.status = files->status;
     ev.u.run_end.errors = files->errors;
     main_write(sink, &ev);
+}
 
 /* A file run's tick (capture_watch_files): runs only once a signal came. */
 struct main_file_watch {
