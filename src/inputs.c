@@ -157,6 +157,7 @@ static bool inputs_add_dir(struct inputs *in, const char *dir, bool recursive, u
     char **names = inputs_list_dir(dir, &count);
     char path[4096];
     bool ok = true;
+    size_t before = in->count;
 
     if (names == NULL) {
         fprintf(stderr, "pop3scope: %s: cannot list the directory: %s\n", dir, strerror(errno));
@@ -171,6 +172,15 @@ static bool inputs_add_dir(struct inputs *in, const char *dir, bool recursive, u
         ok = inputs_add_entry(in, path, names[i], recursive, depth, &tally);
     }
     inputs_free_names(names, count);
+    /* Nothing at the top of a directory given without -R, only
+     * directories below it: the user meant those. */
+    if (ok && depth == 0 && in->count == before) {
+        if (!recursive && tally.subdirs > 0) {
+            fprintf(stderr, "pop3scope: %s is a directory: give the files or use -R\n", dir);
+            tally.subdirs = 0;
+        } else
+            fprintf(stderr, "pop3scope: %s: no capture files in this directory\n", dir);
+    }
     inputs_note_tally(dir, &tally, recursive);
     return ok;
 }
@@ -210,12 +220,8 @@ struct inputs *inputs_new(const char *const *args, size_t count, bool recursive,
     }
     in->max = max_files;
     for (size_t i = 0; i < count && ok; i++) {
-        size_t before = in->count;
-
         if (strcmp(args[i], "-") != 0 && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
             ok = inputs_add_dir(in, args[i], recursive, 0);
-            if (ok && in->count == before)
-                fprintf(stderr, "pop3scope: %s: no capture files in this directory\n", args[i]);
         } else
             ok = inputs_add(in, args[i], true);
     }

@@ -80,16 +80,13 @@ struct main_inputs {
     size_t read; /* inputs read, to the end or in part */
 };
 
-/* Before any file is read and before -o is created: a refused output or
- * filter is a usage error (1); when no input can even be opened the run
+/* Before any file is read and before -o is created: a refused filter is
+ * a usage error (1); when no input can even be opened the run
  * ends with the errors alone (2). -1: go on. */
 static int main_check_files(const struct options_config *cfg, struct main_inputs *in)
 {
     size_t usable = 0;
 
-    if (!input_check_output("-o", cfg->output_path, cfg->inputs, cfg->input_count) ||
-        !input_check_output("--report", cfg->report_path, cfg->inputs, cfg->input_count))
-        return EXIT_USAGE;
     if (!input_check_filter(cfg->bpf_filter, input_check_linktype(cfg->inputs[0])))
         return EXIT_USAGE;
     for (size_t i = 0; i < cfg->input_count; i++) {
@@ -200,8 +197,7 @@ static enum capture_status main_read_file(const struct options_config *cfg, size
 /* One input of a file run, unless the checks refused it; its status
  * recorded (a signal's stop is not the file's fault). */
 static enum capture_status main_read_input(const struct options_config *cfg, size_t i, struct engine *engine,
-                                           struct progress *progress, struct inputs *inputs,
-                                           struct main_inputs *files)
+                                           struct progress *progress, struct inputs *inputs, struct main_inputs *files)
 {
     enum capture_status st;
 
@@ -290,8 +286,7 @@ static int main_read_files(const struct options_config *cfg, struct engine *engi
 /* `live` is NULL for files, else the interfaces opened before privileges
  * were given up. `progress` is NULL, or the progress line for files. */
 static int main_run(const struct options_config *cfg, FILE *out_stream, struct capture_live *live,
-                    struct report *report, struct progress *progress, struct inputs *inputs,
-                    struct main_inputs *files)
+                    struct report *report, struct progress *progress, struct inputs *inputs, struct main_inputs *files)
 {
     struct main_sink sink = { output_new(&cfg->output, out_stream), NULL, report, 0, 0, progress, false };
     struct engine *engine;
@@ -453,6 +448,11 @@ int main(int argc, char **argv)
     case OPTIONS_USAGE_ERROR: return EXIT_USAGE;
     }
     note_set_quiet(cfg.quiet);
+    /* On the inputs as given: an output under an input directory is
+     * refused even when that directory holds no capture yet. */
+    if (cfg.interface_count == 0 && (!input_check_output("-o", cfg.output_path, cfg.inputs, cfg.input_count) ||
+                                     !input_check_output("--report", cfg.report_path, cfg.inputs, cfg.input_count)))
+        return EXIT_USAGE;
     /* Directories become their capture files and files go in packet-time
      * order before anything takes the list (the checks, progress, report,
      * evidence). */

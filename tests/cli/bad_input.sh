@@ -15,7 +15,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 
-tap_plan 28
+tap_plan 29
 
 # run ARGS...: stdout to out, stderr to err, status to st.
 run() {
@@ -61,8 +61,11 @@ tap_check "missing file: exit 2, nothing on stdout, 'cannot open'" expect 2 "pop
 : > empty.pcap
 run empty.pcap
 tap_check "empty file: exit 2, nothing on stdout, 'is empty'" expect 2 "pop3scope: empty.pcap is empty"
-run dir
-tap_check "directory: exit 2, nothing on stdout, 'give the files or use -R'" expect 2 "pop3scope: dir is a directory: give the files or use -R"
+mkdir -p deep/sub && cp "$sample" deep/sub/one.pcap
+run deep
+tap_check "directory holding only a directory: exit 2, nothing on stdout, 'give the files or use -R'" expect 2 "pop3scope: deep is a directory: give the files or use -R"
+run -R deep
+tap_check "the same directory with -R: its capture is read" eval '[ $st -eq 0 ] && grep -q "^login attempts: 1" out && ! [ -s err ]'
 editcap -F netmon2 c.pcap netmon.cap
 run netmon.cap
 tap_check "Network Monitor 2 capture (editcap -F netmon2): says how to convert it" expect 2 "pop3scope: netmon.cap is a Network Monitor capture: convert it with editcap -F pcap"
