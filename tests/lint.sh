@@ -68,20 +68,21 @@ lint_base() {
     done
     git rev-parse --verify -q HEAD~1 || echo "$head"
 }
-# README "Layout" and src/README.md name every module, so a newcomer finds
-# each file's job (issue 14: the design lives where the code is).
+# CONTRIBUTING.md "Layout" and src/README.md name every module, so a newcomer
+# finds each file's job (issue 14: the design lives where the code is; issue
+# 16: the module list is development material, out of the user's README).
 unnamed=
 for f in src/*.c src/*.h; do
     m=$(basename "$f")
     m=${m%.c}
     [ "${m%.h}" != "$m" ] && [ -e "src/${m%.h}.c" ] && continue
-    grep -q -e "\`$m\`" -e "\`${m%.h}\`" README.md || unnamed="$unnamed README.md:$m"
+    grep -q -e "\`$m\`" -e "\`${m%.h}\`" CONTRIBUTING.md || unnamed="$unnamed CONTRIBUTING.md:$m"
     grep -q -e "\`$m.c\`" -e "\`$m\`" src/README.md || unnamed="$unnamed src/README.md:$m"
 done
 if [ -z "$unnamed" ]; then
-    tap_ok "README.md (Layout) and src/README.md name every file of src/"
+    tap_ok "CONTRIBUTING.md (Layout) and src/README.md name every file of src/"
 else
-    tap_not_ok "README.md (Layout) and src/README.md name every file of src/"
+    tap_not_ok "CONTRIBUTING.md (Layout) and src/README.md name every file of src/"
     echo "not named:$unnamed" | tap_diag
 fi
 
