@@ -2,8 +2,8 @@
 # README "Quick start" and the package lists (issue 16 item 8). The first
 # command installs .ci/debian-packages (build and run) on its own first line,
 # so the package step is skipped by leaving that line out, then builds and
-# analyzes a bundled sample; the second installs .ci/debian-packages-test
-# (only the tests need them) and runs exactly what .ci/run runs. The lists do
+# analyzes a bundled sample; the second installs both lists (so it works on
+# its own; .ci/debian-packages-test is what only the tests need) and runs exactly what .ci/run runs. The lists do
 # not overlap, and every library configure.ac insists on is in the first one:
 # a user who skips the test packages still builds.
 set -u
@@ -42,8 +42,8 @@ tap_check "first command: the rest runs autogen.sh, configure, make and pop3scop
 
 # Second block: the test packages, then exactly .ci/run's last command.
 ci_last=$(grep -v '^[[:space:]]*$' .ci/run | tail -1)
-tap_check "second command: installs \$(cat $tests), then runs exactly what .ci/run runs ($ci_last)" \
-    eval 'head -1 "$b2" | grep -qF "apt-get install" && head -1 "$b2" | grep -qF "\$(cat $tests)" &&
+tap_check "second command: installs \$(cat $build $tests) (it works alone), then runs exactly what .ci/run runs ($ci_last)" \
+    eval 'head -1 "$b2" | grep -qF "apt-get install" && head -1 "$b2" | grep -qF "\$(cat $build $tests)" &&
         [ "$(tail -1 "$b2")" = "$ci_last" ]'
 tap_check ".ci/run installs both lists" grep -qF "\$(cat $build $tests)" .ci/run
 
