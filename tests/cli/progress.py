@@ -224,7 +224,7 @@ def main():
         check("-q, stderr a pipe: empty, exit 0", lambda: r.rc == 0 and r.stderr == b"", r.diag)
         r = run(["-q", "--json", "-o", out, os.path.join(tmp, "missing.pcap")], tty=False)
         check("-q: a missing file still says so, exit 2",
-              lambda: r.rc == 2 and re.fullmatch(rb"pop3scope: \S*missing\.pcap: [^\n]*\n", r.stderr), r.diag)
+              lambda: r.rc == 2 and re.fullmatch(rb"pop3scope: cannot open \S*missing\.pcap: No such file or directory\n", r.stderr), r.diag)
         r = run(["-q", "--fail-on-exposure", "--json", "-o", out, cap], tty=False)
         check("-q --fail-on-exposure: exit 4, and the reason is the one line",
               lambda: r.rc == 4 and re.fullmatch(rb"pop3scope: \d+ login attempts sent a password in cleartext "
