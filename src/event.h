@@ -318,6 +318,7 @@ struct event_app_summary {
 #define EVENT_INPUT_LIST(X) \
     X(INPUT_READ, "read") /* to its end */ \
     X(INPUT_DAMAGED, "damaged") /* stopped part-way; what came before stands */ \
+    X(INPUT_CUT, "cut") /* ends inside a record: still being written, or an incomplete copy */ \
     X(INPUT_UNREADABLE, "unreadable") /* missing, a directory, empty, not a capture */
 
 #define EVENT_ENUM_ENTRY(name, text) name,

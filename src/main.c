@@ -213,9 +213,11 @@ static enum capture_status main_read_input(const struct options_config *cfg, siz
         files->read++;
     if (st == CAPTURE_OK || st == CAPTURE_STOPPED)
         return st;
-    files->status[i] = st == CAPTURE_OPEN_FAILED ? INPUT_UNREADABLE : INPUT_DAMAGED;
+    files->status[i] = st == CAPTURE_OPEN_FAILED ? INPUT_UNREADABLE : st == CAPTURE_CUT ? INPUT_CUT : INPUT_DAMAGED;
     snprintf(files->reasons[i], sizeof files->reasons[i], "%s",
-             st == CAPTURE_OPEN_FAILED ? "cannot read as a capture file" : "stopped part-way");
+             st == CAPTURE_OPEN_FAILED ? "cannot read as a capture file"
+             : st == CAPTURE_CUT       ? "ends part-way through a record"
+                                       : "stopped part-way");
     files->errors[i] = files->reasons[i];
     return st;
 }
