@@ -504,8 +504,12 @@ int main(int argc, char **argv)
         return status;
     }
     status = main_run(&cfg, out_stream, live, report, progress, inputs, &files);
-    report_free(report);
+    report_free(report); /* a report never finished is never renamed into place */
     capture_live_close(live);
+    /* No input read at all: nothing was written (README "Exit codes"), and
+     * no empty -o file is left behind either. */
+    if (cfg.interface_count == 0 && files.read == 0 && out_stream != stdout)
+        output_file_discard(cfg.output_path, out_stream);
     if (out_stream != stdout && fclose(out_stream) != 0) {
         fprintf(stderr, "pop3scope: closing %s failed: %s\n", cfg.output_path, strerror(errno));
         status = EXIT_OUTPUT_PROBLEM;

@@ -20,7 +20,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 
-tap_plan 10
+tap_plan 13
 
 CUT_WORDS="the file is cut short there (still being written, or an incomplete copy)"
 # run ARGS...: stdout to out, stderr to err, status to st.
@@ -78,4 +78,19 @@ tap_check "a pcapng cut mid-block (read by libpcap): cut" \
 run good.pcap cut.pcap damaged.pcap
 tap_check "text: the Partial picture paragraph tells cut from damaged" \
     eval '[ $st -eq 2 ] && grep -q "^  cut.pcap: cut (ends part-way through a record)$" out && grep -q "^  damaged.pcap: damaged (stopped part-way)$" out'
+
+# Nothing read at all (issue 16: no empty output left behind): a file the
+# pre-check takes for a capture (pcap magic) that libpcap then refuses.
+printf '\324\303\262\241\011\000\011\000not a capture after all' > fake.pcap
+run --json -o out.json --report report.html fake.pcap
+tap_check "nothing read: exit 2, the reason on stderr, no -o file and no --report file left" \
+    eval '[ $st -eq 2 ] && grep -q "fake.pcap: cannot read as a capture file" err && ! [ -e out.json ] && ! [ -e report.html ] && [ -z "$(ls -A | grep -v -e "^out$" -e "^err$" -e "\.pcap" -e "\.gz$" -e "\.pcapng$" -e "\.libpcap$")" ]'
+run --json -o out.json fake.pcap cut.pcap
+tap_check "one input read (cut): the -o file is written, with its run_end" \
+    eval '[ $st -eq 2 ] && [ -s out.json ] && tail -n 1 out.json | grep -q "\"status\":\"cut\""'
+echo old > kept.json
+ln -s kept.json link.json
+run --json -o link.json fake.pcap
+tap_check "nothing read, -o a symlink (refused): the link and its target stay" \
+    eval '[ -L link.json ] && [ "$(cat kept.json)" = old ]'
 tap_done
