@@ -336,7 +336,8 @@ struct alert_fire {
     int64_t window_start;
 };
 
-static void alert_emit(struct alert *a, struct event_time ts, const struct event_flow *flow,
+/* file: the capture_file of the event that fired it (evidence). */
+static void alert_emit(struct alert *a, struct event_time ts, const struct event_flow *flow, const char *file,
                        const struct alert_fire *fire)
 {
     struct event ev;
@@ -346,6 +347,7 @@ static void alert_emit(struct alert *a, struct event_time ts, const struct event
     ev.u.alert.ts = ts;
     ev.u.alert.kind = fire->kind;
     ev.u.alert.flow = flow;
+    ev.u.alert.capture_file = file;
     ev.u.alert.user = fire->user;
     ev.u.alert.count = fire->count;
     ev.u.alert.threshold = fire->threshold;
@@ -467,7 +469,7 @@ static void alert_account_failure(struct alert *a, const struct event_auth *au, 
         return;
     acc->brute_quiet_until = alert_add_seconds(now, a->opts.window);
     fire = (struct alert_fire){ ALERT_BRUTE_FORCE_ACCOUNT, au->user, n, threshold, a->opts.window, first };
-    alert_emit(a, au->ts, au->flow, &fire);
+    alert_emit(a, au->ts, au->flow, au->capture_file, &fire);
 }
 
 static void alert_client_brute(struct alert *a, const struct event_auth *au, struct alert_client *c, int64_t now)
@@ -487,7 +489,7 @@ static void alert_client_brute(struct alert *a, const struct event_auth *au, str
         return;
     c->brute_quiet_until = alert_add_seconds(now, a->opts.window);
     fire = (struct alert_fire){ ALERT_BRUTE_FORCE_CLIENT, nobody, n, threshold, a->opts.window, first };
-    alert_emit(a, au->ts, au->flow, &fire);
+    alert_emit(a, au->ts, au->flow, au->capture_file, &fire);
 }
 
 /* Keeps the distinct accounts this client failed on inside the spraying
@@ -544,7 +546,7 @@ static void alert_client_spray(struct alert *a, const struct event_auth *au, str
     c->spray_quiet_until = alert_add_seconds(now, a->opts.spray_window);
     fire = (struct alert_fire){ ALERT_PASSWORD_SPRAYING, nobody, c->spray_count, threshold, a->opts.spray_window,
                                 first };
-    alert_emit(a, au->ts, au->flow, &fire);
+    alert_emit(a, au->ts, au->flow, au->capture_file, &fire);
 }
 
 /* A success right after a burst of failures on the same account: the
@@ -568,7 +570,7 @@ static void alert_guessed(struct alert *a, const struct event_auth *au, const st
     if (n < threshold)
         return;
     fire = (struct alert_fire){ ALERT_GUESSED_PASSWORD, au->user, n, threshold, a->opts.window, first };
-    alert_emit(a, au->ts, au->flow, &fire);
+    alert_emit(a, au->ts, au->flow, au->capture_file, &fire);
 }
 
 static void alert_session_key(uint64_t flow_id, struct alert_key *key)
@@ -598,7 +600,7 @@ static void alert_cleartext(struct alert *a, const struct event_auth *au, const 
         acc = alert_account_get(a, key);
         if (!acc->cleartext_alerted) {
             acc->cleartext_alerted = true;
-            alert_emit(a, au->ts, au->flow, &fire);
+            alert_emit(a, au->ts, au->flow, au->capture_file, &fire);
         }
     }
     if (a->opts.stls_not_used)
@@ -673,7 +675,7 @@ static void alert_on_session(struct alert *a, const struct event_session *s)
         return;
     acc->stls_alerted = true;
     fire.user = alert_session_user(s, &account);
-    alert_emit(a, s->ts_end, s->flow, &fire);
+    alert_emit(a, s->ts_end, s->flow, s->capture_file, &fire);
 }
 
 void alert_observe(void *ctx, const struct event *ev)

@@ -246,6 +246,7 @@ static struct pop3_session *analyzer_session(struct analyzer_back *an, struct fl
     if (f->verdict == CLASSIFY_POP3S)
         pop3_session_set_implicit_tls(s);
     pop3_session_set_frame(s, an->where);
+    pop3_session_set_files(s, f->first_file, f->last_file);
     for (unsigned a = 0; a < ANOMALY_COUNT; a++) {
         if (f->pending_anomalies & (UINT64_C(1) << a))
             pop3_session_note_anomaly(s, (enum event_anomaly)a);
@@ -433,6 +434,7 @@ static void analyzer_end_flow(struct analyzer_back *an, struct flow *f, enum eve
     analyzer_classify_end(an, f);
     an->ending = f;
     if (f->session != NULL) {
+        pop3_session_set_files(f->session, f->first_file, f->last_file);
         pop3_session_end(f->session, how, ts);
         pop3_session_free(f->session);
         f->session = NULL;
@@ -526,6 +528,8 @@ static struct flow *analyzer_new_flow(struct analyzer_back *an, const struct pac
     if (f == NULL)
         return NULL;
     f->meta.flow_id = an->hooks.flow_created(an->hooks.ctx, an->frame, f->meta.flow_id);
+    f->first_file = an->where.file;
+    f->last_file = an->where.file;
     f->verdict = (uint8_t)classify_by_ports(f->meta.client_port, f->meta.server_port);
     if (f->verdict == CLASSIFY_POP3S)
         f->flags |= FLOW_F_COUNT_ONLY; /* RFC 8314: TLS from the first byte */
@@ -1042,6 +1046,7 @@ static void analyzer_segment(struct analyzer_back *an, const struct packet_view 
         analyzer_csum_set(f, dir, csum);
     flow_touch(an->flows, f, ts);
     f->last_frame = an->frame;
+    f->last_file = an->where.file;
     if (v->tcp_flags & TCP_FLAG_FIN)
         f->flags |= dir == FLOW_FROM_CLIENT ? FLOW_F_FIN_CLIENT : FLOW_F_FIN_SERVER;
     /* An RST outside the window is ignored by the receiver (RFC 5961 §3):

@@ -94,6 +94,23 @@ static bool capture_stop_here(const uint64_t *file_bytes)
     return !capture_file_tick(capture_file_tick_ctx, file_bytes != NULL ? *file_bytes : 0);
 }
 
+/* Where a file stopped part-way, in words that tell the two cases apart:
+ * cut short (it simply ends inside a record: still being written, or an
+ * incomplete copy, where waiting or copying again helps) or damaged. */
+static enum capture_status capture_stopped_at(const char *name, uint64_t record, const char *why, bool cut)
+{
+    if (cut) {
+        fprintf(stderr,
+                "pop3scope: %s: record %" PRIu64 ": %s; the file is cut short there (still being written, or an "
+                "incomplete copy); analysis of the frames before it stands\n",
+                name, record, why);
+        return CAPTURE_CUT;
+    }
+    fprintf(stderr, "pop3scope: %s: record %" PRIu64 ": %s; analysis of the frames before it stands\n", name, record,
+            why);
+    return CAPTURE_READ_ERROR;
+}
+
 /* Reads every record to the end. Records are numbered from 1 in file order,
  * counting those the filter drops, so a number always points at one record. */
 static enum capture_status capture_deliver(pcap_t *handle, const char *name, const struct bpf_program *filter,
@@ -117,10 +134,13 @@ static enum capture_status capture_deliver(pcap_t *handle, const char *name, con
         if (rc == 0)
             continue; /* live sources only: the buffer timeout expired */
         if (rc != 1) {
-            fprintf(stderr, "pop3scope: %s: record %" PRIu64 ": %s; analysis of the frames before it stands\n",
-                    name, number + 1,
-                    guard != NULL && pcapfile_refused(guard) ? pcapfile_error(guard) : pcap_geterr(handle));
-            return CAPTURE_READ_ERROR;
+            bool ours = guard != NULL && pcapfile_refused(guard);
+            const char *why = ours ? pcapfile_error(guard) : pcap_geterr(handle);
+
+            /* libpcap says "truncated dump file" (pcap) or "truncated
+             * pcapng dump file" when the file ends inside a record. */
+            return capture_stopped_at(name, number + 1, why,
+                                      ours ? pcapfile_cut(guard) : strstr(why, "truncated") != NULL);
         }
         number++;
         if (filter != NULL && pcap_offline_filter(filter, header, bytes) == 0)
@@ -235,9 +255,7 @@ static enum capture_status capture_fast_deliver(struct pcapfile *pf, const char 
         return CAPTURE_STOPPED;
     if (r == PCAPFILE_END)
         return CAPTURE_OK;
-    fprintf(stderr, "pop3scope: %s: record %" PRIu64 ": %s; analysis of the frames before it stands\n", name,
-            number + 1, pcapfile_error(pf));
-    return CAPTURE_READ_ERROR;
+    return capture_stopped_at(name, number + 1, pcapfile_error(pf), pcapfile_cut(pf));
 }
 
 static enum capture_status capture_read_fast(struct pcapfile *pf, const char *name, const char *bpf_filter,

@@ -39,6 +39,8 @@ enum capture_status {
     CAPTURE_OK, /* read to the end */
     CAPTURE_OPEN_FAILED, /* missing, unreadable, not a capture file */
     CAPTURE_READ_ERROR, /* damaged part-way; frames before it were delivered */
+    CAPTURE_CUT, /* ended part-way through a record or its compressed
+                    stream; frames before it were delivered */
     CAPTURE_STOPPED, /* a file's watch tick said stop (capture_watch_files) */
 };
 

@@ -245,6 +245,11 @@ struct event_session {
     const char *app_proto; /* nDPI's name for the flow, NULL if none */
     const char *const *risks; /* nDPI risk names that apply */
     size_t risk_count;
+    /* Evidence (struct event_frame_ref): the file of the connection's first
+     * packet, and of the last packet the session saw; they differ only when
+     * a rotated capture (tcpdump -C) split the connection. NULL live. */
+    const char *capture_file;
+    const char *end_file;
 };
 
 /* A detector fired (alert.c). Windows run on packet time. */
@@ -257,6 +262,9 @@ struct event_alert {
     uint64_t threshold; /* the count that makes it fire */
     uint32_t window; /* seconds; 0 when the alert has no window */
     struct event_time window_start; /* first event counted */
+    /* Evidence: the capture_file of the auth or session event that fired
+     * it (NULL live). */
+    const char *capture_file;
 };
 
 /* Periodic counters for a running sensor (--stats-interval, SIGUSR1). */
@@ -310,6 +318,7 @@ struct event_app_summary {
 #define EVENT_INPUT_LIST(X) \
     X(INPUT_READ, "read") /* to its end */ \
     X(INPUT_DAMAGED, "damaged") /* stopped part-way; what came before stands */ \
+    X(INPUT_CUT, "cut") /* ends inside a record: still being written, or an incomplete copy */ \
     X(INPUT_UNREADABLE, "unreadable") /* missing, a directory, empty, not a capture */
 
 #define EVENT_ENUM_ENTRY(name, text) name,

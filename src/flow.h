@@ -53,6 +53,10 @@ struct flow {
     struct event_flow meta; /* the key too: client and server endpoints */
     struct event_time first_ts;
     struct event_time last_ts;
+    /* Evidence: the inputs of the first and last packets (interned
+     * names, NULL live). */
+    const char *first_file;
+    const char *last_file;
     struct stream streams[2];     /* [FLOW_FROM_CLIENT], [FLOW_FROM_SERVER] */
     struct pop3_session *session; /* NULL until the first payload byte */
     struct classify_probe probe;

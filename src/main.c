@@ -209,9 +209,11 @@ static enum capture_status main_read_input(const struct options_config *cfg, siz
         files->read++;
     if (st == CAPTURE_OK || st == CAPTURE_STOPPED)
         return st;
-    files->status[i] = st == CAPTURE_OPEN_FAILED ? INPUT_UNREADABLE : INPUT_DAMAGED;
+    files->status[i] = st == CAPTURE_OPEN_FAILED ? INPUT_UNREADABLE : st == CAPTURE_CUT ? INPUT_CUT : INPUT_DAMAGED;
     snprintf(files->reasons[i], sizeof files->reasons[i], "%s",
-             st == CAPTURE_OPEN_FAILED ? "cannot read as a capture file" : "stopped part-way");
+             st == CAPTURE_OPEN_FAILED ? "cannot read as a capture file"
+             : st == CAPTURE_CUT       ? "ends part-way through a record"
+                                       : "stopped part-way");
     files->errors[i] = files->reasons[i];
     return st;
 }
@@ -502,8 +504,12 @@ int main(int argc, char **argv)
         return status;
     }
     status = main_run(&cfg, out_stream, live, report, progress, inputs, &files);
-    report_free(report);
+    report_free(report); /* a report never finished is never renamed into place */
     capture_live_close(live);
+    /* No input read at all: nothing was written (README "Exit codes"), and
+     * no empty -o file is left behind either. */
+    if (cfg.interface_count == 0 && files.read == 0 && out_stream != stdout)
+        output_file_discard(cfg.output_path, out_stream);
     if (out_stream != stdout && fclose(out_stream) != 0) {
         fprintf(stderr, "pop3scope: closing %s failed: %s\n", cfg.output_path, strerror(errno));
         status = EXIT_OUTPUT_PROBLEM;

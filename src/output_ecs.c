@@ -192,6 +192,7 @@ static void output_ecs_session(struct out_json_line *l, const struct event_sessi
     out_json_close(l, '}');
     output_ecs_flow(l, s->flow);
     output_ecs_user(l, s->user);
+    output_ecs_log_file(l, s->capture_file);
     output_ecs_own(l, "session", s->flow);
     out_json_put_bytes(l, "banner", s->banner);
     out_json_put_cstr(l, "auth_method", s->auth_method);
@@ -201,6 +202,9 @@ static void output_ecs_session(struct out_json_line *l, const struct event_sessi
     out_json_put_name(l, "end", event_end_name(s->end));
     out_json_put_u64(l, "client_bytes", s->client_bytes);
     out_json_put_u64(l, "server_bytes", s->server_bytes);
+    /* As --json: only when a rotated capture split the connection. */
+    if (s->end_file != s->capture_file)
+        out_json_put_cstr(l, "end_file", s->end_file);
     out_json_close(l, '}');
 }
 
@@ -219,6 +223,7 @@ static void output_ecs_alert(struct out_json_line *l, const struct event_alert *
     out_json_close(l, '}');
     output_ecs_flow(l, a->flow);
     output_ecs_user(l, a->user);
+    output_ecs_log_file(l, a->capture_file);
     output_ecs_own(l, "alert", a->flow);
     out_json_put_u64(l, "count", a->count);
     out_json_put_u64(l, "threshold", a->threshold);

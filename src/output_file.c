@@ -80,6 +80,19 @@ FILE *output_file_open(const char *path)
     return f;
 }
 
+void output_file_discard(const char *path, FILE *stream)
+{
+    struct stat open_st, path_st;
+
+    /* Only the very file we opened, still empty: a file put at the path
+     * since (or one something else wrote to) is not ours to remove. */
+    if (fflush(stream) != 0 || fstat(fileno(stream), &open_st) != 0 || lstat(path, &path_st) != 0)
+        return;
+    if (S_ISREG(path_st.st_mode) && path_st.st_dev == open_st.st_dev && path_st.st_ino == open_st.st_ino &&
+        path_st.st_size == 0)
+        unlink(path);
+}
+
 /* SIGHUP (log rotation): the path gets a fresh file, or the file
  * logrotate's "create" left there (if it passes output_file_open_fd's
  * checks: ours, regular, one link), appended to, swapped in under the same

@@ -238,6 +238,11 @@ static void output_json_session(struct out_json_line *l, const struct event_sess
     out_json_put_name(l, "end", event_end_name(s->end));
     out_json_put_u64(l, "gap_bytes", s->gap_bytes);
     output_json_put_anomalies(l, s->anomalies);
+    /* Evidence, as on auth events: end_file only when a rotated capture
+     * split the connection across files. */
+    out_json_put_cstr(l, "capture_file", s->capture_file);
+    if (s->end_file != s->capture_file)
+        out_json_put_cstr(l, "end_file", s->end_file);
 }
 
 static void output_json_alert(struct out_json_line *l, const struct event_alert *a)
@@ -256,6 +261,7 @@ static void output_json_alert(struct out_json_line *l, const struct event_alert 
         out_json_key(l, "window_start");
         out_json_null(l);
     }
+    out_json_put_cstr(l, "capture_file", a->capture_file); /* of the event that fired it */
 }
 
 static void output_json_stats(struct out_json_line *l, const struct event_stats *st)

@@ -333,6 +333,12 @@ static void output_text_alert(struct out_writer *w, const struct event_alert *a)
         fmt_time(a->window_start, since, sizeof since);
         out_writer_printf(w, " window=%us since=%s", (unsigned)a->window, since);
     }
+    if (a->capture_file != NULL) { /* evidence: the file of what fired it */
+        char file[OUTPUT_TEXT_W_FILE + 1];
+
+        output_text_cstr(a->capture_file, file, OUTPUT_TEXT_W_FILE);
+        out_writer_printf(w, " file=%s", file);
+    }
     out_writer_puts(w, "\n");
 }
 

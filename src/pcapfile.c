@@ -70,6 +70,8 @@ struct pcapfile {
     bool swapped; /* written in the other byte order */
     bool nano; /* timestamps in nanoseconds */
     bool eof; /* read() said end of file: not asked again, like stdio */
+    bool cut; /* the error: the file ended inside a record or its
+                 compressed stream (pcapfile_cut) */
     int linktype;
     int32_t snaplen; /* pcap_snapshot(): positive */
     uint8_t *buffer;
@@ -128,8 +130,10 @@ static bool pcapfile_fill(struct pcapfile *pf, size_t need)
         ssize_t n =
             unpack_read(pf->input, pf->buffer + pf->end, PCAPFILE_BUFFER_SIZE - pf->end, pf->error, sizeof pf->error);
 
-        if (n < 0)
+        if (n < 0) {
+            pf->cut = unpack_cut(pf->input);
             return false;
+        }
         if (n == 0)
             pf->eof = true;
         pf->end += (size_t)n;
@@ -245,6 +249,7 @@ static enum pcapfile_result pcapfile_body(struct pcapfile *pf, uint32_t caplen)
     if (pf->end - pf->pos >= need)
         return PCAPFILE_RECORD;
     got = pf->end - pf->pos - PCAPFILE_RECORD_HEADER_SIZE;
+    pf->cut = true; /* the file ends inside the record's bytes */
     if (caplen > (uint32_t)pf->snaplen && got < (uint32_t)pf->snaplen)
         snprintf(pf->error, sizeof pf->error, "truncated dump file; tried to read %d captured bytes, only got %zu",
                  pf->snaplen, got);
@@ -272,6 +277,7 @@ static enum pcapfile_result pcapfile_record_header(struct pcapfile *pf, struct p
         if (pf->end - pf->pos < PCAPFILE_RECORD_HEADER_SIZE) {
             snprintf(pf->error, sizeof pf->error, "truncated dump file; tried to read %u header bytes, only got %zu",
                      PCAPFILE_RECORD_HEADER_SIZE, pf->end - pf->pos);
+            pf->cut = true; /* the file ends inside a record header */
             return PCAPFILE_ERROR;
         }
     }
@@ -405,6 +411,11 @@ static void pcapfile_ng_scan(struct pcapfile *pf, const uint8_t *bytes, size_t n
     }
 }
 
+bool pcapfile_cut(const struct pcapfile *pf)
+{
+    return pf->cut;
+}
+
 bool pcapfile_refused(const struct pcapfile *pf)
 {
     return pf->ng.refused;
@@ -432,6 +443,7 @@ static ssize_t pcapfile_replay_take(struct pcapfile *pf, char *buf, size_t size)
     if (got < 0) {
         /* libpcap would say "Input/output error": our words instead */
         pf->ng.refused = true;
+        pf->cut = unpack_cut(pf->input);
         errno = EIO;
     }
     return got;

@@ -73,6 +73,12 @@ enum pcapfile_result pcapfile_next(struct pcapfile *pf, struct pcapfile_record *
  * unpack_read()'s for damaged compressed data. */
 const char *pcapfile_error(const struct pcapfile *pf);
 
+/* After PCAPFILE_ERROR (or a refused replay stream): true when the file
+ * simply ended part-way, inside a record or its compressed stream (a
+ * capture still being written, an incomplete copy), false when what was
+ * there is damaged (an impossible record length, bad compressed data). */
+bool pcapfile_cut(const struct pcapfile *pf);
+
 /* Only when !pcapfile_fast(): a stream that reads the file again from its
  * first byte (the bytes this reader already took, then the rest of fd), for
  * libpcap. The reader must outlive the stream; closing the stream leaves

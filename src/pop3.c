@@ -2066,6 +2066,12 @@ void pop3_session_set_frame(struct pop3_session *s, struct event_frame_ref where
     s->where = where;
 }
 
+void pop3_session_set_files(struct pop3_session *s, const char *capture_file, const char *end_file)
+{
+    s->summary.capture_file = capture_file;
+    s->summary.end_file = end_file;
+}
+
 void pop3_session_note_anomaly(struct pop3_session *s, enum event_anomaly anomaly)
 {
     if (s == NULL)

@@ -61,6 +61,12 @@ void pop3_session_feed(struct pop3_session *s, enum pop3_direction dir, const ui
  * is kept as a pointer: it must live as long as the session's events. */
 void pop3_session_set_frame(struct pop3_session *s, struct event_frame_ref where);
 
+/* Evidence for the session event: the inputs of the connection's first
+ * and last packets (kept as pointers, like set_frame's). The caller sets
+ * them again before pop3_session_end; end_file is printed only when it
+ * differs from capture_file. */
+void pop3_session_set_files(struct pop3_session *s, const char *capture_file, const char *end_file);
+
 /* `missing` bytes of direction `dir` will never arrive. What they affect is
  * marked unknown; parsing resumes at the next line that is plainly a status
  * or a known command. */

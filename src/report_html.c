@@ -144,6 +144,36 @@ static void report_html_inputs(struct out_writer *w, const struct report_page *p
     out_writer_puts(w, "</dd>\n");
 }
 
+/* The run_end record, as the text output's "Partial picture": which
+ * inputs failed and how, so nobody reads the page as the whole capture. */
+static void report_html_partial(struct out_writer *w, const struct report_model *m)
+{
+    size_t listed = m->inputs_failed < REPORT_FAILED_INPUTS ? m->inputs_failed : REPORT_FAILED_INPUTS;
+
+    if (!m->partial)
+        return;
+    out_writer_printf(w,
+                      "<section id=\"partial\"><h2>Partial picture</h2><p class=\"note\">%zu of %zu inputs "
+                      "not read to their end; this report covers only what was read:",
+                      m->inputs_failed, m->inputs_total);
+    /* One line each, as the header lists the inputs. */
+    for (size_t i = 0; i < listed; i++) {
+        const struct report_failed_input *f = &m->failed[i];
+
+        out_writer_puts(w, "<br>\n<span class=\"wire\">");
+        report_escape_string(w, f->file);
+        out_writer_printf(w, "</span>: %s", event_input_status_name(f->status));
+        if (f->error[0] != '\0') {
+            out_writer_puts(w, " (");
+            report_escape_string(w, f->error);
+            out_writer_puts(w, ")");
+        }
+    }
+    if (m->inputs_failed > listed)
+        out_writer_printf(w, "<br>\nand %zu more", m->inputs_failed - listed);
+    out_writer_puts(w, "</p></section>\n");
+}
+
 static void report_html_header(struct out_writer *w, const struct report_model *m, const struct report_page *page)
 {
     char first[FMT_TIME_SIZE] = "-", last[FMT_TIME_SIZE] = "-";
@@ -174,6 +204,7 @@ static void report_html_header(struct out_writer *w, const struct report_model *
                           " sessions on mailboxes past %zu were counted in the totals only.</p>\n",
                           m->accounts.overflow, m->limits.max_accounts, m->servers.overflow, m->limits.max_servers,
                           m->mailboxes.overflow, m->limits.max_mailboxes);
+    report_html_partial(w, m);
     out_writer_puts(w, "</header>\n");
 }
 

@@ -1,6 +1,7 @@
 /* The --report page's numbers (report_model.h). */
 #include "report_model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -517,6 +518,30 @@ void report_model_accounts_per_server(struct report_model *m)
     m->accounts_per_server = true;
 }
 
+static void report_model_run_end(struct report_model *m, const struct event_run_end *r)
+{
+    size_t listed = 0;
+
+    m->partial = false;
+    m->inputs_total = r->input_count;
+    m->inputs_failed = 0;
+    for (size_t i = 0; i < r->input_count; i++) {
+        struct report_failed_input *f;
+
+        if (r->status[i] == INPUT_READ)
+            continue;
+        m->partial = true;
+        m->inputs_failed++;
+        if (listed == REPORT_FAILED_INPUTS)
+            continue;
+        f = &m->failed[listed];
+        snprintf(f->file, sizeof f->file, "%s", r->inputs[i] != NULL ? r->inputs[i] : "");
+        snprintf(f->error, sizeof f->error, "%s", r->errors[i] != NULL ? r->errors[i] : "");
+        f->status = (enum event_input_status)r->status[i];
+        listed++;
+    }
+}
+
 void report_model_add(void *ctx, const struct event *ev)
 {
     struct report_model *m = ctx;
@@ -528,8 +553,8 @@ void report_model_add(void *ctx, const struct event *ev)
     case EVENT_SESSION: report_model_session(m, &ev->u.session); break;
     case EVENT_ALERT: report_model_alert_event(m, &ev->u.alert); break;
     case EVENT_STATS:
-    case EVENT_APP_SUMMARY:
-    case EVENT_RUN_END: break;
+    case EVENT_APP_SUMMARY: break;
+    case EVENT_RUN_END: report_model_run_end(m, &ev->u.run_end); break;
     }
 }
 

@@ -114,6 +114,16 @@ struct report_alert {
     uint32_t window;
 };
 
+/* An input the run_end record says was not read to its end, copied (the
+ * record's arrays are borrowed); at most REPORT_FAILED_INPUTS are listed,
+ * the rest only counted. Names longer than the room are cut. */
+#define REPORT_FAILED_INPUTS 20
+struct report_failed_input {
+    char file[256];
+    char error[192];
+    enum event_input_status status;
+};
+
 /* A capped table: entries and, for keyed ones, open-addressing slots. */
 struct report_table {
     void *entries;
@@ -144,6 +154,11 @@ struct report_model {
     int64_t bin_width;
     uint32_t all_success[REPORT_BINS];
     uint32_t all_failure[REPORT_BINS];
+    /* The run_end record: some input was not read to its end, so the page
+     * covers only what was read (the text output's "Partial picture"). */
+    bool partial;
+    size_t inputs_total, inputs_failed;
+    struct report_failed_input failed[REPORT_FAILED_INPUTS];
 };
 
 /* NULL when out of memory. */

@@ -32,6 +32,7 @@ struct unpack {
     bool eof; /* read() said end of file */
     bool ended; /* the last stream ended cleanly: end of file here is the end */
     bool failed; /* every later read fails too, with the same words */
+    bool cut; /* the failure: the file ended inside a compressed stream */
     char error[192];
     uint8_t in[UNPACK_INPUT_SIZE];
     size_t in_pos, in_end;
@@ -272,6 +273,7 @@ static ssize_t unpack_decompress(struct unpack *u, uint8_t *buf, size_t size)
                 return 0;
             snprintf(u->error, sizeof u->error, "the %s data is cut short: the file ends inside its compressed stream",
                      unpack_kind_name(u->kind));
+            u->cut = true;
             break;
         }
     }
@@ -294,6 +296,11 @@ ssize_t unpack_read(struct unpack *u, uint8_t *buf, size_t size, char *error, si
         return -1;
     }
     return 0;
+}
+
+bool unpack_cut(const struct unpack *u)
+{
+    return u->failed && u->cut;
 }
 
 const uint64_t *unpack_bytes_read(const struct unpack *u)

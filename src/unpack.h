@@ -8,6 +8,7 @@
 #ifndef POP3SCOPE_UNPACK_H
 #define POP3SCOPE_UNPACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -39,6 +40,11 @@ const char *unpack_kind_name(enum unpack_kind kind);
  * error or damaged compressed data (a stream cut short included): error
  * then holds one line saying what is wrong. */
 ssize_t unpack_read(struct unpack *u, uint8_t *buf, size_t size, char *error, size_t error_size);
+
+/* After unpack_read() failed: true when the file ended inside the
+ * compressed stream (a copy cut short, a file still being written), false
+ * for damaged data or a read error. */
+bool unpack_cut(const struct unpack *u);
 
 /* Bytes read from fd so far (the compressed file's bytes): what a progress
  * display compares with the file's size. Valid until unpack_free(). */

@@ -24,7 +24,7 @@ strip_evidence() {
 import json, sys
 for line in sys.stdin:
     ev = json.loads(line)
-    for k in ("capture_file", "command_frame", "reply_file", "reply_frame"):
+    for k in ("capture_file", "end_file", "command_frame", "reply_file", "reply_frame"):
         ev.pop(k, None)
     print(json.dumps(ev, sort_keys=True))'
 }

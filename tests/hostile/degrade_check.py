@@ -28,7 +28,7 @@ NDPI_FIELDS = ("ndpi_risks", "app_proto")
 # copy is another file with other frames by construction (what the numbers
 # must be is tests/cli/evidence_tshark.py's job), so the rules compare the
 # analysis without them.
-EVIDENCE_FIELDS = ("capture_file", "command_frame", "reply_frame", "reply_file")
+EVIDENCE_FIELDS = ("capture_file", "command_frame", "reply_frame", "reply_file", "end_file")
 POP3_PORTS = (110, 995)
 
 # Damage the tracker (src/pop3.c) does not survive yet: each is reported as

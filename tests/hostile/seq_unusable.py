@@ -86,6 +86,7 @@ def events(path):
     evs = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     for e in evs:
         e.pop("capture_file", None)
+        e.pop("end_file", None)
     return evs
 
 

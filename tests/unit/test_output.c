@@ -248,7 +248,7 @@ static void json_session_unknown_maildrop_is_null(void **state)
                         "\"maildrop_messages\":null,\"maildrop_octets\":null,\"retr_count\":0,\"retr_octets\":0,"
                         "\"top_count\":0,\"dele_count\":0,\"deletions_committed\":false,\"messages_deleted\":0,"
                         "\"commands\":3,\"client_bytes\":40,\"server_bytes\":120,\"end\":\"fin\",\"gap_bytes\":0,"
-                        "\"anomalies\":[\"line_too_long\",\"gap\"]}\n");
+                        "\"anomalies\":[\"line_too_long\",\"gap\"],\"capture_file\":null}\n");
     free(line);
 }
 
@@ -268,13 +268,19 @@ static void json_session_known_maildrop_and_ipv6(void **state)
     ev.u.session.tls = TLS_STLS;
     ev.u.session.deletions_committed = true;
     ev.u.session.anomalies = 0;
+    ev.u.session.capture_file = "rot.pcap";
+    ev.u.session.end_file = "rot.pcap1"; /* a tcpdump -C rotation split it */
     line = json_line(&ev, false);
     assert_non_null(strstr(line, "\"src_ip\":\"2001:db8::10\",\"src_port\":40000,\"dest_ip\":\"2001:db8::1\""));
     assert_non_null(strstr(line, "\"user\":\"alice\",\"auth_method\":\"PLAIN\""));
     assert_non_null(strstr(line, "\"tls\":\"stls\","));
     assert_non_null(strstr(line, "\"maildrop_messages\":2,\"maildrop_octets\":320"));
     assert_non_null(strstr(line, "\"deletions_committed\":true"));
-    assert_non_null(strstr(line, "\"anomalies\":[]}\n"));
+    assert_non_null(strstr(line, "\"anomalies\":[],\"capture_file\":\"rot.pcap\",\"end_file\":\"rot.pcap1\"}\n"));
+    free(line);
+    ev.u.session.end_file = ev.u.session.capture_file; /* one file: no end_file */
+    line = json_line(&ev, false);
+    assert_non_null(strstr(line, "\"anomalies\":[],\"capture_file\":\"rot.pcap\"}\n"));
     free(line);
 }
 
@@ -337,13 +343,14 @@ static void json_alert_and_stats(void **state)
     ev.u.alert.threshold = 10;
     ev.u.alert.window = 60;
     ev.u.alert.window_start.sec = 1764134100;
+    ev.u.alert.capture_file = "day1.pcap";
     line = json_line(&ev, false);
     assert_string_equal(line, "{\"event\":\"alert\",\"ts\":\"2025-11-26T05:15:49.000000Z\","
                               "\"kind\":\"brute_force_account\",\"flow_id\":7,\"src_ip\":\"192.0.2.10\","
                               "\"src_port\":50123,\"dest_ip\":\"198.51.100.5\",\"dest_port\":110,"
                               "\"community_id\":\"1:e3foIhkikwicOfc6VdBfe2NBku8=\","
                               "\"user\":\"alice\",\"count\":10,\"threshold\":10,\"window\":60,"
-                              "\"window_start\":\"2025-11-26T05:15:00.000000Z\"}\n");
+                              "\"window_start\":\"2025-11-26T05:15:00.000000Z\",\"capture_file\":\"day1.pcap\"}\n");
     free(line);
     memset(&ev, 0, sizeof ev);
     ev.type = EVENT_STATS;
@@ -1215,6 +1222,24 @@ static void text_alert_line_quotes_forged_pairs(void **state)
     capture_free(&c);
 }
 
+/* Evidence: the alert names the file of the event that fired it, escaped
+ * like every other value; live (no file) the line has no file= at all. */
+static void text_alert_names_its_file(void **state)
+{
+    struct capture c;
+    struct event ev = alert_event(BYTES("alice"));
+
+    (void)state;
+    capture_open(&c, OUTPUT_TEXT, false);
+    output_event(c.out, &ev);
+    ev.u.alert.capture_file = "day 1.pcap";
+    output_event(c.out, &ev);
+    capture_close(&c);
+    assert_non_null(strstr(c.text, "count=3 threshold=3\n"));
+    assert_non_null(strstr(c.text, "count=3 threshold=3 file=\"day 1.pcap\"\n"));
+    capture_free(&c);
+}
+
 static void text_row_and_summary_quote_forged_values(void **state)
 {
     struct capture c;
@@ -1662,14 +1687,31 @@ static void ecs_session_and_alert(void **state)
     assert_null(ecs_get(root, "event.outcome"));
     ecs_expect_int(root, "pop3scope.client_bytes", 40);
     ecs_expect_string(root, "network.community_id", "1:e3foIhkikwicOfc6VdBfe2NBku8=");
+    assert_null(ecs_get(root, "log")); /* live: no file */
+    json_decref(root);
+    free(text);
+    /* Evidence: log.file.path as on auth events; end_file only when a
+     * rotated capture split the connection. */
+    ev.u.session.capture_file = "rot.pcap";
+    ev.u.session.end_file = "rot.pcap1";
+    root = ecs_parse(&ev, false, &text);
+    ecs_expect_string(root, "log.file.path", "rot.pcap");
+    ecs_expect_string(root, "pop3scope.end_file", "rot.pcap1");
+    json_decref(root);
+    free(text);
+    ev.u.session.end_file = ev.u.session.capture_file;
+    root = ecs_parse(&ev, false, &text);
+    assert_null(ecs_get(root, "pop3scope.end_file"));
     json_decref(root);
     free(text);
     ev = alert_event(BYTES("alice"));
+    ev.u.alert.capture_file = "day1.pcap";
     root = ecs_parse(&ev, false, &text);
     ecs_expect_string(root, "event.kind", "alert");
     ecs_expect_string(root, "rule.name", "brute_force_account");
     ecs_expect_string(root, "user.name", "alice");
     ecs_expect_int(root, "pop3scope.count", 3);
+    ecs_expect_string(root, "log.file.path", "day1.pcap");
     json_decref(root);
     free(text);
 }
@@ -1684,6 +1726,7 @@ int main(void)
         cmocka_unit_test(ecs_auth_maps_onto_ecs_fields),
         cmocka_unit_test(ecs_auth_outcomes),
         cmocka_unit_test(ecs_session_and_alert),
+        cmocka_unit_test(text_alert_names_its_file),
         cmocka_unit_test(evidence_json_names_file_and_frames),
         cmocka_unit_test(evidence_text_and_csv),
         cmocka_unit_test(evidence_ecs_fields),
