@@ -295,3 +295,26 @@ void out_json_put_ip(struct out_json_line *l, const char *key, uint8_t version, 
     out_json_key(l, key);
     out_json_plain(l, buf, n);
 }
+
+/* The run_end fields JSON and ECS share (README "Event schema"): every
+ * input with its status, how many were not read to their end. */
+void out_json_put_run_end(struct out_json_line *l, const struct event_run_end *r)
+{
+    uint64_t failed = 0;
+
+    out_json_key(l, "inputs");
+    out_json_open(l, '[');
+    for (size_t i = 0; i < r->input_count; i++) {
+        failed += r->status[i] != INPUT_READ;
+        out_json_open(l, '{');
+        out_json_put_cstr(l, "file", r->inputs[i]);
+        out_json_put_name(l, "status", event_input_status_name((enum event_input_status)r->status[i]));
+        if (r->errors[i] != NULL)
+            out_json_put_cstr(l, "error", r->errors[i]);
+        out_json_close(l, '}');
+    }
+    out_json_close(l, ']');
+    out_json_put_u64(l, "inputs_failed", failed);
+    out_json_key(l, "partial");
+    out_json_bool(l, failed > 0);
+}

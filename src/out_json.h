@@ -80,5 +80,6 @@ void out_json_put_bytes(struct out_json_line *l, const char *key, struct bytes b
 void out_json_put_cstr(struct out_json_line *l, const char *key, const char *s);
 void out_json_put_time(struct out_json_line *l, const char *key, struct event_time t);
 void out_json_put_ip(struct out_json_line *l, const char *key, uint8_t version, const uint8_t a[16]);
+void out_json_put_run_end(struct out_json_line *l, const struct event_run_end *r);
 
 #endif

@@ -255,26 +255,11 @@ static void output_ecs_run_end(struct out_json_line *l, const struct event_run_e
 {
     static const char *const category[] = { "process", NULL };
     static const char *const type[] = { "end", NULL };
-    uint64_t failed = 0;
 
     output_ecs_event(l, "event", category, type, "pop3scope.run_end", NULL);
     out_json_close(l, '}');
     output_ecs_own(l, "run_end", NULL);
-    out_json_key(l, "inputs");
-    out_json_open(l, '[');
-    for (size_t i = 0; i < r->input_count; i++) {
-        failed += r->status[i] != INPUT_READ;
-        out_json_open(l, '{');
-        out_json_put_cstr(l, "file", r->inputs[i]);
-        out_json_put_name(l, "status", event_input_status_name((enum event_input_status)r->status[i]));
-        if (r->errors[i] != NULL)
-            out_json_put_cstr(l, "error", r->errors[i]);
-        out_json_close(l, '}');
-    }
-    out_json_close(l, ']');
-    out_json_put_u64(l, "inputs_failed", failed);
-    out_json_key(l, "partial");
-    out_json_bool(l, failed > 0);
+    out_json_put_run_end(l, r);
     out_json_close(l, '}');
 }
 
