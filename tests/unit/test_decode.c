@@ -1657,8 +1657,9 @@ static void capture_truncated_file(void **state)
 
     for (i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         assert_int_equal(truncate(f->path, (off_t)cuts[i]), 0);
-        assert_int_equal(read_capturing_stderr(f->dir, f->path, NULL, &c, message, sizeof message),
-                         CAPTURE_READ_ERROR);
+        /* Short in its last record: cut (a capture still being written),
+         * not damaged. */
+        assert_int_equal(read_capturing_stderr(f->dir, f->path, NULL, &c, message, sizeof message), CAPTURE_CUT);
         assert_int_equal(c.count, 2);
         assert_int_equal(c.numbers[1], 2);
         assert_string_equal(c.payload[1], "+OK\r\n");
