@@ -96,7 +96,7 @@ tap_check "AUTH continuations: one LOGIN attempt, one command" \
 # ---- one million SYNs to port 110: the table holds --max-flows, evicts the rest
 attack syn syn 1000000 128
 check_survived "1,000,000 SYNs (default --max-flows 262144)"
-check_rss "1,000,000 SYNs (default --max-flows 262144)" 128
+check_rss "1,000,000 SYNs (default --max-flows 262144)" 144
 tap_check "SYN flood: evictions reported on stderr, no session for a bare SYN" \
     eval 'grep -q "connection table full: [0-9]* connections evicted" "$err" && [ "$(grep -c "\"event\":\"session\"" "$out")" -eq 1 ]'
 attack syn-small syn 1000000 48 --max-flows 65536
