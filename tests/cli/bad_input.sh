@@ -7,10 +7,7 @@ set -u
 
 sample=$SRCDIR/samples/userpass.pcap
 [ -f "$sample" ] || tap_skip_all "samples/userpass.pcap missing"
-if ! command -v editcap > /dev/null; then
-    [ "${CI:-}" = true ] && { echo "1..1"; echo "not ok 1 - editcap missing (Debian: wireshark-common)"; exit 1; }
-    tap_skip_all "editcap missing (Debian package wireshark-common)"
-fi
+tap_need editcap wireshark-common
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1

@@ -10,12 +10,8 @@ set -u
 
 sample=$SRCDIR/samples/mail-mix.pcap
 [ -f "$sample" ] || tap_skip_all "samples/mail-mix.pcap missing"
-for tool in editcap gzip; do
-    if ! command -v "$tool" > /dev/null; then
-        [ "${CI:-}" = true ] && { echo "1..1"; echo "not ok 1 - $tool missing (see .ci/debian-packages)"; exit 1; }
-        tap_skip_all "$tool missing (see .ci/debian-packages)"
-    fi
-done
+tap_need editcap wireshark-common
+tap_need gzip gzip
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1

@@ -11,9 +11,11 @@
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
 
-for tool in editcap gzip xz zstd /usr/bin/python3; do
-    command -v "$tool" > /dev/null || tap_skip_all "$tool not installed (see .ci/debian-packages)"
-done
+tap_need editcap wireshark-common
+tap_need gzip gzip
+tap_need xz xz-utils
+tap_need zstd zstd
+tap_need /usr/bin/python3 python3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sample=$SRCDIR/samples/mail-mix.pcap

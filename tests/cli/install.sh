@@ -10,10 +10,7 @@ export LC_ALL=C.UTF-8
 . "$(dirname "$0")/../lib/lib.sh"
 
 [ -f "$BUILDDIR/Makefile" ] || tap_skip_all "no configured build tree in $BUILDDIR"
-if ! command -v man > /dev/null; then
-    [ "${CI:-}" = true ] && { echo "1..1"; echo "not ok 1 - man missing (Debian: man-db)"; exit 1; }
-    tap_skip_all "man not installed (Debian package man-db)"
-fi
+tap_need man man-db
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # man-db reads the pages as root or as user man: let both in.

@@ -34,6 +34,15 @@ tap_skip_all() {
     exit 0
 }
 
+# tap_need TOOL PACKAGE: a tool the test cannot run without. Missing, the
+# test skips naming the Debian package, except under CI=true, where every
+# tool is installed (.ci/debian-packages) and a missing one is a failure.
+tap_need() {
+    command -v "$1" > /dev/null && return 0
+    [ "${CI:-}" = true ] && { echo "1..1"; echo "not ok 1 - $1 missing (Debian package $2)"; exit 1; }
+    tap_skip_all "$1 missing (Debian package $2)"
+}
+
 tap_diag() { sed 's/^/# /'; }
 
 tap_done() { [ "$tap_failed" -eq 0 ]; }
