@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # README "Quick start" and the package lists (issue 16 item 8). The first
-# command installs .ci/debian-packages (build and run) on its own first line,
+# command installs .ci/debian-packages-build (build and run) on its own first line,
 # so the package step is skipped by leaving that line out, then builds and
-# analyzes a bundled sample; the second installs both lists (so it works on
-# its own; .ci/debian-packages-test is what only the tests need) and runs exactly what .ci/run runs. The lists do
-# not overlap, and every library configure.ac insists on is in the first one:
-# a user who skips the test packages still builds.
+# analyzes a bundled sample; the second installs .ci/debian-packages, every
+# package (so it works on its own), and runs exactly what .ci/run runs. The
+# build list is a part of the whole one, and every library configure.ac
+# insists on is in it: a user who skips the test packages still builds.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
 cd "$SRCDIR" || exit 1
-build=.ci/debian-packages
-tests=.ci/debian-packages-test
-[ -f README.md ] && [ -f "$build" ] && [ -f "$tests" ] && [ -f .ci/run ] ||
+build=.ci/debian-packages-build
+all=.ci/debian-packages
+[ -f README.md ] && [ -f "$build" ] && [ -f "$all" ] && [ -f .ci/run ] ||
     tap_skip_all "README.md or .ci/ is not in $SRCDIR"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -34,7 +34,7 @@ rest=$(tail -n +2 "$b1" 2> /dev/null)
 sample=$(printf '%s\n' "$rest" | grep -o 'samples/[A-Za-z0-9._-]*\.pcap' | head -1)
 tap_check "first command: line 1 installs \$(cat $build) and ends in &&, the rest has no apt-get" \
     eval 'case $first in *"apt-get install"*"\$(cat $build)"*"&&") true ;; *) false ;; esac &&
-        ! grep -q "debian-packages-test" "$b1" && [ -n "$rest" ] && ! printf "%s\n" "$rest" | grep -q apt-get'
+        ! grep -qF "\$(cat $all)" "$b1" && [ -n "$rest" ] && ! printf "%s\n" "$rest" | grep -q apt-get'
 tap_check "first command: the rest runs autogen.sh, configure, make and pop3scope on a bundled sample ($sample)" \
     eval 'printf "%s\n" "$rest" | grep -q "./autogen.sh" && printf "%s\n" "$rest" | grep -q "configure" &&
         printf "%s\n" "$rest" | grep -q "make" && printf "%s\n" "$rest" | grep -q "pop3scope .*samples/" &&
@@ -42,16 +42,17 @@ tap_check "first command: the rest runs autogen.sh, configure, make and pop3scop
 
 # Second block: the test packages, then exactly .ci/run's last command.
 ci_last=$(grep -v '^[[:space:]]*$' .ci/run | tail -1)
-tap_check "second command: installs \$(cat $build $tests) (it works alone), then runs exactly what .ci/run runs ($ci_last)" \
-    eval 'head -1 "$b2" | grep -qF "apt-get install" && head -1 "$b2" | grep -qF "\$(cat $build $tests)" &&
+tap_check "second command: installs \$(cat $all) (it works alone), then runs exactly what .ci/run runs ($ci_last)" \
+    eval 'head -1 "$b2" | grep -qF "apt-get install" && head -1 "$b2" | grep -qF "\$(cat $all)" &&
         [ "$(tail -1 "$b2")" = "$ci_last" ]'
-tap_check ".ci/run installs both lists" grep -qF "\$(cat $build $tests)" .ci/run
+tap_check ".ci/run installs the whole list" grep -qF "\$(cat $all)" .ci/run
 
-# The lists: one Debian package name a line, no repeats, none in both.
+# The lists: one Debian package name a line, no repeats; the build list a
+# part of the whole one.
 names_ok() { ! grep -vqE '^[a-z0-9][a-z0-9.+-]+$' "$1" && [ -z "$(sort "$1" | uniq -d)" ]; }
-both=$(sort "$build" "$tests" | uniq -d)
-tap_check "each list holds one package name a line, no repeats, and no package is in both" \
-    eval 'names_ok "$build" && names_ok "$tests" && [ -z "$both" ]'
+outside=$(sort "$build" | comm -23 - <(sort "$all"))
+tap_check "each list holds one package name a line, no repeats, and every build package is in the whole list" \
+    eval 'names_ok "$build" && names_ok "$all" && [ -z "$outside" ]'
 
 # Every library configure stops without (AC_MSG_ERROR; cmocka only warns:
 # the unit tests) is in the build list (libc6-dev
@@ -66,16 +67,16 @@ if [ -n "$needed" ] && [ -z "$absent" ]; then tap_ok "every Debian package confi
     echo "not in $build:$absent" | tap_diag
 fi
 
-# README "Installing" names the build packages and the test-only list.
+# README "Installing" names the build packages and the whole list.
 section=$(awk '/^## / { on = ($0 == "## Installing") } on' README.md)
 unnamed=
 while read -r p; do
     printf '%s\n' "$section" | grep -q "\`$p\`\|[ (]$p[ ,.)]" || unnamed="$unnamed $p"
 done < "$build"
-if [ -z "$unnamed" ] && printf '%s\n' "$section" | grep -qF "$tests"; then
-    tap_ok "README \"Installing\" names every package of $build and points to $tests"
+if [ -z "$unnamed" ] && printf '%s\n' "$section" | grep -qF "\`$all\`"; then
+    tap_ok "README \"Installing\" names every package of $build and points to $all"
 else
-    tap_not_ok "README \"Installing\" names every package of $build and points to $tests"
+    tap_not_ok "README \"Installing\" names every package of $build and points to $all"
     echo "not named:$unnamed" | tap_diag
 fi
 tap_done
