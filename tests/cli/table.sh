@@ -92,7 +92,15 @@ tcpdump -i lo -U --immediate-mode -Z root -w "$work/long.pcap" "tcp port $port" 
 tcpdump_pid=$!
 for _ in $(seq 50); do grep -q 'listening on' "$work/tcpdump.err" && break; sleep 0.1; done
 /usr/bin/python3 "$SRCDIR/tests/cli/table_traffic.py" "$port" > "$work/traffic.json"
-sleep 0.5
+# The same conversation over IPv4 then IPv6: stop tcpdump only once the
+# IPv6 one is written whole too (as many packets as the IPv4 one; under
+# load tcpdump can lag the client by more than any fixed sleep).
+for _ in $(seq 100); do
+    v4=$(tcpdump -nr "$work/long.pcap" ip 2> /dev/null | wc -l)
+    v6=$(tcpdump -nr "$work/long.pcap" ip6 2> /dev/null | wc -l)
+    [ "$v4" -gt 0 ] && [ "$v6" -ge "$v4" ] && break
+    sleep 0.1
+done
 kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid"
 tcpdump_pid=
